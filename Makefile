@@ -1,0 +1,29 @@
+# Two commands a clinic needs: `make demo` tries the intake in the terminal,
+# `make test` runs every test. Both create a local virtual environment first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test run diagram lint clean
+
+$(BIN)/intake-bot: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: $(BIN)/intake-bot
+	$(BIN)/intake-bot demo
+
+run: $(BIN)/intake-bot
+	$(BIN)/intake-bot run
+
+test: $(BIN)/intake-bot
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+diagram: $(BIN)/intake-bot
+	$(BIN)/intake-bot diagram > docs/intake-machine.mmd
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,1 @@
+"""The Telegram adapter: handlers, rendering, provider delivery, settings and the command line."""

@@ -1,0 +1,73 @@
+"""The `intake-bot` command line.
+
+Usage:
+    intake-bot run      # the Telegram bot, long polling, until Ctrl-C or SIGTERM
+    intake-bot demo     # the same intake in this terminal: no Telegram, no token
+    intake-bot diagram  # print the intake state machine as a Mermaid diagram
+
+Settings come from the environment and .env (see .env.example). A missing or malformed
+setting prints one line naming it and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.settings import Settings, SettingsError, load_settings
+
+USAGE_ERROR = 2
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def run(settings: Settings) -> int:
+    """Run the bot with long polling; run_polling stops cleanly on SIGINT and SIGTERM."""
+    from bot.app import build_application
+
+    application = build_application(settings)
+    logging.getLogger(__name__).info("intake-bot started; press Ctrl-C to stop")
+    application.run_polling(drop_pending_updates=False)
+    logging.getLogger(__name__).info("intake-bot stopped")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="intake-bot", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run the Telegram bot (long polling)")
+    demo = commands.add_parser("demo", help="try the intake in this terminal")
+    demo.add_argument(
+        "--name", default="Demo Patient", help="the patient name shown to the provider"
+    )
+    commands.add_parser("diagram", help="print the intake state machine as Mermaid")
+    args = parser.parse_args(argv)
+
+    if args.command == "diagram":
+        from flows.machine import mermaid_diagram
+
+        print(mermaid_diagram())
+        return 0
+    try:
+        settings = load_settings()
+        configure_logging(settings.log_level)
+        if args.command == "run":
+            settings.token()  # fail early and clearly when the token is missing
+            return run(settings)
+        from bot.demo import run_demo
+
+        return run_demo(settings, patient_name=args.name)
+    except SettingsError as error:
+        print(f"intake-bot: {error}", file=sys.stderr)
+        return USAGE_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

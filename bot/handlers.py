@@ -1,0 +1,215 @@
+"""Telegram handlers: turn each update into an intake event, then show the reply and notify providers.
+
+Every handler is small: read the update, call the IntakeService, render. Nothing about a
+patient is logged; only update ids and exception types are.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from telegram import Chat, Message, Update, User
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ContextTypes
+
+from bot import callbacks
+from bot.delivery import Delivery
+from bot.html import esc
+from bot.intake_service import IntakeService, Reply
+from bot.rendering import keyboard, screen_messages, screen_text
+from flows.intake import Command, DoneTapped, Event, Tapped, Toggled, Typed, Unsupported
+
+log = logging.getLogger(__name__)
+
+GROUP_REFUSAL = (
+    "Hi! I only work in private chats, to keep health information private. "
+    "Please message me directly to do your pre-visit check-in."
+)
+EDITED_MESSAGE = (
+    "I noticed you edited a message. Edits don't change a saved answer: to change one, "
+    "send /back or change it at the review step."
+)
+SOMETHING_WENT_WRONG = (
+    "Sorry, something went wrong on my side. Your answers so far are saved. Please try again, "
+    "or send /start to see where you are."
+)
+STALE_TOAST = "Already answered — here's the current question."
+PATIENT_COMMANDS = ("back", "skip", "pause", "restart", "help")
+
+
+def _service(context: ContextTypes.DEFAULT_TYPE) -> IntakeService:
+    return context.bot_data["service"]
+
+
+def _delivery(context: ContextTypes.DEFAULT_TYPE) -> Delivery:
+    return context.bot_data["delivery"]
+
+
+def _profile_name(user: User | None) -> str | None:
+    if user is None:
+        return None
+    return user.full_name or None
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start: begin an intake, or resume the open one."""
+    chat = update.effective_chat
+    assert chat is not None
+    reply = _service(context).start(chat.id, _profile_name(update.effective_user), update.update_id)
+    await show(update, context, reply)
+
+
+async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/back, /skip, /pause, /restart, /help and any unknown command."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    name = message.text.split()[0].lstrip("/").split("@")[0].lower()
+    event = Command(name if name in PATIENT_COMMANDS else "unknown")
+    await _handle(update, context, event)
+
+
+async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A typed answer, or anything else the patient writes."""
+    message = update.effective_message
+    assert message is not None
+    await _handle(update, context, Typed(message.text or ""))
+
+
+async def unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice notes, files: explain what the bot can read."""
+    await _handle(update, context, Unsupported("media"))
+
+
+async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edited message: answers are never changed silently."""
+    chat = update.effective_chat
+    assert chat is not None
+    await context.bot.send_message(chat.id, EDITED_MESSAGE)
+
+
+async def group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Anything in a group or channel: politely refuse, store nothing."""
+    chat = update.effective_chat
+    if chat is not None and chat.type in (Chat.GROUP, Chat.SUPERGROUP):
+        await context.bot.send_message(chat.id, GROUP_REFUSAL)
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An inline button: an option, a checklist toggle, Done, or Back / Skip / Pause."""
+    query = update.callback_query
+    assert query is not None
+    press = callbacks.decode(query.data)
+    if press is None:
+        await query.answer(STALE_TOAST)
+        await _handle(update, context, Command("help"))
+        return
+    event: Event
+    match press.kind:
+        case callbacks.TOGGLE:
+            event = Toggled(press.step, press.value)
+        case callbacks.DONE:
+            event = DoneTapped(press.step)
+        case callbacks.NAVIGATE:
+            event = Command(press.value, step=press.step)
+        case _:
+            event = Tapped(press.step, press.value)
+    await _handle(update, context, event, intake_id=press.intake_id)
+
+
+async def _handle(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, event: Event, intake_id: int | None = None
+) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    reply = _service(context).handle(
+        chat.id,
+        event,
+        profile_name=_profile_name(update.effective_user),
+        update_id=update.update_id,
+        intake_id=intake_id,
+    )
+    await show(update, context, reply)
+
+
+async def show(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
+    """Send what the service decided, after it is stored: notices, then the screen; then alerts."""
+    if reply.duplicate:
+        return
+    chat = update.effective_chat
+    assert chat is not None
+    query = update.callback_query
+    if query is not None:
+        await _acknowledge(query, reply)
+    if (
+        reply.edit_in_place
+        and query is not None
+        and isinstance(query.message, Message)
+        and reply.screen
+    ):
+        await _redraw(query.message, reply)
+    else:
+        for notice in reply.say:
+            await context.bot.send_message(chat.id, esc(notice), parse_mode=ParseMode.HTML)
+        if reply.screen is not None and reply.intake_id is not None:
+            pages = screen_messages(reply.screen)
+            for page in pages[:-1]:
+                await context.bot.send_message(chat.id, page, parse_mode=ParseMode.HTML)
+            await context.bot.send_message(
+                chat.id,
+                pages[-1],
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(reply.screen, reply.intake_id),
+            )
+    delivery = _delivery(context)
+    if reply.alerts:
+        await delivery.send_alerts(reply.alerts)
+    if reply.submitted is not None:
+        await delivery.send_intake(reply.submitted)
+
+
+async def _acknowledge(query, reply: Reply) -> None:  # type: ignore[no-untyped-def]
+    """Answer the button press and clear the keyboard it came from, so it cannot be pressed again."""
+    try:
+        await query.answer(STALE_TOAST if reply.stale else None)
+    except BadRequest:
+        pass  # a query older than Telegram keeps can no longer be answered; the reply still goes out
+    if (
+        not reply.edit_in_place
+        and isinstance(query.message, Message)
+        and query.message.reply_markup
+    ):
+        try:
+            await query.message.edit_reply_markup(reply_markup=None)
+        except BadRequest:
+            pass  # already cleared, or the message is too old to edit
+
+
+async def _redraw(message: Message, reply: Reply) -> None:
+    assert reply.screen is not None and reply.intake_id is not None
+    try:
+        await message.edit_text(
+            screen_text(reply.screen),
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(reply.screen, reply.intake_id),
+        )
+    except BadRequest:
+        pass  # "message is not modified": the same toggle state arrived twice
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure without patient data (type and stack only), and tell the patient kindly."""
+    error = context.error
+    frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("update %s failed with %s\n%s", update_id, type(error).__name__, frames)
+    if (
+        isinstance(update, Update)
+        and update.effective_chat
+        and update.effective_chat.type == Chat.PRIVATE
+    ):
+        try:
+            await context.bot.send_message(update.effective_chat.id, SOMETHING_WENT_WRONG)
+        except TelegramError:
+            log.warning("could not tell the patient about the failure")

@@ -1,0 +1,154 @@
+"""The compiled intake as the provider reads it: Telegram HTML, flags first, split under the limit.
+
+The same text is printed by the console demo (as plain text), so what a clinic tries in the
+terminal is exactly what its providers will receive.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.html import esc, split_blocks
+from flows.compiled import CompiledIntake, MedicationReport
+from flows.instruments import Score
+
+FOOTER = (
+    "PHQ-9 and GAD-7 are validated instruments. Medications, sleep, energy/appetite/focus, side "
+    "effects and stressors are clinic checklists, not validated scales. Compiled from the "
+    "patient's answers without interpretation."
+)
+
+
+def render_summary(compiled: CompiledIntake, timezone: str) -> list[str]:
+    """The provider's message(s) for one submitted intake."""
+    blocks = [
+        _heading(compiled, timezone),
+        _flags(compiled),
+        _scores(compiled),
+        _medications(compiled),
+        _lines("Sleep", compiled.sleep),
+        _lines("Energy, appetite, focus (vs. before last visit)", compiled.daily),
+        _side_effects(compiled),
+        _stressors(compiled),
+        _questions(compiled),
+        f"<i>{esc(FOOTER)}</i>",
+    ]
+    return split_blocks(blocks)
+
+
+def _heading(compiled: CompiledIntake, timezone: str) -> str:
+    lines = [f"<b>Pre-visit intake: {esc(compiled.patient_name)}</b>"]
+    if compiled.submitted_at is not None:
+        local = compiled.submitted_at.astimezone(ZoneInfo(timezone))
+        lines.append(f"Submitted {esc(_when(local))} · intake #{compiled.intake_id}")
+    lines.append(f"Appointment: {esc(compiled.appointment or 'not scheduled')}")
+    return "\n".join(lines)
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%a %d %b %Y, %H:%M %Z")
+
+
+def _flags(compiled: CompiledIntake) -> str:
+    if not compiled.flags:
+        return "<b>Flags:</b> none"
+    items = "\n".join(f"• {esc(flag.text)}" for flag in compiled.flags)
+    return f"<b>⚠️ Flags</b>\n{items}"
+
+
+def _score_line(score: Score) -> str:
+    name = score.instrument.name
+    if score.complete:
+        return f"{name}: <b>{score.total}</b> / {score.instrument.max_total} — {esc(score.band)}"
+    return (
+        f"{name}: incomplete ({score.answered} of {len(score.instrument.items)} items answered, "
+        f"{score.total} points so far)"
+    )
+
+
+def _scores(compiled: CompiledIntake) -> str:
+    lines = ["<b>Scores</b>", _score_line(compiled.phq9)]
+    item9 = compiled.phq9.item_scores[8]
+    if item9 is not None:
+        lines.append(f"   item 9 (self-harm thoughts): {item9}")
+    if compiled.phq9_function:
+        lines.append(f"   difficulty: {esc(compiled.phq9_function)}")
+    lines.append(_score_line(compiled.gad7))
+    return "\n".join(lines)
+
+
+def _medication_line(med: MedicationReport) -> str:
+    what = " ".join(part for part in (med.name, med.dose, med.frequency) if part)
+    details = [med.status_label.lower()]
+    if med.missed_days is not None:
+        details.append(f"missed doses on {med.missed_days} of 7 days")
+    if med.reason_labels:
+        details.append("reasons: " + ", ".join(med.reason_labels).lower())
+    return f"• {esc(what)} — {esc('; '.join(details))}"
+
+
+def _medications(compiled: CompiledIntake) -> str:
+    lines = ["<b>Medications</b>"]
+    if compiled.takes_no_medication:
+        lines.append("• Takes no medication")
+    lines.extend(_medication_line(med) for med in compiled.medications)
+    if not compiled.takes_no_medication and not compiled.medications:
+        lines.append("• none listed")
+    lines.append(f"New medicines or supplements: {esc(compiled.new_medicines or 'none reported')}")
+    return "\n".join(lines)
+
+
+def _lines(title: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    body = "\n".join(f"• {esc(label)}: {esc(value)}" for label, value in pairs)
+    return f"<b>{esc(title)}</b>\n{body}"
+
+
+def _side_effects(compiled: CompiledIntake) -> str:
+    title = "<b>Side effects</b>"
+    if compiled.no_side_effects:
+        return f"{title}\n• none of the listed side effects"
+    if not compiled.side_effects:
+        return f"{title}\n• not answered"
+    lines = [title]
+    for effect in compiled.side_effects:
+        lines.append(
+            f"• {esc(effect.name)}: {esc(effect.frequency.lower())}, {esc(effect.severity.lower())}, "
+            f"gets in the way {esc(effect.interference.lower())}; suspected: {esc(effect.suspected)}"
+        )
+    return "\n".join(lines)
+
+
+def _stressors(compiled: CompiledIntake) -> str:
+    lines = ["<b>Life stressors</b>"]
+    for level in ("A lot", "A little"):
+        domains = [domain for domain, said in compiled.stressors if said == level]
+        if domains:
+            lines.append(f"• {level.lower()}: {esc(', '.join(d.lower() for d in domains))}")
+    calm = [domain for domain, said in compiled.stressors if said == "Not at all"]
+    if calm:
+        lines.append(f"• not at all: {esc(', '.join(d.lower() for d in calm))}")
+    unanswered = [domain for domain, said in compiled.stressors if said == "not answered"]
+    if unanswered:
+        lines.append(f"• not answered: {esc(', '.join(d.lower() for d in unanswered))}")
+    if compiled.stress_notes:
+        lines.append(f"Patient's note: “{esc(compiled.stress_notes)}”")
+    return "\n".join(lines)
+
+
+def _questions(compiled: CompiledIntake) -> str:
+    if not compiled.questions:
+        return "<b>Patient's questions</b>\n• none"
+    items = "\n".join(f"{n}. {esc(q)}" for n, q in enumerate(compiled.questions, start=1))
+    return f"<b>Patient's questions</b> (verbatim)\n{items}"
+
+
+def render_alert(patient_name: str, detail: str) -> str:
+    """The urgent safety alert for provider chats: who and what triggered it, nothing more."""
+    return (
+        "🚨 <b>URGENT — safety alert</b>\n"
+        f"Patient: {esc(patient_name)}\n"
+        f"Trigger: {esc(detail)}\n"
+        "The patient was shown crisis resources (988, Crisis Text Line, 911) and asked whether "
+        "they are safe right now."
+    )

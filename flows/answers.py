@@ -1,0 +1,153 @@
+"""Reading a typed or tapped answer for a question, and describing a stored answer in words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flows.options import Option
+from flows.parsing import match_option, match_options, normalise, parse_number
+from flows.parsing import parse_medication_line as parse_line
+from flows.questions import Kind, Question, option_label
+
+KEEP_OPTION = Option("@keep", "Keep my answer", aliases=("keep", "same", "keep it"))
+"""Offered when a question already has an answer (after Back, or editing from review)."""
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """The outcome of reading an answer: a value to store, or why it could not be read."""
+
+    value: Any = None
+    ok: bool = True
+    problem: str | None = None
+
+    @staticmethod
+    def failed(problem: str) -> Parsed:
+        return Parsed(ok=False, problem=problem)
+
+
+def option_value(question: Question, option: Option) -> Any:
+    """The stored value when the patient taps or names `option` of `question`."""
+    if question.kind in (Kind.TEXT, Kind.MEDICATION):
+        return {"choice": option.value}
+    if question.kind is Kind.NUMBER:
+        return int(option.value) if question.integer else float(option.value)
+    return option.value
+
+
+def parse_typed(question: Question, text: str) -> Parsed:
+    """Read `text` typed as the answer to `question`."""
+    text = text.strip()
+    if not text:
+        return Parsed.failed("empty")
+    if len(text) > question.max_length:
+        return Parsed.failed("too_long")
+    match question.kind:
+        case Kind.CHOICE:
+            return _parse_choice(question, text)
+        case Kind.MULTI:
+            chosen = match_options(text, question.options)
+            if not chosen:
+                return Parsed.failed("not_an_option")
+            return Parsed(_multi_value(question, [o.value for o in chosen]))
+        case Kind.NUMBER:
+            number = parse_number(
+                text, question.minimum, question.maximum, integer=question.integer
+            )
+            if number is None:
+                return Parsed.failed("not_a_number")
+            return Parsed(number)
+        case Kind.TEXT:
+            option = _exact_option(question, text)
+            return Parsed(option_value(question, option) if option else text)
+        case Kind.MEDICATION:
+            return _parse_medication(question, text)
+    raise ValueError(question.kind)
+
+
+def _exact_option(question: Question, text: str) -> Option | None:
+    """A quick-reply option named in full: free text must not be mistaken for a button."""
+    typed = normalise(text)
+    for option in question.options:
+        names = (option.label, *option.aliases)
+        if any(normalise(name) == typed for name in names):
+            return option
+    return None
+
+
+def _parse_choice(question: Question, text: str) -> Parsed:
+    option = match_option(text, question.options)
+    if option is not None:
+        return Parsed(option.value)
+    if question.free_text:
+        return Parsed({"other": text})
+    return Parsed.failed("not_an_option")
+
+
+def _parse_medication(question: Question, text: str) -> Parsed:
+    option = _exact_option(question, text)
+    if option is not None:
+        return Parsed(option_value(question, option))
+    line = parse_line(text)
+    if line is None:
+        return Parsed.failed("not_a_medication")
+    return Parsed(
+        {"name": line.name, "dose": line.dose, "frequency": line.frequency, "raw": line.raw}
+    )
+
+
+def _multi_value(question: Question, values: list[str]) -> list[str]:
+    """Keep checklist order; an exclusive option ("None of these") stands alone."""
+    exclusive = [o.value for o in question.options if o.exclusive and o.value in values]
+    if exclusive:
+        return exclusive[-1:]
+    return [o.value for o in question.options if o.value in values]
+
+
+def toggle(question: Question, selected: list[str], value: str) -> list[str]:
+    """The selection after tapping `value` on a multi-select."""
+    option = next(o for o in question.options if o.value == value)
+    if value in selected:
+        return [v for v in selected if v != value]
+    if option.exclusive:
+        return [value]
+    kept = [v for v in selected if not _is_exclusive(question, v)]
+    return _multi_value(question, [*kept, value])
+
+
+def _is_exclusive(question: Question, value: str) -> bool:
+    return any(o.value == value and o.exclusive for o in question.options)
+
+
+def describe(question: Question, value: Any) -> str:
+    """A stored answer in plain words, for the review screen and the provider's summary."""
+    if value is None:
+        return "skipped"
+    if isinstance(value, dict):
+        if "choice" in value:
+            return option_label(question.options, value["choice"])
+        if "other" in value:
+            return str(value["other"])
+        if "name" in value:
+            return medication_text(value)
+    if isinstance(value, list):
+        return ", ".join(option_label(question.options, v) for v in value) or "none"
+    if question.kind is Kind.NUMBER:
+        if question.options and question.integer:
+            return option_label(question.options, value)
+        return _number_text(value)
+    if question.kind is Kind.CHOICE:
+        return option_label(question.options, value)
+    return str(value)
+
+
+def medication_text(entry: dict[str, Any]) -> str:
+    parts = [entry.get("name") or "", entry.get("dose") or "", entry.get("frequency") or ""]
+    return " ".join(part for part in parts if part)
+
+
+def _number_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -1,0 +1,275 @@
+"""The compiled intake: what the provider receives, assembled from the answers without interpretation.
+
+Flags follow fixed rules (safety events, missed doses or a stopped medicine, a side effect that
+gets in the way a lot, PHQ-9 of 15 or more); scores and bands come from flows.instruments.
+Everything else is the patient's answers in words, or their own text verbatim.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flows.answers import describe
+from flows.instruments import GAD7, PHQ9, PHQ9_FUNCTION_OPTIONS, Instrument, Score, score
+from flows.questions import (
+    DAILY_ITEMS,
+    REASON_OPTIONS,
+    SLEEP_STEPS,
+    STATUS_OPTIONS,
+    STRESS_DOMAINS,
+    STRESS_LEVEL_OPTIONS,
+    Answers,
+    checked_side_effects,
+    is_choice,
+    medication_count,
+    medication_entry,
+    option_label,
+    question_for,
+    reachable_answers,
+    side_effect_name,
+)
+
+PHQ9_FLAG_THRESHOLD = 15
+
+
+@dataclass(frozen=True)
+class Flag:
+    kind: str  # safety, missed_doses, side_effect, phq9
+    text: str
+
+
+@dataclass(frozen=True)
+class MedicationReport:
+    name: str
+    dose: str | None
+    frequency: str | None
+    status: str | None  # as_prescribed, different, stopped
+    missed_days: int | None
+    reasons: tuple[str, ...]
+    other_reason: str | None
+    raw_text: str | None
+
+    @property
+    def status_label(self) -> str:
+        return option_label(STATUS_OPTIONS, self.status) if self.status else "not answered"
+
+    @property
+    def reason_labels(self) -> tuple[str, ...]:
+        labels = [option_label(REASON_OPTIONS, r) for r in self.reasons if r != "other"]
+        if "other" in self.reasons:
+            labels.append(f"other: {self.other_reason}" if self.other_reason else "another reason")
+        return tuple(labels)
+
+
+@dataclass(frozen=True)
+class SideEffectReport:
+    name: str
+    frequency: str
+    severity: str
+    interference: str
+    interference_value: str | None
+    suspected: str
+
+
+@dataclass(frozen=True)
+class CompiledIntake:
+    intake_id: int
+    patient_name: str
+    submitted_at: datetime | None
+    appointment: str | None
+    flags: tuple[Flag, ...]
+    phq9: Score
+    phq9_function: str | None
+    gad7: Score
+    medications: tuple[MedicationReport, ...]
+    takes_no_medication: bool
+    new_medicines: str | None
+    sleep: tuple[tuple[str, str], ...]
+    daily: tuple[tuple[str, str], ...]
+    side_effects: tuple[SideEffectReport, ...]
+    no_side_effects: bool
+    stressors: tuple[tuple[str, str], ...]
+    stress_notes: str | None
+    questions: tuple[str, ...]
+    safety_notes: tuple[str, ...] = field(default=())
+
+
+def compile_intake(
+    answers: Answers,
+    *,
+    intake_id: int,
+    patient_name: str,
+    submitted_at: datetime | None = None,
+    appointment: str | None = None,
+    safety_alerts: tuple[str, ...] = (),
+) -> CompiledIntake:
+    """Assemble the provider's view of an intake from its current answers.
+
+    `safety_alerts` are the details of the safety alerts raised while the patient answered.
+    """
+    current = reachable_answers(answers)
+    medications = _medications(current)
+    side_effects = _side_effects(current)
+    phq9 = _instrument_score(PHQ9, current)
+    gad7 = _instrument_score(GAD7, current)
+    return CompiledIntake(
+        intake_id=intake_id,
+        patient_name=patient_name,
+        submitted_at=submitted_at,
+        appointment=appointment,
+        flags=_flags(safety_alerts, medications, side_effects, phq9),
+        phq9=phq9,
+        phq9_function=_choice_label(current.get("phq9.function"), PHQ9_FUNCTION_OPTIONS),
+        gad7=gad7,
+        medications=medications,
+        takes_no_medication=is_choice(current.get("med.1.name"), "none"),
+        new_medicines=_free_text(current.get("meds.new")),
+        sleep=_described(current, SLEEP_STEPS),
+        daily=_described(current, tuple(f"daily.{name}" for name, _, _ in DAILY_ITEMS)),
+        side_effects=side_effects,
+        no_side_effects=current.get("se.checklist") == ["none"],
+        stressors=_stressors(current),
+        stress_notes=_free_text(current.get("stress.notes")),
+        questions=tuple(
+            value
+            for key, value in current.items()
+            if key.startswith("q.") and isinstance(value, str)
+        ),
+        safety_notes=safety_alerts,
+    )
+
+
+def _instrument_score(instrument: Instrument, answers: Answers) -> Score:
+    items: dict[int, int | None] = {}
+    for item in instrument.items:
+        value = answers.get(f"{instrument.key}.{item.number}")
+        items[item.number] = int(value) if value is not None else None
+    return score(instrument, items)
+
+
+def _choice_label(value: Any, options: tuple) -> str | None:
+    return option_label(options, value) if value is not None else None
+
+
+def _free_text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _medications(answers: Answers) -> tuple[MedicationReport, ...]:
+    reports = []
+    for n in range(1, medication_count(answers) + 1):
+        entry = medication_entry(answers, n)
+        if entry is None:
+            break
+        dose = answers.get(f"med.{n}.dose")
+        frequency = answers.get(f"med.{n}.frequency")
+        reasons = answers.get(f"med.{n}.reasons")
+        missed = answers.get(f"med.{n}.missed")
+        reports.append(
+            MedicationReport(
+                name=entry["name"],
+                dose=entry.get("dose") or (dose if isinstance(dose, str) else None),
+                frequency=entry.get("frequency") or _frequency_text(answers, n, frequency),
+                status=answers.get(f"med.{n}.status"),
+                missed_days=int(missed) if isinstance(missed, int | float) else None,
+                reasons=tuple(reasons) if isinstance(reasons, list) else (),
+                other_reason=_free_text(answers.get(f"med.{n}.reasons_other")),
+                raw_text=entry.get("raw"),
+            )
+        )
+    return tuple(reports)
+
+
+def _frequency_text(answers: Answers, n: int, value: Any) -> str | None:
+    if value is None or value == "unsure":
+        return None
+    return describe(question_for(f"med.{n}.frequency", answers), value)
+
+
+def _side_effects(answers: Answers) -> tuple[SideEffectReport, ...]:
+    reports = []
+    for value in checked_side_effects(answers):
+
+        def said(field: str, value: str = value) -> str:
+            key = f"se.{value}.{field}"
+            if key not in answers:
+                return "not answered"
+            return describe(question_for(key, answers), answers[key])
+
+        reports.append(
+            SideEffectReport(
+                name=side_effect_name(answers, value),
+                frequency=said("frequency"),
+                severity=said("severity"),
+                interference=said("interference"),
+                interference_value=answers.get(f"se.{value}.interference"),
+                suspected=said("medication"),
+            )
+        )
+    return tuple(reports)
+
+
+def _described(answers: Answers, steps: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    lines = []
+    for step in steps:
+        question = question_for(step, answers)
+        value = describe(question, answers[step]) if step in answers else "not answered"
+        lines.append((question.label, value))
+    return tuple(lines)
+
+
+def _stressors(answers: Answers) -> tuple[tuple[str, str], ...]:
+    lines = []
+    for domain in STRESS_DOMAINS:
+        value = answers.get(f"stress.{domain.value}")
+        level = option_label(STRESS_LEVEL_OPTIONS, value) if value is not None else "not answered"
+        lines.append((domain.label, level))
+    return tuple(lines)
+
+
+def _flags(
+    safety_alerts: tuple[str, ...],
+    medications: tuple[MedicationReport, ...],
+    side_effects: tuple[SideEffectReport, ...],
+    phq9: Score,
+) -> tuple[Flag, ...]:
+    flags = [Flag("safety", f"Safety: {detail}") for detail in safety_alerts]
+    item9 = phq9.item_scores[8]
+    if item9 and not any("PHQ-9 item 9" in detail for detail in safety_alerts):
+        flags.insert(0, Flag("safety", f"Safety: PHQ-9 item 9 answered {item9} of 3"))
+    for med in medications:
+        if med.status == "stopped":
+            flags.append(Flag("missed_doses", f"Stopped {med.name}"))
+        elif med.missed_days:
+            flags.append(
+                Flag(
+                    "missed_doses",
+                    f"Missed doses: {med.name} on {med.missed_days} of the past 7 days",
+                )
+            )
+    flags.extend(
+        Flag("side_effect", f"Side effect gets in the way a lot: {effect.name}")
+        for effect in side_effects
+        if effect.interference_value == "a_lot"
+    )
+    if phq9.total >= PHQ9_FLAG_THRESHOLD:
+        flags.append(Flag("phq9", f"PHQ-9 total {phq9.total} ({phq9.band or 'incomplete'})"))
+    return tuple(flags)
+
+
+def medication_rows(compiled: CompiledIntake) -> list[dict[str, Any]]:
+    """The medication list as rows for storage."""
+    return [
+        {
+            "name": med.name,
+            "dose": med.dose,
+            "frequency": med.frequency,
+            "status": med.status,
+            "missed_days": med.missed_days,
+            "reasons": list(med.reasons) or None,
+            "raw_text": med.raw_text,
+        }
+        for med in compiled.medications
+    ]

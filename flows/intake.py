@@ -1,0 +1,719 @@
+"""The intake dialogue: given where a patient is, their answers and what they just did, decide what
+happens next.
+
+`handle()` is a pure function. It returns an `Outcome` that says which answers to record, what
+to say, which screen to show, and which safety events to log and alert on; the caller stores
+all of it in one transaction before anything is sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from flows import messages
+from flows.answers import KEEP_OPTION, Parsed, describe, option_value, parse_typed, toggle
+from flows.instruments import ANSWER_OPTIONS, SAFETY_ITEM
+from flows.machine import FINAL_STATES, Phase, edit_trigger, fire
+from flows.options import Option
+from flows.parsing import match_option, normalise
+from flows.questions import (
+    SECTION_ORDER,
+    Answers,
+    Kind,
+    Question,
+    Section,
+    question_for,
+    reachable_answers,
+    section_steps,
+)
+from flows.safety import RiskLevel, assess_risk
+
+SAFETY_CHECK = "safety.check"
+SAFETY_CLARIFY = "safety.clarify"
+RESTART_CONFIRM = "restart.confirm"
+CONSENT_STEP = "consent"
+REVIEW_STEP = "review"
+PHQ9_SAFETY_STEP = f"phq9.{SAFETY_ITEM}"
+
+
+@dataclass(frozen=True)
+class IntakeState:
+    """Where a patient is in the intake; stored with the intake row."""
+
+    state: str = Phase.CONSENT.value
+    step: str | None = CONSENT_STEP
+    editing: bool = False
+    pending: str | None = None  # an interjection shown instead of the step: safety or restart
+    draft: tuple[str, ...] | None = None  # a multi-select's toggles before Done
+
+
+# --- events -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Begin:
+    """/start or a return to the chat: show where the patient is."""
+
+
+@dataclass(frozen=True)
+class Typed:
+    text: str
+
+
+@dataclass(frozen=True)
+class Tapped:
+    """A button: the step it was shown for and the option's value."""
+
+    step: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Toggled:
+    step: str
+    value: str
+
+
+@dataclass(frozen=True)
+class DoneTapped:
+    step: str
+
+
+@dataclass(frozen=True)
+class Command:
+    """/back, /skip, /pause, /restart, /help, or an unknown command; `step` when sent by a button."""
+
+    name: str
+    step: str | None = None
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """A sticker, photo, voice note or file: nothing the intake can read."""
+
+    kind: str
+
+
+Event = Begin | Typed | Tapped | Toggled | DoneTapped | Command | Unsupported
+
+
+@dataclass(frozen=True)
+class Context:
+    clinic_name: str
+    returning: bool = False  # after /pause or a long silence: greet before going on
+
+
+# --- what comes out ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewGroup:
+    section: Section
+    title: str
+    lines: tuple[tuple[str, str], ...]  # (question label, answer in words)
+
+
+@dataclass(frozen=True)
+class Screen:
+    """The one question (or the review) the patient should see now."""
+
+    step: str
+    text: str
+    options: tuple[Option, ...] = ()
+    header: str | None = None  # "Mood · 3 of 9"
+    stem: str | None = None
+    hint: str | None = None
+    multi: bool = False
+    selected: tuple[str, ...] = ()
+    current_answer: str | None = None
+    can_back: bool = False
+    can_skip: bool = False
+    review: tuple[ReviewGroup, ...] = ()
+    numbered: bool = True  # options can be answered by the number shown beside them
+
+
+@dataclass(frozen=True)
+class Recorded:
+    key: str
+    value: Any
+    raw_text: str | None
+
+
+@dataclass(frozen=True)
+class SafetyEvent:
+    """A safety trigger or the patient's response to the safety check, for the audit log.
+
+    `alert` events are sent at once to every provider chat; `detail` names the trigger in
+    words fit for that alert and never quotes the patient.
+    """
+
+    kind: (
+        str  # phq9_item9, risk_language, unclear_language, confirmed_thoughts, safe, not_safe, ...
+    )
+    detail: str
+    alert: bool
+    step: str | None
+    shown: str | None = None  # what the patient was shown: crisis_resources, clarifying_question
+    text: str | None = None  # the patient's own words when they triggered it (audit only)
+
+
+@dataclass
+class Outcome:
+    state: IntakeState
+    record: list[Recorded] = field(default_factory=list)
+    say: list[str] = field(default_factory=list)
+    screen: Screen | None = None
+    safety: list[SafetyEvent] = field(default_factory=list)
+    restart: bool = False  # supersede every current answer
+    submitted: bool = False
+    paused: bool = False
+    stale: bool = False
+    edit_in_place: bool = False  # a multi-select toggle: redraw the same message
+
+
+# --- the dialogue -----------------------------------------------------------------------
+
+
+class _Turn:
+    """One event's work: mutable while the event is handled, returned as an Outcome."""
+
+    def __init__(self, state: IntakeState, answers: Answers, ctx: Context) -> None:
+        self.answers: dict[str, Any] = dict(answers)
+        self.ctx = ctx
+        self.out = Outcome(state=state)
+
+    @property
+    def state(self) -> IntakeState:
+        return self.out.state
+
+    def move(self, **changes: Any) -> None:
+        self.out.state = replace(self.out.state, **changes)
+
+    # screens
+
+    def current_question(self) -> Question | None:
+        s = self.state
+        if s.pending or s.step in (None, CONSENT_STEP, REVIEW_STEP) or s.state in FINAL_STATES:
+            return None
+        return question_for(s.step, self.answers)
+
+    def show(self) -> None:
+        self.out.screen = self.build_screen()
+
+    def build_screen(self) -> Screen | None:
+        s = self.state
+        if s.pending:
+            return _pending_screen(s.pending)
+        if s.state in FINAL_STATES:
+            return None
+        if s.state == Phase.CONSENT:
+            return Screen(
+                CONSENT_STEP,
+                messages.welcome(self.ctx.clinic_name),
+                options=messages.CONSENT_OPTIONS,
+            )
+        if s.state == Phase.REVIEW:
+            return Screen(
+                REVIEW_STEP,
+                messages.REVIEW_INTRO,
+                options=review_options(),
+                review=review_groups(self.answers),
+                can_back=True,
+                header="Review",
+            )
+        return self.question_screen()
+
+    def question_screen(self) -> Screen:
+        s = self.state
+        assert s.step is not None
+        question = question_for(s.step, self.answers)
+        section = Section(s.state)
+        steps = section_steps(section, self.answers)
+        position = steps.index(s.step) + 1
+        answered = s.step in self.answers
+        selected: tuple[str, ...] = ()
+        if question.kind is Kind.MULTI:
+            current = self.answers.get(s.step)
+            selected = s.draft if s.draft is not None else tuple(current or ())
+        return Screen(
+            step=s.step,
+            text=question.text,
+            options=offered_options(question, answered),
+            header=f"{section.title} · {position} of {len(steps)}",
+            stem=question.stem,
+            hint=question.hint,
+            multi=question.kind is Kind.MULTI,
+            selected=selected,
+            current_answer=describe(question, self.answers[s.step]) if answered else None,
+            can_back=not (section is SECTION_ORDER[0] and position == 1),
+            can_skip=question.optional,
+            numbered=question.kind is Kind.CHOICE,
+        )
+
+    # answering
+
+    def accept(self, question: Question, value: Any, raw_text: str | None) -> None:
+        """Store an answer (unless unchanged), run the safety rule, and move on."""
+        previous = self.answers.get(question.key, _MISSING)
+        if previous != value or question.key not in self.answers:
+            self.out.record.append(Recorded(question.key, value, raw_text))
+            self.answers[question.key] = value
+        if isinstance(value, dict) and "name" in value:
+            self.out.say.append(
+                messages.medication_understood(
+                    value["name"], value.get("dose"), value.get("frequency")
+                )
+            )
+        if question.key == PHQ9_SAFETY_STEP and _score(value) > 0 and previous != value:
+            self.item9_triggered(value)
+        self.advance_from(question.key)
+
+    def item9_triggered(self, value: Any) -> None:
+        label = next(o.label for o in ANSWER_OPTIONS if o.value == str(value))
+        self.out.safety.append(
+            SafetyEvent(
+                kind="phq9_item9",
+                detail=f"PHQ-9 item 9 (thoughts of being better off dead or of self-harm) answered "
+                f"“{label}” ({value} of 3)",
+                alert=True,
+                step=PHQ9_SAFETY_STEP,
+                shown="crisis_resources",
+            )
+        )
+        self.out.say.append(f"{messages.CRISIS_RESOURCES}\n{messages.CARE_TEAM_TOLD}")
+        self.move(pending=SAFETY_CHECK)
+
+    def advance_from(self, step: str) -> None:
+        section = Section(self.state.state)
+        steps = section_steps(section, self.answers)
+        index = steps.index(step)
+        if index + 1 < len(steps):
+            self.move(step=steps[index + 1], draft=None)
+            return
+        self.fire("finish_section", first=True)
+
+    def fire(self, trigger: str, *, first: bool) -> None:
+        """Fire a machine trigger and land on the first (or last) step of the new state."""
+        state, editing = fire(self.state.state, self.state.editing, trigger)
+        self.move(state=state, editing=editing, draft=None, step=self.landing_step(state, first))
+
+    def landing_step(self, state: str, first: bool) -> str | None:
+        if state == Phase.REVIEW:
+            return REVIEW_STEP
+        if state in FINAL_STATES:
+            return None
+        if state == Phase.CONSENT:
+            return CONSENT_STEP
+        steps = section_steps(Section(state), self.answers)
+        return steps[0] if first else steps[-1]
+
+    # safety
+
+    def check_risk(self, text: str) -> None:
+        """Risk language anywhere shows resources and alerts; unclear wording asks first."""
+        risk = assess_risk(text)
+        step = self.state.step
+        if risk.level is RiskLevel.RISK:
+            self.out.safety.append(
+                SafetyEvent(
+                    kind="risk_language",
+                    detail=f"risk language in a typed message ({risk.category or 'unspecified'})",
+                    alert=True,
+                    step=step,
+                    shown="crisis_resources",
+                    text=text,
+                )
+            )
+            self.out.say.append(f"{messages.CRISIS_RESOURCES}\n{messages.CARE_TEAM_TOLD}")
+            self.move(pending=SAFETY_CHECK)
+        elif risk.level is RiskLevel.UNCLEAR and self.state.pending is None:
+            self.out.safety.append(
+                SafetyEvent(
+                    kind="unclear_language",
+                    detail="wording that may or may not be about self-harm",
+                    alert=False,
+                    step=step,
+                    shown="clarifying_question",
+                    text=text,
+                )
+            )
+            self.move(pending=SAFETY_CLARIFY)
+
+    def answer_pending(self, value: str) -> None:
+        pending = self.state.pending
+        self.move(pending=None)
+        if pending == SAFETY_CHECK:
+            if value == "not_safe":
+                self.out.safety.append(
+                    SafetyEvent(
+                        kind="not_safe",
+                        detail="the patient answered that they are not safe right now",
+                        alert=True,
+                        step=SAFETY_CHECK,
+                        shown="crisis_resources",
+                    )
+                )
+                self.out.say.append(messages.NOT_SAFE_REPLY)
+            else:
+                self.out.safety.append(
+                    SafetyEvent(
+                        kind="safe",
+                        detail="the patient answered that they are safe right now",
+                        alert=False,
+                        step=SAFETY_CHECK,
+                    )
+                )
+                self.out.say.append(messages.SAFE_REPLY)
+        elif pending == SAFETY_CLARIFY:
+            if value == "yes":
+                self.out.safety.append(
+                    SafetyEvent(
+                        kind="confirmed_thoughts",
+                        detail="the patient confirmed thoughts of hurting themselves or ending their life",
+                        alert=True,
+                        step=SAFETY_CLARIFY,
+                        shown="crisis_resources",
+                    )
+                )
+                self.out.say.append(f"{messages.CRISIS_RESOURCES}\n{messages.CARE_TEAM_TOLD}")
+                self.move(pending=SAFETY_CHECK)
+            else:
+                self.out.safety.append(
+                    SafetyEvent(
+                        kind="clarified_no",
+                        detail="the patient said the wording was not about self-harm",
+                        alert=False,
+                        step=SAFETY_CLARIFY,
+                    )
+                )
+                self.out.say.append(messages.CLARIFY_NO_REPLY)
+        elif pending == RESTART_CONFIRM:
+            if value == "yes":
+                self.out.restart = True
+                self.answers.clear()
+                self.fire("restart", first=True)
+                self.out.say.append(messages.RESTARTED)
+            else:
+                self.out.say.append(messages.RESTART_CANCELLED)
+
+    def choose_phase_option(self, step: str, value: str) -> None:
+        """Consent and review are answered with their own options."""
+        if step == CONSENT_STEP:
+            if value == "agree":
+                self.fire("agree", first=True)
+            else:
+                self.fire("decline", first=True)
+                self.out.say.append(messages.DECLINED)
+        elif value == messages.SUBMIT_OPTION.value:
+            self.fire("submit", first=True)
+            self.out.submitted = True
+            self.out.say.append(messages.submitted(self.ctx.clinic_name))
+        else:
+            self.fire(edit_trigger(Section(value.removeprefix("edit_"))), first=True)
+
+
+_MISSING = object()
+
+
+def _score(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def offered_options(question: Question, answered: bool) -> tuple[Option, ...]:
+    """The buttons for a question: its options, plus "Keep my answer" when it has one."""
+    if answered and question.kind is not Kind.MULTI:
+        return (*question.options, KEEP_OPTION)
+    return question.options
+
+
+def review_options() -> tuple[Option, ...]:
+    edits = tuple(
+        Option(
+            f"edit_{section.value}",
+            f"Change {section.title.lower()}",
+            aliases=(section.title.lower(), section.value),
+        )
+        for section in SECTION_ORDER
+    )
+    return (*edits, messages.SUBMIT_OPTION)
+
+
+def review_groups(answers: Answers) -> tuple[ReviewGroup, ...]:
+    """Every current answer, grouped by section, in the order asked."""
+    current = reachable_answers(answers)
+    groups = []
+    for section in SECTION_ORDER:
+        lines = []
+        for step in section_steps(section, current):
+            if step in current:
+                question = question_for(step, current)
+                lines.append((question.label, describe(question, current[step])))
+        groups.append(ReviewGroup(section, section.title, tuple(lines)))
+    return tuple(groups)
+
+
+def _pending_screen(pending: str) -> Screen:
+    if pending == SAFETY_CHECK:
+        return Screen(
+            SAFETY_CHECK, messages.SAFETY_CHECK_QUESTION, options=messages.SAFETY_CHECK_OPTIONS
+        )
+    if pending == SAFETY_CLARIFY:
+        return Screen(SAFETY_CLARIFY, messages.CLARIFY_QUESTION, options=messages.CLARIFY_OPTIONS)
+    return Screen(RESTART_CONFIRM, messages.RESTART_QUESTION, options=messages.RESTART_OPTIONS)
+
+
+def _pending_options(pending: str) -> tuple[Option, ...]:
+    return _pending_screen(pending).options
+
+
+def _phase_options(step: str) -> tuple[Option, ...]:
+    return messages.CONSENT_OPTIONS if step == CONSENT_STEP else review_options()
+
+
+# --- event handlers ---------------------------------------------------------------------
+
+
+def handle(state: IntakeState, answers: Answers, event: Event, ctx: Context) -> Outcome:
+    """Apply one patient event to an intake."""
+    turn = _Turn(state, answers, ctx)
+    if state.state in FINAL_STATES and not (state.pending and isinstance(event, Typed | Tapped)):
+        return _after_the_end(turn, event)
+    match event:
+        case Begin():
+            if ctx.returning or state.state != Phase.CONSENT:
+                turn.out.say.append(messages.WELCOME_BACK)
+        case Typed(text=text):
+            _typed(turn, text)
+        case Tapped(step=step, value=value):
+            _tapped(turn, step, value)
+        case Toggled(step=step, value=value):
+            _toggled(turn, step, value)
+        case DoneTapped(step=step):
+            _done(turn, step)
+        case Command(name=name, step=step):
+            if step is None or not _is_stale(turn, step):
+                _command(turn, name)
+        case Unsupported():
+            turn.out.say.append(messages.UNSUPPORTED)
+    if not turn.out.paused:
+        turn.show()
+    return turn.out
+
+
+def _after_the_end(turn: _Turn, event: Event) -> Outcome:
+    """A submitted or declined intake changes no more; typed text is still checked for risk."""
+    submitted = turn.state.state == Phase.SUBMITTED
+    turn.out.say.append(messages.ALREADY_SUBMITTED if submitted else messages.ALREADY_DECLINED)
+    if isinstance(event, Typed):
+        turn.check_risk(event.text)
+    turn.show()
+    return turn.out
+
+
+TYPED_COMMANDS = frozenset({"back", "skip", "pause", "restart", "help"})
+"""Typed without the slash, these words still work as commands."""
+
+
+def _typed(turn: _Turn, text: str) -> None:
+    word = normalise(text).lstrip("/")
+    if word in TYPED_COMMANDS:
+        _command(turn, word)
+        return
+    state = turn.state
+    if state.pending:
+        option = match_option(text, _pending_options(state.pending))
+        if option is not None:
+            turn.answer_pending(option.value)
+            return
+        before = len(turn.out.safety)
+        turn.check_risk(text)
+        if len(turn.out.safety) == before:
+            turn.out.say.append(messages.NOT_UNDERSTOOD)
+        return
+    parsed = _parse_current(turn, text)
+    if parsed.ok:
+        _apply_parsed(turn, parsed, text)
+    turn.check_risk(text)
+    if not parsed.ok and not turn.out.safety:
+        turn.out.say.append(
+            messages.WELCOME_BACK if turn.ctx.returning else _problem_text(turn, parsed)
+        )
+
+
+def _parse_current(turn: _Turn, text: str) -> Parsed:
+    state = turn.state
+    if state.step in (CONSENT_STEP, REVIEW_STEP):
+        option = match_option(text, _phase_options(state.step))
+        return Parsed(option.value) if option else Parsed.failed("not_an_option")
+    question = turn.current_question()
+    assert question is not None
+    answered = question.key in turn.answers
+    if answered and normalise(text) in {
+        normalise(n) for n in (KEEP_OPTION.label, *KEEP_OPTION.aliases)
+    }:
+        return Parsed(turn.answers[question.key])
+    if question.kind is Kind.CHOICE and answered:
+        option = match_option(text, offered_options(question, answered))
+        if option is KEEP_OPTION:
+            return Parsed(turn.answers[question.key])
+    return parse_typed(question, text)
+
+
+def _apply_parsed(turn: _Turn, parsed: Parsed, raw_text: str) -> None:
+    state = turn.state
+    if state.step in (CONSENT_STEP, REVIEW_STEP):
+        turn.choose_phase_option(state.step, parsed.value)
+        return
+    question = turn.current_question()
+    assert question is not None
+    turn.accept(question, parsed.value, raw_text)
+
+
+def _problem_text(turn: _Turn, parsed: Parsed) -> str:
+    question = turn.current_question()
+    match parsed.problem:
+        case "too_long":
+            return messages.too_long(question.max_length if question else 1000)
+        case "not_a_number" if question is not None:
+            return messages.not_a_number(question.minimum, question.maximum)
+        case "not_a_medication":
+            return messages.NOT_A_MEDICATION
+        case "empty":
+            return messages.EMPTY_ANSWER
+    return messages.NOT_UNDERSTOOD
+
+
+def _is_stale(turn: _Turn, step: str) -> bool:
+    state = turn.state
+    current = state.pending or state.step
+    if step != current:
+        turn.out.stale = True
+        turn.out.say.append(messages.STALE_BUTTON)
+        return True
+    return False
+
+
+def _tapped(turn: _Turn, step: str, value: str) -> None:
+    if _is_stale(turn, step):
+        return
+    state = turn.state
+    if state.pending:
+        if any(o.value == value for o in _pending_options(state.pending)):
+            turn.answer_pending(value)
+        return
+    if step in (CONSENT_STEP, REVIEW_STEP):
+        if any(o.value == value for o in _phase_options(step)):
+            turn.choose_phase_option(step, value)
+        return
+    question = turn.current_question()
+    assert question is not None
+    answered = question.key in turn.answers
+    option = next((o for o in offered_options(question, answered) if o.value == value), None)
+    if option is None or question.kind is Kind.MULTI:
+        turn.out.stale = True
+        turn.out.say.append(messages.STALE_BUTTON)
+        return
+    if option is KEEP_OPTION:
+        turn.accept(question, turn.answers[question.key], None)
+    else:
+        turn.accept(question, option_value(question, option), None)
+
+
+def _toggled(turn: _Turn, step: str, value: str) -> None:
+    if _is_stale(turn, step):
+        return
+    question = turn.current_question()
+    if (
+        question is None
+        or question.kind is not Kind.MULTI
+        or all(o.value != value for o in question.options)
+    ):
+        turn.out.stale = True
+        return
+    screen = turn.question_screen()
+    turn.move(draft=tuple(toggle(question, list(screen.selected), value)))
+    turn.out.edit_in_place = True
+
+
+def _done(turn: _Turn, step: str) -> None:
+    if _is_stale(turn, step):
+        return
+    question = turn.current_question()
+    if question is None or question.kind is not Kind.MULTI:
+        turn.out.stale = True
+        return
+    selected = list(turn.question_screen().selected)
+    if not selected:
+        turn.out.say.append(messages.PICK_AT_LEAST_ONE)
+        return
+    turn.accept(question, selected, None)
+
+
+def _command(turn: _Turn, name: str) -> None:
+    match name:
+        case "back":
+            _back(turn)
+        case "skip":
+            _skip(turn)
+        case "pause":
+            turn.out.paused = True
+            turn.out.say.append(messages.PAUSED)
+        case "restart":
+            if turn.state.state != Phase.CONSENT:
+                turn.move(pending=RESTART_CONFIRM)
+        case "help":
+            turn.out.say.append(messages.HELP)
+        case _:
+            turn.out.say.append(messages.UNKNOWN_COMMAND)
+
+
+def _back(turn: _Turn) -> None:
+    state = turn.state
+    if state.pending:
+        _leave_pending(turn)
+        return
+    if state.state == Phase.CONSENT:
+        turn.out.say.append(messages.ALREADY_FIRST)
+        return
+    if state.state == Phase.REVIEW:
+        turn.fire("go_back", first=False)
+        return
+    steps = section_steps(Section(state.state), turn.answers)
+    index = steps.index(state.step)
+    if index > 0:
+        turn.move(step=steps[index - 1], draft=None)
+    elif Section(state.state) is SECTION_ORDER[0] and not state.editing:
+        turn.out.say.append(messages.ALREADY_FIRST)
+    else:
+        turn.fire("go_back", first=False)
+
+
+def _leave_pending(turn: _Turn) -> None:
+    """Back or Skip on an interjection: record it and return to the question."""
+    pending = turn.state.pending
+    turn.move(pending=None)
+    if pending in (SAFETY_CHECK, SAFETY_CLARIFY):
+        turn.out.safety.append(
+            SafetyEvent(
+                kind="safety_question_skipped",
+                detail="the patient did not answer the safety question",
+                alert=False,
+                step=pending,
+            )
+        )
+
+
+def _skip(turn: _Turn) -> None:
+    state = turn.state
+    if state.pending:
+        _leave_pending(turn)
+        return
+    question = turn.current_question()
+    if question is None or not question.optional:
+        turn.out.say.append(messages.CANNOT_SKIP if question else messages.NOT_UNDERSTOOD)
+        return
+    turn.accept(question, None, None)

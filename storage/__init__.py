@@ -1,0 +1,1 @@
+"""Persistence of patients, intakes and answers: SQLModel tables, engine and query functions."""

@@ -1,0 +1,119 @@
+"""The database tables, all in one place."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Text
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Patient(SQLModel, table=True):
+    """A person using the bot. The display name is stored only once they agree to take part."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_chat_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, unique=True, index=True, nullable=True)
+    )
+    display_name: str | None = Field(default=None, max_length=200)
+    timezone: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class Intake(SQLModel, table=True):
+    """One pre-visit intake: where the patient is in the dialogue, and when it started and ended."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    state: str = Field(default="consent", max_length=32)
+    step: str | None = Field(default="consent", max_length=64)
+    editing: bool = False
+    pending: str | None = Field(default=None, max_length=32)
+    draft: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    paused: bool = False
+    version: int = 0
+    started_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    consented_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    submitted_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    delivered_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class Answer(SQLModel, table=True):
+    """One answer as given. A changed answer supersedes the earlier row instead of overwriting it."""
+
+    __table_args__ = (Index("ix_answer_current", "intake_id", "superseded", "question_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    intake_id: int = Field(foreign_key="intake.id", index=True)
+    question_key: str = Field(max_length=64)
+    value: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    raw_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    superseded: bool = Field(default=False)
+    superseded_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class Medication(SQLModel, table=True):
+    """A medication as reported in a submitted intake, with how the patient has been taking it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    intake_id: int = Field(foreign_key="intake.id", index=True)
+    position: int
+    name: str = Field(max_length=200)
+    dose: str | None = Field(default=None, max_length=100)
+    frequency: str | None = Field(default=None, max_length=100)
+    status: str | None = Field(default=None, max_length=32)
+    missed_days: int | None = None
+    reasons: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    raw_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class SafetyEvent(SQLModel, table=True):
+    """A safety trigger, what the patient was shown, their response, and which chats were alerted."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    intake_id: int | None = Field(default=None, foreign_key="intake.id", index=True)
+    kind: str = Field(max_length=40)
+    detail: str = Field(sa_column=Column(Text, nullable=False))
+    step: str | None = Field(default=None, max_length=64)
+    shown: str | None = Field(default=None, max_length=40)
+    patient_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    alert: bool = False
+    alerted_chat_ids: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """Telegram update ids already handled, so a re-delivered update changes nothing."""
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    processed_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
