@@ -26,6 +26,8 @@ def configure_logging(level: str) -> None:
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # transitions logs every state change at INFO: noise, and a trace of a patient's path.
+    logging.getLogger("transitions").setLevel(logging.WARNING)
 
 
 def run(settings: Settings) -> int:

@@ -105,7 +105,7 @@ class Demo:
             if reply.submitted is not None:
                 self.print_provider_copy(reply)
                 return 0
-            if reply.screen is None and not reply.say:
+            if reply.finished and reply.screen is None:
                 return 0
 
 

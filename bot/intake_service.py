@@ -19,7 +19,7 @@ from sqlmodel import Session
 from flows import messages
 from flows.compiled import CompiledIntake, compile_intake, medication_rows
 from flows.intake import Begin, Context, Event, Outcome, Screen, Typed, handle
-from flows.machine import Phase
+from flows.machine import FINAL_STATES, Phase
 from flows.safety import RiskLevel, assess_risk
 from storage import queries
 from storage.db import session_scope
@@ -54,6 +54,7 @@ class Reply:
     stale: bool = False
     edit_in_place: bool = False
     duplicate: bool = False
+    finished: bool = False  # the intake is submitted or declined
     alerts: list[Alert] = field(default_factory=list)
     submitted: CompiledIntake | None = None
 
@@ -198,6 +199,7 @@ class IntakeService:
             screen=outcome.screen,
             stale=outcome.stale,
             edit_in_place=outcome.edit_in_place,
+            finished=outcome.state.state in FINAL_STATES,
         )
         for safety in outcome.safety:
             row = queries.add_safety_event(
