@@ -80,11 +80,11 @@ def _scores(compiled: CompiledIntake) -> str:
 
 def _medication_line(med: MedicationReport) -> str:
     what = " ".join(part for part in (med.name, med.dose, med.frequency) if part)
-    details = [med.status_label.lower()]
+    details = [med.status_label]
     if med.missed_days is not None:
         details.append(f"missed doses on {med.missed_days} of 7 days")
     if med.reason_labels:
-        details.append("reasons: " + ", ".join(med.reason_labels).lower())
+        details.append("reasons: " + ", ".join(med.reason_labels))
     return f"• {esc(what)} — {esc('; '.join(details))}"
 
 

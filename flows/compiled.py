@@ -15,9 +15,7 @@ from flows.answers import describe
 from flows.instruments import GAD7, PHQ9, PHQ9_FUNCTION_OPTIONS, Instrument, Score, score
 from flows.questions import (
     DAILY_ITEMS,
-    REASON_OPTIONS,
     SLEEP_STEPS,
-    STATUS_OPTIONS,
     STRESS_DOMAINS,
     STRESS_LEVEL_OPTIONS,
     Answers,
@@ -32,6 +30,21 @@ from flows.questions import (
 )
 
 PHQ9_FLAG_THRESHOLD = 15
+
+# The provider reads third-person wording; the patient saw "I stopped taking it", "I forgot".
+STATUS_WORDS = {
+    "as_prescribed": "taking as prescribed",
+    "different": "taking a different dose",
+    "stopped": "stopped",
+}
+REASON_WORDS = {
+    "forgot": "forgot",
+    "side_effects": "side effects",
+    "cost": "cost",
+    "ran_out": "ran out",
+    "felt_better": "felt better",
+    "felt_worse": "felt worse",
+}
 
 
 @dataclass(frozen=True)
@@ -53,11 +66,11 @@ class MedicationReport:
 
     @property
     def status_label(self) -> str:
-        return option_label(STATUS_OPTIONS, self.status) if self.status else "not answered"
+        return STATUS_WORDS.get(self.status or "", "not answered")
 
     @property
     def reason_labels(self) -> tuple[str, ...]:
-        labels = [option_label(REASON_OPTIONS, r) for r in self.reasons if r != "other"]
+        labels = [REASON_WORDS.get(r, r) for r in self.reasons if r != "other"]
         if "other" in self.reasons:
             labels.append(f"other: {self.other_reason}" if self.other_reason else "another reason")
         return tuple(labels)
@@ -171,7 +184,7 @@ def _medications(answers: Answers) -> tuple[MedicationReport, ...]:
             MedicationReport(
                 name=entry["name"],
                 dose=entry.get("dose") or (dose if isinstance(dose, str) else None),
-                frequency=entry.get("frequency") or _frequency_text(answers, n, frequency),
+                frequency=entry.get("frequency") or _frequency_text(frequency),
                 status=answers.get(f"med.{n}.status"),
                 missed_days=int(missed) if isinstance(missed, int | float) else None,
                 reasons=tuple(reasons) if isinstance(reasons, list) else (),
@@ -182,10 +195,13 @@ def _medications(answers: Answers) -> tuple[MedicationReport, ...]:
     return tuple(reports)
 
 
-def _frequency_text(answers: Answers, n: int, value: Any) -> str | None:
+def _frequency_text(value: Any) -> str | None:
+    """A frequency button's value is already the plain wording ("at bedtime"); typed text is kept."""
+    if isinstance(value, dict):
+        return str(value.get("other") or "") or None
     if value is None or value == "unsure":
         return None
-    return describe(question_for(f"med.{n}.frequency", answers), value)
+    return str(value)
 
 
 def _side_effects(answers: Answers) -> tuple[SideEffectReport, ...]:

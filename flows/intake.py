@@ -535,13 +535,21 @@ def _typed(turn: _Turn, text: str) -> None:
             turn.out.say.append(messages.NOT_UNDERSTOOD)
         return
     parsed = _parse_current(turn, text)
-    if parsed.ok:
+    if parsed.ok and not _risky_non_text_answer(turn, text):
         _apply_parsed(turn, parsed, text)
     turn.check_risk(text)
     if not parsed.ok and not turn.out.safety:
         turn.out.say.append(
             messages.WELCOME_BACK if turn.ctx.returning else _problem_text(turn, parsed)
         )
+
+
+def _risky_non_text_answer(turn: _Turn, text: str) -> bool:
+    """Words about death or harm are a note to keep, never a medicine name or a number."""
+    question = turn.current_question()
+    if question is None or question.kind is Kind.TEXT:
+        return False
+    return assess_risk(text).level is not RiskLevel.NONE
 
 
 def _parse_current(turn: _Turn, text: str) -> Parsed:
