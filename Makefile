@@ -23,7 +23,7 @@ test: $(BIN)/intake-bot
 	$(BIN)/python -m pytest
 
 diagram: $(BIN)/intake-bot
-	$(BIN)/intake-bot diagram > docs/intake-machine.mmd
+	$(BIN)/intake-bot diagram
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -3,7 +3,7 @@
 Usage:
     intake-bot run      # the Telegram bot, long polling, until Ctrl-C or SIGTERM
     intake-bot demo     # the same intake in this terminal: no Telegram, no token
-    intake-bot diagram  # print the intake state machine as a Mermaid diagram
+    intake-bot diagram  # rewrite flows/intake_machine.md, the Mermaid diagram of the intake
 
 Settings come from the environment and .env (see .env.example). A missing or malformed
 setting prints one line naming it and exits with status 2.
@@ -41,6 +41,19 @@ def run(settings: Settings) -> int:
     return 0
 
 
+def write_diagram(*, to_stdout: bool) -> int:
+    from pathlib import Path
+
+    from flows.machine import DIAGRAM_PATH, diagram_document
+
+    if to_stdout:
+        print(diagram_document(), end="")
+    else:
+        Path(DIAGRAM_PATH).write_text(diagram_document(), encoding="utf-8")
+        print(f"wrote {DIAGRAM_PATH}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="intake-bot", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -49,14 +62,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument(
         "--name", default="Demo Patient", help="the patient name shown to the provider"
     )
-    commands.add_parser("diagram", help="print the intake state machine as Mermaid")
+    diagram = commands.add_parser("diagram", help="write the intake state machine as Mermaid")
+    diagram.add_argument("--stdout", action="store_true", help="print instead of writing the file")
     args = parser.parse_args(argv)
 
     if args.command == "diagram":
-        from flows.machine import mermaid_diagram
-
-        print(mermaid_diagram())
-        return 0
+        return write_diagram(to_stdout=args.stdout)
     try:
         settings = load_settings()
         configure_logging(settings.log_level)

@@ -151,3 +151,25 @@ def mermaid_diagram() -> str:
     model = _Drawn()
     GraphMachine(model=model, title="Intake", graph_engine="mermaid", **MACHINE_CONFIG)
     return model.get_graph().draw(None)  # type: ignore[attr-defined]
+
+
+DIAGRAM_PATH = "flows/intake_machine.md"
+
+
+def diagram_document() -> str:
+    """The Markdown file kept beside this module: regenerate it with `intake-bot diagram`."""
+    return (
+        "# The intake state machine\n\n"
+        "Generated from `flows/machine.py` by `intake-bot diagram` (or `make diagram`); "
+        "a test fails when it is out of date. Within each section the current question is "
+        "a step key (see `flows/questions.py`).\n\n"
+        f"```mermaid\n{_front_matter_title(mermaid_diagram().strip())}\n```\n"
+    )
+
+
+def _front_matter_title(diagram: str) -> str:
+    """transitions writes the title bare between --- lines; Mermaid wants `title: …` there."""
+    lines = diagram.splitlines()
+    if len(lines) > 2 and lines[0] == "---" and lines[2] == "---" and ":" not in lines[1]:
+        lines[1] = f"title: {lines[1]}"
+    return "\n".join(line.rstrip() for line in lines)
