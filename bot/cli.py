@@ -12,11 +12,16 @@ setting prints one line naming it and exits with status 2.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
 
 USAGE_ERROR = 2
 
@@ -30,14 +35,31 @@ def configure_logging(level: str) -> None:
     logging.getLogger("transitions").setLevel(logging.WARNING)
 
 
+async def _check_connection(application: Application) -> None:
+    async with application.bot:
+        pass
+
+
 def run(settings: Settings) -> int:
     """Run the bot with long polling; run_polling stops cleanly on SIGINT and SIGTERM."""
+    from telegram.error import InvalidToken, NetworkError
+
     from bot.app import build_application
 
     application = build_application(settings)
-    logging.getLogger(__name__).info("intake-bot started; press Ctrl-C to stop")
-    application.run_polling(drop_pending_updates=False)
-    logging.getLogger(__name__).info("intake-bot stopped")
+    log = logging.getLogger(__name__)
+    log.info("intake-bot starting; press Ctrl-C to stop")
+    try:
+        # Ask getMe once first, so a wrong token or an unreachable server is one clear line
+        # rather than the retry loop's logged traceback.
+        asyncio.run(_check_connection(application))
+        application.run_polling(drop_pending_updates=False)
+    except InvalidToken:
+        raise SettingsError("TELEGRAM_BOT_TOKEN was rejected by the Bot API server") from None
+    except NetworkError as error:
+        print(f"intake-bot: cannot reach the Bot API server ({type(error).__name__})", file=sys.stderr)
+        return 1
+    log.info("intake-bot stopped")
     return 0
 
 

@@ -1,0 +1,83 @@
+"""`intake-bot run` as a clinic starts it: real process, fake Bot API, clean stop on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from e2e_support import PROVIDER_CHAT_ID, TOKEN, texts
+from fake_bot_api import FakeBotAPI
+
+
+def bot_env(tmp_path: Path, **values: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("TELEGRAM_", "DATABASE_"))}
+    env.update({
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'intake.db'}",
+        "PROVIDER_CHAT_IDS": str(PROVIDER_CHAT_ID),
+        "CLINIC_NAME": "Riverside Psychiatry",
+        "LOG_LEVEL": "INFO",
+    })
+    env.update(values)
+    return env
+
+
+async def start_bot(tmp_path: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def test_run_serves_a_patient_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    async with FakeBotAPI(token=TOKEN) as fake:
+        patient = fake.private_chat(chat_id=1101, first_name="Fay", last_name="Q.")
+        env = bot_env(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake.base_url)
+        process = await start_bot(tmp_path, env)
+        try:
+            welcome = await patient.send_command_and_wait("/start", timeout=30)
+            assert "Riverside Psychiatry" in texts(welcome)
+            reply = await patient.send_text_and_wait("I agree")
+            assert "Medications · 1 of" in texts(reply)
+            await patient.send_text_and_wait("sertraline 50 mg once a day")
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    log = stderr.decode()
+    assert process.returncode == 0, log
+    assert "Traceback" not in log
+    assert "intake-bot stopped" in log
+    # no patient data and no token in the logs
+    for secret in ("sertraline", "Fay", TOKEN, TOKEN.split(":")[1]):
+        assert secret not in log
+    assert (tmp_path / "data" / "intake.db").exists()
+
+
+async def test_run_without_a_token_names_the_setting_and_exits_2(tmp_path: Path) -> None:
+    process = await start_bot(tmp_path, bot_env(tmp_path, TELEGRAM_BOT_TOKEN=""))
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 2
+    assert stderr.decode().strip() == (
+        "intake-bot: TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put it in .env"
+    )
+
+
+async def test_malformed_provider_ids_name_the_setting(tmp_path: Path) -> None:
+    env = bot_env(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, PROVIDER_CHAT_IDS="12, doctor")
+    process = await start_bot(tmp_path, env)
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 2
+    line = stderr.decode().strip()
+    assert line.startswith("intake-bot: PROVIDER_CHAT_IDS") and "\n" not in line
+
+
+async def test_a_token_the_server_rejects_exits_2(tmp_path: Path) -> None:
+    async with FakeBotAPI(token=TOKEN) as fake:
+        env = bot_env(tmp_path, TELEGRAM_BOT_TOKEN="999:WRONG", TELEGRAM_API_BASE_URL=fake.base_url)
+        process = await start_bot(tmp_path, env)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN was rejected" in stderr.decode()
+    assert "Traceback" not in stderr.decode()
