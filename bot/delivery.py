@@ -5,6 +5,7 @@ Only chats listed in PROVIDER_CHAT_IDS ever receive anything about a patient.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 
@@ -45,7 +46,7 @@ class Delivery:
                 log.error("safety alert to a provider chat failed: %s", type(error).__name__)
         if not self.provider_chat_ids:
             log.error("safety alert raised but PROVIDER_CHAT_IDS is empty")
-        self.service.record_alerted(list(alerts), reached)
+        await asyncio.to_thread(self.service.record_alerted, list(alerts), reached)
 
     async def send_intake(self, compiled: CompiledIntake) -> None:
         pages = render_summary(compiled, self.timezone)
@@ -62,6 +63,6 @@ class Delivery:
                     type(error).__name__,
                 )
         if delivered:
-            self.service.record_delivered(compiled.intake_id)
+            await asyncio.to_thread(self.service.record_delivered, compiled.intake_id)
         else:
             log.error("intake %s was submitted but reached no provider chat", compiled.intake_id)

@@ -6,6 +6,7 @@ patient is logged; only update ids and exception types are.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import traceback
 
@@ -57,7 +58,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start: begin an intake, or resume the open one."""
     chat = update.effective_chat
     assert chat is not None
-    reply = _service(context).start(chat.id, _profile_name(update.effective_user), update.update_id)
+    reply = await asyncio.to_thread(
+        _service(context).start, chat.id, _profile_name(update.effective_user), update.update_id
+    )
     await show(update, context, reply)
 
 
@@ -123,7 +126,9 @@ async def _handle(
 ) -> None:
     chat = update.effective_chat
     assert chat is not None
-    reply = _service(context).handle(
+    # The database work runs in a worker thread so a slow disk never stalls the event loop.
+    reply = await asyncio.to_thread(
+        _service(context).handle,
         chat.id,
         event,
         profile_name=_profile_name(update.effective_user),

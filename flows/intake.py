@@ -310,10 +310,13 @@ class _Turn:
 
     # safety
 
-    def check_risk(self, text: str) -> None:
-        """Risk language anywhere shows resources and alerts; unclear wording asks first."""
+    def check_risk(self, text: str, step: str | None = None) -> None:
+        """Risk language anywhere shows resources and alerts; unclear wording asks first.
+
+        `step` is where the text was typed (by default the current step).
+        """
         risk = assess_risk(text)
-        step = self.state.step
+        step = step if step is not None else self.state.step
         if risk.level is RiskLevel.RISK:
             self.out.safety.append(
                 SafetyEvent(
@@ -534,10 +537,11 @@ def _typed(turn: _Turn, text: str) -> None:
         if len(turn.out.safety) == before:
             turn.out.say.append(messages.NOT_UNDERSTOOD)
         return
+    typed_at = state.step  # an accepted answer moves on; the safety log names this step
     parsed = _parse_current(turn, text)
     if parsed.ok and not _risky_non_text_answer(turn, text):
         _apply_parsed(turn, parsed, text)
-    turn.check_risk(text)
+    turn.check_risk(text, typed_at)
     if not parsed.ok and not turn.out.safety:
         turn.out.say.append(
             messages.WELCOME_BACK if turn.ctx.returning else _problem_text(turn, parsed)

@@ -56,6 +56,10 @@ def _transitions() -> list[dict[str, Any]]:
             }
         )
         transitions.append({"trigger": "finish_section", "source": current, "dest": following})
+    # Back from the first question of the first section returns to review while editing it.
+    transitions.append(
+        {"trigger": "go_back", "source": SECTIONS[0], "dest": REVIEW, "conditions": "is_editing"}
+    )
     for earlier, current in pairwise((*SECTIONS, REVIEW)):
         if current != REVIEW:
             transitions.append(

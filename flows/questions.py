@@ -260,7 +260,8 @@ def _medication_steps(answers: Answers) -> list[str]:
             if isinstance(missed, int | float) and missed > 0:
                 steps.append(f"med.{n}.reasons")
         reasons = answers.get(f"med.{n}.reasons")
-        if isinstance(reasons, list) and "other" in reasons:
+        # Only while the reasons question itself is met (not after missed days go back to 0).
+        if steps[-1] == f"med.{n}.reasons" and isinstance(reasons, list) and "other" in reasons:
             steps.append(f"med.{n}.reasons_other")
         steps.append(f"med.{n}.more")
     steps.append("meds.new")
@@ -529,8 +530,9 @@ def medication_options(answers: Answers) -> tuple[Option, ...]:
     options = []
     for n in range(1, medication_count(answers) + 1):
         entry = medication_entry(answers, n)
-        if entry:
-            options.append(Option(f"m{n}", entry["name"]))
+        if entry is None:
+            break  # the list ends here, as in _medication_steps: later slots are not reachable
+        options.append(Option(f"m{n}", entry["name"]))
     return tuple(options)
 
 

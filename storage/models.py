@@ -4,7 +4,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Text
+from sqlalchemy.ext.compiler import compiles
 from sqlmodel import Field, SQLModel
+
+
+@compiles(JSON, "sqlite")
+def _sqlite_json_as_text(_type: JSON, _compiler: Any, **_kw: Any) -> str:
+    """SQLite JSON columns are declared TEXT: a column declared JSON gets NUMERIC affinity,
+    which stores the JSON text "2.0" as the integer 2 (and 10**20 as a float)."""
+    return "TEXT"
 
 
 def utcnow() -> datetime:
@@ -80,9 +88,11 @@ class Medication(SQLModel, table=True):
     patient_id: int = Field(foreign_key="patient.id", index=True)
     intake_id: int = Field(foreign_key="intake.id", index=True)
     position: int
-    name: str = Field(max_length=200)
-    dose: str | None = Field(default=None, max_length=100)
-    frequency: str | None = Field(default=None, max_length=100)
+    # Text, not VARCHAR(n): a typed medication line or a free-text frequency may be up to the
+    # 1000 characters the intake accepts, and PostgreSQL rejects longer values than VARCHAR(n).
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    dose: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    frequency: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     status: str | None = Field(default=None, max_length=32)
     missed_days: int | None = None
     reasons: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

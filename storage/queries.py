@@ -86,6 +86,8 @@ def save_intake_state(
             version=intake.version + 1,
             updated_at=now,
         )
+        # Leave `intake` alone: a stale copy must not take on values that were never stored.
+        .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
