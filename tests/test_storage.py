@@ -1,0 +1,663 @@
+"""Storage and the intake service on SQLite and on PostgreSQL (see conftest.database_url)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, SQLModel, select
+
+from bot.intake_service import NOT_STARTED, IntakeService
+from flows import messages
+from flows.intake import Command, IntakeState, Tapped, Typed
+from flows.questions import question_for
+from storage import queries
+from storage.db import make_engine
+from storage.models import (
+    Answer,
+    Intake,
+    Medication,
+    Patient,
+    ProcessedUpdate,
+    SafetyEvent,
+)
+
+TABLES = {"patient", "intake", "answer", "medication", "safetyevent", "processedupdate"}
+T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+T1 = T0 + timedelta(minutes=5)
+T2 = T0 + timedelta(minutes=10)
+
+BIG_CHAT_ID = 5_000_000_000  # above 2**31: a plain INTEGER column would overflow on PostgreSQL
+SUPERGROUP_CHAT_ID = -1_001_234_567_890  # provider group chats have large negative ids
+FIRST_UPDATE_ID = 3_000_000_000
+CLINIC = "Test Clinic"
+
+PatientFactory = Callable[..., Patient]
+IntakeFactory = Callable[..., Intake]
+AnswerFactory = Callable[..., Answer]
+
+
+def count(engine: Engine, model: type[SQLModel]) -> int:
+    """Rows in a table, read in a session of its own (so only committed rows count)."""
+    with Session(engine) as fresh:
+        return fresh.exec(select(func.count()).select_from(model)).one()
+
+
+def fresh_intake(engine: Engine, intake_id: int) -> Intake:
+    with Session(engine) as fresh:
+        intake = fresh.get(Intake, intake_id)
+        assert intake is not None
+        return intake
+
+
+def only_patient(engine: Engine) -> Patient:
+    with Session(engine) as fresh:
+        patients = fresh.exec(select(Patient)).all()
+    assert len(patients) == 1
+    return patients[0]
+
+
+# --- engine and schema ------------------------------------------------------------------
+
+
+def test_tables_are_created_on_first_run(engine_factory: Callable[..., Engine]) -> None:
+    bare = engine_factory(create_tables=False)
+    assert TABLES.isdisjoint(inspect(bare).get_table_names())
+
+    first = engine_factory()
+    assert set(inspect(first).get_table_names()) >= TABLES
+    index_names = {index["name"] for index in inspect(first).get_indexes("answer")}
+    assert "ix_answer_current" in index_names
+    with Session(first) as session:
+        patient = queries.create_patient(session, BIG_CHAT_ID, "Kept")
+        session.commit()
+        patient_id = patient.id
+
+    # A second start on the same database keeps the tables and what is in them.
+    second = engine_factory()
+    with Session(second) as session:
+        kept = session.get(Patient, patient_id)
+        assert kept is not None
+        assert kept.display_name == "Kept"
+
+
+def test_sqlite_url_in_a_missing_folder_creates_the_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "not" / "there" / "yet"
+    assert not folder.exists()
+    created = make_engine(f"sqlite:///{folder / 'intake.db'}")
+    try:
+        assert folder.is_dir()
+        assert (folder / "intake.db").is_file()
+        assert set(inspect(created).get_table_names()) >= TABLES
+    finally:
+        created.dispose()
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(sqlite_engine: Engine) -> None:
+    for _ in range(2):  # every new connection is configured, not just the first
+        with sqlite_engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+        sqlite_engine.dispose()
+
+
+def test_foreign_keys_are_enforced(session: Session) -> None:
+    session.add(Intake(patient_id=987_654))
+    with pytest.raises(IntegrityError):
+        session.flush()
+
+
+# --- answers ----------------------------------------------------------------------------
+
+
+def test_record_answer_supersedes_the_previous_answer_and_keeps_history(
+    engine: Engine, session: Session, make_intake: IntakeFactory, make_answer: AnswerFactory
+) -> None:
+    intake = make_intake()
+    make_answer(intake, "sleep.hours", 6, "6", now=T0)
+    make_answer(intake, "sleep.quality", "fair", None, now=T0)
+    make_answer(intake, "sleep.hours", 7.5, "about 7.5", now=T1)
+    session.commit()
+
+    with Session(engine) as fresh:
+        history = queries.answer_history(fresh, intake.id, "sleep.hours")
+        assert [(row.value, row.raw_text, row.superseded) for row in history] == [
+            (6, "6", True),
+            (7.5, "about 7.5", False),
+        ]
+        assert queries.as_utc(history[0].superseded_at) == T1
+        assert history[1].superseded_at is None
+        assert queries.current_answers(fresh, intake.id) == {
+            "sleep.hours": 7.5,
+            "sleep.quality": "fair",
+        }
+        assert len(queries.answer_history(fresh, intake.id)) == 3
+
+
+def test_answers_of_another_intake_are_not_superseded(
+    session: Session, make_intake: IntakeFactory, make_answer: AnswerFactory
+) -> None:
+    mine, theirs = make_intake(), make_intake()
+    make_answer(theirs, "mood.note", "theirs", now=T0)
+    make_answer(mine, "mood.note", "mine", now=T1)
+    assert queries.current_answers(session, theirs.id) == {"mood.note": "theirs"}
+    assert queries.current_answers(session, mine.id) == {"mood.note": "mine"}
+
+
+def test_supersede_all_answers(
+    engine: Engine, session: Session, make_intake: IntakeFactory, make_answer: AnswerFactory
+) -> None:
+    intake, other = make_intake(), make_intake()
+    make_answer(intake, "phq9.1", "2", now=T0)
+    make_answer(intake, "phq9.2", "1", now=T0)
+    make_answer(other, "phq9.1", "3", now=T0)
+    queries.supersede_all_answers(session, intake.id, T1)
+    make_answer(intake, "phq9.1", "0", now=T2)  # answered again after the restart
+    session.commit()
+
+    with Session(engine) as fresh:
+        assert queries.current_answers(fresh, intake.id) == {"phq9.1": "0"}
+        assert queries.current_answers(fresh, other.id) == {"phq9.1": "3"}
+        history = queries.answer_history(fresh, intake.id)
+        assert [(row.question_key, row.superseded) for row in history] == [
+            ("phq9.1", True),
+            ("phq9.2", True),
+            ("phq9.1", False),
+        ]
+        assert [queries.as_utc(row.superseded_at) for row in history] == [T1, T1, None]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "sertraline 50 mg",
+        "unicode: café — naïve ☕ 😀",
+        "",
+        0,
+        7,
+        -3,
+        2**53,
+        10**20,
+        3.5,
+        2.0,
+        0.1,
+        True,
+        [],
+        ["forgot", "cost"],
+        [1, "two", 3.0, None, [4]],
+        {"name": "sertraline", "dose": "50 mg", "frequency": None},
+        {"choice": "none"},
+        {"nested": {"list": [1, 2.5, "x"], "empty": {}}},
+        None,
+    ],
+    ids=repr,
+)
+def test_answer_values_round_trip_json_types(
+    engine: Engine,
+    session: Session,
+    make_intake: IntakeFactory,
+    make_answer: AnswerFactory,
+    value: Any,
+) -> None:
+    intake = make_intake()
+    make_answer(intake, "any.key", value)
+    session.commit()
+
+    with Session(engine) as fresh:
+        stored = queries.current_answers(fresh, intake.id)
+    assert stored == {"any.key": value}
+    assert type(stored["any.key"]) is type(value)
+
+
+# --- intake state -----------------------------------------------------------------------
+
+
+def test_save_intake_state_is_compare_and_set(
+    engine: Engine, session: Session, make_intake: IntakeFactory
+) -> None:
+    intake = make_intake()
+    session.commit()
+    assert intake.version == 0
+
+    # Two updates read the same intake; the first to save wins.
+    with Session(engine) as first, Session(engine) as second:
+        seen_first = first.get(Intake, intake.id)
+        seen_second = second.get(Intake, intake.id)
+        assert seen_first is not None and seen_second is not None
+        winner = IntakeState(state="medications", step="med.1.name")
+        assert queries.save_intake_state(first, seen_first, winner, paused=False, now=T1)
+        assert seen_first.version == 1
+        assert seen_first.step == "med.1.name"
+        first.commit()
+
+        loser = IntakeState(state="declined", step=None)
+        assert not queries.save_intake_state(second, seen_second, loser, paused=True, now=T2)
+        # The stale copy keeps what it read: it does not take on values that were never stored.
+        assert (seen_second.state, seen_second.step, seen_second.version) == (
+            "consent",
+            "consent",
+            0,
+        )
+        second.commit()
+
+    stored = fresh_intake(engine, intake.id)
+    assert (stored.state, stored.step, stored.paused, stored.version) == (
+        "medications",
+        "med.1.name",
+        False,
+        1,
+    )
+    assert queries.as_utc(stored.updated_at) == T1
+
+
+def test_save_intake_state_stores_every_field(
+    engine: Engine, session: Session, make_intake
+) -> None:
+    intake = make_intake()
+    new = IntakeState(
+        state="side_effects",
+        step="se.list",
+        editing=True,
+        pending="safety.check",
+        draft=("nausea", "headache"),
+    )
+    assert queries.save_intake_state(session, intake, new, paused=True, now=T1)
+    session.commit()
+
+    stored = fresh_intake(engine, intake.id)
+    assert queries.intake_state(stored) == new
+    assert stored.paused is True
+    assert stored.version == 1
+
+
+# --- idempotency ------------------------------------------------------------------------
+
+
+def test_claim_update_only_once(engine: Engine, session: Session) -> None:
+    assert queries.claim_update(session, 41, T0)
+    assert not queries.claim_update(session, 41, T1)
+    session.commit()
+
+    with Session(engine) as fresh:
+        assert not queries.claim_update(fresh, 41, T2)
+        assert queries.claim_update(fresh, 42, T2)
+        fresh.commit()
+    assert count(engine, ProcessedUpdate) == 2
+
+
+# --- medications and safety events ------------------------------------------------------
+
+
+SERTRALINE = {
+    "name": "sertraline",
+    "dose": "50 mg",
+    "frequency": "once a day",
+    "status": "as_prescribed",
+    "missed_days": 0,
+    "reasons": None,
+    "raw_text": "sertraline 50 mg once a day",
+}
+BUPROPION = {
+    "name": "bupropion",
+    "dose": "150 mg",
+    "frequency": "twice a day",
+    "status": "different",
+    "missed_days": 2,
+    "reasons": ["forgot", "cost"],
+    "raw_text": "bupropion 150mg twice a day",
+}
+LITHIUM = {"name": "lithium", "dose": None, "frequency": None, "status": "stopped"}
+
+
+def test_replace_medications_writes_in_order_and_replaces(
+    engine: Engine, session: Session, make_intake: IntakeFactory
+) -> None:
+    intake, other = make_intake(), make_intake()
+    queries.replace_medications(session, intake.patient_id, intake.id, [SERTRALINE, BUPROPION], T0)
+    queries.replace_medications(session, other.patient_id, other.id, [LITHIUM], T0)
+    session.commit()
+
+    with Session(engine) as fresh:
+        rows = queries.medications_for(fresh, intake.id)
+        assert [(row.position, row.name) for row in rows] == [(1, "sertraline"), (2, "bupropion")]
+        assert rows[1].reasons == ["forgot", "cost"]
+        assert rows[1].missed_days == 2
+        assert rows[0].reasons is None
+        assert all(row.patient_id == intake.patient_id for row in rows)
+
+    queries.replace_medications(session, intake.patient_id, intake.id, [LITHIUM, SERTRALINE], T1)
+    session.commit()
+
+    with Session(engine) as fresh:
+        rows = queries.medications_for(fresh, intake.id)
+        assert [(row.position, row.name, row.status) for row in rows] == [
+            (1, "lithium", "stopped"),
+            (2, "sertraline", "as_prescribed"),
+        ]
+        assert all(queries.as_utc(row.created_at) == T1 for row in rows)
+        assert [row.name for row in queries.medications_for(fresh, other.id)] == ["lithium"]
+    assert count(engine, Medication) == 3
+
+
+def test_medication_rows_hold_the_longest_answers_the_intake_accepts(
+    engine: Engine, session: Session, make_intake: IntakeFactory
+) -> None:
+    """A typed medication line and a free-text frequency may each be as long as the question allows."""
+    entry = {"name": "x", "dose": None, "frequency": None}
+    longest_line = question_for("med.1.name", {}).max_length
+    longest_frequency = question_for("med.1.frequency", {"med.1.name": entry}).max_length
+    long_row = {
+        "name": "n" * longest_line,
+        "dose": None,
+        "frequency": "f" * longest_frequency,
+        "status": "as_prescribed",
+        "raw_text": "n" * longest_line,
+    }
+    intake = make_intake()
+    queries.replace_medications(session, intake.patient_id, intake.id, [long_row], T0)
+    session.commit()
+
+    with Session(engine) as fresh:
+        (row,) = queries.medications_for(fresh, intake.id)
+        assert row.name == long_row["name"]
+        assert row.frequency == long_row["frequency"]
+
+
+def test_safety_events_are_stored_and_set_alerted_records_chat_ids(
+    engine: Engine, session: Session, make_intake: IntakeFactory
+) -> None:
+    intake, other = make_intake(), make_intake()
+
+    def event(owner: Intake, kind: str, alert: bool) -> SafetyEvent:
+        return queries.add_safety_event(
+            session,
+            SafetyEvent(
+                patient_id=owner.patient_id,
+                intake_id=owner.id,
+                kind=kind,
+                detail=f"{kind} detail",
+                step="phq9.9",
+                shown="crisis_resources",
+                patient_text="words",
+                alert=alert,
+                created_at=T0,
+            ),
+        )
+
+    alerting = event(intake, "phq9_item9", alert=True)
+    quiet = event(intake, "safe", alert=False)
+    elsewhere = event(other, "risk_language", alert=True)
+    queries.set_alerted(session, [alerting.id, elsewhere.id], [BIG_CHAT_ID, SUPERGROUP_CHAT_ID])
+    queries.set_alerted(session, [], [1])  # nothing to mark: a no-op
+    session.commit()
+
+    with Session(engine) as fresh:
+        events = queries.safety_events(fresh, intake.id)
+        assert [(e.kind, e.alert, e.detail) for e in events] == [
+            ("phq9_item9", True, "phq9_item9 detail"),
+            ("safe", False, "safe detail"),
+        ]
+        assert events[0].alerted_chat_ids == [BIG_CHAT_ID, SUPERGROUP_CHAT_ID]
+        assert events[1].alerted_chat_ids is None
+        assert events[0].patient_text == "words"
+        assert fresh.get(SafetyEvent, elsewhere.id).alerted_chat_ids == [
+            BIG_CHAT_ID,
+            SUPERGROUP_CHAT_ID,
+        ]
+        assert quiet.id not in {alerting.id, elsewhere.id}
+
+
+# --- big Telegram ids -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("chat_id", [BIG_CHAT_ID, SUPERGROUP_CHAT_ID, 2**62])
+def test_big_chat_ids_are_stored_and_found(
+    engine: Engine, session: Session, make_patient: PatientFactory, chat_id: int
+) -> None:
+    make_patient(chat_id=chat_id % 1000)  # a small id that must not be confused with it
+    patient = make_patient(chat_id=chat_id, display_name="Big")
+    session.commit()
+
+    with Session(engine) as fresh:
+        found = queries.patient_by_chat(fresh, chat_id)
+        assert found is not None
+        assert found.id == patient.id
+        assert found.telegram_chat_id == chat_id
+
+
+@pytest.mark.parametrize("update_id", [2**31, 2**31 + 7, 2**40])
+def test_big_update_ids_are_claimed_once(engine: Engine, session: Session, update_id: int) -> None:
+    assert queries.claim_update(session, update_id, T0)
+    session.commit()
+    with Session(engine) as fresh:
+        assert not queries.claim_update(fresh, update_id, T1)
+        assert fresh.get(ProcessedUpdate, update_id) is not None
+
+
+def test_service_with_big_chat_and_update_ids(engine: Engine) -> None:
+    service = IntakeService(engine, CLINIC)
+    reply = service.start(BIG_CHAT_ID, "Big", update_id=2**33)
+    assert reply.screen is not None and reply.screen.step == "consent"
+    reply = service.handle(BIG_CHAT_ID, Typed("I agree"), profile_name="Big", update_id=2**33 + 1)
+    assert reply.screen is not None and reply.screen.step == "med.1.name"
+    assert service.handle(BIG_CHAT_ID, Typed("I agree"), update_id=2**33 + 1).duplicate
+
+    patient = only_patient(engine)
+    assert (patient.telegram_chat_id, patient.display_name) == (BIG_CHAT_ID, "Big")
+    assert count(engine, ProcessedUpdate) == 2
+
+
+# --- the intake service end to end ------------------------------------------------------
+
+
+class Chat:
+    """One patient's chat with a service, numbering Telegram updates as they arrive."""
+
+    def __init__(self, service: IntakeService, chat_id: int = BIG_CHAT_ID) -> None:
+        self.service = service
+        self.chat_id = chat_id
+        self.update_ids = itertools.count(FIRST_UPDATE_ID)
+        self.last_update_id: int | None = None
+
+    def start(self, profile_name: str = "Alice"):
+        self.last_update_id = next(self.update_ids)
+        return self.service.start(self.chat_id, profile_name, update_id=self.last_update_id)
+
+    def send(self, event, profile_name: str = "Alice"):
+        self.last_update_id = next(self.update_ids)
+        return self.service.handle(
+            self.chat_id, event, profile_name=profile_name, update_id=self.last_update_id
+        )
+
+
+MED_1 = {
+    "name": "sertraline",
+    "dose": "50 mg",
+    "frequency": "once a day",
+    "raw": "sertraline 50 mg once a day",
+}
+
+
+def begin_intake_after_start(chat: Chat) -> int:
+    """Consent and the first medication answers, after /start; returns the intake id."""
+    reply = chat.send(Typed("I agree"))
+    assert reply.screen is not None and reply.screen.step == "med.1.name"
+    reply = chat.send(Typed("sertraline 50 mg once a day"))
+    assert reply.screen is not None and reply.screen.step == "med.1.status"
+    assert reply.say == ["Got it: sertraline · 50 mg · once a day."]
+    reply = chat.send(Tapped("med.1.status", "as_prescribed"))
+    assert reply.screen is not None and reply.screen.step == "med.1.missed"
+    assert reply.intake_id is not None
+    return reply.intake_id
+
+
+def begin_intake(chat: Chat) -> int:
+    """/start, consent and the first medication answers; returns the intake id."""
+    reply = chat.start()
+    assert reply.screen is not None and reply.screen.step == "consent"
+    return begin_intake_after_start(chat)
+
+
+def test_service_end_to_end_changing_an_answer_after_back_keeps_history(engine: Engine) -> None:
+    chat = Chat(IntakeService(engine, CLINIC))
+    reply = chat.start()
+    assert reply.screen is not None and reply.screen.step == "consent"
+    assert only_patient(engine).display_name is None  # no name before consent
+
+    intake_id = begin_intake_after_start(chat)
+    patient = only_patient(engine)
+    assert (patient.telegram_chat_id, patient.display_name) == (BIG_CHAT_ID, "Alice")
+    assert fresh_intake(engine, intake_id).consented_at is not None
+
+    reply = chat.send(Typed("2"))
+    assert reply.screen is not None and reply.screen.step == "med.1.reasons"
+    reply = chat.send(Command("back"))
+    assert reply.screen is not None and reply.screen.step == "med.1.missed"
+    assert reply.screen.current_answer == "2"
+    reply = chat.send(Tapped("med.1.missed", "0"))
+    assert reply.screen is not None and reply.screen.step == "med.1.more"  # no reasons for 0
+
+    with Session(engine) as fresh:
+        assert queries.current_answers(fresh, intake_id) == {
+            "med.1.name": MED_1,
+            "med.1.status": "as_prescribed",
+            "med.1.missed": 0,
+        }
+        history = queries.answer_history(fresh, intake_id, "med.1.missed")
+        assert [(row.value, row.raw_text, row.superseded) for row in history] == [
+            (2, "2", True),
+            (0, None, False),
+        ]
+        assert history[0].superseded_at is not None
+        assert len(queries.answer_history(fresh, intake_id)) == 4
+    stored = fresh_intake(engine, intake_id)
+    assert (stored.state, stored.step) == ("medications", "med.1.more")
+    assert stored.version == 7  # one compare-and-set per update
+    assert count(engine, ProcessedUpdate) == 7
+    assert count(engine, Intake) == 1
+
+
+def snapshot(engine: Engine) -> dict[str, Any]:
+    """Everything the service may have written, to compare before and after."""
+    with Session(engine) as fresh:
+        return {
+            "patients": [p.model_dump() for p in fresh.exec(select(Patient)).all()],
+            "intakes": [i.model_dump() for i in fresh.exec(select(Intake)).all()],
+            "answers": [a.model_dump() for a in fresh.exec(select(Answer)).all()],
+            "updates": [u.update_id for u in fresh.exec(select(ProcessedUpdate)).all()],
+            "safety": [s.model_dump() for s in fresh.exec(select(SafetyEvent)).all()],
+        }
+
+
+def test_service_same_update_delivered_twice_changes_nothing(engine: Engine) -> None:
+    service = IntakeService(engine, CLINIC)
+    chat = Chat(service)
+    first = chat.start()
+    again = service.start(chat.chat_id, "Alice", update_id=chat.last_update_id)
+    assert again.duplicate and not first.duplicate
+    assert again.say == [] and again.screen is None
+    assert count(engine, Patient) == 1 and count(engine, Intake) == 1
+
+    chat.send(Typed("I agree"))
+    reply = chat.send(Typed("sertraline 50 mg once a day"))
+    assert reply.screen is not None and reply.screen.step == "med.1.status"
+    before = snapshot(engine)
+    assert len(before["answers"]) == 1
+
+    redelivered = service.handle(
+        chat.chat_id,
+        Typed("sertraline 50 mg once a day"),
+        profile_name="Alice",
+        update_id=chat.last_update_id,
+    )
+    assert redelivered.duplicate
+    assert redelivered.say == [] and redelivered.screen is None
+    assert snapshot(engine) == before
+
+    # The next update is handled as usual.
+    reply = chat.send(Tapped("med.1.status", "as_prescribed"))
+    assert not reply.duplicate
+    assert reply.screen is not None and reply.screen.step == "med.1.missed"
+    assert len(snapshot(engine)["answers"]) == 2
+
+
+@pytest.mark.parametrize(
+    "event",
+    [Typed("hello"), Typed("I agree"), Tapped("consent", "agree"), Command("back")],
+    ids=["text", "consent-text", "consent-button", "back"],
+)
+def test_service_stranger_without_start_stores_nothing(engine: Engine, event) -> None:
+    service = IntakeService(engine, CLINIC)
+    reply = service.handle(BIG_CHAT_ID, event, profile_name="Stranger", update_id=FIRST_UPDATE_ID)
+    assert reply.say == [NOT_STARTED]
+    assert reply.intake_id is None and reply.screen is None
+    for model in (Patient, Intake, Answer, SafetyEvent):
+        assert count(engine, model) == 0, model.__name__
+
+
+def test_service_stranger_in_crisis_gets_resources_but_nothing_is_stored(engine: Engine) -> None:
+    service = IntakeService(engine, CLINIC)
+    reply = service.handle(BIG_CHAT_ID, Typed("I want to kill myself"), update_id=FIRST_UPDATE_ID)
+    assert reply.say == [messages.CRISIS_RESOURCES, NOT_STARTED]
+    assert reply.alerts == []
+    for model in (Patient, Intake, Answer, SafetyEvent):
+        assert count(engine, model) == 0, model.__name__
+
+
+def test_service_declining_consent_stores_no_display_name(engine: Engine) -> None:
+    chat = Chat(IntakeService(engine, CLINIC))
+    chat.start(profile_name="Bob Private")
+    reply = chat.send(Typed("No thanks"), profile_name="Bob Private")
+    assert reply.finished
+    assert messages.DECLINED in reply.say
+
+    # Agreeing after declining changes nothing: the intake is over.
+    reply = chat.send(Typed("I agree"), profile_name="Bob Private")
+    assert messages.ALREADY_DECLINED in reply.say
+
+    patient = only_patient(engine)
+    assert patient.display_name is None
+    assert reply.intake_id is not None
+    intake = fresh_intake(engine, reply.intake_id)
+    assert (intake.state, intake.consented_at) == ("declined", None)
+    assert count(engine, Answer) == 0
+    with Session(engine) as fresh:
+        stored_text = " ".join(str(p.model_dump()) for p in fresh.exec(select(Patient)).all())
+    assert "Bob" not in stored_text
+
+
+def test_service_restart_resumes_at_the_same_step_with_all_answers(
+    engine: Engine, engine_factory: Callable[..., Engine]
+) -> None:
+    chat = Chat(IntakeService(engine, CLINIC))
+    intake_id = begin_intake(chat)
+    reply = chat.send(Typed("2"))
+    assert reply.screen is not None and reply.screen.step == "med.1.reasons"
+    with Session(engine) as fresh:
+        answers_before = queries.current_answers(fresh, intake_id)
+    assert set(answers_before) == {"med.1.name", "med.1.status", "med.1.missed"}
+    engine.dispose()  # the process stops
+
+    restarted = IntakeService(engine_factory(), CLINIC)
+    chat.service = restarted
+    reply = chat.start()
+    assert reply.intake_id == intake_id
+    assert messages.WELCOME_BACK in reply.say
+    assert reply.screen is not None and reply.screen.step == "med.1.reasons"
+    with Session(restarted.engine) as fresh:
+        assert queries.current_answers(fresh, intake_id) == answers_before
+
+    # ...and carries on where it was.
+    reply = chat.send(Command("back"))
+    assert reply.screen is not None and reply.screen.step == "med.1.missed"
+    assert reply.screen.current_answer == "2"
+    assert count(restarted.engine, Intake) == 1
+    assert count(restarted.engine, Patient) == 1
