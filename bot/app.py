@@ -12,6 +12,8 @@ Handler order (first match wins, all in group 0):
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy.engine import Engine
 from telegram import BotCommand
 from telegram.ext import (
@@ -48,8 +50,10 @@ def file_url(base_url: str) -> str:
 
 
 async def _post_init(application: Application) -> None:
-    """Set the command menu once the bot is connected."""
+    """Set the command menu once the bot is connected, and prune old update ids."""
     await application.bot.set_my_commands(PATIENT_COMMANDS)
+    service: IntakeService = application.bot_data["service"]
+    await asyncio.to_thread(service.forget_old_updates)
 
 
 def build_application(settings: Settings, engine: Engine | None = None) -> Application:

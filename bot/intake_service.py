@@ -249,6 +249,10 @@ class IntakeService:
             assert patient is not None
             return self._compile(session, patient, intake, queries.as_utc(intake.submitted_at))  # type: ignore[arg-type]
 
+    def forget_old_updates(self, keep: timedelta = timedelta(days=2)) -> int:
+        with session_scope(self.engine) as session:
+            return queries.forget_updates_before(session, self.clock() - keep)
+
     def record_alerted(self, alerts: list[Alert], chat_ids: list[int]) -> None:
         with session_scope(self.engine) as session:
             queries.set_alerted(session, [a.event_id for a in alerts], chat_ids)

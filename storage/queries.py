@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from flows.intake import IntakeState
@@ -220,3 +220,9 @@ def claim_update(session: Session, update_id: int, now: datetime) -> bool:
     session.add(ProcessedUpdate(update_id=update_id, processed_at=now))
     session.flush()
     return True
+
+
+def forget_updates_before(session: Session, moment: datetime) -> int:
+    """Drop processed-update ids older than `moment`: Telegram re-delivers only within a day."""
+    result = session.execute(delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < moment))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -661,3 +661,12 @@ def test_service_restart_resumes_at_the_same_step_with_all_answers(
     assert reply.screen.current_answer == "2"
     assert count(restarted.engine, Intake) == 1
     assert count(restarted.engine, Patient) == 1
+
+
+def test_old_processed_updates_are_forgotten(session: Session) -> None:
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    assert queries.claim_update(session, 1, now - timedelta(days=3))
+    assert queries.claim_update(session, 2, now - timedelta(hours=1))
+    assert queries.forget_updates_before(session, now - timedelta(days=2)) == 1
+    assert queries.claim_update(session, 1, now)  # forgotten, so it can be claimed again
+    assert not queries.claim_update(session, 2, now)
