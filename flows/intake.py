@@ -246,7 +246,8 @@ class _Turn:
             multi=question.kind is Kind.MULTI,
             selected=selected,
             current_answer=describe(question, self.answers[s.step]) if answered else None,
-            can_back=not (section is SECTION_ORDER[0] and position == 1),
+            # While editing, Back from the very first question returns to review.
+            can_back=s.editing or not (section is SECTION_ORDER[0] and position == 1),
             can_skip=question.optional,
             numbered=question.kind is Kind.CHOICE,
         )
@@ -675,7 +676,9 @@ def _command(turn: _Turn, name: str) -> None:
             turn.out.paused = True
             turn.out.say.append(messages.PAUSED)
         case "restart":
-            if turn.state.state != Phase.CONSENT:
+            # Not before consent, and never after the end (a typed "restart" reaches here
+            # when a safety question is open on a submitted or declined intake).
+            if turn.state.state != Phase.CONSENT and turn.state.state not in FINAL_STATES:
                 turn.move(pending=RESTART_CONFIRM)
         case "help":
             turn.out.say.append(messages.HELP)

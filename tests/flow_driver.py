@@ -1,0 +1,196 @@
+"""A small driver for the pure intake dialogue (flows.intake.handle), shared by the flow tests.
+
+It holds what storage would hold for one intake: the state, the current answers, every answer
+ever recorded (history, in order) and every safety event, and applies each event's Outcome the
+way the service does: on a restart every current answer is superseded first, then the
+outcome's records become the current answers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flows.intake import (
+    Begin,
+    Command,
+    Context,
+    DoneTapped,
+    Event,
+    IntakeState,
+    Outcome,
+    Recorded,
+    SafetyEvent,
+    Screen,
+    Tapped,
+    Toggled,
+    Typed,
+    handle,
+)
+
+CLINIC = "Test Clinic"
+
+
+class Driver:
+    """One patient's intake, driven event by event."""
+
+    def __init__(self, clinic: str = CLINIC) -> None:
+        self.clinic = clinic
+        self.state = IntakeState()
+        self.answers: dict[str, Any] = {}
+        self.history: list[Recorded] = []
+        self.safety: list[SafetyEvent] = []
+        self.screens: list[Screen] = []
+        self.last: Outcome | None = None
+
+    # --- sending events ------------------------------------------------------------------
+
+    def send(self, event: Event, *, returning: bool = False) -> Outcome:
+        outcome = handle(self.state, self.answers, event, Context(self.clinic, returning))
+        if outcome.restart:
+            self.answers.clear()
+        for item in outcome.record:
+            self.answers[item.key] = item.value
+            self.history.append(item)
+        self.safety.extend(outcome.safety)
+        if outcome.screen is not None:
+            self.screens.append(outcome.screen)
+        self.state = outcome.state
+        self.last = outcome
+        return outcome
+
+    def begin(self, *, returning: bool = False) -> Outcome:
+        return self.send(Begin(), returning=returning)
+
+    def type(self, text: str) -> Outcome:
+        return self.send(Typed(text))
+
+    def command(self, name: str, step: str | None = None) -> Outcome:
+        return self.send(Command(name, step))
+
+    def tap(self, value: str) -> Outcome:
+        """Tap the option `value` of the question on screen now (its step is the current one)."""
+        return self.send(Tapped(self.current, value))
+
+    def toggle(self, *values: str) -> Outcome:
+        outcome = self.last
+        for value in values:
+            outcome = self.send(Toggled(self.current, value))
+        assert outcome is not None
+        return outcome
+
+    def done(self) -> Outcome:
+        return self.send(DoneTapped(self.current))
+
+    def pick(self, *values: str) -> Outcome:
+        """Answer the multi-select on screen by toggling `values`, then Done."""
+        self.toggle(*values)
+        return self.done()
+
+    # --- where we are ------------------------------------------------------------------
+
+    @property
+    def current(self) -> str:
+        """The step a button on screen now carries: an interjection, else the question."""
+        step = self.state.pending or self.state.step
+        assert step is not None, self.state
+        return step
+
+    @property
+    def step(self) -> str | None:
+        return self.state.step
+
+    @property
+    def phase(self) -> str:
+        return self.state.state
+
+    @property
+    def screen(self) -> Screen | None:
+        return self.last.screen if self.last else None
+
+    @property
+    def said(self) -> list[str]:
+        return list(self.last.say) if self.last else []
+
+    def values_of(self, key: str) -> list[Any]:
+        """Every value ever recorded for `key`, oldest first (the answer's history)."""
+        return [item.value for item in self.history if item.key == key]
+
+    # --- whole stretches of the intake -------------------------------------------------
+
+    def consent(self) -> Outcome:
+        self.begin()
+        return self.type("I agree")
+
+    def one_medication(self, line: str = "sertraline 50 mg once a day") -> Outcome:
+        """From the first medication question to the start of Mood: one medicine, no misses."""
+        assert self.step == "med.1.name", self.state
+        self.type(line)
+        self.type("as prescribed")
+        self.type("0")
+        self.type("that's all")
+        return self.type("no")
+
+    def mood(self, *values: int, function: str = "somewhat") -> Outcome:
+        """Answer PHQ-9 items 1–9 with `values` (0–3) by tapping; answer the functional item."""
+        assert self.step == "phq9.1", self.state
+        assert len(values) == 9
+        outcome = self.last
+        for value in values:
+            outcome = self.tap(str(value))
+            if self.state.pending == "safety.check":
+                outcome = self.tap("safe")
+        if self.step == "phq9.function":
+            outcome = self.tap(function)
+        assert outcome is not None
+        return outcome
+
+    def anxiety(self, *values: int) -> Outcome:
+        assert self.step == "gad7.1", self.state
+        assert len(values) == 7
+        outcome = self.last
+        for value in values:
+            outcome = self.tap(str(value))
+        assert outcome is not None
+        return outcome
+
+    def sleep(self) -> Outcome:
+        assert self.step == "sleep.hours", self.state
+        self.type("7")
+        self.tap("15_30")
+        self.tap("1")
+        self.tap("fair")
+        return self.tap("same")
+
+    def daily(self) -> Outcome:
+        assert self.step == "daily.energy", self.state
+        self.tap("same")
+        self.tap("better")
+        return self.tap("worse")
+
+    def no_side_effects(self) -> Outcome:
+        assert self.step == "se.checklist", self.state
+        return self.pick("none")
+
+    def stressors(self, notes: str = "none") -> Outcome:
+        assert self.step == "stress.work", self.state
+        for _ in range(9):
+            self.tap("not_at_all")
+        return self.type(notes)
+
+    def no_questions(self) -> Outcome:
+        assert self.step == "q.1", self.state
+        return self.tap("done")
+
+    def to_review(self, *, phq9: tuple[int, ...] = (0,) * 9) -> Outcome:
+        """A short, complete intake from the very start up to the review screen."""
+        self.consent()
+        self.one_medication()
+        self.mood(*phq9)
+        self.anxiety(0, 0, 0, 0, 0, 0, 0)
+        self.sleep()
+        self.daily()
+        self.no_side_effects()
+        self.stressors()
+        outcome = self.no_questions()
+        assert self.phase == "review", self.state
+        return outcome
