@@ -32,6 +32,9 @@ IDLE_AFTER = timedelta(hours=1)
 
 MAX_ATTEMPTS = 3
 
+SAFETY_RESPONSES = frozenset({"safe", "clarified_no", "safety_question_skipped"})
+"""Answers to the safety questions that raise no alert, but that a provider should still see."""
+
 NOT_STARTED = "Hi! To begin your pre-visit check-in, send /start."
 
 
@@ -230,13 +233,16 @@ class IntakeService:
         self, session: Session, patient: Patient, intake: Intake, now: datetime
     ) -> CompiledIntake:
         assert intake.id is not None
-        alerts = tuple(e.detail for e in queries.safety_events(session, intake.id) if e.alert)
+        events = queries.safety_events(session, intake.id)
+        alerts = tuple(e.detail for e in events if e.alert)
+        responses = tuple(e.detail for e in events if e.kind in SAFETY_RESPONSES and not e.alert)
         return compile_intake(
             queries.current_answers(session, intake.id),
             intake_id=intake.id,
             patient_name=patient.display_name or "Unnamed patient",
             submitted_at=now,
             safety_alerts=alerts,
+            safety_responses=responses,
         )
 
     def compiled(self, intake_id: int) -> CompiledIntake | None:

@@ -53,8 +53,9 @@ def _when(moment: datetime) -> str:
 def _flags(compiled: CompiledIntake) -> str:
     if not compiled.flags:
         return "<b>Flags:</b> none"
-    items = "\n".join(f"• {esc(flag.text)}" for flag in compiled.flags)
-    return f"<b>⚠️ Flags</b>\n{items}"
+    lines = [f"• {esc(flag.text)}" for flag in compiled.flags]
+    lines.extend(f"   safety question: {esc(said)}" for said in compiled.safety_responses)
+    return "<b>⚠️ Flags</b>\n" + "\n".join(lines)
 
 
 def _score_line(score: Score) -> str:

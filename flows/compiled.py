@@ -106,7 +106,7 @@ class CompiledIntake:
     stressors: tuple[tuple[str, str], ...]
     stress_notes: str | None
     questions: tuple[str, ...]
-    safety_notes: tuple[str, ...] = field(default=())
+    safety_responses: tuple[str, ...] = field(default=())
 
 
 def compile_intake(
@@ -117,10 +117,12 @@ def compile_intake(
     submitted_at: datetime | None = None,
     appointment: str | None = None,
     safety_alerts: tuple[str, ...] = (),
+    safety_responses: tuple[str, ...] = (),
 ) -> CompiledIntake:
     """Assemble the provider's view of an intake from its current answers.
 
-    `safety_alerts` are the details of the safety alerts raised while the patient answered.
+    `safety_alerts` are the details of the safety alerts raised while the patient answered;
+    `safety_responses` what the patient said to the safety questions that raised no alert.
     """
     current = reachable_answers(answers)
     medications = _medications(current)
@@ -150,7 +152,7 @@ def compile_intake(
             for key, value in current.items()
             if key.startswith("q.") and isinstance(value, str)
         ),
-        safety_notes=safety_alerts,
+        safety_responses=safety_responses,
     )
 
 

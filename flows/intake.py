@@ -550,9 +550,9 @@ def _typed(turn: _Turn, text: str) -> None:
 
 
 def _risky_non_text_answer(turn: _Turn, text: str) -> bool:
-    """Words about death or harm are a note to keep, never a medicine name or a number."""
+    """Words about death or harm are a note to keep, never a medicine name, a dose or a number."""
     question = turn.current_question()
-    if question is None or question.kind is Kind.TEXT:
+    if question is None or (question.kind is Kind.TEXT and not question.structured):
         return False
     return assess_risk(text).level is not RiskLevel.NONE
 
@@ -646,6 +646,7 @@ def _toggled(turn: _Turn, step: str, value: str) -> None:
         or all(o.value != value for o in question.options)
     ):
         turn.out.stale = True
+        turn.out.say.append(messages.STALE_BUTTON)
         return
     screen = turn.question_screen()
     turn.move(draft=tuple(toggle(question, list(screen.selected), value)))
@@ -658,6 +659,7 @@ def _done(turn: _Turn, step: str) -> None:
     question = turn.current_question()
     if question is None or question.kind is not Kind.MULTI:
         turn.out.stale = True
+        turn.out.say.append(messages.STALE_BUTTON)
         return
     selected = list(turn.question_screen().selected)
     if not selected:
@@ -676,9 +678,12 @@ def _command(turn: _Turn, name: str) -> None:
             turn.out.paused = True
             turn.out.say.append(messages.PAUSED)
         case "restart":
-            # Not before consent, and never after the end (a typed "restart" reaches here
-            # when a safety question is open on a submitted or declined intake).
-            if turn.state.state != Phase.CONSENT and turn.state.state not in FINAL_STATES:
+            # Not before consent, never after the end (a typed "restart" reaches here when a
+            # safety question is open on a submitted or declined intake), and never in place
+            # of an open safety question.
+            if turn.state.pending in (SAFETY_CHECK, SAFETY_CLARIFY):
+                turn.out.say.append(messages.SAFETY_FIRST)
+            elif turn.state.state != Phase.CONSENT and turn.state.state not in FINAL_STATES:
                 turn.move(pending=RESTART_CONFIRM)
         case "help":
             turn.out.say.append(messages.HELP)

@@ -72,6 +72,7 @@ RESTART_OPTIONS = (
     Option("yes", "Yes, start over", aliases=("yes", "start over", "restart")),
     Option("no", "No, keep going", aliases=("no", "keep going", "cancel")),
 )
+SAFETY_FIRST = "Before anything else, please answer this one question."
 RESTARTED = "Okay, let's start again from the first question."
 RESTART_CANCELLED = "Okay, we'll keep going."
 

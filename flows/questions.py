@@ -87,6 +87,7 @@ class Question:
     maximum: float = 0
     integer: bool = False
     max_length: int = 1000
+    structured: bool = False  # typed text that must be a value (a dose), not a free note
 
 
 # --- option lists -----------------------------------------------------------------------
@@ -306,6 +307,7 @@ def _medication_question(key: str, answers: Answers) -> Question:
             options=(UNSURE_OPTION,),
             optional=True,
             max_length=60,
+            structured=True,
         )
     if field == "frequency":
         return Question(

@@ -110,6 +110,7 @@ async def test_patient_completes_intake_with_buttons(fake: FakeBotAPI, database_
     summary = provider[provider.index("Pre-visit intake"):]
     # flags first, then scores with bands, then details
     assert summary.index("Flags") < summary.index("Scores") < summary.index("Medications")
+    assert "safety question: the patient answered that they are safe right now" in summary
     assert "Missed doses: sertraline on 2 of the past 7 days" in summary
     assert "Side effect gets in the way a lot: nausea or upset stomach" in summary
     assert "PHQ-9: 17 / 27 — moderately severe" in summary  # 8 × 2 + 1

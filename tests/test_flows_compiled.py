@@ -88,7 +88,7 @@ def test_an_unremarkable_intake_has_no_flags() -> None:
     assert compiled.new_medicines is None
     assert compiled.stress_notes is None
     assert compiled.questions == ()
-    assert compiled.safety_notes == ()
+    assert compiled.safety_responses == ()
 
 
 def test_medication_report_from_a_full_line() -> None:
@@ -140,7 +140,7 @@ def test_safety_alerts_are_flagged_first() -> None:
         "safety", "Safety: risk language in a typed message (overdose)"
     )
     assert kinds(compiled) == ["safety", "missed_doses", "phq9"]
-    assert compiled.safety_notes == ("risk language in a typed message (overdose)",)
+    assert compiled.flags[0].text == "Safety: risk language in a typed message (overdose)"
 
 
 def test_phq9_item_9_is_flagged_even_without_an_alert_and_ahead_of_everything() -> None:

@@ -18,12 +18,14 @@ from bot import callbacks
 from flows import messages
 from flows.answers import KEEP_OPTION
 from flows.intake import (
+    SAFETY_CHECK,
     Command,
     DoneTapped,
     IntakeState,
     Recorded,
     Tapped,
     Toggled,
+    Typed,
     Unsupported,
 )
 from flows.questions import Section, section_steps
@@ -1439,3 +1441,32 @@ def test_random_walks_never_break_the_dialogue(seed: int) -> None:
             assert event.alert == (
                 event.kind in {"phq9_item9", "risk_language", "not_safe", "confirmed_thoughts"}
             )
+
+
+def test_risky_words_are_never_stored_as_a_dose() -> None:
+    driver = Driver()
+    driver.send(Typed("I agree"))
+    driver.send(Typed("quetiapine"))
+    assert driver.state.step == "med.1.dose"
+    outcome = driver.send(Typed("enough to kill myself"))
+    assert "med.1.dose" not in driver.answers
+    assert outcome.state.pending == SAFETY_CHECK
+    assert any(event.alert for event in outcome.safety)
+
+
+def test_restart_cannot_replace_an_open_safety_question() -> None:
+    driver = Driver()
+    driver.send(Typed("I agree"))
+    driver.send(Typed("I want to die"))
+    outcome = driver.send(Command("restart"))
+    assert outcome.state.pending == SAFETY_CHECK
+    assert messages.SAFETY_FIRST in outcome.say
+    assert outcome.screen is not None and outcome.screen.step == SAFETY_CHECK
+
+
+def test_a_toggle_for_a_question_without_toggles_says_so() -> None:
+    driver = Driver()
+    driver.send(Typed("I agree"))
+    outcome = driver.send(Toggled("med.1.name", "none"))
+    assert outcome.stale and messages.STALE_BUTTON in outcome.say
+    assert not outcome.record
