@@ -243,6 +243,7 @@ class IntakeService:
             submitted_at=now,
             safety_alerts=alerts,
             safety_responses=responses,
+            typed_texts=queries.current_typed_texts(session, intake.id),
         )
 
     def compiled(self, intake_id: int) -> CompiledIntake | None:

@@ -42,7 +42,8 @@ def _heading(compiled: CompiledIntake, timezone: str) -> str:
     if compiled.submitted_at is not None:
         local = compiled.submitted_at.astimezone(ZoneInfo(timezone))
         lines.append(f"Submitted {esc(_when(local))} · intake #{compiled.intake_id}")
-    lines.append(f"Appointment: {esc(compiled.appointment or 'not scheduled')}")
+    if compiled.appointment:
+        lines.append(f"Appointment: {esc(compiled.appointment)}")
     return "\n".join(lines)
 
 
@@ -51,11 +52,11 @@ def _when(moment: datetime) -> str:
 
 
 def _flags(compiled: CompiledIntake) -> str:
+    responses = [f"   safety question: {esc(said)}" for said in compiled.safety_responses]
     if not compiled.flags:
-        return "<b>Flags:</b> none"
+        return "\n".join(["<b>Flags:</b> none", *responses])
     lines = [f"• {esc(flag.text)}" for flag in compiled.flags]
-    lines.extend(f"   safety question: {esc(said)}" for said in compiled.safety_responses)
-    return "<b>⚠️ Flags</b>\n" + "\n".join(lines)
+    return "\n".join(["<b>⚠️ Flags</b>", *lines, *responses])
 
 
 def _score_line(score: Score) -> str:
@@ -80,8 +81,8 @@ def _scores(compiled: CompiledIntake) -> str:
 
 
 def _medication_line(med: MedicationReport) -> str:
-    what = " ".join(part for part in (med.name, med.dose, med.frequency) if part)
-    details = [med.status_label]
+    what = " ".join((med.name, med.dose or "(dose not given)", med.frequency or "(how often not given)"))
+    details = [med.status_label + (f" (now {med.current_dose})" if med.current_dose else "")]
     if med.missed_days is not None:
         details.append(f"missed doses on {med.missed_days} of 7 days")
     if med.reason_labels:

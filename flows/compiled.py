@@ -7,18 +7,21 @@ Everything else is the patient's answers in words, or their own text verbatim.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from flows.answers import describe
 from flows.instruments import GAD7, PHQ9, PHQ9_FUNCTION_OPTIONS, Instrument, Score, score
+from flows.parsing import normalise
 from flows.questions import (
     DAILY_ITEMS,
     SLEEP_STEPS,
     STRESS_DOMAINS,
     STRESS_LEVEL_OPTIONS,
     Answers,
+    Kind,
     checked_side_effects,
     is_choice,
     medication_count,
@@ -63,6 +66,7 @@ class MedicationReport:
     reasons: tuple[str, ...]
     other_reason: str | None
     raw_text: str | None
+    current_dose: str | None = None  # what the patient takes now, when not as prescribed
 
     @property
     def status_label(self) -> str:
@@ -83,6 +87,7 @@ class SideEffectReport:
     severity: str
     interference: str
     interference_value: str | None
+    severity_value: str | None
     suspected: str
 
 
@@ -118,13 +123,16 @@ def compile_intake(
     appointment: str | None = None,
     safety_alerts: tuple[str, ...] = (),
     safety_responses: tuple[str, ...] = (),
+    typed_texts: Mapping[str, str] | None = None,
 ) -> CompiledIntake:
     """Assemble the provider's view of an intake from its current answers.
 
     `safety_alerts` are the details of the safety alerts raised while the patient answered;
-    `safety_responses` what the patient said to the safety questions that raised no alert.
+    `safety_responses` what the patient said to the safety questions that raised no alert;
+    `typed_texts` the patient's own words for answers read from text, by step key.
     """
     current = reachable_answers(answers)
+    typed_texts = typed_texts or {}
     medications = _medications(current)
     side_effects = _side_effects(current)
     phq9 = _instrument_score(PHQ9, current)
@@ -141,8 +149,10 @@ def compile_intake(
         medications=medications,
         takes_no_medication=is_choice(current.get("med.1.name"), "none"),
         new_medicines=_free_text(current.get("meds.new")),
-        sleep=_described(current, SLEEP_STEPS),
-        daily=_described(current, tuple(f"daily.{name}" for name, _, _ in DAILY_ITEMS)),
+        sleep=_described(current, SLEEP_STEPS, typed_texts),
+        daily=_described(
+            current, tuple(f"daily.{name}" for name, _, _ in DAILY_ITEMS), typed_texts
+        ),
         side_effects=side_effects,
         no_side_effects=current.get("se.checklist") == ["none"],
         stressors=_stressors(current),
@@ -192,6 +202,7 @@ def _medications(answers: Answers) -> tuple[MedicationReport, ...]:
                 reasons=tuple(reasons) if isinstance(reasons, list) else (),
                 other_reason=_free_text(answers.get(f"med.{n}.reasons_other")),
                 raw_text=entry.get("raw"),
+                current_dose=_free_text(answers.get(f"med.{n}.current_dose")),
             )
         )
     return tuple(reports)
@@ -223,17 +234,25 @@ def _side_effects(answers: Answers) -> tuple[SideEffectReport, ...]:
                 severity=said("severity"),
                 interference=said("interference"),
                 interference_value=answers.get(f"se.{value}.interference"),
-                suspected=said("medication"),
+                severity_value=answers.get(f"se.{value}.severity"),
+                suspected="not sure"
+                if answers.get(f"se.{value}.medication") == "unsure"
+                else said("medication"),
             )
         )
     return tuple(reports)
 
 
-def _described(answers: Answers, steps: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+def _described(
+    answers: Answers, steps: tuple[str, ...], typed: Mapping[str, str]
+) -> tuple[tuple[str, str], ...]:
     lines = []
     for step in steps:
         question = question_for(step, answers)
         value = describe(question, answers[step]) if step in answers else "not answered"
+        raw = typed.get(step)
+        if question.kind is Kind.NUMBER and raw and normalise(raw) != normalise(value):
+            value = f"{value} (typed “{raw.strip()}”)"  # "5-6" was stored as 5.5: show both
         lines.append((question.label, value))
     return tuple(lines)
 
@@ -267,11 +286,23 @@ def _flags(
                     f"Missed doses: {med.name} on {med.missed_days} of the past 7 days",
                 )
             )
-    flags.extend(
-        Flag("side_effect", f"Side effect gets in the way a lot: {effect.name}")
-        for effect in side_effects
-        if effect.interference_value == "a_lot"
-    )
+    for med in medications:
+        if med.status == "different":
+            now = f" (now {med.current_dose})" if med.current_dose else ""
+            flags.append(
+                Flag("adherence", f"Taking a different dose than prescribed: {med.name}{now}")
+            )
+    for effect in side_effects:
+        severe = effect.severity_value == "severe"
+        in_the_way = effect.interference_value == "a_lot"
+        if severe and in_the_way:
+            flags.append(
+                Flag("side_effect", f"Severe side effect that gets in the way a lot: {effect.name}")
+            )
+        elif severe:
+            flags.append(Flag("side_effect", f"Severe side effect: {effect.name}"))
+        elif in_the_way:
+            flags.append(Flag("side_effect", f"Side effect gets in the way a lot: {effect.name}"))
     if phq9.total >= PHQ9_FLAG_THRESHOLD:
         flags.append(Flag("phq9", f"PHQ-9 total {phq9.total} ({phq9.band or 'incomplete'})"))
     return tuple(flags)

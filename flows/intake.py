@@ -23,6 +23,7 @@ from flows.questions import (
     Kind,
     Question,
     Section,
+    progress_label,
     question_for,
     reachable_answers,
     section_steps,
@@ -240,7 +241,7 @@ class _Turn:
             step=s.step,
             text=question.text,
             options=offered_options(question, answered),
-            header=f"{section.title} · {position} of {len(steps)}",
+            header=progress_label(section, steps, s.step),
             stem=question.stem,
             hint=question.hint,
             multi=question.kind is Kind.MULTI,
@@ -260,6 +261,9 @@ class _Turn:
         if previous != value or question.key not in self.answers:
             self.out.record.append(Recorded(question.key, value, raw_text))
             self.answers[question.key] = value
+        echo = _loose_match_echo(question, value, raw_text)
+        if echo:
+            self.out.say.append(echo)
         if isinstance(value, dict) and "name" in value:
             self.out.say.append(
                 messages.medication_understood(
@@ -420,6 +424,20 @@ class _Turn:
 _MISSING = object()
 
 
+def _loose_match_echo(question: Question, value: Any, raw_text: str | None) -> str | None:
+    """Say which option a typed word was read as, unless it was the option's label or number."""
+    if raw_text is None or question.kind is not Kind.CHOICE or not isinstance(value, str):
+        return None
+    options = question.options
+    for number, option in enumerate(options, start=1):
+        if option.value == value:
+            typed = normalise(raw_text)
+            if typed in (normalise(option.label), str(number), f"{number}."):
+                return None
+            return messages.choice_understood(option.label)
+    return None
+
+
 def _score(value: Any) -> int:
     try:
         return int(value)
@@ -453,11 +471,16 @@ def review_groups(answers: Answers) -> tuple[ReviewGroup, ...]:
     for section in SECTION_ORDER:
         lines = []
         for step in section_steps(section, current):
-            if step in current:
+            if step in current and not _is_navigation(step, current[step]):
                 question = question_for(step, current)
                 lines.append((question.label, describe(question, current[step])))
         groups.append(ReviewGroup(section, section.title, tuple(lines)))
     return tuple(groups)
+
+
+def _is_navigation(step: str, value: Any) -> bool:
+    """ "Add another", "That's all" and the like steer the dialogue; they are not answers to show."""
+    return step.endswith(".more") or (isinstance(value, dict) and value.get("choice") == "done")
 
 
 def _pending_screen(pending: str) -> Screen:

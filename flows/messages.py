@@ -93,7 +93,7 @@ EMPTY_ANSWER = "I didn't get any text there. Please type your answer or tap a bu
 PICK_AT_LEAST_ONE = 'Please tap at least one option (or "None of these"), then Done.'
 CANNOT_SKIP = (
     "This question can't be skipped, because your provider needs every answer to score the "
-    "questionnaire. If you'd rather talk about it at your visit, you can /pause and come back."
+    "questionnaire. Please pick the answer that fits best; you can talk it over at your visit."
 )
 ALREADY_FIRST = "This is the first question, so there's nothing to go back to."
 STALE_BUTTON = (
@@ -145,11 +145,15 @@ def too_long(limit: int) -> str:
 def submitted(clinic: str) -> str:
     return (
         f"Thank you, your check-in has been sent to your care team at {clinic}. They'll go over "
-        "it with you at your visit. If anything changes before then, or if you're in crisis, call "
-        "or text 988 (or 911 in an emergency)."
+        "it with you at your visit. If something changes before then, please contact the clinic. "
+        "In a crisis, call or text 988, or call 911 in an emergency."
     )
 
 
 def medication_understood(name: str, dose: str | None, frequency: str | None) -> str:
-    parts = [name, dose or "dose not given", frequency or "how often not given"]
-    return "Got it: " + " · ".join(parts) + "."
+    return "Got it: " + " · ".join(part for part in (name, dose, frequency) if part) + "."
+
+
+def choice_understood(label: str) -> str:
+    """Echoed when a typed answer was matched loosely, so the patient sees what was recorded."""
+    return f"Got it: “{label}”."

@@ -195,6 +195,13 @@ DONE_QUESTIONS_OPTION = Option(
     "done", "That's all my questions", aliases=("no", "done", "that's all")
 )
 
+# "Better" or "worse" appetite says nothing about which way it changed.
+APPETITE_OPTIONS = (
+    Option("more", "More than before", aliases=("more", "bigger", "increased")),
+    Option("same", "About the same", aliases=("same", "no change")),
+    Option("less", "Less than before", aliases=("less", "smaller", "decreased")),
+)
+
 DAILY_ITEMS = (
     ("energy", "Energy", "How is your energy compared with before your last visit?"),
     ("appetite", "Appetite", "How is your appetite compared with before your last visit?"),
@@ -253,6 +260,8 @@ def _medication_steps(answers: Answers) -> list[str]:
             steps.append(f"med.{n}.frequency")
         steps.append(f"med.{n}.status")
         status = answers.get(f"med.{n}.status")
+        if status == "different":
+            steps.append(f"med.{n}.current_dose")
         if status == "stopped":
             steps.append(f"med.{n}.reasons")
         else:
@@ -329,6 +338,18 @@ def _medication_question(key: str, answers: Answers) -> Question:
             f"{name}: taking",
             options=STATUS_OPTIONS,
         )
+    if field == "current_dose":
+        return Question(
+            key,
+            section,
+            f'What dose of {name} are you taking now? For example "25 mg".',
+            Kind.TEXT,
+            f"{name}: dose taken now",
+            options=(UNSURE_OPTION,),
+            optional=True,
+            max_length=60,
+            structured=True,
+        )
     if field == "missed":
         return Question(
             key,
@@ -345,9 +366,9 @@ def _medication_question(key: str, answers: Answers) -> Question:
     if field == "reasons":
         stopped = answers.get(f"med.{n}.status") == "stopped"
         text = (
-            f"What led you to stop {name}? Choose all that apply, then tap Done."
+            f"What led you to stop {name}? Tap all that apply, then Done."
             if stopped
-            else f"What got in the way of taking {name}? Choose all that apply, then tap Done."
+            else f"What got in the way of taking {name}? Tap all that apply, then Done."
         )
         return Question(
             key,
@@ -407,6 +428,7 @@ def _instrument_question(instrument: Instrument, section: Section, key: str) -> 
             Kind.CHOICE,
             "How difficult these problems made life",
             options=PHQ9_FUNCTION_OPTIONS,
+            optional=True,  # not part of the score
         )
     item = instrument.items[int(suffix) - 1]
     return Question(
@@ -489,8 +511,9 @@ def _daily_question(key: str) -> Question:
     field = key.split(".", 1)[1]
     for name, label, text in DAILY_ITEMS:
         if name == field:
+            options = APPETITE_OPTIONS if name == "appetite" else CHANGE_OPTIONS
             return Question(
-                key, Section.DAILY, text, Kind.CHOICE, label, options=CHANGE_OPTIONS, optional=True
+                key, Section.DAILY, text, Kind.CHOICE, label, options=options, optional=True
             )
     raise KeyError(key)
 
@@ -512,7 +535,7 @@ def side_effect_name(answers: Answers, value: str) -> str:
     if value == "other":
         other = answers.get("se.other")
         if isinstance(other, str) and other.strip():
-            return other.strip()
+            return f"“{other.strip()}”"  # the patient's own words, marked as such
         return "the other side effect"
     return option_label(SIDE_EFFECT_OPTIONS, value).lower()
 
@@ -560,11 +583,12 @@ def _side_effect_question(key: str, answers: Answers) -> Question:
         )
     _, value, field = key.split(".")
     name = side_effect_name(answers, value)
+    title = name[:1].upper() + name[1:]
     if field == "frequency":
         return Question(
             key,
             section,
-            f"How often do you have {name}?",
+            f"{title}: how often do you notice it?",
             Kind.CHOICE,
             f"{name}: how often",
             options=SE_FREQUENCY_OPTIONS,
@@ -574,7 +598,7 @@ def _side_effect_question(key: str, answers: Answers) -> Question:
         return Question(
             key,
             section,
-            f"How strong is the {name}?" if value != "other" else f"How strong is it ({name})?",
+            f"{title}: how strong is it?",
             Kind.CHOICE,
             f"{name}: how strong",
             options=SE_SEVERITY_OPTIONS,
@@ -584,7 +608,7 @@ def _side_effect_question(key: str, answers: Answers) -> Question:
         return Question(
             key,
             section,
-            f"How much does {name} get in the way of your daily life?",
+            f"{title}: how much does it get in the way of your daily life?",
             Kind.CHOICE,
             f"{name}: gets in the way",
             options=SE_INTERFERENCE_OPTIONS,
@@ -594,7 +618,7 @@ def _side_effect_question(key: str, answers: Answers) -> Question:
         return Question(
             key,
             section,
-            f"Which medicine do you think causes {name}? You can also type it.",
+            f"{title}: which medicine do you think might be causing it? Tap one, or type its name.",
             Kind.CHOICE,
             f"{name}: suspected medicine",
             options=(*medication_options(answers), UNSURE_OPTION),
@@ -744,3 +768,23 @@ def reachable_answers(answers: Answers) -> dict[str, Any]:
             if step in answers:
                 kept[step] = answers[step]
     return kept
+
+
+DYNAMIC_SECTIONS = frozenset({Section.MEDICATIONS, Section.SIDE_EFFECTS, Section.QUESTIONS})
+
+
+def progress_label(section: Section, steps: list[str], step: str) -> str:
+    """Where the patient is, without a finish line that moves.
+
+    Sections that grow with the answers (another medicine, each side effect, each question)
+    count questions without a total; PHQ-9 counts its nine items, and its unscored last
+    question is announced as the last.
+    """
+    position = steps.index(step) + 1
+    if section is Section.MOOD:
+        if step == "phq9.function":
+            return f"{section.title} · last question"
+        return f"{section.title} · {position} of {len(PHQ9.items)}"
+    if section in DYNAMIC_SECTIONS:
+        return f"{section.title} · question {position}"
+    return f"{section.title} · {position} of {len(steps)}"

@@ -122,6 +122,18 @@ def current_answers(session: Session, intake_id: int) -> dict[str, Any]:
     return {row.question_key: row.value for row in rows}
 
 
+def current_typed_texts(session: Session, intake_id: int) -> dict[str, str]:
+    """The patient's own words behind the current answers that were typed, by question key."""
+    rows = session.exec(
+        select(Answer).where(
+            Answer.intake_id == intake_id,
+            col(Answer.superseded).is_(False),
+            col(Answer.raw_text).is_not(None),
+        )
+    ).all()
+    return {row.question_key: row.raw_text for row in rows if row.raw_text is not None}
+
+
 def answer_history(session: Session, intake_id: int, key: str | None = None) -> Sequence[Answer]:
     """Every answer ever given, superseded ones included, oldest first."""
     statement = select(Answer).where(Answer.intake_id == intake_id)

@@ -164,7 +164,7 @@ class Driver:
     def daily(self) -> Outcome:
         assert self.step == "daily.energy", self.state
         self.tap("same")
-        self.tap("better")
+        self.tap("less")  # appetite: more / about the same / less
         return self.tap("worse")
 
     def no_side_effects(self) -> Outcome:

@@ -40,7 +40,7 @@ async def test_run_serves_a_patient_and_stops_cleanly_on_sigterm(tmp_path: Path)
             welcome = await patient.send_command_and_wait("/start", timeout=30)
             assert "Riverside Psychiatry" in texts(welcome)
             reply = await patient.send_text_and_wait("I agree")
-            assert "Medications · 1 of" in texts(reply)
+            assert "Medications · question 1" in texts(reply)
             await patient.send_text_and_wait("sertraline 50 mg once a day")
         finally:
             process.send_signal(signal.SIGTERM)

@@ -50,7 +50,7 @@ async def walk_by_buttons(patient: FakeChat) -> None:
     welcome = await patient.send_command_and_wait("/start")
     assert CLINIC in texts(welcome) and "988" in texts(welcome)
     reply = await tap(patient, "I agree")
-    assert "Medications · 1 of" in texts(reply)
+    assert "Medications · question 1" in texts(reply)
     reply = await say(patient, "sertraline 50 mg once a day")
     assert "Got it: sertraline · 50 mg · once a day." in texts(reply)
     await tap(patient, "Taking it as prescribed")
@@ -276,7 +276,7 @@ async def test_risk_language_alerts_provider_but_idioms_do_not(fake: FakeBotAPI,
         reply = await say(patient, "this traffic is killing me")
         assert "some words can mean different things" in texts(reply)
         reply = await tap(patient, "No")
-        assert "Let's carry on" in texts(reply) and "Medications · 1 of" in texts(reply)
+        assert "Let's carry on" in texts(reply) and "Medications · question 1" in texts(reply)
         reply = await say(patient, "I am dying for a coffee")
         await tap(patient, "No")
         assert not fake.chats[PROVIDER_CHAT_ID].messages
@@ -288,7 +288,7 @@ async def test_risk_language_alerts_provider_but_idioms_do_not(fake: FakeBotAPI,
         reply = await tap(patient, "No, I'm not safe")
         assert "call 911" in texts(reply)
         await fake.chats[PROVIDER_CHAT_ID].wait_for(count=1)
-        assert "Medications · 1 of" in current_question(patient)  # the intake goes on
+        assert "Medications · question 1" in current_question(patient)  # the intake goes on
 
     alerts = [plain(m) for m in fake.chats[PROVIDER_CHAT_ID].messages]
     assert len(alerts) == 2 and all("URGENT" in a and "Patient: Eli" in a for a in alerts)

@@ -277,7 +277,7 @@ def test_flags_of_a_driven_intake_in_order() -> None:
         f"Safety: {alerts[0]}",
         "Missed doses: sertraline on 4 of the past 7 days",
         "Stopped Lamictal",
-        "Side effect gets in the way a lot: dizziness",
+        "Severe side effect that gets in the way a lot: dizziness",
         "PHQ-9 total 17 (moderately severe)",
     ]
     assert compiled.side_effects[0].suspected == "Lamictal"
@@ -525,3 +525,40 @@ def test_edited_answers_use_the_latest_value() -> None:
     assert (compiled.phq9.total, compiled.phq9.band) == (15, "moderately severe")
     assert compiled.phq9_function == "Very difficult"
     assert [f.kind for f in compiled.flags] == ["phq9"]
+
+
+def test_a_severe_side_effect_is_flagged_even_when_it_does_not_get_in_the_way() -> None:
+    answers = base_answers(
+        **{
+            "se.checklist": ["tremor"],
+            "se.tremor.frequency": "some_days",
+            "se.tremor.severity": "severe",
+            "se.tremor.interference": "a_little",
+            "se.tremor.medication": "unsure",
+        }
+    )
+    compiled = compiled_of(answers)
+    assert [f.text for f in compiled.flags] == ["Severe side effect: shaking or tremor"]
+    assert compiled.side_effects[0].suspected == "not sure"
+
+
+def test_a_different_dose_is_flagged_with_what_is_taken_now() -> None:
+    answers = base_answers(**{"med.1.status": "different", "med.1.current_dose": "25 mg"})
+    compiled = compiled_of(answers)
+    assert (
+        Flag("adherence", "Taking a different dose than prescribed: sertraline (now 25 mg)")
+        in compiled.flags
+    )
+    assert compiled.medications[0].current_dose == "25 mg"
+
+
+def test_a_sleep_range_keeps_the_patients_words() -> None:
+    answers = base_answers(**{"sleep.hours": 5.5})
+    compiled = compile_intake(
+        answers, intake_id=1, patient_name="A", typed_texts={"sleep.hours": "5-6"}
+    )
+    assert ("Usual hours of sleep", "5.5 (typed “5-6”)") in compiled.sleep
+    plain = compile_intake(
+        answers, intake_id=1, patient_name="A", typed_texts={"sleep.hours": "5.5"}
+    )
+    assert ("Usual hours of sleep", "5.5") in plain.sleep
