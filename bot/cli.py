@@ -77,9 +77,17 @@ def write_diagram(*, to_stdout: bool) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="intake-bot", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="intake-bot",
+        description="A Telegram chatbot that prepares patients for psychiatric medication visits.",
+        epilog="Settings come from the environment and a .env file; see .env.example.",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="run the Telegram bot (long polling)")
+    commands.add_parser(
+        "run",
+        help="run the Telegram bot (long polling) until Ctrl-C or SIGTERM",
+        description="Needs TELEGRAM_BOT_TOKEN and PROVIDER_CHAT_IDS (see .env.example).",
+    )
     demo = commands.add_parser("demo", help="try the intake in this terminal")
     demo.add_argument(
         "--name", default="Demo Patient", help="the patient name shown to the provider"
@@ -95,6 +103,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(settings.log_level)
         if args.command == "run":
             settings.token()  # fail early and clearly when the token is missing
+            if not settings.provider_chat_ids:
+                raise SettingsError(
+                    "PROVIDER_CHAT_IDS is empty: intakes and safety alerts would reach nobody; "
+                    "set the providers' Telegram chat ids"
+                )
             return run(settings)
         from bot.demo import run_demo
 

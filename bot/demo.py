@@ -22,7 +22,8 @@ from storage.db import make_engine
 
 BANNER = (
     "intake-bot demo: you are the patient. Type an option's number or words, or your own answer.\n"
-    "Commands: back, skip, pause, restart, help. Ctrl-D ends the demo (answers are saved).\n"
+    "Commands: back, skip, pause, restart, help. Ctrl-D ends the demo; every answer is kept in\n"
+    "the database as it is given. Where the bot says \"tap\", type the option's number or words.\n"
 )
 
 
@@ -41,10 +42,8 @@ def render_screen(screen: Screen) -> str:
         if screen.multi:
             mark = "[x]" if option.value in screen.selected else "[ ]"
             lines.append(f"  {number}) {mark} {option.label}")
-        elif screen.numbered:
-            lines.append(f"  {number}) {option.label}")
         else:
-            lines.append(f"  • {option.label}")
+            lines.append(f"  {number}) {option.label}")
     if screen.multi:
         lines.append("  (type the numbers of all that apply, like: 1, 3)")
     if screen.current_answer is not None:
@@ -64,6 +63,7 @@ class Demo:
         self.service = IntakeService(make_engine(settings.database_url), settings.clinic_name)
         # Negative ids are never private Telegram chats, so a demo patient cannot meet a real one.
         self.chat_id = -time.time_ns() // 1000
+        self.screen: Screen | None = None
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
@@ -73,6 +73,7 @@ class Demo:
             self.say(notice)
             self.say()
         if reply.screen is not None:
+            self.screen = reply.screen
             self.say(render_screen(reply.screen))
             self.say()
         for alert in reply.alerts:
@@ -100,13 +101,28 @@ class Demo:
                 return 0
             if not interactive:
                 self.say(f"> {line}")
-            reply = self.service.handle(self.chat_id, Typed(line), profile_name=self.patient_name)
+            typed = quick_reply(self.screen, line)
+            reply = self.service.handle(self.chat_id, Typed(typed), profile_name=self.patient_name)
             self.show(reply)
             if reply.submitted is not None:
                 self.print_provider_copy(reply)
                 return 0
             if reply.finished and reply.screen is None:
                 return 0
+
+
+def quick_reply(screen: Screen | None, line: str) -> str:
+    """In the terminal every option has a number; a button that Telegram shows without one
+    ("I don't take any") is typed by its number here and sent as its words."""
+    text = line.strip()
+    if screen is None or screen.numbered or not text.isdigit():
+        return line
+    if any(option.label.isdigit() for option in screen.options):
+        return line  # a count (days, times woken): the number is the answer
+    index = int(text) - 1
+    if 0 <= index < len(screen.options):
+        return screen.options[index].label
+    return line
 
 
 def _read(lines: TextIO, interactive: bool) -> str | None:

@@ -49,7 +49,7 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("is not a known time zone, like America/Chicago") from None
+            raise ValueError(f"{value!r} is not a time zone name (for example America/Chicago)") from None
         return value
 
     @field_validator("log_level")

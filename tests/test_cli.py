@@ -81,3 +81,11 @@ async def test_a_token_the_server_rejects_exits_2(tmp_path: Path) -> None:
     assert process.returncode == 2
     assert "TELEGRAM_BOT_TOKEN was rejected" in stderr.decode()
     assert "Traceback" not in stderr.decode()
+
+
+async def test_run_without_provider_chats_refuses_to_start(tmp_path: Path) -> None:
+    env = bot_env(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, PROVIDER_CHAT_IDS="")
+    process = await start_bot(tmp_path, env)
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 2
+    assert stderr.decode().strip().startswith("intake-bot: PROVIDER_CHAT_IDS is empty")

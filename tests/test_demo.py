@@ -56,3 +56,11 @@ def test_demo_with_a_malformed_setting_exits_2_with_one_line(tmp_path: Path) -> 
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "CLINIC_TIMEZONE" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_button_without_a_number_in_telegram_is_typed_by_its_number_in_the_demo(tmp_path: Path) -> None:
+    result = run_demo(tmp_path, "I agree\n1\n")
+    assert result.returncode == 0, result.stderr
+    assert "1) I don't take any" in result.stdout
+    assert "couldn't read that as a medicine" not in result.stdout
+    assert "Have you started any new medicines" in result.stdout
