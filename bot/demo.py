@@ -17,7 +17,7 @@ from bot.intake_service import IntakeService, Reply
 from bot.provider_summary import render_alert, render_summary
 from bot.rendering import review_blocks
 from bot.settings import Settings
-from flows.intake import Screen, Typed
+from flows.dialogue import Screen, Typed
 from storage.db import make_engine
 
 BANNER = (

@@ -20,7 +20,7 @@ from bot.delivery import Delivery
 from bot.html import esc
 from bot.intake_service import IntakeService, Reply
 from bot.rendering import keyboard, screen_messages, screen_text
-from flows.intake import Command, DoneTapped, Event, Tapped, Toggled, Typed, Unsupported
+from flows.dialogue import Command, DoneTapped, Event, Tapped, Toggled, Typed, Unsupported
 
 log = logging.getLogger(__name__)
 

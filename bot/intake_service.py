@@ -18,7 +18,8 @@ from sqlmodel import Session
 
 from flows import messages
 from flows.compiled import CompiledIntake, compile_intake, medication_rows
-from flows.intake import Begin, Context, Event, Outcome, Screen, Typed, handle
+from flows.dialogue import Begin, Event, Screen, Typed
+from flows.intake import Context, Outcome, handle
 from flows.machine import FINAL_STATES, Phase
 from flows.safety import RiskLevel, assess_risk
 from storage import queries

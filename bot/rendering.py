@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.html import esc, split_blocks
-from flows.intake import Screen
+from flows.dialogue import Screen
 
 SHORT_LABEL = 24  # labels up to this long share a row two by two
 

@@ -13,6 +13,20 @@ from typing import Any
 
 from flows import messages
 from flows.answers import KEEP_OPTION, Parsed, describe, option_value, parse_typed, toggle
+from flows.dialogue import (
+    Begin,
+    Command,
+    DoneTapped,
+    Event,
+    Recorded,
+    ReviewGroup,
+    SafetyEvent,
+    Screen,
+    Tapped,
+    Toggled,
+    Typed,
+    Unsupported,
+)
 from flows.instruments import ANSWER_OPTIONS, SAFETY_ITEM
 from flows.machine import FINAL_STATES, Phase, edit_trigger, fire
 from flows.options import Option
@@ -49,56 +63,6 @@ class IntakeState:
     draft: tuple[str, ...] | None = None  # a multi-select's toggles before Done
 
 
-# --- events -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Begin:
-    """/start or a return to the chat: show where the patient is."""
-
-
-@dataclass(frozen=True)
-class Typed:
-    text: str
-
-
-@dataclass(frozen=True)
-class Tapped:
-    """A button: the step it was shown for and the option's value."""
-
-    step: str
-    value: str
-
-
-@dataclass(frozen=True)
-class Toggled:
-    step: str
-    value: str
-
-
-@dataclass(frozen=True)
-class DoneTapped:
-    step: str
-
-
-@dataclass(frozen=True)
-class Command:
-    """/back, /skip, /pause, /restart, /help, or an unknown command; `step` when sent by a button."""
-
-    name: str
-    step: str | None = None
-
-
-@dataclass(frozen=True)
-class Unsupported:
-    """A sticker, photo, voice note or file: nothing the intake can read."""
-
-    kind: str
-
-
-Event = Begin | Typed | Tapped | Toggled | DoneTapped | Command | Unsupported
-
-
 @dataclass(frozen=True)
 class Context:
     clinic_name: str
@@ -108,55 +72,7 @@ class Context:
 # --- what comes out ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ReviewGroup:
-    section: Section
-    title: str
-    lines: tuple[tuple[str, str], ...]  # (question label, answer in words)
-
-
-@dataclass(frozen=True)
-class Screen:
-    """The one question (or the review) the patient should see now."""
-
-    step: str
-    text: str
-    options: tuple[Option, ...] = ()
-    header: str | None = None  # "Mood · 3 of 9"
-    stem: str | None = None
-    hint: str | None = None
-    multi: bool = False
-    selected: tuple[str, ...] = ()
-    current_answer: str | None = None
-    can_back: bool = False
-    can_skip: bool = False
-    review: tuple[ReviewGroup, ...] = ()
-    numbered: bool = True  # options can be answered by the number shown beside them
-
-
-@dataclass(frozen=True)
-class Recorded:
-    key: str
-    value: Any
-    raw_text: str | None
-
-
-@dataclass(frozen=True)
-class SafetyEvent:
-    """A safety trigger or the patient's response to the safety check, for the audit log.
-
-    `alert` events are sent at once to every provider chat; `detail` names the trigger in
-    words fit for that alert and never quotes the patient.
-    """
-
-    kind: (
-        str  # phq9_item9, risk_language, unclear_language, confirmed_thoughts, safe, not_safe, ...
-    )
-    detail: str
-    alert: bool
-    step: str | None
-    shown: str | None = None  # what the patient was shown: crisis_resources, clarifying_question
-    text: str | None = None  # the patient's own words when they triggered it (audit only)
+# --- what comes out ---------------------------------------------------------------------
 
 
 @dataclass

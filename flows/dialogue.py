@@ -1,0 +1,114 @@
+"""What every dialogue shares: the events a patient can send, the screen shown back, and the
+answers and safety events a turn produces. Used by the intake and the between-visit check-in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flows.options import Option
+from flows.questions import Section
+
+# --- events -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Begin:
+    """/start or a return to the chat: show where the patient is."""
+
+
+@dataclass(frozen=True)
+class Typed:
+    text: str
+
+
+@dataclass(frozen=True)
+class Tapped:
+    """A button: the step it was shown for and the option's value."""
+
+    step: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Toggled:
+    step: str
+    value: str
+
+
+@dataclass(frozen=True)
+class DoneTapped:
+    step: str
+
+
+@dataclass(frozen=True)
+class Command:
+    """/back, /skip, /pause, /restart, /help, or an unknown command; `step` when sent by a button."""
+
+    name: str
+    step: str | None = None
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """A sticker, photo, voice note or file: nothing the intake can read."""
+
+    kind: str
+
+
+Event = Begin | Typed | Tapped | Toggled | DoneTapped | Command | Unsupported
+
+
+# --- what comes out ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewGroup:
+    section: Section
+    title: str
+    lines: tuple[tuple[str, str], ...]  # (question label, answer in words)
+
+
+@dataclass(frozen=True)
+class Screen:
+    """The one question (or the review) the patient should see now."""
+
+    step: str
+    text: str
+    options: tuple[Option, ...] = ()
+    header: str | None = None  # "Mood · 3 of 9"
+    stem: str | None = None
+    hint: str | None = None
+    multi: bool = False
+    selected: tuple[str, ...] = ()
+    current_answer: str | None = None
+    can_back: bool = False
+    can_skip: bool = False
+    review: tuple[ReviewGroup, ...] = ()
+    numbered: bool = True  # options can be answered by the number shown beside them
+
+
+@dataclass(frozen=True)
+class Recorded:
+    key: str
+    value: Any
+    raw_text: str | None
+
+
+@dataclass(frozen=True)
+class SafetyEvent:
+    """A safety trigger or the patient's response to the safety check, for the audit log.
+
+    `alert` events are sent at once to every provider chat; `detail` names the trigger in
+    words fit for that alert and never quotes the patient.
+    """
+
+    kind: (
+        str  # phq9_item9, risk_language, unclear_language, confirmed_thoughts, safe, not_safe, ...
+    )
+    detail: str
+    alert: bool
+    step: str | None
+    shown: str | None = None  # what the patient was shown: crisis_resources, clarifying_question
+    text: str | None = None  # the patient's own words when they triggered it (audit only)
