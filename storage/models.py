@@ -27,8 +27,56 @@ class Patient(SQLModel, table=True):
         default=None, sa_column=Column(BigInteger, unique=True, index=True, nullable=True)
     )
     display_name: str | None = Field(default=None, max_length=200)
-    timezone: str | None = Field(default=None, max_length=64)
+    timezone: str | None = Field(default=None, max_length=64)  # None: the clinic's time zone
     created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    linked_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    consented_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    declined_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    # Which dialogue typed text goes to: intake, checkin, settings, or None.
+    active_dialogue: str | None = Field(default=None, max_length=16)
+    settings_step: str | None = Field(default=None, max_length=40)
+    settings_draft: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    checkin_cadence: str = Field(default="off", max_length=8)  # off, daily, weekly
+    checkin_time: str | None = Field(default=None, max_length=5)  # HH:MM, patient's local time
+    checkin_weekday: int | None = None  # 0 = Monday
+    checkins_paused: bool = False
+
+
+class Invitation(SQLModel, table=True):
+    """A single-use link a provider made for one patient. Only a hash of the token is kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    token_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    created_by: str = Field(max_length=40)  # "chat:<id>" or "cli"
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    used_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class Appointment(SQLModel, table=True):
+    """A patient's visit. Each intake belongs to one; moving it moves its reminders."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    starts_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    status: str = Field(default="scheduled", max_length=16)  # scheduled, cancelled
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    updated_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
 
@@ -38,6 +86,7 @@ class Intake(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
+    appointment_id: int | None = Field(default=None, foreign_key="appointment.id", index=True)
     state: str = Field(default="consent", max_length=32)
     step: str | None = Field(default="consent", max_length=64)
     editing: bool = False
@@ -127,3 +176,44 @@ class ProcessedUpdate(SQLModel, table=True):
     processed_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
+
+
+class Reminder(SQLModel, table=True):
+    """One reminder occurrence: the source of truth the scheduler is armed from.
+
+    `key` is unique per occurrence, so planning twice never makes two, and a row moves from
+    pending to sent (or missed, or cancelled) exactly once.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    appointment_id: int | None = Field(default=None, foreign_key="appointment.id", index=True)
+    kind: str = Field(max_length=24)
+    key: str = Field(max_length=100, sa_column_kwargs={"unique": True})
+    due_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+    status: str = Field(default="pending", max_length=16)  # pending, sending, sent, missed, cancelled
+    sent_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class Checkin(SQLModel, table=True):
+    """A between-visit check-in: mood, sleep, energy, side effects today and a note."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    reminder_id: int | None = Field(default=None, foreign_key="reminder.id")
+    step: str | None = Field(default=None, max_length=40)
+    pending: str | None = Field(default=None, max_length=32)
+    draft: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    answers: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    started_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    completed_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True, index=True)
+    )
+    late: bool = False
