@@ -3,19 +3,23 @@
 Handler order (first match wins, all in group 0):
   1. anything from a group, supergroup or channel -> polite refusal
   2. edited messages -> "edits don't change answers"
-  3. /start
-  4. /back /skip /pause /restart /help and unknown commands
-  5. inline buttons
-  6. typed text
-  7. stickers, photos, voice, files and any other message -> what the bot can read
+  3. provider commands, from PROVIDER_CHAT_IDS only: /invite /appointment /checkins /help
+  4. /start [token]
+  5. /checkin /reminders /timezone /appointment
+  6. /back /skip /pause /restart /help and unknown commands
+  7. inline buttons
+  8. typed text
+  9. stickers, photos, voice, files and any other message -> what the bot can read
 """
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from sqlalchemy.engine import Engine
-from telegram import BotCommand
+from telegram import BotCommand, BotCommandScopeChat
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -26,19 +30,27 @@ from telegram.ext import (
     filters,
 )
 
-from bot import handlers
+from bot import handlers, provider_handlers
 from bot.delivery import Delivery
-from bot.intake_service import IntakeService
+from bot.patient_service import PatientService, ServiceConfig
+from bot.provider_service import ProviderService
+from bot.reminders import ReminderRunner
 from bot.settings import Settings
 from storage.db import make_engine
 
 PATIENT_COMMANDS = (
-    BotCommand("start", "Begin or resume your pre-visit check-in"),
-    BotCommand("back", "Go to the previous question"),
-    BotCommand("skip", "Skip an optional question"),
+    BotCommand("checkin", "Log how you feel today (under a minute)"),
+    BotCommand("reminders", "Choose when I remind you to check in"),
+    BotCommand("appointment", "Your next appointment"),
+    BotCommand("timezone", "Set your time zone"),
     BotCommand("pause", "Stop for now; your answers are saved"),
-    BotCommand("restart", "Start over from the first question"),
     BotCommand("help", "What I can do"),
+)
+PROVIDER_COMMANDS = (
+    BotCommand("invite", "Invite a patient: name, optional appointment time"),
+    BotCommand("appointment", "Set or move a patient's appointment"),
+    BotCommand("checkins", "A patient's check-in log and chart"),
+    BotCommand("help", "Provider commands"),
 )
 
 
@@ -50,10 +62,19 @@ def file_url(base_url: str) -> str:
 
 
 async def _post_init(application: Application) -> None:
-    """Set the command menu once the bot is connected, and prune old update ids."""
+    """Set the command menus, prune old update ids, and catch up on reminders."""
     await application.bot.set_my_commands(PATIENT_COMMANDS)
-    service: IntakeService = application.bot_data["service"]
+    for chat_id in application.bot_data["settings"].provider_chat_ids:
+        try:
+            await application.bot.set_my_commands(
+                PROVIDER_COMMANDS, scope=BotCommandScopeChat(chat_id)
+            )
+        except TelegramError:
+            pass  # a provider who has not opened the chat yet gets the menu next start
+    service: PatientService = application.bot_data["service"]
     await asyncio.to_thread(service.forget_old_updates)
+    runner: ReminderRunner = application.bot_data["reminders"]
+    await runner.start()
 
 
 def build_application(settings: Settings, engine: Engine | None = None) -> Application:
@@ -63,19 +84,51 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
         .token(settings.token())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(file_url(settings.telegram_api_base_url))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(AIORateLimiter(max_retries=5))
         .post_init(_post_init)
         .build()
     )
-    service = IntakeService(engine or make_engine(settings.database_url), settings.clinic_name)
-    application.bot_data["service"] = service
-    application.bot_data["delivery"] = Delivery(
-        application.bot, service, settings.provider_chat_ids, settings.clinic_timezone
+    database = engine or make_engine(settings.database_url)
+    config = ServiceConfig(settings.clinic_name, settings.zone, settings.reminder_policy())
+    service = PatientService(database, config)
+    providers = ProviderService(
+        database,
+        settings.zone,
+        settings.reminder_policy(),
+        timedelta(days=settings.invite_ttl_days),
     )
+    application.bot_data.update(
+        settings=settings,
+        service=service,
+        providers=providers,
+        reminders=ReminderRunner(application, database, config),
+        delivery=Delivery(
+            application.bot, service, providers, settings.provider_chat_ids, settings.zone
+        ),
+    )
+
     private = filters.ChatType.PRIVATE
+    provider = provider_handlers.provider_filter(settings.provider_chat_ids)
     application.add_handler(MessageHandler(~private, handlers.group))
     application.add_handler(MessageHandler(filters.UpdateType.EDITED, handlers.edited))
+    application.add_handler(CommandHandler("invite", provider_handlers.invite, filters=provider))
+    application.add_handler(
+        CommandHandler("appointment", provider_handlers.appointment, filters=provider)
+    )
+    application.add_handler(
+        CommandHandler("checkins", provider_handlers.checkins, filters=provider)
+    )
+    application.add_handler(
+        CommandHandler("help", provider_handlers.provider_help, filters=provider)
+    )
     application.add_handler(CommandHandler("start", handlers.start, filters=private))
+    application.add_handler(
+        CommandHandler(
+            ["checkin", "reminders", "timezone", "appointment"],
+            handlers.open_dialogue,
+            filters=private,
+        )
+    )
     application.add_handler(MessageHandler(private & filters.COMMAND, handlers.command))
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(MessageHandler(private & filters.TEXT, handlers.text))

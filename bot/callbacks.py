@@ -1,5 +1,7 @@
-"""Callback data carried by inline buttons: which intake, which step, what was pressed.
+"""Callback data carried by inline buttons: which dialogue row, which step, what was pressed.
 
+The reference names the dialogue and its row: "i12" is intake 12, "c5" check-in 5, "p3"
+patient 3 (consent, settings, safety questions outside a dialogue), "r9" reminder 9.
 Telegram allows 64 bytes of callback data; step keys and option values are kept short
 enough (tests check every button of a full intake).
 """
@@ -14,19 +16,31 @@ ANSWER = "a"
 TOGGLE = "t"
 DONE = "d"
 NAVIGATE = "n"
-KINDS = frozenset({ANSWER, TOGGLE, DONE, NAVIGATE})
+OPEN = "o"  # a reminder's "start" button
+KINDS = frozenset({ANSWER, TOGGLE, DONE, NAVIGATE, OPEN})
+
+INTAKE = "i"
+CHECKIN = "c"
+PATIENT = "p"
+REMINDER = "r"
+DIALOGUES = frozenset({INTAKE, CHECKIN, PATIENT, REMINDER})
 
 
 @dataclass(frozen=True)
 class ButtonPress:
     kind: str
-    intake_id: int
+    dialogue: str
+    ref_id: int
     step: str
     value: str = ""
 
 
-def encode(kind: str, intake_id: int, step: str, value: str = "") -> str:
-    data = f"{kind}|{intake_id}|{step}|{value}"
+def ref(dialogue: str, row_id: int) -> str:
+    return f"{dialogue}{row_id}"
+
+
+def encode(kind: str, reference: str | int, step: str, value: str = "") -> str:
+    data = f"{kind}|{reference}|{step}|{value}"
     if len(data.encode()) > MAX_CALLBACK_BYTES:
         raise ValueError(
             f"callback data for step {step!r} is longer than {MAX_CALLBACK_BYTES} bytes"
@@ -39,6 +53,12 @@ def decode(data: str | None) -> ButtonPress | None:
     if not data:
         return None
     parts = data.split("|")
-    if len(parts) != 4 or parts[0] not in KINDS or not parts[1].isdigit():
+    if len(parts) != 4 or parts[0] not in KINDS:
         return None
-    return ButtonPress(parts[0], int(parts[1]), parts[2], parts[3])
+    reference = parts[1]
+    dialogue, number = (
+        (reference[:1], reference[1:]) if reference[:1].isalpha() else (INTAKE, reference)
+    )
+    if dialogue not in DIALOGUES or not number.isdigit():
+        return None
+    return ButtonPress(parts[0], dialogue, int(number), parts[2], parts[3])

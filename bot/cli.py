@@ -57,7 +57,9 @@ def run(settings: Settings) -> int:
     except InvalidToken:
         raise SettingsError("TELEGRAM_BOT_TOKEN was rejected by the Bot API server") from None
     except NetworkError as error:
-        print(f"intake-bot: cannot reach the Bot API server ({type(error).__name__})", file=sys.stderr)
+        print(
+            f"intake-bot: cannot reach the Bot API server ({type(error).__name__})", file=sys.stderr
+        )
         return 1
     log.info("intake-bot stopped")
     return 0

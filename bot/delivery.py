@@ -8,12 +8,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.intake_service import Alert, IntakeService
+from bot.chart import render_checkin_chart
+from bot.intake_service import Alert
+from bot.patient_service import PatientService
+from bot.provider_service import ProviderService
 from bot.provider_summary import render_alert, render_summary
 from flows.compiled import CompiledIntake
 
@@ -24,12 +28,31 @@ class Delivery:
     """Sends alerts and compiled intakes to every provider chat and records what went out."""
 
     def __init__(
-        self, bot: Bot, service: IntakeService, provider_chat_ids: Sequence[int], timezone: str
+        self,
+        bot: Bot,
+        service: PatientService,
+        providers: ProviderService,
+        provider_chat_ids: Sequence[int],
+        zone: ZoneInfo,
     ) -> None:
         self.bot = bot
         self.service = service
+        self.providers = providers
         self.provider_chat_ids = tuple(provider_chat_ids)
-        self.timezone = timezone
+        self.zone = zone
+
+    def _chart(self, compiled: CompiledIntake) -> bytes | None:
+        """The check-in chart that goes with an intake: since the previous visit, visits marked."""
+        if compiled.patient_id is None:
+            return None
+        log = self.providers.checkin_log(f"#{compiled.patient_id}")
+        recent = [r for r in log.records if log.since is None or r.at >= log.since]
+        return render_checkin_chart(
+            recent,
+            log.visits,
+            self.zone,
+            title=f"Check-ins since the last visit: {compiled.patient_name}",
+        )
 
     async def send_alerts(self, alerts: Sequence[Alert]) -> None:
         reached: list[int] = []
@@ -49,13 +72,20 @@ class Delivery:
         await asyncio.to_thread(self.service.record_alerted, list(alerts), reached)
 
     async def send_intake(self, compiled: CompiledIntake) -> None:
-        pages = render_summary(compiled, self.timezone)
+        pages = render_summary(compiled, self.zone.key)
+        chart = await asyncio.to_thread(self._chart, compiled)
         delivered = False
         for chat_id in self.provider_chat_ids:
             try:
                 for page in pages:
                     await self.bot.send_message(chat_id, page, parse_mode=ParseMode.HTML)
                 delivered = True
+                if chart is not None:
+                    await self.bot.send_photo(
+                        chat_id,
+                        chart,
+                        caption=f"Check-ins, mood and sleep: intake #{compiled.intake_id}",
+                    )
             except TelegramError as error:
                 log.error(
                     "intake %s delivery to a provider chat failed: %s",

@@ -13,7 +13,8 @@ import time
 from typing import TextIO
 
 from bot.html import to_plain
-from bot.intake_service import IntakeService, Reply
+from bot.intake_service import Reply
+from bot.patient_service import PatientService, ServiceConfig
 from bot.provider_summary import render_alert, render_summary
 from bot.rendering import review_blocks
 from bot.settings import Settings
@@ -23,7 +24,7 @@ from storage.db import make_engine
 BANNER = (
     "intake-bot demo: you are the patient. Type an option's number or words, or your own answer.\n"
     "Commands: back, skip, pause, restart, help. Ctrl-D ends the demo; every answer is kept in\n"
-    "the database as it is given. Where the bot says \"tap\", type the option's number or words.\n"
+    'the database as it is given. Where the bot says "tap", type the option\'s number or words.\n'
 )
 
 
@@ -60,7 +61,8 @@ class Demo:
         self.settings = settings
         self.patient_name = patient_name
         self.out = out
-        self.service = IntakeService(make_engine(settings.database_url), settings.clinic_name)
+        config = ServiceConfig(settings.clinic_name, settings.zone, settings.reminder_policy())
+        self.service = PatientService(make_engine(settings.database_url), config)
         # Negative ids are never private Telegram chats, so a demo patient cannot meet a real one.
         self.chat_id = -time.time_ns() // 1000
         self.screen: Screen | None = None
@@ -90,7 +92,7 @@ class Demo:
 
     def run(self, lines: TextIO, interactive: bool) -> int:
         self.say(BANNER)
-        reply = self.service.start(self.chat_id, self.patient_name)
+        reply = self.service.start_demo(self.chat_id, self.patient_name)
         self.show(reply)
         while True:
             line = _read(lines, interactive)
@@ -102,7 +104,7 @@ class Demo:
             if not interactive:
                 self.say(f"> {line}")
             typed = quick_reply(self.screen, line)
-            reply = self.service.handle(self.chat_id, Typed(typed), profile_name=self.patient_name)
+            reply = self.service.handle(self.chat_id, Typed(typed))
             self.show(reply)
             if reply.submitted is not None:
                 self.print_provider_copy(reply)

@@ -1,6 +1,7 @@
-"""Telegram handlers: turn each update into an intake event, then show the reply and notify providers.
+"""Patient-side Telegram handlers: turn each update into an event, then show the reply, arm any
+reminders it planned, and notify providers.
 
-Every handler is small: read the update, call the IntakeService, render. Nothing about a
+Every handler is small: read the update, call the PatientService, render. Nothing about a
 patient is logged; only update ids and exception types are.
 """
 
@@ -10,7 +11,7 @@ import asyncio
 import logging
 import traceback
 
-from telegram import Chat, Message, Update, User
+from telegram import Chat, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
@@ -18,7 +19,9 @@ from telegram.ext import ContextTypes
 from bot import callbacks
 from bot.delivery import Delivery
 from bot.html import esc
-from bot.intake_service import IntakeService, Reply
+from bot.intake_service import Reply
+from bot.patient_service import PatientService
+from bot.reminders import ReminderRunner
 from bot.rendering import keyboard, screen_messages, screen_text
 from flows.dialogue import Command, DoneTapped, Event, Tapped, Toggled, Typed, Unsupported
 
@@ -40,27 +43,34 @@ STALE_TOAST = "Already answered — here's the current question."
 PATIENT_COMMANDS = ("back", "skip", "pause", "restart", "help")
 
 
-def _service(context: ContextTypes.DEFAULT_TYPE) -> IntakeService:
+def _service(context: ContextTypes.DEFAULT_TYPE) -> PatientService:
     return context.bot_data["service"]
+
+
+def _runner(context: ContextTypes.DEFAULT_TYPE) -> ReminderRunner:
+    return context.bot_data["reminders"]
 
 
 def _delivery(context: ContextTypes.DEFAULT_TYPE) -> Delivery:
     return context.bot_data["delivery"]
 
 
-def _profile_name(user: User | None) -> str | None:
-    if user is None:
-        return None
-    return user.full_name or None
-
-
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/start: begin an intake, or resume the open one."""
+    """/start with an invitation token links the chat; without one it resumes where the patient is."""
     chat = update.effective_chat
     assert chat is not None
-    reply = await asyncio.to_thread(
-        _service(context).start, chat.id, _profile_name(update.effective_user), update.update_id
-    )
+    token = context.args[0] if context.args else None
+    reply = await asyncio.to_thread(_service(context).start, chat.id, token, update.update_id)
+    await show(update, context, reply)
+
+
+async def open_dialogue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/checkin, /reminders, /timezone and (for patients) /appointment."""
+    chat = update.effective_chat
+    message = update.effective_message
+    assert chat is not None and message is not None and message.text is not None
+    what = message.text.split()[0].lstrip("/").split("@")[0].lower()
+    reply = await asyncio.to_thread(_service(context).open, chat.id, what, update.update_id)
     await show(update, context, reply)
 
 
@@ -118,22 +128,20 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             event = Command(press.value, step=press.step)
         case _:
             event = Tapped(press.step, press.value)
-    await _handle(update, context, event, intake_id=press.intake_id)
+    await _handle(update, context, event, press)
 
 
 async def _handle(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, event: Event, intake_id: int | None = None
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    event: Event,
+    press: callbacks.ButtonPress | None = None,
 ) -> None:
     chat = update.effective_chat
     assert chat is not None
     # The database work runs in a worker thread so a slow disk never stalls the event loop.
     reply = await asyncio.to_thread(
-        _service(context).handle,
-        chat.id,
-        event,
-        profile_name=_profile_name(update.effective_user),
-        update_id=update.update_id,
-        intake_id=intake_id,
+        _service(context).handle, chat.id, event, update_id=update.update_id, button=press
     )
     await show(update, context, reply)
 
@@ -157,7 +165,7 @@ async def show(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply)
     else:
         for notice in reply.say:
             await context.bot.send_message(chat.id, esc(notice), parse_mode=ParseMode.HTML)
-        if reply.screen is not None and reply.intake_id is not None:
+        if reply.screen is not None and reply.ref is not None:
             pages = screen_messages(reply.screen)
             for page in pages[:-1]:
                 await context.bot.send_message(chat.id, page, parse_mode=ParseMode.HTML)
@@ -165,8 +173,10 @@ async def show(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply)
                 chat.id,
                 pages[-1],
                 parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(reply.screen, reply.intake_id),
+                reply_markup=keyboard(reply.screen, reply.ref),
             )
+    if reply.reminders:
+        await asyncio.to_thread(_runner(context).arm, reply.reminders)
     delivery = _delivery(context)
     if reply.alerts:
         await delivery.send_alerts(reply.alerts)
@@ -192,12 +202,12 @@ async def _acknowledge(query, reply: Reply) -> None:  # type: ignore[no-untyped-
 
 
 async def _redraw(message: Message, reply: Reply) -> None:
-    assert reply.screen is not None and reply.intake_id is not None
+    assert reply.screen is not None and reply.ref is not None
     try:
         await message.edit_text(
             screen_text(reply.screen),
             parse_mode=ParseMode.HTML,
-            reply_markup=keyboard(reply.screen, reply.intake_id),
+            reply_markup=keyboard(reply.screen, reply.ref),
         )
     except BadRequest:
         pass  # "message is not modified": the same toggle state arrived twice

@@ -6,10 +6,11 @@ terminal is exactly what its providers will receive.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.html import esc, split_blocks
+from flows.checkin_summary import CheckinSummary
 from flows.compiled import CompiledIntake, MedicationReport
 from flows.instruments import Score
 
@@ -26,6 +27,11 @@ def render_summary(compiled: CompiledIntake, timezone: str) -> list[str]:
         _heading(compiled, timezone),
         _flags(compiled),
         _scores(compiled),
+        *(
+            [render_checkin_summary(compiled.checkins, compiled.checkins_since, timezone)]
+            if compiled.checkins is not None
+            else []
+        ),
         _medications(compiled),
         _lines("Sleep", compiled.sleep),
         _lines("Energy, appetite, focus (vs. before last visit)", compiled.daily),
@@ -81,7 +87,9 @@ def _scores(compiled: CompiledIntake) -> str:
 
 
 def _medication_line(med: MedicationReport) -> str:
-    what = " ".join((med.name, med.dose or "(dose not given)", med.frequency or "(how often not given)"))
+    what = " ".join(
+        (med.name, med.dose or "(dose not given)", med.frequency or "(how often not given)")
+    )
     details = [med.status_label + (f" (now {med.current_dose})" if med.current_dose else "")]
     if med.missed_days is not None:
         details.append(f"missed doses on {med.missed_days} of 7 days")
@@ -143,6 +151,59 @@ def _questions(compiled: CompiledIntake) -> str:
         return "<b>Patient's questions</b>\n• none"
     items = "\n".join(f"{n}. {esc(q)}" for n, q in enumerate(compiled.questions, start=1))
     return f"<b>Patient's questions</b> (verbatim)\n{items}"
+
+
+def render_checkin_summary(
+    summary: CheckinSummary | None, since: datetime | None, zone: str
+) -> str:
+    """The between-visit check-ins as one self-contained block: figures and the patient's notes.
+
+    `since` is the start of the period (the previous visit), or None for "since the patient
+    joined"; dates are local to `zone`. Naive datetimes are taken to be UTC.
+    """
+    tz = ZoneInfo(zone)
+    period = f"since {_day(since, tz)}" if since is not None else "since the patient joined"
+    if summary is None or summary.count == 0:
+        return f"<b>Check-ins</b>\nNone {esc(period)}."
+    lines = [f"<b>Check-ins {esc(period)}</b>", _checkin_counts(summary)]
+
+    if summary.mood_average is None:
+        lines.append("Mood: not answered")
+    else:
+        direction = summary.mood_direction or "too few to tell"
+        lines.append(
+            f"Mood: average {summary.mood_average:.1f} (lowest {summary.mood_lowest}, "
+            f"highest {summary.mood_highest}), {esc(direction)}"
+        )
+    if summary.sleep_average is None:
+        lines.append("Sleep: not answered")
+    else:
+        lines.append(f"Sleep: average {summary.sleep_average:.1f} h")
+
+    effects = ", ".join(f"{esc(label)} ×{times}" for label, times in summary.side_effects)
+    lines.append(f"Side effects reported: {effects or 'none'}")
+
+    if summary.notes:
+        lines.append("Notes:")
+        lines.extend(f"• {esc(_day(at, tz))}: “{esc(note)}”" for at, note in summary.notes)
+    else:
+        lines.append("Notes: none")
+    return "\n".join(lines)
+
+
+def _checkin_counts(summary: CheckinSummary) -> str:
+    text = f"{summary.count} check-in{'' if summary.count == 1 else 's'}"
+    if summary.late:
+        text += f" ({summary.late} late)"
+    return text + (f", {summary.missed} missed" if summary.missed else ", none missed")
+
+
+def _day(moment: datetime, tz: ZoneInfo) -> str:
+    """A local date the way the chart labels it: "3 Dec"."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(tz)
+    return f"{local.day} {local:%b}"
 
 
 def render_alert(patient_name: str, detail: str) -> str:

@@ -46,7 +46,7 @@ def screen_messages(screen: Screen) -> list[str]:
     return split_blocks([screen_text(screen)])
 
 
-def keyboard(screen: Screen, intake_id: int) -> InlineKeyboardMarkup | None:
+def keyboard(screen: Screen, reference: str) -> InlineKeyboardMarkup | None:
     """Numbered option buttons (toggles and Done for a checklist), then Back / Skip / Pause."""
     rows: list[list[InlineKeyboardButton]] = []
     kind = callbacks.TOGGLE if screen.multi else callbacks.ANSWER
@@ -59,32 +59,32 @@ def keyboard(screen: Screen, intake_id: int) -> InlineKeyboardMarkup | None:
             label = f"{number}. {option.label}"
         else:
             label = option.label
-        data = callbacks.encode(kind, intake_id, screen.step, option.value)
+        data = callbacks.encode(kind, reference, screen.step, option.value)
         buttons.append(InlineKeyboardButton(label, callback_data=data))
     rows.extend(_layout(buttons))
     if screen.multi:
         rows.append(
             [
                 InlineKeyboardButton(
-                    "Done ✔️", callback_data=callbacks.encode(callbacks.DONE, intake_id, screen.step)
+                    "Done ✔️", callback_data=callbacks.encode(callbacks.DONE, reference, screen.step)
                 )
             ]
         )
     navigation = []
     if screen.can_back:
-        navigation.append(_nav("◀️ Back", intake_id, screen.step, "back"))
+        navigation.append(_nav("◀️ Back", reference, screen.step, "back"))
     if screen.can_skip:
-        navigation.append(_nav("Skip ▶️", intake_id, screen.step, "skip"))
+        navigation.append(_nav("Skip ▶️", reference, screen.step, "skip"))
     if screen.header and not screen.review:
-        navigation.append(_nav("⏸ Pause", intake_id, screen.step, "pause"))
+        navigation.append(_nav("⏸ Pause", reference, screen.step, "pause"))
     if navigation:
         rows.append(navigation)
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def _nav(label: str, intake_id: int, step: str, command: str) -> InlineKeyboardButton:
+def _nav(label: str, reference: str, step: str, command: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(
-        label, callback_data=callbacks.encode(callbacks.NAVIGATE, intake_id, step, command)
+        label, callback_data=callbacks.encode(callbacks.NAVIGATE, reference, step, command)
     )
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from flows.schedule import ReminderPolicy
 from storage.db import DEFAULT_DATABASE_URL
 
 TELEGRAM_API = "https://api.telegram.org/bot"
@@ -29,6 +31,11 @@ class Settings(BaseSettings):
     clinic_name: str = Field(default="our clinic", min_length=1, max_length=100)
     clinic_timezone: str = "America/Chicago"
     log_level: str = "INFO"
+    invite_ttl_days: int = Field(default=14, ge=1, le=365)
+    intake_open_days: int = Field(default=3, ge=1, le=30)
+    intake_reminder_hours: Annotated[tuple[int, ...], NoDecode] = (48, 24)
+    appointment_reminder_time: str = "17:00"
+    quiet_hours: str = "21:00-08:00"
 
     @field_validator("provider_chat_ids", mode="before")
     @classmethod
@@ -43,13 +50,57 @@ class Settings(BaseSettings):
                 ) from None
         return value
 
+    @field_validator("intake_reminder_hours", mode="before")
+    @classmethod
+    def _split_hours(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                hours = tuple(int(part) for part in value.split(",") if part.strip())
+            except ValueError:
+                raise ValueError("must be comma-separated whole hours, like 48,24") from None
+            if any(h <= 0 for h in hours):
+                raise ValueError("must be positive hours, like 48,24")
+            return hours
+        return value
+
+    @field_validator("appointment_reminder_time")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        _clock_time(value)
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str) -> str:
+        start, _, end = value.partition("-")
+        _clock_time(start)
+        _clock_time(end)
+        return value
+
+    def reminder_policy(self) -> ReminderPolicy:
+        """The reminder rules these settings describe."""
+        start, _, end = self.quiet_hours.partition("-")
+        return ReminderPolicy(
+            intake_open_days=self.intake_open_days,
+            intake_reminder_hours=self.intake_reminder_hours,
+            appointment_reminder_time=_clock_time(self.appointment_reminder_time),
+            quiet_start=_clock_time(start),
+            quiet_end=_clock_time(end),
+        )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.clinic_timezone)
+
     @field_validator("clinic_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not a time zone name (for example America/Chicago)") from None
+            raise ValueError(
+                f"{value!r} is not a time zone name (for example America/Chicago)"
+            ) from None
         return value
 
     @field_validator("log_level")
@@ -84,6 +135,14 @@ class Settings(BaseSettings):
                 "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put it in .env"
             )
         return self.telegram_bot_token.get_secret_value().strip()
+
+
+def _clock_time(text: str) -> time:
+    try:
+        hours, minutes = (int(part) for part in text.strip().split(":"))
+        return time(hours, minutes)
+    except ValueError:
+        raise ValueError(f"{text.strip()!r} is not a 24-hour time like 21:00") from None
 
 
 def load_settings(**overrides: object) -> Settings:

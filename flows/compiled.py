@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from flows.answers import describe
+from flows.checkin_summary import CheckinSummary
 from flows.instruments import GAD7, PHQ9, PHQ9_FUNCTION_OPTIONS, Instrument, Score, score
 from flows.parsing import normalise
 from flows.questions import (
@@ -112,6 +113,9 @@ class CompiledIntake:
     stress_notes: str | None
     questions: tuple[str, ...]
     safety_responses: tuple[str, ...] = field(default=())
+    checkins: CheckinSummary | None = None  # between-visit check-ins since the previous visit
+    checkins_since: datetime | None = None
+    patient_id: int | None = None
 
 
 def compile_intake(
@@ -124,6 +128,9 @@ def compile_intake(
     safety_alerts: tuple[str, ...] = (),
     safety_responses: tuple[str, ...] = (),
     typed_texts: Mapping[str, str] | None = None,
+    checkins: CheckinSummary | None = None,
+    checkins_since: datetime | None = None,
+    patient_id: int | None = None,
 ) -> CompiledIntake:
     """Assemble the provider's view of an intake from its current answers.
 
@@ -163,6 +170,9 @@ def compile_intake(
             if key.startswith("q.") and isinstance(value, str)
         ),
         safety_responses=safety_responses,
+        checkins=checkins,
+        checkins_since=checkins_since,
+        patient_id=patient_id,
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from flows import messages
+from flows import messages, safety_dialogue
 from flows.answers import KEEP_OPTION, Parsed, describe, option_value, parse_typed, toggle
 from flows.dialogue import (
     Begin,
@@ -43,9 +43,10 @@ from flows.questions import (
     section_steps,
 )
 from flows.safety import RiskLevel, assess_risk
+from flows.safety_dialogue import SAFETY_CHECK as SAFETY_CHECK
+from flows.safety_dialogue import SAFETY_CLARIFY as SAFETY_CLARIFY
+from flows.safety_dialogue import SafetyTurn
 
-SAFETY_CHECK = "safety.check"
-SAFETY_CLARIFY = "safety.clarify"
 RESTART_CONFIRM = "restart.confirm"
 CONSENT_STEP = "consent"
 REVIEW_STEP = "review"
@@ -67,9 +68,6 @@ class IntakeState:
 class Context:
     clinic_name: str
     returning: bool = False  # after /pause or a long silence: greet before going on
-
-
-# --- what comes out ---------------------------------------------------------------------
 
 
 # --- what comes out ---------------------------------------------------------------------
@@ -177,7 +175,7 @@ class _Turn:
         if previous != value or question.key not in self.answers:
             self.out.record.append(Recorded(question.key, value, raw_text))
             self.answers[question.key] = value
-        echo = _loose_match_echo(question, value, raw_text)
+        echo = loose_match_echo(question, value, raw_text)
         if echo:
             self.out.say.append(echo)
         if isinstance(value, dict) and "name" in value:
@@ -192,18 +190,18 @@ class _Turn:
 
     def item9_triggered(self, value: Any) -> None:
         label = next(o.label for o in ANSWER_OPTIONS if o.value == str(value))
-        self.out.safety.append(
-            SafetyEvent(
-                kind="phq9_item9",
-                detail=f"PHQ-9 item 9 (thoughts of being better off dead or of self-harm) answered "
-                f"“{label}” ({value} of 3)",
-                alert=True,
-                step=PHQ9_SAFETY_STEP,
-                shown="crisis_resources",
+        self.apply(
+            safety_dialogue.alert(
+                SafetyEvent(
+                    kind="phq9_item9",
+                    detail=f"PHQ-9 item 9 (thoughts of being better off dead or of self-harm) "
+                    f"answered “{label}” ({value} of 3)",
+                    alert=True,
+                    step=PHQ9_SAFETY_STEP,
+                    shown="crisis_resources",
+                )
             )
         )
-        self.out.say.append(f"{messages.CRISIS_RESOURCES}\n{messages.CARE_TEAM_TOLD}")
-        self.move(pending=SAFETY_CHECK)
 
     def advance_from(self, step: str) -> None:
         section = Section(self.state.state)
@@ -231,88 +229,28 @@ class _Turn:
 
     # safety
 
+    def apply(self, turn: SafetyTurn) -> None:
+        """Take on a safety step's result: its messages, its events and its interjection."""
+        self.out.say.extend(turn.say)
+        self.out.safety.extend(turn.safety)
+        self.move(pending=turn.pending)
+
     def check_risk(self, text: str, step: str | None = None) -> None:
         """Risk language anywhere shows resources and alerts; unclear wording asks first.
 
         `step` is where the text was typed (by default the current step).
         """
-        risk = assess_risk(text)
         step = step if step is not None else self.state.step
-        if risk.level is RiskLevel.RISK:
-            self.out.safety.append(
-                SafetyEvent(
-                    kind="risk_language",
-                    detail=f"risk language in a typed message ({risk.category or 'unspecified'})",
-                    alert=True,
-                    step=step,
-                    shown="crisis_resources",
-                    text=text,
-                )
-            )
-            self.out.say.append(f"{messages.CRISIS_RESOURCES}\n{messages.CARE_TEAM_TOLD}")
-            self.move(pending=SAFETY_CHECK)
-        elif risk.level is RiskLevel.UNCLEAR and self.state.pending is None:
-            self.out.safety.append(
-                SafetyEvent(
-                    kind="unclear_language",
-                    detail="wording that may or may not be about self-harm",
-                    alert=False,
-                    step=step,
-                    shown="clarifying_question",
-                    text=text,
-                )
-            )
-            self.move(pending=SAFETY_CLARIFY)
+        self.apply(safety_dialogue.check_text(text, step, self.state.pending))
 
     def answer_pending(self, value: str) -> None:
         pending = self.state.pending
+        if safety_dialogue.is_safety_question(pending):
+            assert pending is not None
+            self.apply(safety_dialogue.answer(pending, value))
+            return
         self.move(pending=None)
-        if pending == SAFETY_CHECK:
-            if value == "not_safe":
-                self.out.safety.append(
-                    SafetyEvent(
-                        kind="not_safe",
-                        detail="the patient answered that they are not safe right now",
-                        alert=True,
-                        step=SAFETY_CHECK,
-                        shown="crisis_resources",
-                    )
-                )
-                self.out.say.append(messages.NOT_SAFE_REPLY)
-            else:
-                self.out.safety.append(
-                    SafetyEvent(
-                        kind="safe",
-                        detail="the patient answered that they are safe right now",
-                        alert=False,
-                        step=SAFETY_CHECK,
-                    )
-                )
-                self.out.say.append(messages.SAFE_REPLY)
-        elif pending == SAFETY_CLARIFY:
-            if value == "yes":
-                self.out.safety.append(
-                    SafetyEvent(
-                        kind="confirmed_thoughts",
-                        detail="the patient confirmed thoughts of hurting themselves or ending their life",
-                        alert=True,
-                        step=SAFETY_CLARIFY,
-                        shown="crisis_resources",
-                    )
-                )
-                self.out.say.append(f"{messages.CRISIS_RESOURCES}\n{messages.CARE_TEAM_TOLD}")
-                self.move(pending=SAFETY_CHECK)
-            else:
-                self.out.safety.append(
-                    SafetyEvent(
-                        kind="clarified_no",
-                        detail="the patient said the wording was not about self-harm",
-                        alert=False,
-                        step=SAFETY_CLARIFY,
-                    )
-                )
-                self.out.say.append(messages.CLARIFY_NO_REPLY)
-        elif pending == RESTART_CONFIRM:
+        if pending == RESTART_CONFIRM:
             if value == "yes":
                 self.out.restart = True
                 self.answers.clear()
@@ -340,7 +278,7 @@ class _Turn:
 _MISSING = object()
 
 
-def _loose_match_echo(question: Question, value: Any, raw_text: str | None) -> str | None:
+def loose_match_echo(question: Question, value: Any, raw_text: str | None) -> str | None:
     """Say which option a typed word was read as, unless it was the option's label or number."""
     if raw_text is None or question.kind is not Kind.CHOICE or not isinstance(value, str):
         return None
@@ -400,12 +338,8 @@ def _is_navigation(step: str, value: Any) -> bool:
 
 
 def _pending_screen(pending: str) -> Screen:
-    if pending == SAFETY_CHECK:
-        return Screen(
-            SAFETY_CHECK, messages.SAFETY_CHECK_QUESTION, options=messages.SAFETY_CHECK_OPTIONS
-        )
-    if pending == SAFETY_CLARIFY:
-        return Screen(SAFETY_CLARIFY, messages.CLARIFY_QUESTION, options=messages.CLARIFY_OPTIONS)
+    if safety_dialogue.is_safety_question(pending):
+        return safety_dialogue.screen(pending)
     return Screen(RESTART_CONFIRM, messages.RESTART_QUESTION, options=messages.RESTART_OPTIONS)
 
 
@@ -620,7 +554,7 @@ def _command(turn: _Turn, name: str) -> None:
             # Not before consent, never after the end (a typed "restart" reaches here when a
             # safety question is open on a submitted or declined intake), and never in place
             # of an open safety question.
-            if turn.state.pending in (SAFETY_CHECK, SAFETY_CLARIFY):
+            if safety_dialogue.is_safety_question(turn.state.pending):
                 turn.out.say.append(messages.SAFETY_FIRST)
             elif turn.state.state != Phase.CONSENT and turn.state.state not in FINAL_STATES:
                 turn.move(pending=RESTART_CONFIRM)
@@ -654,16 +588,11 @@ def _back(turn: _Turn) -> None:
 def _leave_pending(turn: _Turn) -> None:
     """Back or Skip on an interjection: record it and return to the question."""
     pending = turn.state.pending
-    turn.move(pending=None)
-    if pending in (SAFETY_CHECK, SAFETY_CLARIFY):
-        turn.out.safety.append(
-            SafetyEvent(
-                kind="safety_question_skipped",
-                detail="the patient did not answer the safety question",
-                alert=False,
-                step=pending,
-            )
-        )
+    if safety_dialogue.is_safety_question(pending):
+        assert pending is not None
+        turn.apply(safety_dialogue.leave(pending))
+    else:
+        turn.move(pending=None)
 
 
 def _skip(turn: _Turn) -> None:

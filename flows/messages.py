@@ -157,3 +157,91 @@ def medication_understood(name: str, dose: str | None, frequency: str | None) ->
 def choice_understood(label: str) -> str:
     """Echoed when a typed answer was matched loosely, so the patient sees what was recorded."""
     return f"Got it: “{label}”."
+
+
+# --- invitations, appointments, reminders and settings ---------------------------------------
+
+SETTINGS_UNCHANGED = "Okay, nothing changed."
+PREFERENCES_HELP = (
+    "Tap a button or type your answer. /back goes to the previous question; /skip leaves this "
+    "without changing anything."
+)
+CHECKIN_HELP_HINT = "You can /checkin any time to log how you feel, and choose /reminders."
+DECLINED_NOTHING_MORE = (
+    "You chose not to take part, so I won't send you anything. If you change your mind, send /start."
+)
+
+
+def invitation_needed(clinic: str) -> str:
+    return (
+        f"Hi! This assistant is for patients of {clinic}. To begin, please open the personal link "
+        "your clinic sent you. If you don't have one, ask your clinic for a new link."
+    )
+
+
+def invitation_not_valid(clinic: str) -> str:
+    return (
+        "Sorry, that link doesn't work: it may have been used already or it has expired. Please "
+        f"ask {clinic} for a new link."
+    )
+
+
+ALREADY_LINKED_ELSEWHERE = (
+    "This Telegram account is already linked to a patient record. If that's not right, please "
+    "contact your clinic."
+)
+
+
+def intake_opens_later(when: str) -> str:
+    return (
+        f"You're all set. Your pre-visit check-in opens on {when}, and I'll message you then. "
+        + CHECKIN_HELP_HINT
+    )
+
+
+NO_APPOINTMENT_YET = (
+    "You're all set. Your clinic hasn't booked your next appointment here yet; once they do, I'll "
+    "message you when your pre-visit check-in is ready. " + CHECKIN_HELP_HINT
+)
+
+
+def next_appointment(when: str) -> str:
+    return f"Your next appointment: {when}."
+
+
+NO_UPCOMING_APPOINTMENT = (
+    "I don't have an upcoming appointment for you. Your clinic can tell you more."
+)
+
+# Reminder texts carry no clinical detail: Telegram is not a medical-records channel.
+INTAKE_READY = (
+    "Your pre-visit check-in is ready. It takes about 10 minutes, and you can stop and come back "
+    "any time. Tap below when you have a moment."
+)
+INTAKE_NUDGE = (
+    "A gentle reminder: your pre-visit check-in isn't finished yet. Tap below to pick up where you "
+    "left off."
+)
+
+
+def appointment_tomorrow(clinic: str, when: str) -> str:
+    return f"Reminder: you have an appointment with {clinic} tomorrow, {when}."
+
+
+CHECKIN_DUE = "Time for your quick check-in. It takes under a minute."
+START_INTAKE_BUTTON = "Start my check-in"
+CONTINUE_INTAKE_BUTTON = "Continue my check-in"
+START_CHECKIN_BUTTON = "Check in now"
+
+CONSENTED = "Thank you! You're all set."
+CHANGED_YOUR_MIND = "Welcome back. If you've changed your mind, you can agree below."
+INTAKE_OPENING = "Your pre-visit check-in is ready. Let's begin; it takes about 10 minutes."
+BACK_TO_INTAKE = "Your pre-visit check-in is still open: send /start to carry on with it."
+IDLE_HELP = (
+    "/checkin: log how you feel today (under a minute)\n"
+    "/reminders: choose when I remind you to check in\n"
+    "/appointment: your next appointment\n"
+    "/timezone: set your time zone\n"
+    "/start: pick up your pre-visit check-in when it is open\n\n"
+    f"{NO_ADVICE} In a crisis, call or text 988, or call 911."
+)

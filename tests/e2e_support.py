@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 
 from fake_bot_api import BotMessage, FakeBotAPI, FakeChat
 from telegram.ext import Application
 
 from bot.app import build_application
 from bot.html import to_plain
+from bot.provider_service import ProviderService
 from bot.settings import Settings
+from storage.db import make_engine
 
 TOKEN = "123456:TEST-TOKEN"
 PROVIDER_CHAT_ID = 9001
@@ -80,3 +83,17 @@ def current_question(chat: FakeChat) -> str:
     """The latest message that carries buttons: the question the patient is on."""
     message = next(m for m in reversed(chat.messages) if m.inline_keyboard)
     return plain(message)
+
+
+def invite(settings: Settings, name: str, appointment_in: timedelta | None = timedelta(days=2)) -> str:
+    """A provider's invitation, made as `intake-bot invite` does; returns the link's token."""
+    service = ProviderService(
+        make_engine(settings.database_url), settings.zone, settings.reminder_policy()
+    )
+    at = datetime.now(UTC) + appointment_in if appointment_in is not None else None
+    return service.invite(name, at, "test").token
+
+
+async def join(patient: FakeChat, token: str) -> list[BotMessage]:
+    """Open the invitation link, as Telegram sends it: /start <token>."""
+    return await patient.send_command_and_wait(f"/start {token}")

@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
-from e2e_support import PROVIDER_CHAT_ID, TOKEN, texts
+from e2e_support import PROVIDER_CHAT_ID, TOKEN, invite, settings_for, texts
 from fake_bot_api import FakeBotAPI
 
 
@@ -35,9 +35,10 @@ async def test_run_serves_a_patient_and_stops_cleanly_on_sigterm(tmp_path: Path)
     async with FakeBotAPI(token=TOKEN) as fake:
         patient = fake.private_chat(chat_id=1101, first_name="Fay", last_name="Q.")
         env = bot_env(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake.base_url)
+        token = invite(settings_for(fake, env["DATABASE_URL"]), "Fay Q.")
         process = await start_bot(tmp_path, env)
         try:
-            welcome = await patient.send_command_and_wait("/start", timeout=30)
+            welcome = await patient.send_command_and_wait(f"/start {token}", timeout=30)
             assert "Riverside Psychiatry" in texts(welcome)
             reply = await patient.send_text_and_wait("I agree")
             assert "Medications · question 1" in texts(reply)

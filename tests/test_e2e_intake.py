@@ -19,6 +19,8 @@ from e2e_support import (
     running_bot,
     say,
     settings_for,
+    invite,
+    join,
     tap,
     texts,
 )
@@ -45,9 +47,9 @@ def provider_texts(fake: FakeBotAPI) -> str:
     return texts(fake.chats[PROVIDER_CHAT_ID].messages)
 
 
-async def walk_by_buttons(patient: FakeChat) -> None:
+async def walk_by_buttons(patient: FakeChat, token: str) -> None:
     """A complete intake, tapping every answer that has a button."""
-    welcome = await patient.send_command_and_wait("/start")
+    welcome = await join(patient, token)
     assert CLINIC in texts(welcome) and "988" in texts(welcome)
     reply = await tap(patient, "I agree")
     assert "Medications · question 1" in texts(reply)
@@ -93,8 +95,10 @@ async def walk_by_buttons(patient: FakeChat) -> None:
 
 async def test_patient_completes_intake_with_buttons(fake: FakeBotAPI, database_url: str) -> None:
     patient = fake.private_chat(chat_id=1001, first_name="Ana", last_name="P.")
-    async with running_bot(settings_for(fake, database_url)) as application:
-        await walk_by_buttons(patient)
+    settings = settings_for(fake, database_url)
+    token = invite(settings, "Ana P.")
+    async with running_bot(settings) as application:
+        await walk_by_buttons(patient, token)
         done = await tap(patient, "✅ Submit")
         assert "has been sent to your care team" in texts(done)
         await fake.chats[PROVIDER_CHAT_ID].wait_for(
@@ -163,8 +167,10 @@ async def test_patient_completes_intake_by_typing(fake: FakeBotAPI, database_url
         "Could we talk about my sleep?",
         "no",
     ]
-    async with running_bot(settings_for(fake, database_url)):
-        await patient.send_command_and_wait("/start")
+    settings = settings_for(fake, database_url)
+    token = invite(settings, "Ben")
+    async with running_bot(settings):
+        await join(patient, token)
         for answer in answers:
             reply = await say(patient, answer)
             assert "didn't catch that" not in texts(reply), (answer, texts(reply))
@@ -191,8 +197,9 @@ async def test_patient_completes_intake_by_typing(fake: FakeBotAPI, database_url
 async def test_interrupted_patient_resumes_after_restart(fake: FakeBotAPI, database_url: str) -> None:
     patient = fake.private_chat(chat_id=1003, first_name="Cleo")
     settings = settings_for(fake, database_url)
+    token = invite(settings, "Cleo")
     async with running_bot(settings):
-        await patient.send_command_and_wait("/start")
+        await join(patient, token)
         await tap(patient, "I agree")
         await say(patient, "I don't take any")
         await say(patient, "none")
@@ -223,8 +230,10 @@ async def test_bad_input_gets_friendly_replies_and_changes_nothing(
     fake: FakeBotAPI, database_url: str
 ) -> None:
     patient = fake.private_chat(chat_id=1004, first_name="Dee")
-    async with running_bot(settings_for(fake, database_url)):
-        await patient.send_command_and_wait("/start")
+    settings = settings_for(fake, database_url)
+    token = invite(settings, "Dee")
+    async with running_bot(settings):
+        await join(patient, token)
         await tap(patient, "I agree")
         await say(patient, "I don't take any")
         await say(patient, "none")
@@ -270,8 +279,10 @@ async def test_bad_input_gets_friendly_replies_and_changes_nothing(
 
 async def test_risk_language_alerts_provider_but_idioms_do_not(fake: FakeBotAPI, database_url: str) -> None:
     patient = fake.private_chat(chat_id=1006, first_name="Eli")
-    async with running_bot(settings_for(fake, database_url)):
-        await patient.send_command_and_wait("/start")
+    settings = settings_for(fake, database_url)
+    token = invite(settings, "Eli")
+    async with running_bot(settings):
+        await join(patient, token)
         await tap(patient, "I agree")
         reply = await say(patient, "this traffic is killing me")
         assert "some words can mean different things" in texts(reply)

@@ -1,0 +1,280 @@
+"""The provider's check-in chart: mood and hours slept over time, visits marked, as PNG bytes.
+
+Drawn with matplotlib's object API (`Figure` + `FigureCanvasAgg`), never pyplot: no global
+backend, no display, and each call owns its figure, so charts can be rendered from any thread.
+Nothing is downloaded: text uses matplotlib's bundled DejaVu Sans. Matplotlib keeps a font
+cache in MPLCONFIGDIR (default ~/.cache/matplotlib); when that cannot be written it falls back
+to a temporary directory by itself, so a read-only or missing HOME only costs a warning.
+
+The chart shows figures only: no trend lines, bands or thresholds, and the title is the
+caller's.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from statistics import median
+from zoneinfo import ZoneInfo
+
+from matplotlib import dates as mdates
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter
+from matplotlib.transforms import blended_transform_factory
+
+from flows.checkin_summary import CheckinRecord
+
+WIDTH_INCHES = 8.0
+HEIGHT_INCHES = 4.8
+DPI = 125
+"""8 × 4.8 inches at 125 dpi: a 1000 × 600 px PNG, large enough to read on a phone."""
+
+MOOD_MAX = 10
+SLEEP_AXIS_MIN_TOP = 12.0
+HEADROOM = 1.2
+"""Both y axes run to 120% of their top value, leaving a clear band for the visit labels."""
+
+TITLE_SIZE = 18
+LABEL_SIZE = 16
+TICK_SIZE = 14
+LEGEND_SIZE = 14
+VISIT_LABEL_SIZE = 13
+MESSAGE_SIZE = 20
+TITLE_WRAP = 46
+MAX_DATE_TICKS = 7
+
+MOOD_COLOUR = "#1f4e9c"
+SLEEP_COLOUR = "#f4b56a"
+SLEEP_EDGE_COLOUR = "#c98a3e"
+SLEEP_TEXT_COLOUR = "#8a5a1c"  # darker than the bars, so the right axis reads on white
+VISIT_COLOUR = "#b2182b"
+GRID_COLOUR = "#dddddd"
+
+NO_CHECKINS = "No check-ins yet"
+NO_ANSWERS = "No mood or sleep answers\nin these check-ins"
+
+# Without a "Software" entry Agg writes no metadata that changes between runs, so the same
+# input always gives the same bytes.
+PNG_METADATA: dict[str, str | None] = {"Software": None}
+
+
+def render_checkin_chart(
+    records: Sequence[CheckinRecord],
+    visits: Sequence[datetime],
+    zone: ZoneInfo,
+    *,
+    title: str,
+) -> bytes:
+    """A PNG (1000 × 600 px) of mood and hours slept per check-in, with each visit marked.
+
+    Mood (0–10) is the left axis, points joined by a line; hours slept the right axis
+    (0–12, or higher when someone reports more), as bars. The x axis is local dates in
+    `zone`. Visits are dashed vertical lines labelled "visit" and their date, and the axis
+    is widened to include them. With no records the chart says so instead of failing.
+    Naive datetimes are taken to be UTC. The same input always gives the same bytes.
+    """
+    figure = checkin_chart_figure(records, visits, zone, title=title)
+    buffer = io.BytesIO()
+    FigureCanvasAgg(figure).print_png(buffer, metadata=PNG_METADATA)
+    return buffer.getvalue()
+
+
+def checkin_chart_figure(
+    records: Sequence[CheckinRecord],
+    visits: Sequence[datetime],
+    zone: ZoneInfo,
+    *,
+    title: str,
+) -> Figure:
+    """The chart as a matplotlib Figure, not yet rendered (see `render_checkin_chart`)."""
+    figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI, layout="constrained")
+    figure.suptitle(_wrap(title), fontsize=TITLE_SIZE, fontweight="bold", parse_math=False)
+
+    points = sorted(((_local(record.at, zone), record) for record in records), key=lambda p: p[0])
+    moments = sorted(_local(visit, zone) for visit in visits)
+
+    if not points and not moments:
+        axes = figure.add_subplot()
+        axes.set_axis_off()
+        _centred_message(axes, NO_CHECKINS)
+    else:
+        _draw(figure, points, moments, zone)
+    return figure
+
+
+def _draw(
+    figure: Figure,
+    points: list[tuple[datetime, CheckinRecord]],
+    visits: list[datetime],
+    zone: ZoneInfo,
+) -> None:
+    mood_axes = figure.add_subplot()
+    sleep_axes = mood_axes.twinx()
+    # Mood in front of the sleep bars: the twin is drawn first and the mood axes' background
+    # is hidden so the bars show through.
+    mood_axes.set_zorder(sleep_axes.get_zorder() + 1)
+    mood_axes.patch.set_visible(False)
+
+    moods = [(when, record.mood) for when, record in points if record.mood is not None]
+    sleeps = [
+        (when, record.sleep_hours) for when, record in points if record.sleep_hours is not None
+    ]
+
+    handles = []
+    if moods:
+        (mood_line,) = mood_axes.plot(
+            [mdates.date2num(when) for when, _ in moods],
+            [mood for _, mood in moods],
+            color=MOOD_COLOUR,
+            linewidth=2.5,
+            marker="o",
+            markersize=7,
+            label="Mood (0–10)",
+        )
+        handles.append(mood_line)
+    if sleeps:
+        handles.append(
+            sleep_axes.bar(
+                [mdates.date2num(when) for when, _ in sleeps],
+                [hours for _, hours in sleeps],
+                width=_bar_width([when for when, _ in points]),
+                color=SLEEP_COLOUR,
+                edgecolor=SLEEP_EDGE_COLOUR,
+                linewidth=0.8,
+                label="Hours slept",
+            )
+        )
+
+    start, end = _x_range([when for when, _ in points] + visits)
+    mood_axes.set_xlim(mdates.date2num(start), mdates.date2num(end))
+
+    mood_axes.set_ylim(0, MOOD_MAX * HEADROOM)
+    mood_axes.yaxis.set_major_locator(FixedLocator(range(0, MOOD_MAX + 1, 2)))
+    mood_axes.set_ylabel("Mood (0–10)", fontsize=LABEL_SIZE, color=MOOD_COLOUR)
+    mood_axes.tick_params(axis="y", labelsize=TICK_SIZE, colors=MOOD_COLOUR)
+    mood_axes.grid(axis="y", color=GRID_COLOUR, linewidth=0.8)
+    mood_axes.set_axisbelow(True)
+
+    sleep_top = max([SLEEP_AXIS_MIN_TOP, *(hours for _, hours in sleeps)])
+    sleep_axes.set_ylim(0, sleep_top * HEADROOM)
+    step = 3 if sleep_top <= 15 else 6
+    sleep_axes.yaxis.set_major_locator(FixedLocator(range(0, int(sleep_top) + 1, step)))
+    sleep_axes.set_ylabel("Hours slept", fontsize=LABEL_SIZE, color=SLEEP_TEXT_COLOUR)
+    sleep_axes.tick_params(axis="y", labelsize=TICK_SIZE, colors=SLEEP_TEXT_COLOUR)
+
+    span_days = (end - start).total_seconds() / 86400
+    interval = max(1, -(-round(span_days) // MAX_DATE_TICKS))
+    mood_axes.xaxis.set_major_locator(mdates.DayLocator(interval=interval, tz=zone))
+    mood_axes.xaxis.set_major_formatter(
+        FuncFormatter(lambda x, _pos: _day(mdates.num2date(x, tz=zone)))
+    )
+    mood_axes.tick_params(axis="x", labelsize=TICK_SIZE)
+
+    if visits:
+        handles.append(_mark_visits(mood_axes, visits, start, end))
+
+    if not points:
+        _centred_message(mood_axes, NO_CHECKINS)
+    elif not moods and not sleeps:
+        _centred_message(mood_axes, NO_ANSWERS)
+
+    if handles:
+        figure.legend(
+            handles=handles,
+            loc="outside lower center",
+            ncols=len(handles),
+            fontsize=LEGEND_SIZE,
+            frameon=False,
+        )
+
+
+def _mark_visits(axes, visits: list[datetime], start: datetime, end: datetime):  # type: ignore[no-untyped-def]
+    """A dashed line per visit, labelled "visit 3 Nov" in the band above the data."""
+    x_data_axes_y = blended_transform_factory(axes.transData, axes.transAxes)
+    left, width = mdates.date2num(start), mdates.date2num(end) - mdates.date2num(start)
+    line = None
+    previous: float | None = None
+    row = 0
+    for visit in visits:
+        x = mdates.date2num(visit)
+        line = axes.axvline(
+            x, color=VISIT_COLOUR, linestyle="--", linewidth=2, label="Visit", zorder=1
+        )
+        fraction = (x - left) / width
+        # A visit close to the previous one gets its label on the other row, so they do not overlap.
+        row = 1 - row if previous is not None and fraction - previous < 0.16 else 0
+        previous = fraction
+        near_right_edge = fraction > 0.8
+        axes.annotate(
+            f"visit {_day(visit)}",
+            xy=(x, 0.985 - 0.085 * row),
+            xycoords=x_data_axes_y,
+            xytext=(-5 if near_right_edge else 5, 0),
+            textcoords="offset points",
+            ha="right" if near_right_edge else "left",
+            va="top",
+            fontsize=VISIT_LABEL_SIZE,
+            color=VISIT_COLOUR,
+            fontweight="bold",
+            annotation_clip=False,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1},
+        )
+    return line
+
+
+def _local(moment: datetime, zone: ZoneInfo) -> datetime:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone)
+
+
+def _x_range(moments: list[datetime]) -> tuple[datetime, datetime]:
+    """From midday the day before the first moment to midday the day after the last, at least a week.
+
+    Ending at midday keeps the date ticks (at midnight) off the edges, where they would collide
+    with the y axis labels.
+    """
+    first = min(moments).replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    last = max(moments).replace(hour=12, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    if last - first < timedelta(days=7):
+        pad = timedelta(days=-(-(7 - (last - first).days) // 2))  # whole days: edges stay at midday
+        first, last = first - pad, last + pad
+    return first, last
+
+
+def _bar_width(moments: list[datetime]) -> float:
+    """Bars 70% of the typical gap between check-ins, in days, kept between 3 h and 0.8 day."""
+    gaps = [(b - a).total_seconds() / 86400 for a, b in pairwise(moments)]
+    gaps = [gap for gap in gaps if gap > 0]
+    typical = median(gaps) if gaps else 1.0
+    return min(0.8, max(0.125, 0.7 * typical))
+
+
+def _day(moment: datetime) -> str:
+    return f"{moment.day} {moment:%b}"
+
+
+def _wrap(title: str) -> str:
+    lines = textwrap.wrap(" ".join(title.split()), TITLE_WRAP) or [""]
+    if len(lines) > 2:
+        lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), TITLE_WRAP, placeholder=" …")]
+    return "\n".join(lines)
+
+
+def _centred_message(axes, text: str) -> None:  # type: ignore[no-untyped-def]
+    axes.text(
+        0.5,
+        0.5,
+        text,
+        transform=axes.transAxes,
+        ha="center",
+        va="center",
+        fontsize=MESSAGE_SIZE,
+        color="#555555",
+        parse_math=False,
+        bbox={"facecolor": "white", "edgecolor": "#cccccc", "boxstyle": "round,pad=0.6"},
+    )

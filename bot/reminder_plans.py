@@ -1,0 +1,163 @@
+"""Keeping the reminders table in step with appointments and check-in cadences.
+
+The table is the source of truth: each occurrence is one row with a unique key, so planning
+again never makes a second one, and a rescheduled appointment moves its pending rows. The
+scheduler (bot/reminders.py) is armed from these rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from flows.schedule import (
+    INTAKE_KINDS,
+    Cadence,
+    PlannedReminder,
+    ReminderKind,
+    ReminderPolicy,
+    next_checkin,
+    plan_appointment_reminders,
+)
+from storage.models import Appointment, Intake, Patient, Reminder
+
+PENDING = "pending"
+SENDING = "sending"
+SENT = "sent"
+MISSED = "missed"
+CANCELLED = "cancelled"
+
+
+def patient_zone(patient: Patient, clinic_zone: ZoneInfo) -> ZoneInfo:
+    return ZoneInfo(patient.timezone) if patient.timezone else clinic_zone
+
+
+def patient_cadence(patient: Patient) -> Cadence:
+    at = time.fromisoformat(patient.checkin_time) if patient.checkin_time else None
+    return Cadence(patient.checkin_cadence, at, patient.checkin_weekday, patient.checkins_paused)
+
+
+def _upsert(
+    session: Session, patient_id: int, appointment_id: int | None, planned: PlannedReminder
+) -> Reminder:
+    row = session.exec(select(Reminder).where(Reminder.key == planned.key)).first()
+    if row is None:
+        row = Reminder(
+            patient_id=patient_id,
+            appointment_id=appointment_id,
+            kind=planned.kind.value,
+            key=planned.key,
+            due_at=planned.due_at,
+        )
+    elif row.status == PENDING:
+        row.due_at = planned.due_at
+    session.add(row)
+    return row
+
+
+def plan_appointment(
+    session: Session,
+    appointment: Appointment,
+    patient: Patient,
+    policy: ReminderPolicy,
+    clinic_zone: ZoneInfo,
+    now: datetime,
+) -> list[Reminder]:
+    """Create or move the appointment's reminders; pending ones no longer planned are cancelled."""
+    assert appointment.id is not None and patient.id is not None
+    planned = []
+    if appointment.status == "scheduled":
+        planned = plan_appointment_reminders(
+            appointment.id,
+            _aware(appointment.starts_at),
+            patient_zone(patient, clinic_zone),
+            policy,
+            now,
+        )
+    keep = {p.key for p in planned}
+    rows = [_upsert(session, patient.id, appointment.id, p) for p in planned]
+    existing = session.exec(
+        select(Reminder).where(
+            Reminder.appointment_id == appointment.id, Reminder.status == PENDING
+        )
+    ).all()
+    for row in existing:
+        if row.key not in keep:
+            row.status = CANCELLED
+            session.add(row)
+    session.flush()
+    return rows
+
+
+def replan_patient(
+    session: Session, patient: Patient, policy: ReminderPolicy, clinic_zone: ZoneInfo, now: datetime
+) -> list[Reminder]:
+    """After a time-zone change: move every pending reminder of the patient's upcoming visits."""
+    rows: list[Reminder] = []
+    for appointment in upcoming_appointments(session, patient.id, now):  # type: ignore[arg-type]
+        rows.extend(plan_appointment(session, appointment, patient, policy, clinic_zone, now))
+    rows.extend(plan_checkin(session, patient, clinic_zone, now))
+    return rows
+
+
+def plan_checkin(
+    session: Session, patient: Patient, clinic_zone: ZoneInfo, now: datetime
+) -> list[Reminder]:
+    """Keep exactly one pending check-in reminder: the next occurrence of the patient's cadence."""
+    assert patient.id is not None
+    upcoming = next_checkin(
+        patient_cadence(patient), now, patient_zone(patient, clinic_zone), patient.id
+    )
+    pending = session.exec(
+        select(Reminder).where(
+            Reminder.patient_id == patient.id,
+            Reminder.kind == ReminderKind.CHECKIN.value,
+            Reminder.status == PENDING,
+        )
+    ).all()
+    for row in pending:
+        if upcoming is None or row.key != upcoming.key:
+            row.status = CANCELLED
+            session.add(row)
+    if upcoming is None:
+        session.flush()
+        return []
+    row = _upsert(session, patient.id, None, upcoming)
+    session.flush()
+    return [row]
+
+
+def upcoming_appointments(session: Session, patient_id: int, now: datetime) -> list[Appointment]:
+    rows = session.exec(
+        select(Appointment)
+        .where(Appointment.patient_id == patient_id, Appointment.status == "scheduled")
+        .order_by(col(Appointment.starts_at))
+    ).all()
+    return [a for a in rows if _aware(a.starts_at) > now]
+
+
+def pending_reminders(session: Session) -> list[Reminder]:
+    return list(
+        session.exec(
+            select(Reminder).where(Reminder.status == PENDING).order_by(col(Reminder.due_at))
+        ).all()
+    )
+
+
+def intake_submitted_for(session: Session, appointment_id: int | None) -> bool:
+    if appointment_id is None:
+        return False
+    intake = session.exec(select(Intake).where(Intake.appointment_id == appointment_id)).first()
+    return intake is not None and intake.submitted_at is not None
+
+
+def is_intake_kind(kind: str) -> bool:
+    return kind in {k.value for k in INTAKE_KINDS}
+
+
+def _aware(moment: datetime) -> datetime:
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
