@@ -3,6 +3,8 @@
 Usage:
     intake-bot run      # the Telegram bot, long polling, until Ctrl-C or SIGTERM
     intake-bot demo     # the same intake in this terminal: no Telegram, no token
+    intake-bot invite --name "Jane D." --at "2026-12-03 15:00"   # a single-use link
+    intake-bot appointment --patient "Jane D." --at "2026-12-10 09:30"
     intake-bot diagram  # rewrite flows/intake_machine.md, the Mermaid diagram of the intake
 
 Settings come from the environment and .env (see .env.example). A missing or malformed
@@ -94,6 +96,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument(
         "--name", default="Demo Patient", help="the patient name shown to the provider"
     )
+    invite = commands.add_parser("invite", help="invite a patient: prints a single-use link")
+    invite.add_argument(
+        "--name", required=True, help='the patient\'s name or initials, e.g. "Jane D."'
+    )
+    invite.add_argument("--at", help='the appointment, e.g. "2026-12-03 15:00" (clinic time zone)')
+    invite.add_argument(
+        "--username", help="the bot's username, to make the link without asking Telegram"
+    )
+    appointment = commands.add_parser(
+        "appointment", help="set or move a patient's next appointment"
+    )
+    appointment.add_argument("--patient", required=True, help='a name given at invite, or "#id"')
+    appointment.add_argument("--at", required=True, help='e.g. "2026-12-10 09:30"')
     diagram = commands.add_parser("diagram", help="write the intake state machine as Mermaid")
     diagram.add_argument("--stdout", action="store_true", help="print instead of writing the file")
     args = parser.parse_args(argv)
@@ -111,6 +126,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "set the providers' Telegram chat ids"
                 )
             return run(settings)
+        if args.command in ("invite", "appointment"):
+            from bot import cli_providers
+
+            if args.command == "invite":
+                return cli_providers.invite(settings, args.name, args.at, args.username)
+            return cli_providers.appointment(settings, args.patient, args.at)
         from bot.demo import run_demo
 
         return run_demo(settings, patient_name=args.name)

@@ -419,11 +419,13 @@ class PatientService:
     # --- check-ins ----------------------------------------------------------------------
 
     def _open_checkin(self, session: Session, patient: Patient) -> Checkin | None:
-        return session.exec(
-            select(Checkin)
-            .where(Checkin.patient_id == patient.id, col(Checkin.completed_at).is_(None))
-            .order_by(col(Checkin.id).desc())
+        """The check-in still taking messages: unanswered steps, or a safety question open."""
+        latest = session.exec(
+            select(Checkin).where(Checkin.patient_id == patient.id).order_by(col(Checkin.id).desc())
         ).first()
+        if latest is not None and (latest.step is not None or latest.pending is not None):
+            return latest
+        return None
 
     def _start_checkin(
         self, session: Session, patient: Patient, now: datetime, reminder: Reminder | None = None
@@ -475,12 +477,11 @@ class PatientService:
                 now,
                 self.config.policy,
             )
-            patient.active_dialogue = None
-        elif outcome.paused:
+        if outcome.finished or outcome.paused:
             patient.active_dialogue = None
         session.add_all([checkin, patient])
         session.flush()
-        if outcome.completed or outcome.paused:
+        if outcome.finished or outcome.paused:
             intake = self._current_intake(session, patient, now)
             if intake is not None and intake.submitted_at is None and queries.is_open(intake):
                 reply.say.append(messages.BACK_TO_INTAKE)

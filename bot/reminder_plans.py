@@ -21,6 +21,7 @@ from flows.schedule import (
     next_checkin,
     plan_appointment_reminders,
 )
+from storage import queries
 from storage.models import Appointment, Intake, Patient, Reminder
 
 PENDING = "pending"
@@ -107,9 +108,11 @@ def plan_checkin(
 ) -> list[Reminder]:
     """Keep exactly one pending check-in reminder: the next occurrence of the patient's cadence."""
     assert patient.id is not None
-    upcoming = next_checkin(
-        patient_cadence(patient), now, patient_zone(patient, clinic_zone), patient.id
-    )
+    cadence, zone = patient_cadence(patient), patient_zone(patient, clinic_zone)
+    upcoming = next_checkin(cadence, now, zone, patient.id)
+    # An occurrence already settled (sent early, or missed) is not planned again: take the next.
+    while upcoming is not None and _settled(session, upcoming.key):
+        upcoming = next_checkin(cadence, upcoming.due_at, zone, patient.id)
     pending = session.exec(
         select(Reminder).where(
             Reminder.patient_id == patient.id,
@@ -127,6 +130,11 @@ def plan_checkin(
     row = _upsert(session, patient.id, None, upcoming)
     session.flush()
     return [row]
+
+
+def _settled(session: Session, key: str) -> bool:
+    row = session.exec(select(Reminder).where(Reminder.key == key)).first()
+    return row is not None and row.status not in (PENDING, CANCELLED)
 
 
 def upcoming_appointments(session: Session, patient_id: int, now: datetime) -> list[Appointment]:
@@ -158,6 +166,6 @@ def is_intake_kind(kind: str) -> bool:
 
 
 def _aware(moment: datetime) -> datetime:
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    aware = queries.as_utc(moment)
+    assert aware is not None
+    return aware

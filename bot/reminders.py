@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application, ContextTypes, Job
 
 from bot import callbacks
 from bot.patient_service import OPEN_CHECKIN, OPEN_INTAKE, ServiceConfig
@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 ON_TIME = timedelta(minutes=1)
 """A reminder fired within this of its moment is on time; later, it was missed by downtime."""
 
+SWEEP_EVERY = timedelta(minutes=5)
 UNCONFIRMED = "unconfirmed"
 POSTPONED = "postponed"  # a verdict only: the row stays pending with a later due time
 FAILED = "failed"
@@ -83,15 +84,33 @@ class ReminderRunner:
         self.engine = engine
         self.config = config
         self.clock = clock
+        self._armed: dict[str, tuple[Job, datetime]] = {}  # reminder key -> its job and moment
 
     # --- arming -------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """At start-up: settle rows interrupted mid-send, catch up, and arm the rest."""
+        """At start-up: settle rows interrupted mid-send, catch up, and arm the rest.
+
+        A sweep then re-arms every pending row every few minutes, so changes made by another
+        process (`intake-bot appointment` in a terminal) reach the running bot.
+        """
         due_now, later = await asyncio.to_thread(self._recover)
-        for reminder_id in due_now:
-            await self.fire(reminder_id)
+        await asyncio.gather(*(self.fire(reminder_id) for reminder_id in due_now))
         self._arm_rows(later)
+        job_queue = self.application.job_queue
+        assert job_queue is not None
+        job_queue.run_repeating(
+            self._sweep, interval=SWEEP_EVERY, first=SWEEP_EVERY, name="reminder-sweep"
+        )
+
+    async def _sweep(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        rows = await asyncio.to_thread(self._pending_rows)
+        self._arm_rows(rows)
+
+    def _pending_rows(self) -> list[tuple[int, str, datetime]]:
+        with session_scope(self.engine) as session:
+            rows = session.exec(select(Reminder).where(Reminder.status == PENDING)).all()
+            return [(r.id, r.key, queries.as_utc(r.due_at)) for r in rows]  # type: ignore[misc]
 
     def arm(self, reminder_ids: Sequence[int]) -> None:
         """(Re-)arm the given rows after they were planned or moved."""
@@ -108,19 +127,27 @@ class ReminderRunner:
         assert job_queue is not None, "python-telegram-bot's job-queue extra is required"
         now = self.clock()
         for reminder_id, key, due in rows:
-            for job in job_queue.get_jobs_by_name(key):
+            armed = self._armed.get(key)
+            if armed is not None:
+                job, armed_for = armed
+                if armed_for == due and not job.removed:
+                    continue  # already armed for this moment
                 job.schedule_removal()
-            job_queue.run_once(
-                self._job,
-                when=max(due, now),
-                data=reminder_id,
-                name=key,
-                # A job that could not run on time still runs: the claim decides what is useful.
-                job_kwargs={"misfire_grace_time": None},
+            self._armed[key] = (
+                job_queue.run_once(
+                    self._job,
+                    when=max(due, now),
+                    data=reminder_id,
+                    name=key,
+                    # A job that could not run on time still runs: the claim decides what is useful.
+                    job_kwargs={"misfire_grace_time": None},
+                ),
+                due,
             )
 
     async def _job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert context.job is not None
+        self._armed.pop(context.job.name or "", None)
         await self.fire(int(context.job.data))  # type: ignore[arg-type]
 
     def _recover(self) -> tuple[list[int], list[tuple[int, str, datetime]]]:
