@@ -15,12 +15,12 @@ from e2e_support import (
     PROVIDER_CHAT_ID,
     TOKEN,
     current_question,
+    invite,
+    join,
     plain,
     running_bot,
     say,
     settings_for,
-    invite,
-    join,
     tap,
     texts,
 )
@@ -84,8 +84,17 @@ async def walk_by_buttons(patient: FakeChat, token: str) -> None:
     await tap(patient, "Done ✔️")
     for label in ("Most days", "Moderate", "A lot", "sertraline"):
         await tap(patient, label)
-    for label in ("A lot", "A little", "Not at all", "A lot", "Not at all", "Not at all",
-                  "Not at all", "Not at all", "Not at all"):
+    for label in (
+        "A lot",
+        "A little",
+        "Not at all",
+        "A lot",
+        "Not at all",
+        "Not at all",
+        "Not at all",
+        "Not at all",
+        "Not at all",
+    ):
         await tap(patient, label)
     await tap(patient, "Nothing to add")
     await say(patient, "Can I take my sertraline at night instead? <b>not bold</b>")
@@ -111,7 +120,7 @@ async def test_patient_completes_intake_with_buttons(fake: FakeBotAPI, database_
     # the urgent alert came first, naming the patient and the trigger
     assert provider.index("URGENT") < provider.index("Pre-visit intake")
     assert "Patient: Ana P." in provider and "PHQ-9 item 9" in provider
-    summary = provider[provider.index("Pre-visit intake"):]
+    summary = provider[provider.index("Pre-visit intake") :]
     # flags first, then scores with bands, then details
     assert summary.index("Flags") < summary.index("Scores") < summary.index("Medications")
     assert "safety question: the patient answered that they are safe right now" in summary
@@ -120,7 +129,9 @@ async def test_patient_completes_intake_with_buttons(fake: FakeBotAPI, database_
     assert "PHQ-9: 17 / 27 — moderately severe" in summary  # 8 × 2 + 1
     assert "PHQ-9 total 17 (moderately severe)" in summary  # flagged at 15 or more
     assert "GAD-7: 7 / 21 — mild" in summary
-    assert "sertraline 50 mg once a day — taking as prescribed; missed doses on 2 of 7 days" in summary
+    assert (
+        "sertraline 50 mg once a day — taking as prescribed; missed doses on 2 of 7 days" in summary
+    )
     assert "reasons: forgot" in summary
     assert "Usual hours of sleep: 6.5" in summary
     assert "a lot: work or school, money" in summary
@@ -194,7 +205,9 @@ async def test_patient_completes_intake_by_typing(fake: FakeBotAPI, database_url
     assert "Patient's note: “Moving house next month”" in summary
 
 
-async def test_interrupted_patient_resumes_after_restart(fake: FakeBotAPI, database_url: str) -> None:
+async def test_interrupted_patient_resumes_after_restart(
+    fake: FakeBotAPI, database_url: str
+) -> None:
     patient = fake.private_chat(chat_id=1003, first_name="Cleo")
     settings = settings_for(fake, database_url)
     token = invite(settings, "Cleo")
@@ -277,7 +290,9 @@ async def test_bad_input_gets_friendly_replies_and_changes_nothing(
     assert [p.telegram_chat_id for p in patients] == [1004]  # nobody from the group
 
 
-async def test_risk_language_alerts_provider_but_idioms_do_not(fake: FakeBotAPI, database_url: str) -> None:
+async def test_risk_language_alerts_provider_but_idioms_do_not(
+    fake: FakeBotAPI, database_url: str
+) -> None:
     patient = fake.private_chat(chat_id=1006, first_name="Eli")
     settings = settings_for(fake, database_url)
     token = invite(settings, "Eli")
@@ -309,6 +324,11 @@ async def test_risk_language_alerts_provider_but_idioms_do_not(fake: FakeBotAPI,
         events = session.exec(select(SafetyEvent).order_by(SafetyEvent.id)).all()
     kinds = [e.kind for e in events]
     assert kinds == [
-        "unclear_language", "clarified_no", "unclear_language", "clarified_no", "risk_language", "not_safe",
+        "unclear_language",
+        "clarified_no",
+        "unclear_language",
+        "clarified_no",
+        "risk_language",
+        "not_safe",
     ]
     assert all(e.alerted_chat_ids == [PROVIDER_CHAT_ID] for e in events if e.alert)

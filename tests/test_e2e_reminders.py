@@ -64,7 +64,9 @@ def due_soon(database_url: str, reminder_id: int, seconds: float) -> None:
         session.commit()
 
 
-async def linked_patient(fake: FakeBotAPI, settings, chat_id: int, name: str, **invite_args) -> FakeChat:  # type: ignore[no-untyped-def]
+async def linked_patient(
+    fake: FakeBotAPI, settings, chat_id: int, name: str, **invite_args
+) -> FakeChat:  # type: ignore[no-untyped-def]
     patient = fake.private_chat(chat_id=chat_id, first_name=name.split()[0])
     token = invite(settings, name, **invite_args)
     await join(patient, token)
@@ -72,7 +74,9 @@ async def linked_patient(fake: FakeBotAPI, settings, chat_id: int, name: str, **
     return patient
 
 
-async def test_strangers_are_refused_and_nothing_is_stored(fake: FakeBotAPI, database_url: str) -> None:
+async def test_strangers_are_refused_and_nothing_is_stored(
+    fake: FakeBotAPI, database_url: str
+) -> None:
     stranger = fake.private_chat(chat_id=3001, first_name="Sam")
     async with running_bot(settings_for(fake, database_url)):
         reply = await stranger.send_command_and_wait("/start")
@@ -88,7 +92,9 @@ async def test_strangers_are_refused_and_nothing_is_stored(fake: FakeBotAPI, dat
     assert rows(database_url, Patient) == []
 
 
-async def test_invited_patient_is_linked_and_a_used_link_is_refused(fake: FakeBotAPI, database_url: str) -> None:
+async def test_invited_patient_is_linked_and_a_used_link_is_refused(
+    fake: FakeBotAPI, database_url: str
+) -> None:
     settings = settings_for(fake, database_url)
     provider = fake.chats[PROVIDER_CHAT_ID]
     async with running_bot(settings):
@@ -145,11 +151,15 @@ async def test_an_expired_link_is_refused(fake: FakeBotAPI, database_url: str) -
     assert rows(database_url, Patient)[0].telegram_chat_id is None
 
 
-async def test_checkin_from_a_reminder_reaches_the_providers_intake(fake: FakeBotAPI, database_url: str) -> None:
+async def test_checkin_from_a_reminder_reaches_the_providers_intake(
+    fake: FakeBotAPI, database_url: str
+) -> None:
     settings = settings_for(fake, database_url)
     provider = fake.chats[PROVIDER_CHAT_ID]
     async with running_bot(settings) as application:
-        patient = await linked_patient(fake, settings, 3005, "Kim L.", appointment_in=timedelta(days=2))
+        patient = await linked_patient(
+            fake, settings, 3005, "Kim L.", appointment_in=timedelta(days=2)
+        )
         await say(patient, "pause")
         reply = await patient.send_command_and_wait("/reminders")
         assert "Check-in reminders are off" in texts(reply)
@@ -160,7 +170,9 @@ async def test_checkin_from_a_reminder_reaches_the_providers_intake(fake: FakeBo
         due_soon(database_url, checkin_reminder.id, 0.5)
         runner: ReminderRunner = application.bot_data["reminders"]
         await asyncio.to_thread(runner.arm, [checkin_reminder.id])
-        reminded = await patient.wait_for(lambda chat: messages.CHECKIN_DUE in (chat.last_text or ""), timeout=10)
+        reminded = await patient.wait_for(
+            lambda chat: messages.CHECKIN_DUE in (chat.last_text or ""), timeout=10
+        )
         assert reminded
         reply = await patient.press_and_wait(messages.START_CHECKIN_BUTTON)
         assert "Check-in · 1 of 5" in texts(reply)
@@ -172,13 +184,17 @@ async def test_checkin_from_a_reminder_reaches_the_providers_intake(fake: FakeBo
         reply = await say(patient, "Rough week at work <3")
         assert "logged" in texts(reply).lower()
         # the next day's reminder is planned as soon as this one went out
-        pending = [r for r in rows(database_url, Reminder) if r.kind == "checkin" and r.status == "pending"]
+        pending = [
+            r for r in rows(database_url, Reminder) if r.kind == "checkin" and r.status == "pending"
+        ]
         assert len(pending) == 1 and pending[0].id != checkin_reminder.id
 
         reply = await patient.send_command_and_wait("/start")
         assert "Medications" in texts(reply) or "Welcome back" in texts(reply)
         await _finish_intake(patient)
-        await provider.wait_for(lambda chat: any(m.media == "photo" for m in chat.messages), timeout=15)
+        await provider.wait_for(
+            lambda chat: any(m.media == "photo" for m in chat.messages), timeout=15
+        )
 
     summary = "\n".join(plain(m) for m in provider.messages if m.media is None)
     assert "Pre-visit intake: Kim L." in summary
@@ -223,7 +239,9 @@ async def test_a_reminder_due_while_the_bot_is_down_arrives_exactly_once(
     await asyncio.sleep(1.5)
     before = len(patient.messages)
     async with running_bot(settings):
-        await patient.wait_for(lambda chat: messages.CHECKIN_DUE in (chat.last_text or ""), timeout=10)
+        await patient.wait_for(
+            lambda chat: messages.CHECKIN_DUE in (chat.last_text or ""), timeout=10
+        )
         await asyncio.sleep(1.0)  # room for a second copy, if there were one
     async with running_bot(settings):
         await asyncio.sleep(1.0)
@@ -245,15 +263,23 @@ async def test_a_burst_of_1000_reminders_is_delivered_once_each_under_flood_cont
             chat_id = 400_000 + n
             chats.append(fake.private_chat(chat_id=chat_id, first_name=f"P{n}"))
             patient = Patient(
-                telegram_chat_id=chat_id, display_name=f"P{n}", linked_at=now, consented_at=now,
-                checkin_cadence="daily", checkin_time="20:00",
+                telegram_chat_id=chat_id,
+                display_name=f"P{n}",
+                linked_at=now,
+                consented_at=now,
+                checkin_cadence="daily",
+                checkin_time="20:00",
             )
             session.add(patient)
             session.flush()
-            session.add(Reminder(
-                patient_id=patient.id, kind="checkin", key=f"checkin:{patient.id}:burst",  # type: ignore[arg-type]
-                due_at=now + timedelta(seconds=3),
-            ))
+            session.add(
+                Reminder(
+                    patient_id=patient.id,
+                    kind="checkin",
+                    key=f"checkin:{patient.id}:burst",  # type: ignore[arg-type]
+                    due_at=now + timedelta(seconds=3),
+                )
+            )
         session.commit()
     fake.flood_limit_per_second = 30
     started = time.monotonic()
@@ -267,8 +293,14 @@ async def test_a_burst_of_1000_reminders_is_delivered_once_each_under_flood_cont
             await asyncio.sleep(0.5)
         await asyncio.sleep(1.0)
     elapsed = time.monotonic() - started
-    counts = [sum(1 for m in chat.messages if messages.CHECKIN_DUE in (m.content or "")) for chat in chats]
-    assert counts == [1] * 1000, f"{counts.count(0)} not delivered, {sum(c > 1 for c in counts)} doubled"
+    counts = [
+        sum(1 for m in chat.messages if messages.CHECKIN_DUE in (m.content or "")) for chat in chats
+    ]
+    assert counts == [1] * 1000, (
+        f"{counts.count(0)} not delivered, {sum(c > 1 for c in counts)} doubled"
+    )
     statuses = [r.status for r in rows(database_url, Reminder) if r.key.endswith(":burst")]
     assert statuses == ["sent"] * 1000
-    print(f"1000 reminders delivered in {elapsed:.1f}s; the fake answered 429 {fake.rejected_429} times")
+    print(
+        f"1000 reminders delivered in {elapsed:.1f}s; the fake answered 429 {fake.rejected_429} times"
+    )
