@@ -15,7 +15,7 @@ from telegram.ext import ContextTypes, filters
 from bot.chart import render_checkin_chart
 from bot.html import esc
 from bot.provider_service import ProviderError, ProviderService
-from bot.provider_summary import render_checkin_summary
+from bot.provider_summary import render_checkin_log, render_checkin_summary
 from bot.reminders import ReminderRunner
 from flows.when import format_local
 
@@ -119,6 +119,8 @@ async def checkins(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _reply(update, esc(error))
         return
     await _reply(update, render_checkin_summary(log.summary, log.since, _zone_name(context)))
+    for page in render_checkin_log(log.records, _zone_name(context)):
+        await _reply(update, page)
     chart = await asyncio.to_thread(
         render_checkin_chart,
         log.records,

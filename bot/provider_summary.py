@@ -6,11 +6,12 @@ terminal is exactly what its providers will receive.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.html import esc, split_blocks
-from flows.checkin_summary import CheckinSummary
+from flows.checkin_summary import CheckinRecord, CheckinSummary
 from flows.compiled import CompiledIntake, MedicationReport
 from flows.instruments import Score
 
@@ -215,3 +216,24 @@ def render_alert(patient_name: str, detail: str) -> str:
         "The patient was shown crisis resources (988, Crisis Text Line, 911) and asked whether "
         "they are safe right now."
     )
+
+
+def render_checkin_log(records: Sequence[CheckinRecord], zone: str) -> list[str]:
+    """Every check-in, one line each, newest first, as messages under Telegram's limit."""
+    tz = ZoneInfo(zone)
+    if not records:
+        return ["<b>Check-in log</b>\nNo check-ins yet."]
+    lines = []
+    for record in sorted(records, key=lambda r: r.at, reverse=True):
+        parts = [
+            f"mood {record.mood}" if record.mood is not None else "mood not answered",
+            f"sleep {record.sleep_hours:g} h" if record.sleep_hours is not None else "sleep not answered",
+            f"energy {record.energy.lower()}" if record.energy else "energy not answered",
+            ", ".join(record.side_effects) if record.side_effects else "no side effects",
+        ]
+        late = " (late)" if record.late else ""
+        line = f"• {_day(record.at, tz)}{late}: {'; '.join(parts)}"
+        if record.note:
+            line += f" — “{record.note}”"
+        lines.append(esc(line))
+    return split_blocks(["<b>Check-in log</b> (newest first)\n" + "\n".join(lines)])

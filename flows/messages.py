@@ -125,7 +125,10 @@ HELP = (
     "/skip — skip a question that is optional\n"
     "/pause — stop for now; your answers are saved\n"
     "/restart — start over from the first question\n"
-    "/help — show this message\n\n"
+    "/help — show this message\n"
+    "/checkin — log how you feel today (under a minute)\n"
+    "/reminders — choose when I remind you to check in\n"
+    "/appointment — your next appointment; /timezone — your time zone\n\n"
     f"{NO_ADVICE} This chat is not watched around the clock. In a crisis, call or text 988, or "
     "call 911."
 )

@@ -196,6 +196,13 @@ async def test_checkin_from_a_reminder_reaches_the_providers_intake(
             lambda chat: any(m.media == "photo" for m in chat.messages), timeout=15
         )
 
+        before = len(provider.messages)
+        await provider.send_command_and_wait("/checkins Kim L.", quiet=0.5)
+        asked = provider.messages[before:]
+        log = "\n".join(plain(m) for m in asked)
+        assert "Check-in log" in log and "mood 4; sleep 6.5 h; energy low" in log
+        assert any(m.media == "photo" for m in asked)
+
     summary = "\n".join(plain(m) for m in provider.messages if m.media is None)
     assert "Pre-visit intake: Kim L." in summary
     assert "Check-ins since" in summary and "1 check-in" in summary

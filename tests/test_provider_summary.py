@@ -47,12 +47,16 @@ def assert_valid_html(message: str) -> None:
     checker.feed(message)
     checker.close()
     assert not checker.open, checker.open
-    assert not re.search(r"&(?!(amp|lt|gt|quot|#\d+);)", message), "a bare & would break Telegram's parser"
+    assert not re.search(r"&(?!(amp|lt|gt|quot|#\d+);)", message), (
+        "a bare & would break Telegram's parser"
+    )
 
 
 def compiled_with(**answers: object):  # type: ignore[no-untyped-def]
     return compile_intake(
-        {**BASE_ANSWERS, **answers}, intake_id=7, patient_name="Ana <P> & Co",
+        {**BASE_ANSWERS, **answers},
+        intake_id=7,
+        patient_name="Ana <P> & Co",
         submitted_at=datetime(2026, 11, 26, 18, 30, tzinfo=UTC),
     )
 
@@ -75,8 +79,10 @@ def test_no_flags_is_said_plainly() -> None:
 
 @pytest.mark.parametrize("question_length", [500, 3000, 9000])
 def test_long_intakes_split_cleanly_under_the_limit(question_length: int) -> None:
-    questions = {f"q.{n}": f"Question {n}: " + "why & how <really>? " * (question_length // 20)
-                 for n in range(1, 8)}
+    questions = {
+        f"q.{n}": f"Question {n}: " + "why & how <really>? " * (question_length // 20)
+        for n in range(1, 8)
+    }
     pages = render_summary(compiled_with(**questions), "America/Chicago")
     assert len(pages) > 1
     for page in pages:
@@ -107,3 +113,30 @@ def test_alert_names_patient_and_trigger_only() -> None:
     text = to_plain(alert)
     assert "URGENT" in text and "Patient: Ana P." in text
     assert "Trigger: risk language in a typed message (suicidal thoughts)" in text
+
+
+def test_checkin_log_lists_every_checkin_newest_first_and_escapes_notes() -> None:
+    from bot.provider_summary import render_checkin_log
+    from flows.checkin_summary import CheckinRecord
+
+    records = [
+        CheckinRecord(
+            datetime(2026, 11, 2, 2, 0, tzinfo=UTC),
+            4,
+            6.5,
+            "low",
+            ("headache",),
+            "a <b>bad</b> day",
+        ),
+        CheckinRecord(
+            datetime(2026, 11, 3, 2, 0, tzinfo=UTC), None, 7.0, None, (), None, late=True
+        ),
+    ]
+    pages = render_checkin_log(records, "America/Chicago")
+    assert len(pages) == 1
+    assert_valid_html(pages[0])
+    text = to_plain(pages[0])
+    assert text.index("2 Nov (late)") < text.index("1 Nov")  # local dates, newest first
+    assert "• 1 Nov: mood 4; sleep 6.5 h; energy low; headache — “a <b>bad</b> day”" in text
+    assert "mood not answered; sleep 7 h; energy not answered; no side effects" in text
+    assert render_checkin_log([], "America/Chicago") == ["<b>Check-in log</b>\nNo check-ins yet."]
