@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from flows.answers import describe
+from flows.changes import Changes
 from flows.checkin_summary import CheckinSummary
 from flows.instruments import GAD7, PHQ9, PHQ9_FUNCTION_OPTIONS, Instrument, Score, score
 from flows.parsing import normalise
@@ -116,6 +117,7 @@ class CompiledIntake:
     checkins: CheckinSummary | None = None  # between-visit check-ins since the previous visit
     checkins_since: datetime | None = None
     patient_id: int | None = None
+    changes: Changes | None = None  # since the previous intake, for a returning patient
 
 
 def compile_intake(
