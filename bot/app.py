@@ -3,11 +3,12 @@
 Handler order (first match wins, all in group 0):
   1. anything from a group, supergroup or channel -> polite refusal
   2. edited messages -> "edits don't change answers"
-  3. provider commands, from PROVIDER_CHAT_IDS only: /invite /appointment /checkins /help
+  3. provider commands, from PROVIDER_CHAT_IDS only: /invite /appointment /checkins /today
+     /patient /intake /export /help
   4. /start [token]
   5. /checkin /reminders /timezone /appointment
   6. /back /skip /pause /restart /help and unknown commands
-  7. inline buttons
+  7. inline buttons: a provider's Acknowledge on a safety alert, then the patients' buttons
   8. typed text
   9. stickers, photos, voice, files and any other message -> what the bot can read
 """
@@ -31,9 +32,10 @@ from telegram.ext import (
 )
 
 from bot import handlers, provider_handlers
+from bot.alerts import AlertDispatcher, AlertRecords
 from bot.delivery import Delivery
 from bot.patient_service import PatientService, ServiceConfig
-from bot.provider_service import ProviderService
+from bot.provider_service import ProviderRecords, ProviderService
 from bot.reminders import ReminderRunner
 from bot.settings import Settings
 from storage.db import make_engine
@@ -50,6 +52,10 @@ PROVIDER_COMMANDS = (
     BotCommand("invite", "Invite a patient: name, optional appointment time"),
     BotCommand("appointment", "Set or move a patient's appointment"),
     BotCommand("checkins", "A patient's check-in log and chart"),
+    BotCommand("today", "Today's and tomorrow's appointments"),
+    BotCommand("patient", "A patient's intakes, check-ins and chart"),
+    BotCommand("intake", "An intake's summary and PDF again"),
+    BotCommand("export", "An intake as PDF, FHIR or JSON"),
     BotCommand("help", "Provider commands"),
 )
 
@@ -75,6 +81,8 @@ async def _post_init(application: Application) -> None:
     await asyncio.to_thread(service.forget_old_updates)
     runner: ReminderRunner = application.bot_data["reminders"]
     await runner.start()
+    alerts: AlertDispatcher = application.bot_data["alerts"]
+    await alerts.start()
 
 
 def build_application(settings: Settings, engine: Engine | None = None) -> Application:
@@ -97,14 +105,29 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
         settings.reminder_policy(),
         timedelta(days=settings.invite_ttl_days),
     )
+    alerts = AlertDispatcher(
+        application,
+        AlertRecords(database),
+        settings.provider_chat_ids,
+        timedelta(minutes=settings.alert_repeat_minutes),
+        settings.clinic_timezone,
+    )
     application.bot_data.update(
         settings=settings,
         service=service,
         providers=providers,
+        alerts=alerts,
         reminders=ReminderRunner(application, database, config),
         delivery=Delivery(
-            application.bot, service, providers, settings.provider_chat_ids, settings.zone
+            application.bot,
+            service,
+            providers,
+            alerts,
+            settings.provider_chat_ids,
+            settings.zone,
+            settings.clinic_name,
         ),
+        records=ProviderRecords(database, settings.zone),
     )
 
     private = filters.ChatType.PRIVATE
@@ -118,9 +141,14 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
     application.add_handler(
         CommandHandler("checkins", provider_handlers.checkins, filters=provider)
     )
-    application.add_handler(
-        CommandHandler("help", provider_handlers.provider_help, filters=provider)
-    )
+    for name, callback in (
+        ("today", provider_handlers.today),
+        ("patient", provider_handlers.patient),
+        ("intake", provider_handlers.intake),
+        ("export", provider_handlers.export),
+        ("help", provider_handlers.provider_help),
+    ):
+        application.add_handler(CommandHandler(name, callback, filters=provider))
     application.add_handler(CommandHandler("start", handlers.start, filters=private))
     application.add_handler(
         CommandHandler(
@@ -130,6 +158,9 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
         )
     )
     application.add_handler(MessageHandler(private & filters.COMMAND, handlers.command))
+    application.add_handler(
+        CallbackQueryHandler(provider_handlers.acknowledge, pattern=provider_handlers.ACK_PATTERN)
+    )
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(MessageHandler(private & filters.TEXT, handlers.text))
     application.add_handler(MessageHandler(private, handlers.unsupported))

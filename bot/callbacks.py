@@ -1,7 +1,8 @@
 """Callback data carried by inline buttons: which dialogue row, which step, what was pressed.
 
 The reference names the dialogue and its row: "i12" is intake 12, "c5" check-in 5, "p3"
-patient 3 (consent, settings, safety questions outside a dialogue), "r9" reminder 9.
+patient 3 (consent, settings, safety questions outside a dialogue), "r9" reminder 9, "s4"
+safety alert 4 (its Acknowledge button in provider chats).
 Telegram allows 64 bytes of callback data; step keys and option values are kept short
 enough (tests check every button of a full intake).
 """
@@ -23,7 +24,8 @@ INTAKE = "i"
 CHECKIN = "c"
 PATIENT = "p"
 REMINDER = "r"
-DIALOGUES = frozenset({INTAKE, CHECKIN, PATIENT, REMINDER})
+SAFETY = "s"  # a safety alert in a provider chat
+DIALOGUES = frozenset({INTAKE, CHECKIN, PATIENT, REMINDER, SAFETY})
 
 
 @dataclass(frozen=True)

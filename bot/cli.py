@@ -5,6 +5,7 @@ Usage:
     intake-bot demo     # the same intake in this terminal: no Telegram, no token
     intake-bot invite --name "Jane D." --at "2026-12-03 15:00"   # a single-use link
     intake-bot appointment --patient "Jane D." --at "2026-12-10 09:30"
+    intake-bot export --patient "Jane D." --format pdf   # or fhir, json; --intake <id>
     intake-bot diagram  # rewrite flows/intake_machine.md, the Mermaid diagram of the intake
 
 Settings come from the environment and .env (see .env.example). A missing or malformed
@@ -109,6 +110,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     appointment.add_argument("--patient", required=True, help='a name given at invite, or "#id"')
     appointment.add_argument("--at", required=True, help='e.g. "2026-12-10 09:30"')
+    export = commands.add_parser("export", help="write a submitted intake as PDF, FHIR or JSON")
+    export.add_argument("--patient", required=True, help='a name given at invite, or "#id"')
+    export.add_argument("--intake", type=int, help="the intake id (default: the latest)")
+    export.add_argument("--format", required=True, choices=("pdf", "fhir", "json"))
+    export.add_argument("--output", help="the file to write (default: intake-<id>.<format>)")
     diagram = commands.add_parser("diagram", help="write the intake state machine as Mermaid")
     diagram.add_argument("--stdout", action="store_true", help="print instead of writing the file")
     args = parser.parse_args(argv)
@@ -126,11 +132,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "set the providers' Telegram chat ids"
                 )
             return run(settings)
-        if args.command in ("invite", "appointment"):
+        if args.command in ("invite", "appointment", "export"):
             from bot import cli_providers
 
             if args.command == "invite":
                 return cli_providers.invite(settings, args.name, args.at, args.username)
+            if args.command == "export":
+                return cli_providers.export(
+                    settings, args.patient, args.intake, args.format, args.output
+                )
             return cli_providers.appointment(settings, args.patient, args.at)
         from bot.demo import run_demo
 

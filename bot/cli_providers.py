@@ -93,3 +93,33 @@ def appointment(settings: Settings, patient: str, at: str) -> int:
     print(line)
     # A running bot re-reads pending reminders every few minutes (bot/reminders.py).
     return 0
+
+
+def export(
+    settings: Settings, patient: str, intake_id: int | None, fmt: str, output: str | None
+) -> int:
+    """Write one of the patient's submitted intakes (the latest unless --intake) to a file."""
+    from pathlib import Path
+
+    from bot import documents
+    from bot.provider_service import ProviderRecords
+    from storage.db import session_scope
+
+    service = _service(settings)
+    records = ProviderRecords(service.engine, settings.zone)
+    try:
+        with session_scope(service.engine) as session:
+            person = service.find(session, patient)
+            person_id = person.id
+        chosen = intake_id if intake_id is not None else records.latest_intake_id(person_id)  # type: ignore[arg-type]
+        record = records.intake(chosen) if chosen is not None else None
+        if record is None or record.compiled.patient_id != person_id:
+            raise ProviderError("No such submitted intake for that patient.")
+        data = documents.render(record, fmt, clinic=settings.clinic_name, providers=service)
+    except ProviderError as error:
+        print(f"intake-bot: {error}", file=sys.stderr)
+        return FAILED
+    target = Path(output or documents.file_name(record, fmt))
+    target.write_bytes(data)
+    print(f"wrote {target} ({len(data):,} bytes)")
+    return 0

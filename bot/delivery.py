@@ -10,15 +10,17 @@ import logging
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from telegram import Bot
+from telegram import Bot, InputFile
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.chart import render_checkin_chart
+from bot import documents
+from bot.alerts import AlertDispatcher
 from bot.intake_service import Alert
 from bot.patient_service import PatientService
+from bot.pdf import render_intake_pdf
 from bot.provider_service import ProviderService
-from bot.provider_summary import render_alert, render_summary
+from bot.provider_summary import render_summary
 from flows.compiled import CompiledIntake
 
 log = logging.getLogger(__name__)
@@ -32,50 +34,34 @@ class Delivery:
         bot: Bot,
         service: PatientService,
         providers: ProviderService,
+        alerts: AlertDispatcher,
         provider_chat_ids: Sequence[int],
         zone: ZoneInfo,
+        clinic: str,
     ) -> None:
         self.bot = bot
+        self.clinic = clinic
+        self.alerts = alerts
         self.service = service
         self.providers = providers
         self.provider_chat_ids = tuple(provider_chat_ids)
         self.zone = zone
 
-    def _chart(self, compiled: CompiledIntake) -> bytes | None:
-        """The check-in chart that goes with an intake: since the previous visit, visits marked."""
-        if compiled.patient_id is None:
-            return None
-        log = self.providers.checkin_log(f"#{compiled.patient_id}")
-        recent = [r for r in log.records if log.since is None or r.at >= log.since]
-        return render_checkin_chart(
-            recent,
-            log.visits,
-            self.zone,
-            title=f"Check-ins since the last visit: {compiled.patient_name}",
-        )
-
     async def send_alerts(self, alerts: Sequence[Alert]) -> None:
-        reached: list[int] = []
-        for chat_id in self.provider_chat_ids:
-            try:
-                for alert in alerts:
-                    await self.bot.send_message(
-                        chat_id,
-                        render_alert(alert.patient_name, alert.detail),
-                        parse_mode=ParseMode.HTML,
-                    )
-                reached.append(chat_id)
-            except TelegramError as error:
-                log.error("safety alert to a provider chat failed: %s", type(error).__name__)
-        if not self.provider_chat_ids:
-            log.error("safety alert raised but PROVIDER_CHAT_IDS is empty")
-        await asyncio.to_thread(self.service.record_alerted, list(alerts), reached)
+        """Urgent alerts go out at once, with an Acknowledge button, and repeat until acknowledged."""
+        await self.alerts.send([alert.event_id for alert in alerts])
 
     async def send_intake(self, compiled: CompiledIntake) -> None:
+        """The summary message(s), the check-in chart and the PDF, to every provider chat."""
+        await self.send_record(compiled, self.provider_chat_ids, mark_delivered=True)
+
+    async def send_record(
+        self, compiled: CompiledIntake, chat_ids: Sequence[int], *, mark_delivered: bool = False
+    ) -> None:
         pages = render_summary(compiled, self.zone.key)
-        chart = await asyncio.to_thread(self._chart, compiled)
+        chart, pdf = await asyncio.to_thread(self._attachments, compiled)
         delivered = False
-        for chat_id in self.provider_chat_ids:
+        for chat_id in chat_ids:
             try:
                 for page in pages:
                     await self.bot.send_message(chat_id, page, parse_mode=ParseMode.HTML)
@@ -86,13 +72,25 @@ class Delivery:
                         chart,
                         caption=f"Check-ins, mood and sleep: intake #{compiled.intake_id}",
                     )
+                await self.bot.send_document(
+                    chat_id,
+                    InputFile(pdf, filename=f"intake-{compiled.intake_id}.pdf"),
+                    caption=f"Intake #{compiled.intake_id} (PDF)",
+                )
             except TelegramError as error:
                 log.error(
                     "intake %s delivery to a provider chat failed: %s",
                     compiled.intake_id,
                     type(error).__name__,
                 )
+        if not mark_delivered:
+            return
         if delivered:
             await asyncio.to_thread(self.service.record_delivered, compiled.intake_id)
         else:
             log.error("intake %s was submitted but reached no provider chat", compiled.intake_id)
+
+    def _attachments(self, compiled: CompiledIntake) -> tuple[bytes | None, bytes]:
+        chart = documents.chart_png(self.providers, compiled.patient_id, compiled.patient_name)
+        pdf = render_intake_pdf(compiled, clinic=self.clinic, zone=self.zone.key, chart_png=chart)
+        return chart, pdf

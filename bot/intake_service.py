@@ -10,7 +10,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlmodel import Session
 
@@ -72,12 +71,12 @@ class IntakeDialogue:
         self,
         clinic_name: str,
         idle_after: timedelta = IDLE_AFTER,
-        extras: Callable[[Session, Patient, Intake], dict[str, Any]] | None = None,
+        compiler: Callable[[Session, Patient, Intake, datetime], CompiledIntake] | None = None,
     ) -> None:
         self.clinic_name = clinic_name
         self.idle_after = idle_after
-        # What the compiled intake needs beyond the answers (appointment, check-ins).
-        self.extras = extras or (lambda _session, _patient, _intake: {})
+        # How a submitted intake becomes the provider's copy (with appointment, check-ins, changes).
+        self.compile = compiler or compile_submitted
 
     def apply(
         self,
@@ -178,14 +177,6 @@ class IntakeDialogue:
                 session, patient.id, intake.id, medication_rows(reply.submitted), now
             )
         return reply
-
-    def compile(
-        self, session: Session, patient: Patient, intake: Intake, now: datetime
-    ) -> CompiledIntake:
-        """The provider's view of a submitted intake, with appointment and check-ins."""
-        return compile_submitted(
-            session, patient, intake, now, **self.extras(session, patient, intake)
-        )
 
 
 def compile_submitted(

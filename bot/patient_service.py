@@ -13,14 +13,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot import callbacks
+from bot import callbacks, records
 from bot.intake_service import Alert, ConcurrentChange, IntakeDialogue, Reply
 from bot.reminder_plans import (
     patient_cadence,
@@ -32,7 +31,6 @@ from bot.reminder_plans import (
 )
 from flows import messages, safety_dialogue
 from flows.checkin import CheckinContext, CheckinState, handle_checkin
-from flows.checkin_summary import CheckinSummary, records_from_answers, summarise_checkins
 from flows.dialogue import Begin, Command, Event, SafetyEvent, Screen, Tapped, Typed
 from flows.machine import CONSENT, SECTIONS
 from flows.parsing import match_option
@@ -42,13 +40,13 @@ from flows.preferences import (
     start_reminders,
     start_timezone,
 )
-from flows.questions import Section, section_steps
+from flows.questions import PREVIOUS_MEDICATIONS, Section, section_steps
 from flows.safety import RiskLevel, assess_risk
 from flows.schedule import ReminderPolicy, intake_opens_at, is_late
 from flows.when import format_local
 from storage import queries
 from storage.db import session_scope
-from storage.models import Appointment, Checkin, Intake, Invitation, Patient, Reminder, utcnow
+from storage.models import Checkin, Intake, Invitation, Patient, Reminder, utcnow
 from storage.models import SafetyEvent as SafetyEventRow
 
 log = logging.getLogger(__name__)
@@ -85,7 +83,12 @@ class PatientService:
         self.engine = engine
         self.config = config
         self.clock = clock
-        self.intakes = IntakeDialogue(config.clinic_name, extras=self._intake_extras)
+        self.intakes = IntakeDialogue(
+            config.clinic_name,
+            compiler=lambda session, patient, intake, at: records.compile_full(
+                session, patient, intake, at, config.clinic_zone
+            ),
+        )
 
     # --- entry points -------------------------------------------------------------------
 
@@ -232,8 +235,13 @@ class PatientService:
             asking = self._intake_asking_consent(session, patient)
             if asking is not None:  # the demo asks for consent inside the intake itself
                 return self.intakes.apply(session, patient, asking, event, now)
+            if patient.active_dialogue == SAFETY_DIALOGUE:  # risk language before consent
+                return self._safety_event(session, patient, event, now)
             if patient.declined_at is not None and not (button and button.step == CONSENT_STEP):
-                return Reply(say=[messages.DECLINED_NOTHING_MORE])
+                say = [messages.DECLINED_NOTHING_MORE]
+                if isinstance(event, Typed) and assess_risk(event.text).level is RiskLevel.RISK:
+                    say.insert(0, messages.CRISIS_RESOURCES)  # as for strangers: nothing stored
+                return Reply(say=say)
             return self._consent(session, patient, event, now)
         if button is not None:
             return self._button(session, patient, event, button, now)
@@ -274,11 +282,12 @@ class PatientService:
         intake = session.get(Intake, button.ref_id)
         if intake is None or intake.patient_id != patient.id:
             return _stale(self._resume(session, patient, now))
+        current = self._current_intake(session, patient, now)
+        if current is None or current.id != intake.id:  # an intake of an earlier visit
+            return _stale(self._resume(session, patient, now))
         patient.active_dialogue = INTAKE_DIALOGUE
         session.add(patient)
-        current = self._current_intake(session, patient, now)
-        stale = current is None or current.id != intake.id
-        return self.intakes.apply(session, patient, intake, event, now, stale=stale)
+        return self.intakes.apply(session, patient, intake, event, now)
 
     def _resume(
         self, session: Session, patient: Patient, now: datetime, greet: str | None = None
@@ -314,16 +323,20 @@ class PatientService:
             ).first()
             if intake is not None:
                 return intake
-            first = section_steps(Section(SECTIONS[0]), {})[0]
             intake = Intake(
-                patient_id=patient.id,
+                patient_id=patient.id,  # type: ignore[arg-type]
                 appointment_id=appointment.id,
                 state=SECTIONS[0],
-                step=first,  # type: ignore[arg-type]
+                step=None,
                 started_at=now,
                 updated_at=now,
                 consented_at=patient.consented_at,
             )
+            session.add(intake)
+            session.flush()
+            self._carry_medications(session, patient, intake, now)
+            answers = queries.current_answers(session, intake.id)  # type: ignore[arg-type]
+            intake.step = section_steps(Section(SECTIONS[0]), answers)[0]
             session.add(intake)
             session.flush()
             return intake
@@ -332,6 +345,21 @@ class PatientService:
         if latest is not None and latest.appointment_id is None and queries.is_open(latest):
             return latest  # the demo's kind of intake, or one from before appointments existed
         return None
+
+    def _carry_medications(
+        self, session: Session, patient: Patient, intake: Intake, now: datetime
+    ) -> None:
+        """A returning patient is asked about last visit's medicines instead of typing them again."""
+        submitted = records.submitted_intakes(session, patient.id)  # type: ignore[arg-type]
+        if not submitted:
+            return
+        carried = [
+            {"name": m.name, "dose": m.dose, "frequency": m.frequency}
+            for m in queries.medications_for(session, submitted[-1].id)  # type: ignore[arg-type]
+            if m.status != "stopped"
+        ]
+        if carried:
+            queries.record_answer(session, intake.id, PREVIOUS_MEDICATIONS, carried, None, now)  # type: ignore[arg-type]
 
     def _intake_asking_consent(self, session: Session, patient: Patient) -> Intake | None:
         latest = queries.latest_intake(session, patient.id)  # type: ignore[arg-type]
@@ -349,7 +377,7 @@ class PatientService:
     ) -> Reply:
         intake = self._current_intake(session, patient, now)
         if intake is not None and intake.submitted_at is None and queries.is_open(intake):
-            fresh = intake.version == 0 and not queries.current_answers(session, intake.id)  # type: ignore[arg-type]
+            fresh = intake.version == 0
             if patient.active_dialogue != INTAKE_DIALOGUE:
                 patient.active_dialogue = INTAKE_DIALOGUE
                 session.add(patient)
@@ -389,32 +417,6 @@ class PatientService:
         zone = patient_zone(patient, self.config.clinic_zone)
         opens = intake_opens_at(_aware(appointments[0].starts_at), zone, self.config.policy)
         return messages.intake_opens_later(format_local(opens, zone))
-
-    def _intake_extras(self, session: Session, patient: Patient, intake: Intake) -> dict[str, Any]:
-        """The appointment and the check-ins since the previous visit, for the provider."""
-        extras: dict[str, Any] = {}
-        zone = self.config.clinic_zone
-        since = patient.linked_at
-        if intake.appointment_id is not None:
-            appointment = session.get(Appointment, intake.appointment_id)
-            if appointment is not None:
-                extras["appointment"] = format_local(_aware(appointment.starts_at), zone)
-                previous = session.exec(
-                    select(Appointment)
-                    .where(
-                        Appointment.patient_id == patient.id,
-                        Appointment.status == "scheduled",
-                        col(Appointment.starts_at) < appointment.starts_at,
-                    )
-                    .order_by(col(Appointment.starts_at).desc())
-                ).first()
-                if previous is not None:
-                    since = previous.starts_at
-        extras["checkins"] = self.checkin_summary(
-            session, patient, _aware(since) if since else None
-        )
-        extras["checkins_since"] = _aware(since) if since else None
-        return extras
 
     # --- check-ins ----------------------------------------------------------------------
 
@@ -486,34 +488,6 @@ class PatientService:
             if intake is not None and intake.submitted_at is None and queries.is_open(intake):
                 reply.say.append(messages.BACK_TO_INTAKE)
         return reply
-
-    def checkin_summary(
-        self, session: Session, patient: Patient, since: datetime | None
-    ) -> CheckinSummary:
-        records, missed = self.checkin_log(session, patient, since)
-        return summarise_checkins(records, missed)
-
-    def checkin_log(
-        self, session: Session, patient: Patient, since: datetime | None
-    ) -> tuple[list, int]:
-        statement = select(Checkin).where(
-            Checkin.patient_id == patient.id, col(Checkin.completed_at).is_not(None)
-        )
-        if since is not None:
-            statement = statement.where(col(Checkin.completed_at) >= since)
-        rows = session.exec(statement.order_by(col(Checkin.completed_at))).all()
-        records = [
-            records_from_answers(_aware(r.completed_at), r.answers or {}, r.late) for r in rows
-        ]  # type: ignore[arg-type]
-        missed_statement = select(Reminder).where(
-            Reminder.patient_id == patient.id,
-            Reminder.kind == "checkin",
-            Reminder.status == "missed",
-        )
-        if since is not None:
-            missed_statement = missed_statement.where(col(Reminder.due_at) >= since)
-        missed = len(session.exec(missed_statement).all())
-        return records, missed
 
     # --- settings, appointment, reminders' buttons ---------------------------------------
 
@@ -700,10 +674,6 @@ class PatientService:
         return rows
 
     # --- after the transaction ----------------------------------------------------------
-
-    def record_alerted(self, alerts: list[Alert], chat_ids: list[int]) -> None:
-        with session_scope(self.engine) as session:
-            queries.set_alerted(session, [a.event_id for a in alerts], chat_ids)
 
     def record_delivered(self, intake_id: int) -> None:
         with session_scope(self.engine) as session:

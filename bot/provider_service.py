@@ -7,24 +7,26 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
+from bot import records
 from bot.patient_service import token_hash
 from bot.reminder_plans import plan_appointment, upcoming_appointments
 from flows.checkin_summary import (
     CheckinRecord,
     CheckinSummary,
-    records_from_answers,
     summarise_checkins,
 )
-from flows.schedule import ReminderPolicy
+from flows.compiled import CompiledIntake
+from flows.schedule import ReminderPolicy, at_local
 from storage import queries
 from storage.db import session_scope
-from storage.models import Appointment, Checkin, Invitation, Patient, Reminder, utcnow
+from storage.models import Appointment, Intake, Invitation, Patient, Reminder, utcnow
 
 TOKEN_BYTES = 16  # 128 bits
 
@@ -122,7 +124,7 @@ class ProviderService:
         if at <= now:
             raise ProviderError("That appointment time is in the past.")
         with session_scope(self.engine) as session:
-            patient = self._find(session, patient_ref)
+            patient = self.find(session, patient_ref)
             assert patient.id is not None
             upcoming = upcoming_appointments(session, patient.id, now)
             moved_from = None
@@ -151,50 +153,26 @@ class ProviderService:
             )
 
     def checkin_log(self, patient_ref: str) -> CheckinLog:
-        """Every completed check-in since the previous visit, with the visit dates for the chart."""
+        """Every completed check-in, the summary since the previous visit, and the visit dates."""
         now = self.clock()
         with session_scope(self.engine) as session:
-            patient = self._find(session, patient_ref)
+            patient = self.find(session, patient_ref)
             assert patient.id is not None
-            visits = [
-                queries.as_utc(a.starts_at)
-                for a in session.exec(
-                    select(Appointment)
-                    .where(Appointment.patient_id == patient.id, Appointment.status == "scheduled")
-                    .order_by(col(Appointment.starts_at))
-                ).all()
-            ]
-            past = [v for v in visits if v is not None and v <= now]
+            visits = records.visit_times(session, patient.id)
+            past = [v for v in visits if v <= now]
             since = past[-1] if past else queries.as_utc(patient.linked_at)
-            statement = select(Checkin).where(
-                Checkin.patient_id == patient.id, col(Checkin.completed_at).is_not(None)
-            )
-            rows = session.exec(statement.order_by(col(Checkin.completed_at))).all()
-            records = tuple(
-                records_from_answers(queries.as_utc(r.completed_at), r.answers or {}, r.late)  # type: ignore[arg-type]
-                for r in rows
-            )
-            recent = [r for r in records if since is None or r.at >= since]
-            missed = session.exec(
-                select(func.count())
-                .select_from(Reminder)
-                .where(
-                    Reminder.patient_id == patient.id,
-                    Reminder.kind == "checkin",
-                    Reminder.status == "missed",
-                    *([col(Reminder.due_at) >= since] if since is not None else []),
-                )
-            ).one()
+            everything, _ = records.checkin_records(session, patient.id)
+            recent, missed = records.checkin_records(session, patient.id, since)
             return CheckinLog(
                 patient.id,
                 patient.display_name or "",
-                records,
-                summarise_checkins(recent, int(missed)),
-                tuple(v for v in visits if v is not None),
+                tuple(everything),
+                summarise_checkins(recent, missed),
+                tuple(visits),
                 since,
             )
 
-    def _find(self, session: Session, patient_ref: str) -> Patient:
+    def find(self, session: Session, patient_ref: str) -> Patient:
         """A patient by id ("12" or "#12") or by name (unique, any case)."""
         text = patient_ref.strip()
         if text.lstrip("#").isdigit():
@@ -216,3 +194,123 @@ class ProviderService:
         from flows.when import split_name_and_when
 
         return split_name_and_when(text, self.clinic_zone, self.clock())
+
+
+@dataclass(frozen=True)
+class AgendaRow:
+    patient_id: int
+    display_name: str
+    starts_at: datetime
+    intake_id: int | None
+    status: str  # not started, in progress, submitted
+    safety_flag: bool
+
+
+@dataclass(frozen=True)
+class IntakeLine:
+    intake_id: int
+    submitted_at: datetime
+    phq9: str  # "12 (moderate)" or "incomplete"
+    gad7: str
+
+
+@dataclass(frozen=True)
+class IntakeRecord:
+    compiled: CompiledIntake
+    answers: dict[str, Any]
+
+
+def _score_words(score: Any) -> str:
+    return f"{score.total} ({score.band})" if score.complete else "incomplete"
+
+
+class ProviderRecords:
+    """What providers look up: the day's agenda, a patient's history, one intake's record."""
+
+    def __init__(
+        self, engine: Engine, clinic_zone: ZoneInfo, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self.engine = engine
+        self.clinic_zone = clinic_zone
+        self.clock = clock
+
+    def agenda(self) -> list[AgendaRow]:
+        """Today's and tomorrow's appointments (clinic time) with their intake's status."""
+        now = self.clock()
+        today = now.astimezone(self.clinic_zone).date()
+        start = at_local(today, time(0, 0), self.clinic_zone)
+        end = at_local(today + timedelta(days=2), time(0, 0), self.clinic_zone)
+        rows: list[AgendaRow] = []
+        with session_scope(self.engine) as session:
+            appointments = session.exec(
+                select(Appointment)
+                .where(
+                    Appointment.status == "scheduled",
+                    col(Appointment.starts_at) >= start,
+                    col(Appointment.starts_at) < end,
+                )
+                .order_by(col(Appointment.starts_at))
+            ).all()
+            for appointment in appointments:
+                patient = session.get(Patient, appointment.patient_id)
+                assert patient is not None and appointment.id is not None
+                intake = session.exec(
+                    select(Intake).where(Intake.appointment_id == appointment.id)
+                ).first()
+                rows.append(
+                    AgendaRow(
+                        patient.id,
+                        patient.display_name or "",
+                        queries.as_utc(appointment.starts_at),  # type: ignore[arg-type]
+                        intake.id if intake else None,
+                        _intake_status(session, intake),
+                        _has_alert(session, intake),
+                    )
+                )
+        return rows
+
+    def history(
+        self, patient_ref: str, finder: Callable[[Session, str], Patient]
+    ) -> tuple[Patient, list[IntakeLine]]:
+        """A patient's submitted intakes with their scores, newest first."""
+        with session_scope(self.engine) as session:
+            patient = finder(session, patient_ref)
+            lines = []
+            for intake in reversed(records.submitted_intakes(session, patient.id)):  # type: ignore[arg-type]
+                compiled = records.compiled_intake(session, intake.id, self.clinic_zone)  # type: ignore[arg-type]
+                assert compiled is not None
+                lines.append(
+                    IntakeLine(
+                        intake.id,
+                        queries.as_utc(intake.submitted_at),  # type: ignore[arg-type]
+                        _score_words(compiled.phq9),
+                        _score_words(compiled.gad7),
+                    )
+                )
+            return patient, lines
+
+    def intake(self, intake_id: int) -> IntakeRecord | None:
+        with session_scope(self.engine) as session:
+            compiled = records.compiled_intake(session, intake_id, self.clinic_zone)
+            if compiled is None:
+                return None
+            return IntakeRecord(compiled, queries.current_answers(session, intake_id))
+
+    def latest_intake_id(self, patient_id: int) -> int | None:
+        with session_scope(self.engine) as session:
+            submitted = records.submitted_intakes(session, patient_id)
+            return submitted[-1].id if submitted else None
+
+
+def _intake_status(session: Session, intake: Intake | None) -> str:
+    if intake is None:
+        return "not started"
+    if intake.submitted_at is not None:
+        return "submitted"
+    return "in progress" if queries.current_answers(session, intake.id) else "not started"  # type: ignore[arg-type]
+
+
+def _has_alert(session: Session, intake: Intake | None) -> bool:
+    if intake is None:
+        return False
+    return any(event.alert for event in queries.safety_events(session, intake.id))  # type: ignore[arg-type]

@@ -96,6 +96,8 @@ def _medication_line(med: MedicationReport) -> str:
         details.append(f"missed doses on {med.missed_days} of 7 days")
     if med.reason_labels:
         details.append("reasons: " + ", ".join(med.reason_labels))
+    if not med.recognised:
+        details.append("name not on the clinic's medication list (as typed)")
     return f"• {esc(what)} — {esc('; '.join(details))}"
 
 
@@ -227,7 +229,9 @@ def render_checkin_log(records: Sequence[CheckinRecord], zone: str) -> list[str]
     for record in sorted(records, key=lambda r: r.at, reverse=True):
         parts = [
             f"mood {record.mood}" if record.mood is not None else "mood not answered",
-            f"sleep {record.sleep_hours:g} h" if record.sleep_hours is not None else "sleep not answered",
+            f"sleep {record.sleep_hours:g} h"
+            if record.sleep_hours is not None
+            else "sleep not answered",
             f"energy {record.energy.lower()}" if record.energy else "energy not answered",
             ", ".join(record.side_effects) if record.side_effects else "no side effects",
         ]

@@ -52,8 +52,9 @@ def _upsert(
             key=planned.key,
             due_at=planned.due_at,
         )
-    elif row.status == PENDING:
+    elif row.status in (PENDING, CANCELLED):  # a cancelled occurrence planned again is pending
         row.due_at = planned.due_at
+        row.status = PENDING
     session.add(row)
     return row
 

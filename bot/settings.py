@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     intake_reminder_hours: Annotated[tuple[int, ...], NoDecode] = (48, 24)
     appointment_reminder_time: str = "17:00"
     quiet_hours: str = "21:00-08:00"
+    alert_repeat_minutes: int = Field(default=30, ge=1, le=24 * 60)
 
     @field_validator("provider_chat_ids", mode="before")
     @classmethod

@@ -16,6 +16,7 @@ from flows.answers import describe
 from flows.changes import Changes
 from flows.checkin_summary import CheckinSummary
 from flows.instruments import GAD7, PHQ9, PHQ9_FUNCTION_OPTIONS, Instrument, Score, score
+from flows.medications import recognise
 from flows.parsing import normalise
 from flows.questions import (
     DAILY_ITEMS,
@@ -28,6 +29,7 @@ from flows.questions import (
     is_choice,
     medication_count,
     medication_entry,
+    medication_status,
     option_label,
     question_for,
     reachable_answers,
@@ -69,6 +71,7 @@ class MedicationReport:
     other_reason: str | None
     raw_text: str | None
     current_dose: str | None = None  # what the patient takes now, when not as prescribed
+    recognised: bool = True  # the name is on the clinic's medication list
 
     @property
     def status_label(self) -> str:
@@ -209,12 +212,13 @@ def _medications(answers: Answers) -> tuple[MedicationReport, ...]:
                 name=entry["name"],
                 dose=entry.get("dose") or (dose if isinstance(dose, str) else None),
                 frequency=entry.get("frequency") or _frequency_text(frequency),
-                status=answers.get(f"med.{n}.status"),
+                status=medication_status(answers, n),
                 missed_days=int(missed) if isinstance(missed, int | float) else None,
                 reasons=tuple(reasons) if isinstance(reasons, list) else (),
                 other_reason=_free_text(answers.get(f"med.{n}.reasons_other")),
                 raw_text=entry.get("raw"),
                 current_dose=_free_text(answers.get(f"med.{n}.current_dose")),
+                recognised=recognise(entry["name"]).status == "exact",
             )
         )
     return tuple(reports)

@@ -23,7 +23,7 @@ from flows.dialogue import (
     Unsupported,
 )
 from flows.options import Option
-from flows.parsing import match_option
+from flows.parsing import match_option, normalise
 from flows.schedule import Cadence
 from flows.when import US_ZONE_CHOICES, parse_clock, parse_weekday, parse_zone
 
@@ -146,7 +146,9 @@ def handle_preferences(
     match event:
         case Begin():
             pass
-        case Tapped(step=step, value=value) | Toggled(step=step, value=value) if step != state.step:
+        case Tapped(step=step) | Toggled(step=step) | Command(step=str() as step) if (
+            step != state.step
+        ):
             out.stale = True
             out.say.append(messages.STALE_BUTTON)
         case Tapped(value=value):
@@ -177,7 +179,8 @@ def _typed(out: PreferencesOutcome, text: str, current: Cadence, zone: str) -> N
     value: str | None = None
     if step == TIME:
         clock = parse_clock(text)
-        value = clock.strftime("%H:%M") if clock else None
+        label = next((o for o in TIME_OPTIONS if normalise(o.label) == normalise(text)), None)
+        value = clock.strftime("%H:%M") if clock else (label.value if label else None)
     elif step == WEEKDAY:
         day = parse_weekday(text)
         if day is None:

@@ -164,6 +164,16 @@ class SafetyEvent(SQLModel, table=True):
     patient_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     alert: bool = False
     alerted_chat_ids: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # The alert messages in provider chats, as [chat_id, message_id] pairs, to mark them acknowledged.
+    alert_messages: list[list[int]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    times_alerted: int = 0
+    last_alerted_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    acknowledged_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    acknowledged_by: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
@@ -217,3 +227,14 @@ class Checkin(SQLModel, table=True):
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True, index=True)
     )
     late: bool = False
+
+
+class SafetyAudit(SQLModel, table=True):
+    """Every step of a safety event's handling: shown to the patient, alerted, re-alerted, acknowledged."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    safety_event_id: int = Field(foreign_key="safetyevent.id", index=True)
+    action: str = Field(max_length=24)  # shown, alerted, realerted, acknowledged, alert_failed
+    actor: str | None = Field(default=None, max_length=200)  # a provider chat and name, or "bot"
+    detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))

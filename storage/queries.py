@@ -11,7 +11,16 @@ from sqlmodel import Session, col, select
 
 from flows.intake import IntakeState
 from flows.machine import FINAL_STATES
-from storage.models import Answer, Intake, Medication, Patient, ProcessedUpdate, SafetyEvent, utcnow
+from storage.models import (
+    Answer,
+    Intake,
+    Medication,
+    Patient,
+    ProcessedUpdate,
+    SafetyAudit,
+    SafetyEvent,
+    utcnow,
+)
 
 
 def as_utc(moment: datetime | None) -> datetime | None:
@@ -205,8 +214,13 @@ def medications_for(session: Session, intake_id: int) -> Sequence[Medication]:
 
 
 def add_safety_event(session: Session, event: SafetyEvent) -> SafetyEvent:
+    """Store a safety event, and in the audit table what the patient was shown."""
     session.add(event)
     session.flush()
+    if event.shown:
+        session.add(SafetyAudit(
+            safety_event_id=event.id, action="shown", actor="bot", detail=event.shown, at=event.created_at  # type: ignore[arg-type]
+        ))
     return event
 
 

@@ -1,20 +1,23 @@
-"""Storage and the intake service on SQLite and on PostgreSQL (see conftest.database_url)."""
+"""Storage, and the patient service on top of it, on SQLite and on PostgreSQL (see
+conftest.database_url)."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from service_support import Chat, Clock, Services, config, make_services, rows
 from sqlalchemy import func, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
-from bot.intake_service import NOT_STARTED, IntakeService
+from bot.callbacks import ButtonPress
+from bot.patient_service import CONSENT_STEP, PatientService
+from bot.provider_service import Invited
 from flows import messages
 from flows.intake import Command, IntakeState, Tapped, Typed
 from flows.questions import question_for
@@ -22,14 +25,29 @@ from storage import queries
 from storage.db import make_engine
 from storage.models import (
     Answer,
+    Appointment,
+    Checkin,
     Intake,
+    Invitation,
     Medication,
     Patient,
     ProcessedUpdate,
+    Reminder,
     SafetyEvent,
 )
 
-TABLES = {"patient", "intake", "answer", "medication", "safetyevent", "processedupdate"}
+TABLES = {
+    "patient",
+    "intake",
+    "answer",
+    "medication",
+    "safetyevent",
+    "processedupdate",
+    "invitation",
+    "appointment",
+    "reminder",
+    "checkin",
+}
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 T1 = T0 + timedelta(minutes=5)
 T2 = T0 + timedelta(minutes=10)
@@ -442,40 +460,24 @@ def test_big_update_ids_are_claimed_once(engine: Engine, session: Session, updat
         assert fresh.get(ProcessedUpdate, update_id) is not None
 
 
-def test_service_with_big_chat_and_update_ids(engine: Engine) -> None:
-    service = IntakeService(engine, CLINIC)
-    reply = service.start(BIG_CHAT_ID, "Big", update_id=2**33)
-    assert reply.screen is not None and reply.screen.step == "consent"
-    reply = service.handle(BIG_CHAT_ID, Typed("I agree"), profile_name="Big", update_id=2**33 + 1)
-    assert reply.screen is not None and reply.screen.step == "med.1.name"
-    assert service.handle(BIG_CHAT_ID, Typed("I agree"), update_id=2**33 + 1).duplicate
-
-    patient = only_patient(engine)
-    assert (patient.telegram_chat_id, patient.display_name) == (BIG_CHAT_ID, "Big")
-    assert count(engine, ProcessedUpdate) == 2
+# --- the patient service end to end -----------------------------------------------------
+#
+# Patients join by invitation: a provider invites (ProviderService.invite), the patient opens
+# the link (/start <token>) and agrees; the intake opens once the appointment is within
+# ReminderPolicy.intake_open_days (3) days, so these tests invite for two days from now.
 
 
-# --- the intake service end to end ------------------------------------------------------
-
-
-class Chat:
-    """One patient's chat with a service, numbering Telegram updates as they arrive."""
-
-    def __init__(self, service: IntakeService, chat_id: int = BIG_CHAT_ID) -> None:
-        self.service = service
-        self.chat_id = chat_id
-        self.update_ids = itertools.count(FIRST_UPDATE_ID)
-        self.last_update_id: int | None = None
-
-    def start(self, profile_name: str = "Alice"):
-        self.last_update_id = next(self.update_ids)
-        return self.service.start(self.chat_id, profile_name, update_id=self.last_update_id)
-
-    def send(self, event, profile_name: str = "Alice"):
-        self.last_update_id = next(self.update_ids)
-        return self.service.handle(
-            self.chat_id, event, profile_name=profile_name, update_id=self.last_update_id
-        )
+def linked_chat(
+    engine: Engine, chat_id: int = BIG_CHAT_ID, clock: Clock | None = None
+) -> tuple[Chat, Invited, Services]:
+    """An invited patient whose chat has opened the link; consent not given yet."""
+    services = make_services(engine, clock)
+    invited = services.invite("Alice A.", at=services.clock.now + timedelta(days=2))
+    chat = Chat(services.patients, chat_id)
+    reply = chat.start(invited.token)
+    assert reply.screen is not None and reply.screen.step == CONSENT_STEP
+    assert reply.ref == f"p{invited.patient_id}"
+    return chat, invited, services
 
 
 MED_1 = {
@@ -486,43 +488,64 @@ MED_1 = {
 }
 
 
-def begin_intake_after_start(chat: Chat) -> int:
+def begin_intake_after_start(chat: Chat, patient_id: int) -> int:
     """Consent and the first medication answers, after /start; returns the intake id."""
-    reply = chat.send(Typed("I agree"))
+    reply = chat.consent(patient_id)
+    assert reply.say == [messages.CONSENTED]  # the intake opens at once: no "opens on ..."
     assert reply.screen is not None and reply.screen.step == "med.1.name"
+    assert reply.ref is not None and reply.ref.startswith("i")
+    intake_id = int(reply.ref[1:])
     reply = chat.send(Typed("sertraline 50 mg once a day"))
     assert reply.screen is not None and reply.screen.step == "med.1.status"
     assert reply.say == ["Got it: sertraline · 50 mg · once a day."]
-    reply = chat.send(Tapped("med.1.status", "as_prescribed"))
+    reply = chat.tap("med.1.status", "as_prescribed")
     assert reply.screen is not None and reply.screen.step == "med.1.missed"
-    assert reply.intake_id is not None
-    return reply.intake_id
+    assert reply.ref == f"i{intake_id}"
+    return intake_id
 
 
-def begin_intake(chat: Chat) -> int:
-    """/start, consent and the first medication answers; returns the intake id."""
-    reply = chat.start()
-    assert reply.screen is not None and reply.screen.step == "consent"
-    return begin_intake_after_start(chat)
+def test_service_with_big_chat_and_update_ids(engine: Engine) -> None:
+    services = make_services(engine)
+    invited = services.invite("Big", at=services.clock.now + timedelta(days=2))
+    service = services.patients
+    reply = service.start(BIG_CHAT_ID, invited.token, update_id=2**33)
+    assert reply.screen is not None and reply.screen.step == CONSENT_STEP
+    press = ButtonPress("a", "p", invited.patient_id, CONSENT_STEP, "agree")
+    agree = Tapped(CONSENT_STEP, "agree")
+    reply = service.handle(BIG_CHAT_ID, agree, update_id=2**33 + 1, button=press)
+    assert reply.screen is not None and reply.screen.step == "med.1.name"
+    again = service.handle(BIG_CHAT_ID, agree, update_id=2**33 + 1, button=press)
+    assert again.duplicate and again.screen is None and again.reminders == []
+    reply = service.handle(SUPERGROUP_CHAT_ID, Typed("hello"), update_id=2**40)
+    assert reply.say == [messages.invitation_needed(CLINIC)]  # a stranger, however big its id
+
+    stored = only_patient(engine)
+    assert (stored.telegram_chat_id, stored.display_name) == (BIG_CHAT_ID, "Big")
+    assert stored.consented_at is not None
+    assert count(engine, ProcessedUpdate) == 3
+    assert count(engine, Intake) == 1
 
 
 def test_service_end_to_end_changing_an_answer_after_back_keeps_history(engine: Engine) -> None:
-    chat = Chat(IntakeService(engine, CLINIC))
-    reply = chat.start()
-    assert reply.screen is not None and reply.screen.step == "consent"
-    assert only_patient(engine).display_name is None  # no name before consent
+    chat, invited, services = linked_chat(engine)
+    linked = only_patient(engine)
+    assert linked.telegram_chat_id == BIG_CHAT_ID and linked.consented_at is None
+    assert count(engine, Intake) == 0  # nothing opens before consent
 
-    intake_id = begin_intake_after_start(chat)
-    patient = only_patient(engine)
-    assert (patient.telegram_chat_id, patient.display_name) == (BIG_CHAT_ID, "Alice")
-    assert fresh_intake(engine, intake_id).consented_at is not None
+    intake_id = begin_intake_after_start(chat, invited.patient_id)
+    stored_patient = only_patient(engine)
+    assert queries.as_utc(stored_patient.consented_at) == services.clock.now
+    intake = fresh_intake(engine, intake_id)
+    assert intake.consented_at is not None
+    (appointment,) = rows(engine, Appointment)
+    assert intake.appointment_id == appointment.id
 
     reply = chat.send(Typed("2"))
     assert reply.screen is not None and reply.screen.step == "med.1.reasons"
     reply = chat.send(Command("back"))
     assert reply.screen is not None and reply.screen.step == "med.1.missed"
     assert reply.screen.current_answer == "2"
-    reply = chat.send(Tapped("med.1.missed", "0"))
+    reply = chat.tap("med.1.missed", "0")
     assert reply.screen is not None and reply.screen.step == "med.1.more"  # no reasons for 0
 
     with Session(engine) as fresh:
@@ -540,8 +563,10 @@ def test_service_end_to_end_changing_an_answer_after_back_keeps_history(engine: 
         assert len(queries.answer_history(fresh, intake_id)) == 4
     stored = fresh_intake(engine, intake_id)
     assert (stored.state, stored.step) == ("medications", "med.1.more")
-    assert stored.version == 7  # one compare-and-set per update
-    assert count(engine, ProcessedUpdate) == 7
+    # one compare-and-set per update that reached the intake: consent (which opened it),
+    # the medication, its status, "2", back, "0"
+    assert stored.version == 6
+    assert count(engine, ProcessedUpdate) == 7  # and /start
     assert count(engine, Intake) == 1
 
 
@@ -549,96 +574,137 @@ def snapshot(engine: Engine) -> dict[str, Any]:
     """Everything the service may have written, to compare before and after."""
     with Session(engine) as fresh:
         return {
-            "patients": [p.model_dump() for p in fresh.exec(select(Patient)).all()],
-            "intakes": [i.model_dump() for i in fresh.exec(select(Intake)).all()],
-            "answers": [a.model_dump() for a in fresh.exec(select(Answer)).all()],
-            "updates": [u.update_id for u in fresh.exec(select(ProcessedUpdate)).all()],
-            "safety": [s.model_dump() for s in fresh.exec(select(SafetyEvent)).all()],
+            name: [row.model_dump() for row in fresh.exec(select(model)).all()]
+            for name, model in SERVICE_TABLES.items()
         }
 
 
-def test_service_same_update_delivered_twice_changes_nothing(engine: Engine) -> None:
-    service = IntakeService(engine, CLINIC)
-    chat = Chat(service)
-    first = chat.start()
-    again = service.start(chat.chat_id, "Alice", update_id=chat.last_update_id)
-    assert again.duplicate and not first.duplicate
-    assert again.say == [] and again.screen is None
-    assert count(engine, Patient) == 1 and count(engine, Intake) == 1
+SERVICE_TABLES: dict[str, type[SQLModel]] = {
+    "patients": Patient,
+    "invitations": Invitation,
+    "appointments": Appointment,
+    "intakes": Intake,
+    "answers": Answer,
+    "reminders": Reminder,
+    "checkins": Checkin,
+    "safety": SafetyEvent,
+    "updates": ProcessedUpdate,
+}
 
-    chat.send(Typed("I agree"))
+
+def test_service_same_update_delivered_twice_changes_nothing(engine: Engine) -> None:
+    chat, invited, services = linked_chat(engine)
+    before = snapshot(engine)
+    again = services.patients.start(chat.chat_id, invited.token, update_id=chat.last_update_id)
+    assert again.duplicate
+    assert again.say == [] and again.screen is None
+    assert snapshot(engine) == before
+
+    reply = chat.consent(invited.patient_id)
+    assert reply.reminders  # consent planned the appointment's reminders
+    before = snapshot(engine)
+    again = services.patients.handle(
+        chat.chat_id,
+        Tapped(CONSENT_STEP, "agree"),
+        update_id=chat.last_update_id,
+        button=ButtonPress("a", "p", invited.patient_id, CONSENT_STEP, "agree"),
+    )
+    assert again.duplicate and again.reminders == []
+    assert snapshot(engine) == before
+
     reply = chat.send(Typed("sertraline 50 mg once a day"))
     assert reply.screen is not None and reply.screen.step == "med.1.status"
     before = snapshot(engine)
     assert len(before["answers"]) == 1
 
-    redelivered = service.handle(
-        chat.chat_id,
-        Typed("sertraline 50 mg once a day"),
-        profile_name="Alice",
-        update_id=chat.last_update_id,
+    redelivered = services.patients.handle(
+        chat.chat_id, Typed("sertraline 50 mg once a day"), update_id=chat.last_update_id
     )
     assert redelivered.duplicate
     assert redelivered.say == [] and redelivered.screen is None
     assert snapshot(engine) == before
 
     # The next update is handled as usual.
-    reply = chat.send(Tapped("med.1.status", "as_prescribed"))
+    reply = chat.tap("med.1.status", "as_prescribed")
     assert not reply.duplicate
     assert reply.screen is not None and reply.screen.step == "med.1.missed"
     assert len(snapshot(engine)["answers"]) == 2
 
 
+STRANGER_EVENTS = [
+    Typed("hello"),
+    Typed("I agree"),
+    Tapped(CONSENT_STEP, "agree"),
+    Command("back"),
+]
+
+
 @pytest.mark.parametrize(
-    "event",
-    [Typed("hello"), Typed("I agree"), Tapped("consent", "agree"), Command("back")],
-    ids=["text", "consent-text", "consent-button", "back"],
+    "event", STRANGER_EVENTS, ids=["text", "consent-text", "consent-button", "back"]
 )
-def test_service_stranger_without_start_stores_nothing(engine: Engine, event) -> None:
-    service = IntakeService(engine, CLINIC)
-    reply = service.handle(BIG_CHAT_ID, event, profile_name="Stranger", update_id=FIRST_UPDATE_ID)
-    assert reply.say == [NOT_STARTED]
-    assert reply.intake_id is None and reply.screen is None
-    for model in (Patient, Intake, Answer, SafetyEvent):
-        assert count(engine, model) == 0, model.__name__
+def test_service_stranger_stores_nothing(engine: Engine, event) -> None:
+    services = make_services(engine)
+    chat = Chat(services.patients, BIG_CHAT_ID)
+    needed = [messages.invitation_needed(CLINIC)]
+    button = ButtonPress("a", "p", 1, CONSENT_STEP, "agree") if isinstance(event, Tapped) else None
+    reply = chat.send(event, button=button)
+    assert reply.say == needed
+    assert reply.screen is None and reply.ref is None and reply.alerts == []
+    assert chat.start().say == needed
+    assert chat.start("not-a-real-token").say == [messages.invitation_not_valid(CLINIC)]
+    for what in ("checkin", "reminders", "timezone", "appointment"):
+        assert chat.open(what).say == needed
+    for name, rows_stored in snapshot(engine).items():
+        if name != "updates":  # only the update ids, so a re-delivery is ignored
+            assert rows_stored == [], name
 
 
 def test_service_stranger_in_crisis_gets_resources_but_nothing_is_stored(engine: Engine) -> None:
-    service = IntakeService(engine, CLINIC)
-    reply = service.handle(BIG_CHAT_ID, Typed("I want to kill myself"), update_id=FIRST_UPDATE_ID)
-    assert reply.say == [messages.CRISIS_RESOURCES, NOT_STARTED]
+    services = make_services(engine)
+    reply = services.patients.handle(
+        BIG_CHAT_ID, Typed("I want to kill myself"), update_id=FIRST_UPDATE_ID
+    )
+    assert reply.say == [messages.CRISIS_RESOURCES, messages.invitation_needed(CLINIC)]
     assert reply.alerts == []
-    for model in (Patient, Intake, Answer, SafetyEvent):
-        assert count(engine, model) == 0, model.__name__
+    for name, rows_stored in snapshot(engine).items():
+        if name != "updates":
+            assert rows_stored == [], name
 
 
-def test_service_declining_consent_stores_no_display_name(engine: Engine) -> None:
-    chat = Chat(IntakeService(engine, CLINIC))
-    chat.start(profile_name="Bob Private")
-    reply = chat.send(Typed("No thanks"), profile_name="Bob Private")
+def test_service_declining_consent_stores_no_consent_and_nothing_else(engine: Engine) -> None:
+    chat, invited, _services = linked_chat(engine)
+    before = snapshot(engine)
+    reply = chat.consent(invited.patient_id, "decline")
     assert reply.finished
-    assert messages.DECLINED in reply.say
+    assert reply.say == [messages.DECLINED]
+    assert reply.screen is None and reply.reminders == []
 
-    # Agreeing after declining changes nothing: the intake is over.
-    reply = chat.send(Typed("I agree"), profile_name="Bob Private")
-    assert messages.ALREADY_DECLINED in reply.say
+    # Typing "I agree" afterwards changes nothing: only the consent button or /start asks again.
+    reply = chat.send(Typed("I agree"))
+    assert reply.say == [messages.DECLINED_NOTHING_MORE]
+    reply = chat.send(Typed("hello"))
+    assert reply.say == [messages.DECLINED_NOTHING_MORE]
 
-    patient = only_patient(engine)
-    assert patient.display_name is None
-    assert reply.intake_id is not None
-    intake = fresh_intake(engine, reply.intake_id)
-    assert (intake.state, intake.consented_at) == ("declined", None)
-    assert count(engine, Answer) == 0
-    with Session(engine) as fresh:
-        stored_text = " ".join(str(p.model_dump()) for p in fresh.exec(select(Patient)).all())
-    assert "Bob" not in stored_text
+    declined = only_patient(engine)
+    assert declined.consented_at is None and declined.declined_at is not None
+    after = snapshot(engine)
+    assert after["patients"] != before["patients"]  # declined_at, and nothing else
+    for name in ("invitations", "appointments"):
+        assert after[name] == before[name], name  # the provider's rows, unchanged
+    for name in ("intakes", "answers", "reminders", "checkins", "safety"):
+        assert after[name] == [], name
+
+    # /start shows the question again, for a patient who changes their mind.
+    reply = chat.start()
+    assert reply.say == [messages.CHANGED_YOUR_MIND]
+    assert reply.screen is not None and reply.screen.step == CONSENT_STEP
 
 
 def test_service_restart_resumes_at_the_same_step_with_all_answers(
     engine: Engine, engine_factory: Callable[..., Engine]
 ) -> None:
-    chat = Chat(IntakeService(engine, CLINIC))
-    intake_id = begin_intake(chat)
+    chat, invited, services = linked_chat(engine)
+    intake_id = begin_intake_after_start(chat, invited.patient_id)
     reply = chat.send(Typed("2"))
     assert reply.screen is not None and reply.screen.step == "med.1.reasons"
     with Session(engine) as fresh:
@@ -646,10 +712,10 @@ def test_service_restart_resumes_at_the_same_step_with_all_answers(
     assert set(answers_before) == {"med.1.name", "med.1.status", "med.1.missed"}
     engine.dispose()  # the process stops
 
-    restarted = IntakeService(engine_factory(), CLINIC)
+    restarted = PatientService(engine_factory(), config(), clock=services.clock)
     chat.service = restarted
     reply = chat.start()
-    assert reply.intake_id == intake_id
+    assert reply.ref == f"i{intake_id}"
     assert messages.WELCOME_BACK in reply.say
     assert reply.screen is not None and reply.screen.step == "med.1.reasons"
     with Session(restarted.engine) as fresh:
