@@ -404,6 +404,8 @@ class PatientService:
         say = [greet] if greet else []
         if isinstance(event, Command) and event.name == "help":
             say.append(messages.IDLE_HELP)
+        elif isinstance(event, Command) and event.name == "unknown":
+            say.append(messages.UNKNOWN_COMMAND)
         elif intake is not None and intake.submitted_at is not None:
             say.append(messages.ALREADY_SUBMITTED + " " + messages.CHECKIN_HELP_HINT)
         else:

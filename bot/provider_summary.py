@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.html import esc, split_blocks
+from flows.changes import Changes, ScoreChange
 from flows.checkin_summary import CheckinRecord, CheckinSummary
 from flows.compiled import CompiledIntake, MedicationReport
 from flows.instruments import Score
@@ -28,6 +29,7 @@ def render_summary(compiled: CompiledIntake, timezone: str) -> list[str]:
         _heading(compiled, timezone),
         _flags(compiled),
         _scores(compiled),
+        *([_changes(compiled.changes, timezone)] if compiled.changes is not None else []),
         *(
             [render_checkin_summary(compiled.checkins, compiled.checkins_since, timezone)]
             if compiled.checkins is not None
@@ -77,13 +79,54 @@ def _score_line(score: Score) -> str:
 
 
 def _scores(compiled: CompiledIntake) -> str:
-    lines = ["<b>Scores</b>", _score_line(compiled.phq9)]
+    changes = {c.instrument: c for c in compiled.changes.scores} if compiled.changes else {}
+    lines = ["<b>Scores</b>", _score_line(compiled.phq9) + _score_change(changes.get("PHQ-9"))]
     item9 = compiled.phq9.item_scores[8]
     if item9 is not None:
         lines.append(f"   item 9 (self-harm thoughts): {item9}")
     if compiled.phq9_function:
         lines.append(f"   difficulty: {esc(compiled.phq9_function)}")
-    lines.append(_score_line(compiled.gad7))
+    lines.append(_score_line(compiled.gad7) + _score_change(changes.get("GAD-7")))
+    return "\n".join(lines)
+
+
+def _score_change(change: ScoreChange | None) -> str:
+    """ " (+6 since last intake: meaningful change, response)", by the reference's conventions."""
+    if change is None or change.delta is None:
+        return ""
+    notes = [
+        word
+        for word, applies in (
+            ("change of 5 or more", change.meaningful),
+            ("response", change.response),
+            ("remission", change.remission),
+        )
+        if applies
+    ]
+    text = f" ({change.delta:+d} since last intake"
+    return esc(text + (": " + ", ".join(notes) if notes else "") + ")")
+
+
+def _changes(changes: Changes, timezone: str) -> str:
+    """What changed since the patient's previous intake: medicines, side effects, stressors."""
+    since = changes.previous_submitted_at
+    when = _day(since, ZoneInfo(timezone)) if since is not None else "the last intake"
+    lines = [f"<b>Changes since the last intake ({esc(when)})</b>"]
+    for label, items in (
+        ("Started", changes.medications_started),
+        ("Stopped", changes.medications_stopped),
+        ("New side effects", changes.side_effects_new),
+        ("Side effects gone", changes.side_effects_resolved),
+        ("New stressors", changes.stressors_new),
+    ):
+        if items:
+            lines.append(f"• {label}: {esc(', '.join(items))}")
+    lines.extend(
+        f"• Dose changed: {esc(c.name)}: {esc(c.before)} → {esc(c.after)}"
+        for c in changes.dose_changes
+    )
+    if len(lines) == 1:
+        lines.append("• no changes in medicines, side effects or stressors")
     return "\n".join(lines)
 
 

@@ -13,7 +13,8 @@ Decisions a caller must know:
   reported as plain numbers (totals and delta) with all three left False. Use `judged()`
   to say "not judged" rather than "not meaningful". Response needs a complete baseline
   above 0 and a current total at most half of it (9 of 18 is a response, 10 of 19 is not);
-  remission is a current total below 5, whatever came before. Pass the first intake as
+  remission is a current total below 5 when the previous one was not (entering remission,
+  so a patient who always scores low is not flagged at every visit). Pass the first intake as
   `baseline` even when it is also the previous one; with no baseline nothing is a response.
 - Medicines are the same medicine when `medicine_key` agrees: the listed generic name when
   flows.medications recognises the name (a brand and its generic, "Wellbutrin XL" and
@@ -66,7 +67,7 @@ class ScoreChange:
     delta: int | None  # current - previous
     meaningful: bool  # |delta| >= 5
     response: bool  # current <= 50% of baseline (baseline > 0)
-    remission: bool  # current < 5
+    remission: bool  # current < 5, and the previous total was not
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,12 @@ def score_change(current: Score, previous: Score | None, baseline: Score | None)
         meaningful=rules and delta is not None and abs(delta) >= MEANINGFUL_CHANGE,
         # current <= 50% of baseline, in whole numbers: 2 * current <= baseline
         response=rules and now is not None and first is not None and first > 0 and 2 * now <= first,
-        remission=rules and now is not None and now < REMISSION_BELOW,
+        # Entering remission: below 5 now, and not already below 5 at the previous intake, so a
+        # patient who has always scored low is not flagged at every visit.
+        remission=rules
+        and now is not None
+        and now < REMISSION_BELOW
+        and (before is None or before >= REMISSION_BELOW),
     )
 
 

@@ -176,7 +176,7 @@ def test_the_helper_totals_are_what_they_say() -> None:
     assert not intake(gad7=gad7_total(None)).gad7.complete
 
 
-def test_two_identical_intakes_change_nothing_but_remission() -> None:
+def test_two_identical_intakes_change_nothing() -> None:
     result = changes(intake(), intake(EARLIER), intake(EARLIER))
     assert result.previous_submitted_at == EARLIER
     assert result.medications_started == result.medications_stopped == ()
@@ -185,8 +185,13 @@ def test_two_identical_intakes_change_nothing_but_remission() -> None:
     assert result.stressors_new == ()
     phq9, gad7 = result.scores
     assert (phq9.instrument, gad7.instrument) == ("PHQ-9", "GAD-7")
-    assert (phq9.delta, phq9.meaningful, phq9.response, phq9.remission) == (0, False, False, True)
-    assert result.anything  # a PHQ-9 below 5 is remission by the rule as written
+    assert (phq9.delta, phq9.meaningful, phq9.response, phq9.remission) == (0, False, False, False)
+    assert not result.anything  # already below 5 last time: not a new remission
+
+
+def test_remission_is_flagged_when_the_total_falls_below_5() -> None:
+    result = changes(intake(phq9=phq9_total(4)), intake(EARLIER, phq9=phq9_total(5)), None)
+    assert result.scores[0].remission and result.anything
 
 
 def test_nothing_at_all_when_scores_stay_above_remission() -> None:
