@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -13,21 +14,33 @@ from fake_bot_api import FakeBotAPI
 
 
 def bot_env(tmp_path: Path, **values: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("TELEGRAM_", "DATABASE_"))}
-    env.update({
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'intake.db'}",
-        "PROVIDER_CHAT_IDS": str(PROVIDER_CHAT_ID),
-        "CLINIC_NAME": "Riverside Psychiatry",
-        "LOG_LEVEL": "INFO",
-    })
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("TELEGRAM_", "DATABASE_"))
+    }
+    env.update(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'intake.db'}",
+            "PROVIDER_CHAT_IDS": str(PROVIDER_CHAT_ID),
+            "CLINIC_NAME": "Riverside Psychiatry",
+            "LOG_LEVEL": "INFO",
+        }
+    )
     env.update(values)
     return env
 
 
 async def start_bot(tmp_path: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
 
 
@@ -90,3 +103,83 @@ async def test_run_without_provider_chats_refuses_to_start(tmp_path: Path) -> No
     _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
     assert process.returncode == 2
     assert stderr.decode().strip().startswith("intake-bot: PROVIDER_CHAT_IDS is empty")
+
+
+def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=tmp_path,
+        env=bot_env(tmp_path, **env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_invite_appointment_and_export_from_the_command_line(tmp_path: Path) -> None:
+    invited = run_cli(
+        tmp_path,
+        "invite",
+        "--name",
+        "Jane D.",
+        "--at",
+        "2031-12-03 15:00",
+        "--username",
+        "clinic_bot",
+        TELEGRAM_BOT_TOKEN=TOKEN,
+    )
+    assert invited.returncode == 0, invited.stderr
+    assert "Appointment: Wed 3 Dec 2031, 3:00 PM CST" in invited.stdout
+    link = next(line for line in invited.stdout.splitlines() if line.startswith("https://t.me/"))
+    assert link.startswith("https://t.me/clinic_bot?start=") and len(link.split("=")[1]) >= 22
+
+    moved = run_cli(
+        tmp_path, "appointment", "--patient", "jane d.", "--at", "2031-12-10 09:30 America/New_York"
+    )
+    assert moved.returncode == 0, moved.stderr
+    assert "Wed 10 Dec 2031, 8:30 AM CST (moved from Wed 3 Dec 2031, 3:00 PM CST)" in moved.stdout
+
+    nothing = run_cli(tmp_path, "export", "--patient", "Jane D.", "--format", "pdf")
+    assert nothing.returncode == 1 and "No such submitted intake" in nothing.stderr
+
+    unknown = run_cli(tmp_path, "appointment", "--patient", "Nobody", "--at", "2031-12-10 09:30")
+    assert unknown.returncode == 1 and "No patient by that name" in unknown.stderr
+    bad_time = run_cli(tmp_path, "appointment", "--patient", "#1", "--at", "next tuesday-ish")
+    assert bad_time.returncode == 1 and "Cannot read the time" in bad_time.stderr
+
+
+def test_export_writes_each_format_of_a_submitted_intake(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from storage.db import make_engine
+    from storage.queries import create_intake, create_patient, record_answer
+
+    url = f"sqlite:///{tmp_path / 'data' / 'intake.db'}"
+    engine = make_engine(url)
+    from sqlmodel import Session
+
+    now = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+    with Session(engine) as session:
+        patient = create_patient(session, 77, display_name="Lou K.")
+        intake = create_intake(session, patient.id, now)  # type: ignore[arg-type]
+        answers = {
+            "med.1.name": {"choice": "none"},
+            "meds.new": {"choice": "none"},
+            **{f"phq9.{n}": "1" for n in range(1, 10)},
+            **{f"gad7.{n}": "0" for n in range(1, 8)},
+        }
+        for key, value in answers.items():
+            record_answer(session, intake.id, key, value, None, now)  # type: ignore[arg-type]
+        intake.state, intake.step, intake.submitted_at = "submitted", None, now
+        session.add(intake)
+        session.commit()
+    for fmt, check in (
+        ("pdf", lambda data: data.startswith(b"%PDF")),
+        ("fhir", lambda data: b'"resourceType": "Bundle"' in data and b"44261-6" in data),
+        ("json", lambda data: b'"patient_name": "Lou K."' in data),
+    ):
+        result = run_cli(
+            tmp_path, "export", "--patient", "Lou K.", "--format", fmt, "--output", f"out.{fmt}"
+        )
+        assert result.returncode == 0, result.stderr
+        assert check((tmp_path / f"out.{fmt}").read_bytes()), fmt
