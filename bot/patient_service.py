@@ -500,6 +500,12 @@ class PatientService:
         if patient.consented_at is None:
             return self._resume(session, patient, now)
         ref = callbacks.ref(callbacks.PATIENT, patient.id)  # type: ignore[arg-type]
+        if patient.active_dialogue == SAFETY_DIALOGUE and patient.settings_step:
+            # Moving on from an open safety question is logged, as Back or Skip would be.
+            left = safety_dialogue.leave(patient.settings_step)
+            self._store_safety(session, patient, None, left.safety, now, Reply())
+            patient.active_dialogue = None
+            patient.settings_step = None
         if what == "checkin":
             return self._start_checkin(session, patient, now)
         if what == "appointment":

@@ -79,7 +79,10 @@ def _clock_words(moment: time) -> str:
 
 
 def _reminder_options(current: Cadence) -> tuple[Option, ...]:
-    options = [Option("daily", "Every day"), Option("weekly", "Once a week")]
+    options = [
+        Option("daily", "Every day", aliases=("daily", "each day")),
+        Option("weekly", "Once a week", aliases=("weekly", "every week")),
+    ]
     if current.kind != "off":
         options.append(
             Option("resume", "Resume reminders")

@@ -307,7 +307,8 @@ def test_checkin_during_an_open_intake_then_back_to_the_intake(services: Service
     chat.tap("checkin.mood", "6")
     reply = chat.send(Typed("7.5"))  # goes to the check-in, not to the intake's question
     assert reply.screen is not None and reply.screen.step == "checkin.energy"
-    chat.send(Typed("pause"))
+    reply = chat.send(Typed("pause"))
+    assert reply.say[-1] == messages.BACK_TO_INTAKE and reply.screen is None
     reply = chat.start()  # the paused check-in is left; the intake is where it was
     assert reply.screen is not None and reply.screen.step == "med.1.status"
     assert reply.ref == f"i{intake.id}"
@@ -321,9 +322,8 @@ def test_checkin_during_an_open_intake_then_back_to_the_intake(services: Service
     assert reply.say[-1] == messages.BACK_TO_INTAKE
     assert reply.screen is None
 
-    reply = chat.start()
-    assert reply.screen is not None and reply.screen.step == "med.1.status"
-    reply = chat.press(f"i{intake.id}", "med.1.status", "as_prescribed")
+    reply = chat.send(Typed("1"))  # typed text reaches the intake again: its first option
+    assert reply.ref == f"i{intake.id}"
     assert reply.screen is not None and reply.screen.step == "med.1.missed"
 
     (done,) = checkins(services.engine, patient_id)
@@ -335,8 +335,9 @@ def test_checkin_during_an_open_intake_then_back_to_the_intake(services: Service
         "checkin.side_effects": ["none"],
         "checkin.note": "Slept badly after a late shift",
     }
-    with_answers = {a.question_key for a in rows(services.engine, Answer)}
-    assert with_answers == {"med.1.name", "med.1.status"}  # nothing of the check-in's
+    stored = {a.question_key: a.value for a in rows(services.engine, Answer)}
+    assert set(stored) == {"med.1.name", "med.1.status"}  # nothing of the check-in's
+    assert stored["med.1.status"] == "as_prescribed"
     assert patient(services.engine, patient_id).active_dialogue == "intake"
 
 
@@ -784,3 +785,14 @@ def test_a_reopened_update_is_ignored_for_settings_too(services: Services) -> No
     again = services.patients.open(chat.chat_id, "timezone", update_id=chat.last_update_id)
     assert again.duplicate
     assert patient(services.engine, patient_id).settings_step == REMINDERS
+
+
+def test_opening_settings_while_a_safety_question_is_open_logs_it_as_unanswered(
+    services: Services,
+) -> None:
+    chat, _patient_id = joined(services)
+    chat.send(Typed("I want to end my life"))
+    reply = chat.open("reminders")
+    assert reply.screen is not None and reply.screen.step == "settings.reminders"
+    kinds = [e.kind for e in rows(services.engine, SafetyEvent)]
+    assert kinds == ["risk_language", "safety_question_skipped"]

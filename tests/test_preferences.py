@@ -483,3 +483,17 @@ def test_a_reminders_button_on_the_time_zone_question_is_stale() -> None:
     out = settings.send(Tapped(REMINDERS, "daily"))
     assert out.stale and out.say == [messages.STALE_BUTTON] and settings.step == TIMEZONE
     assert_unchanged(out)
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind"), [("daily", "daily"), ("weekly", "weekly"), ("every week", "weekly")]
+)
+def test_the_reminder_kind_can_be_typed_in_plain_words(typed: str, kind: str) -> None:
+    from flows.preferences import REMINDERS, TIME, WEEKDAY, PreferencesState, handle_preferences
+    from flows.schedule import Cadence
+
+    outcome = handle_preferences(
+        PreferencesState(REMINDERS), Typed(typed), Cadence("off"), "America/Chicago"
+    )
+    assert outcome.state.step == (WEEKDAY if kind == "weekly" else TIME)
+    assert outcome.state.draft == {"kind": kind}
