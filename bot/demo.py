@@ -39,10 +39,13 @@ def render_screen(screen: Screen) -> str:
     if screen.stem:
         lines.append(screen.stem)
     lines.append(screen.text)
+    counts = not screen.numbered and any(option.label.isdigit() for option in screen.options)
     for number, option in enumerate(screen.options, start=1):
         if screen.multi:
             mark = "[x]" if option.value in screen.selected else "[ ]"
             lines.append(f"  {number}) {mark} {option.label}")
+        elif counts:
+            lines.append(f"  • {option.label}")  # a count: the number typed is the answer
         else:
             lines.append(f"  {number}) {option.label}")
     if screen.multi:

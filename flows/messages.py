@@ -26,7 +26,7 @@ def welcome(clinic: str) -> str:
         "I'll ask about your medicines, mood, anxiety, sleep, side effects, what's going on in "
         "your life, and the questions you'd like to ask. It takes about 10 minutes, one question "
         "at a time, and you can stop and come back whenever you like.\n\n"
-        f"What is collected: your answers and your Telegram name. Who sees them: your care team "
+        f"What is collected: your answers, and the times you answered. Who sees them: your care team "
         f"at {clinic}, to prepare for your visit.\n\n"
         "Please know: this chat is not watched around the clock and is not for emergencies. "
         "If you are in crisis, call or text 988, or call 911.\n\n"
