@@ -18,8 +18,8 @@ from flows.instruments import Score
 
 FOOTER = (
     "PHQ-9 and GAD-7 are validated instruments. Medications, sleep, energy/appetite/focus, side "
-    "effects and stressors are clinic checklists, not validated scales. Compiled from the "
-    "patient's answers without interpretation."
+    "effects, stressors and check-ins are clinic questions, not validated scales. Compiled from "
+    "the patient's answers without interpretation."
 )
 
 
