@@ -618,18 +618,18 @@ class PatientService:
         if isinstance(event, Tapped) and event.step == pending:
             turn = safety_dialogue.answer(pending, event.value)
         elif isinstance(event, Typed):
-            option = match_option(event.text, safety_dialogue.options(pending))
-            if option is not None:
-                turn = safety_dialogue.answer(pending, option.value)
-            else:
-                checked = safety_dialogue.check_text(event.text, pending, pending)
-                turn = checked if checked.triggered else None
+            value = safety_dialogue.read_typed(pending, event.text)
+            turn = (
+                safety_dialogue.answer(pending, value, text=event.text)
+                if value is not None
+                else None
+            )
         elif isinstance(event, Command) and event.name in ("back", "skip"):
             turn = safety_dialogue.leave(pending)
         if turn is None:
             reply = Reply(ref=callbacks.ref(callbacks.PATIENT, patient.id))  # type: ignore[arg-type]
             if isinstance(event, Typed):
-                reply.say.append(messages.NOT_UNDERSTOOD)
+                reply.say.append(messages.SAFETY_NOT_UNDERSTOOD)
             reply.screen = safety_dialogue.screen(pending)
             return reply
         return self._safety_turn(session, patient, turn, now)

@@ -42,7 +42,7 @@ from flows.dialogue import (
 )
 from flows.intake import TYPED_COMMANDS, loose_match_echo, offered_options
 from flows.options import Option
-from flows.parsing import match_option, normalise
+from flows.parsing import normalise
 from flows.questions import NO_NOTES_OPTION, SIDE_EFFECT_OPTIONS, Kind, Question, Section
 from flows.safety import RiskLevel, assess_risk
 from flows.safety_dialogue import INTAKE_REPLIES, SafetyTurn
@@ -257,11 +257,11 @@ class _Turn:
     def check_risk(self, text: str, step: str | None) -> None:
         self.apply(safety_dialogue.check_text(text, step, self.state.pending))
 
-    def answer_pending(self, value: str) -> None:
+    def answer_pending(self, value: str, text: str | None = None) -> None:
         pending = self.state.pending
         assert pending is not None
         replies = INTAKE_REPLIES if self.state.step is not None else wording.END_REPLIES
-        self.apply(safety_dialogue.answer(pending, value, replies))
+        self.apply(safety_dialogue.answer(pending, value, replies, text=text))
 
     def leave_pending(self) -> None:
         pending = self.state.pending
@@ -348,14 +348,11 @@ def _typed(turn: _Turn, text: str) -> None:
         return
     state = turn.state
     if state.pending:
-        option = match_option(text, safety_dialogue.options(state.pending))
-        if option is not None:
-            turn.answer_pending(option.value)
+        value = safety_dialogue.read_typed(state.pending, text)
+        if value is not None:
+            turn.answer_pending(value, text)
             return
-        before = len(turn.out.safety)
-        turn.check_risk(text, state.step)
-        if len(turn.out.safety) == before:
-            turn.out.say.append(messages.NOT_UNDERSTOOD)
+        turn.out.say.append(messages.SAFETY_NOT_UNDERSTOOD)
         return
     question = turn.current_question()
     assert question is not None

@@ -243,11 +243,11 @@ class _Turn:
         step = step if step is not None else self.state.step
         self.apply(safety_dialogue.check_text(text, step, self.state.pending))
 
-    def answer_pending(self, value: str) -> None:
+    def answer_pending(self, value: str, text: str | None = None) -> None:
         pending = self.state.pending
         if safety_dialogue.is_safety_question(pending):
             assert pending is not None
-            self.apply(safety_dialogue.answer(pending, value))
+            self.apply(safety_dialogue.answer(pending, value, text=text))
             return
         self.move(pending=None)
         if pending == RESTART_CONFIRM:
@@ -402,14 +402,19 @@ def _typed(turn: _Turn, text: str) -> None:
         return
     state = turn.state
     if state.pending:
-        option = match_option(text, _pending_options(state.pending))
-        if option is not None:
-            turn.answer_pending(option.value)
+        if safety_dialogue.is_safety_question(state.pending):
+            value = safety_dialogue.read_typed(state.pending, text)
+        else:
+            option = match_option(text, _pending_options(state.pending))
+            value = option.value if option is not None else None
+        if value is not None:
+            turn.answer_pending(value, text)
             return
-        before = len(turn.out.safety)
-        turn.check_risk(text)
-        if len(turn.out.safety) == before:
-            turn.out.say.append(messages.NOT_UNDERSTOOD)
+        turn.out.say.append(
+            messages.SAFETY_NOT_UNDERSTOOD
+            if safety_dialogue.is_safety_question(state.pending)
+            else messages.NOT_UNDERSTOOD
+        )
         return
     typed_at = state.step  # an accepted answer moves on; the safety log names this step
     parsed = _parse_current(turn, text)

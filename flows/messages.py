@@ -72,6 +72,10 @@ RESTART_OPTIONS = (
     Option("yes", "Yes, start over", aliases=("yes", "start over", "restart")),
     Option("no", "No, keep going", aliases=("no", "keep going", "cancel")),
 )
+SAFETY_NOT_UNDERSTOOD = (
+    "Sorry, I didn't catch that. Please tap one of the buttons. If you are not safe right now, "
+    "call 911, or call or text 988."
+)
 SAFETY_FIRST = "Before anything else, please answer this one question."
 RESTARTED = "Okay, let's start again from the first question."
 RESTART_CANCELLED = "Okay, we'll keep going."

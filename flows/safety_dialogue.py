@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from flows import messages
 from flows.dialogue import SafetyEvent, Screen
 from flows.options import Option
+from flows.parsing import match_option, normalise
 from flows.safety import RiskLevel, assess_risk
 
 SAFETY_CHECK = "safety.check"
@@ -114,8 +115,11 @@ def check_text(text: str, step: str | None, pending: str | None) -> SafetyTurn:
     return SafetyTurn(pending=pending)
 
 
-def answer(pending: str, value: str, replies: SafetyReplies = INTAKE_REPLIES) -> SafetyTurn:
-    """The patient's answer (an option value) to the open safety question `pending`."""
+def answer(
+    pending: str, value: str, replies: SafetyReplies = INTAKE_REPLIES, text: str | None = None
+) -> SafetyTurn:
+    """The patient's answer (an option value) to the open safety question `pending`; `text` is
+    what they typed, kept in the audit log when they typed rather than tapped."""
     if pending == SAFETY_CHECK:
         if value == "not_safe":
             return SafetyTurn(
@@ -128,6 +132,7 @@ def answer(pending: str, value: str, replies: SafetyReplies = INTAKE_REPLIES) ->
                         alert=True,
                         step=SAFETY_CHECK,
                         shown="crisis_resources",
+                        text=text,
                     )
                 ],
             )
@@ -152,6 +157,7 @@ def answer(pending: str, value: str, replies: SafetyReplies = INTAKE_REPLIES) ->
                     alert=True,
                     step=SAFETY_CLARIFY,
                     shown="crisis_resources",
+                    text=text,
                 )
             )
         return SafetyTurn(
@@ -167,6 +173,45 @@ def answer(pending: str, value: str, replies: SafetyReplies = INTAKE_REPLIES) ->
             ],
         )
     raise KeyError(pending)
+
+
+_NO = frozenset({"no", "nope", "nah", "never", "not"})
+_YES = frozenset({
+    "yes", "yeah", "yep", "yup", "sometimes", "maybe", "kind", "kinda", "sort", "little", "lot",
+    "often", "always", "time", "times", "day", "days", "daily", "have", "had", "do", "am", "sure",
+})
+_SAFE = frozenset({"yes", "yeah", "yep", "yup", "safe", "ok", "okay", "fine"})
+_NOT_SAFE_PHRASES = ("not safe", "unsafe", "don't feel safe", "do not feel safe", "not really", "not ok")
+
+
+def read_typed(pending: str, text: str) -> str | None:
+    """The option a typed reply to a safety question means, or None when it cannot be told.
+
+    Over-trigger rather than miss: at the clarifying question anything that sounds like yes
+    ("all the time", "a little", "I have been") counts as yes; at "are you safe?" any "no",
+    "not safe" or risk language counts as not safe.
+    """
+    option = match_option(text, options(pending))
+    typed = normalise(text)
+    words = set(typed.replace(",", " ").split())
+    risky = assess_risk(text).level is not RiskLevel.NONE
+    if pending == SAFETY_CLARIFY:
+        if option is not None:
+            return option.value
+        if risky or words & _YES:
+            return "yes"
+        if words & _NO:
+            return "no"
+        return None
+    if pending == SAFETY_CHECK:
+        if risky or words & _NO or any(phrase in typed for phrase in _NOT_SAFE_PHRASES):
+            return "not_safe"
+        if option is not None:
+            return option.value
+        if words & _SAFE:
+            return "safe"
+        return None
+    return option.value if option is not None else None
 
 
 def leave(pending: str) -> SafetyTurn:

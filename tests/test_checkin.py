@@ -665,12 +665,13 @@ def test_other_text_on_the_safety_question_is_not_understood_unless_it_is_risk()
     c.to(NOTE)
     c.type(RISK_NOTE)
     out = c.type("what?")
-    assert out.say == [messages.NOT_UNDERSTOOD] and out.safety == []
+    assert out.say == [messages.SAFETY_NOT_UNDERSTOOD] and out.safety == []
     assert screen(out).step == SAFETY_CHECK
-    out = c.type("I have a plan to kill myself")
-    assert kinds(out.safety) == [("risk_language", True)] and out.state.pending == SAFETY_CHECK
     out = c.begin(returning=True)
     assert screen(out).step == SAFETY_CHECK
+    # risk language as the answer to "are you safe right now?" means not safe
+    out = c.type("I have a plan to kill myself")
+    assert kinds(out.safety) == [("not_safe", True)] and out.state.pending is None
 
 
 def test_a_stale_tap_during_the_safety_question_is_refused() -> None:

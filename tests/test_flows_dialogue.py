@@ -1191,8 +1191,42 @@ def test_risk_language_while_the_safety_question_is_open_alerts_again() -> None:
     d = at("phq9.9")
     d.tap("1")
     out = d.type("honestly I have a plan to overdose")
-    assert [(e.kind, e.alert) for e in out.safety] == [("risk_language", True)]
+    # risk language as the answer to "are you safe?" is read as "not safe": alert, 911/988 now
+    assert [(e.kind, e.alert, e.text) for e in out.safety] == [
+        ("not_safe", True, "honestly I have a plan to overdose")
+    ]
+    assert messages.NOT_SAFE_REPLY in out.say
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["all the time", "a little", "kind of", "maybe", "yes, a lot", "I have been, yes", "every day"],
+)
+def test_any_yes_like_reply_to_the_clarifying_question_alerts(reply: str) -> None:
+    d = at("phq9.3")
+    d.type("this traffic is killing me")
+    out = d.type(reply)
+    assert [(e.kind, e.alert) for e in out.safety] == [("confirmed_thoughts", True)]
     assert d.state.pending == "safety.check"
+
+
+@pytest.mark.parametrize(
+    "reply", ["I am not safe", "no, I am not safe", "I do not feel safe", "nope", "unsafe"]
+)
+def test_typed_not_safe_answers_are_understood(reply: str) -> None:
+    d = at("phq9.9")
+    d.tap("1")
+    out = d.type(reply)
+    assert [e.kind for e in out.safety] == ["not_safe"]
+    assert messages.NOT_SAFE_REPLY in out.say
+
+
+def test_an_unreadable_reply_to_the_safety_question_repeats_the_crisis_numbers() -> None:
+    d = at("phq9.9")
+    d.tap("1")
+    out = d.type("hmm")
+    assert messages.SAFETY_NOT_UNDERSTOOD in out.say and "988" in messages.SAFETY_NOT_UNDERSTOOD
+    assert d.state.pending == "safety.check" and not out.safety
 
 
 @pytest.mark.parametrize("idiom", ["this traffic is killing me", "I am dying for a coffee"])

@@ -558,7 +558,7 @@ def test_risk_language_while_idle_shows_resources_alerts_and_asks_if_safe(
     assert patient(services.engine, patient_id).active_dialogue == "safety"
 
     reply = chat.send(Typed("what?"))  # neither an answer nor risk: asked again
-    assert reply.say == [messages.NOT_UNDERSTOOD]
+    assert reply.say == [messages.SAFETY_NOT_UNDERSTOOD]
     assert reply.screen is not None and reply.screen.step == SAFETY_CHECK
 
     reply = chat.tap(SAFETY_CHECK, "safe") if how == "button" else chat.send(Typed("yes, I'm safe"))
