@@ -162,8 +162,10 @@ class AlertDispatcher:
         """After a restart: plan the next re-send of every alert nobody has acknowledged."""
         now = self.records.clock()
         for event_id, last in await asyncio.to_thread(self.records.unacknowledged):
-            due = (last or now) + self.repeat_after
-            self._plan_repeat(event_id, max(due, now))
+            if last is None:  # raised, but the process stopped before it went out: send it now
+                await self.send([event_id])
+                continue
+            self._plan_repeat(event_id, max(last + self.repeat_after, now))
 
     async def send(self, event_ids: Sequence[int], *, again: bool = False) -> None:
         if not self.provider_chat_ids:

@@ -68,7 +68,7 @@ def file_url(base_url: str) -> str:
 
 
 async def _post_init(application: Application) -> None:
-    """Set the command menus, prune old update ids, and catch up on reminders."""
+    """Set the command menus, prune old update ids, and catch up on reminders, alerts and intakes."""
     await application.bot.set_my_commands(PATIENT_COMMANDS)
     for chat_id in application.bot_data["settings"].provider_chat_ids:
         try:
@@ -83,6 +83,8 @@ async def _post_init(application: Application) -> None:
     await runner.start()
     alerts: AlertDispatcher = application.bot_data["alerts"]
     await alerts.start()
+    delivery: Delivery = application.bot_data["delivery"]
+    await delivery.redeliver(application.bot_data["records"])
 
 
 def build_application(settings: Settings, engine: Engine | None = None) -> Application:

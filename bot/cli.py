@@ -36,6 +36,10 @@ def configure_logging(level: str) -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     # transitions logs every state change at INFO: noise, and a trace of a patient's path.
     logging.getLogger("transitions").setLevel(logging.WARNING)
+    # At DEBUG, python-telegram-bot logs the token in the API URL, every update and every message
+    # sent, and APScheduler names each job (reminder keys carry ids and timing): never below these.
+    logging.getLogger("telegram").setLevel(max(logging.INFO, logging.getLogger().level))
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 async def _check_connection(application: Application) -> None:

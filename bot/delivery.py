@@ -19,7 +19,7 @@ from bot.alerts import AlertDispatcher
 from bot.intake_service import Alert
 from bot.patient_service import PatientService
 from bot.pdf import render_intake_pdf
-from bot.provider_service import ProviderService
+from bot.provider_service import ProviderRecords, ProviderService
 from bot.provider_summary import render_summary
 from flows.compiled import CompiledIntake
 
@@ -50,6 +50,13 @@ class Delivery:
     async def send_alerts(self, alerts: Sequence[Alert]) -> None:
         """Urgent alerts go out at once, with an Acknowledge button, and repeat until acknowledged."""
         await self.alerts.send([alert.event_id for alert in alerts])
+
+    async def redeliver(self, records: ProviderRecords) -> None:
+        """At start-up: send every submitted intake that never reached a provider."""
+        for intake_id in await asyncio.to_thread(records.undelivered_intake_ids):
+            record = await asyncio.to_thread(records.intake, intake_id)
+            if record is not None:
+                await self.send_intake(record.compiled)
 
     async def send_intake(self, compiled: CompiledIntake) -> None:
         """The summary message(s), the check-in chart and the PDF, to every provider chat."""

@@ -20,14 +20,19 @@ from flows.fhir import intake_bundle
 FORMATS = ("pdf", "fhir", "json")
 
 
-def chart_png(providers: ProviderService, patient_id: int | None, patient_name: str) -> bytes | None:
+def chart_png(
+    providers: ProviderService, patient_id: int | None, patient_name: str
+) -> bytes | None:
     """The check-in chart that goes with an intake: since the previous visit, visits marked."""
     if patient_id is None:
         return None
     log = providers.checkin_log(f"#{patient_id}")
     recent = [r for r in log.records if log.since is None or r.at >= log.since]
     return render_checkin_chart(
-        recent, log.visits, providers.clinic_zone, title=f"Check-ins since the last visit: {patient_name}"
+        recent,
+        log.visits,
+        providers.clinic_zone,
+        title=f"Check-ins since the last visit: {patient_name}",
     )
 
 

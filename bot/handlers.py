@@ -91,15 +91,38 @@ async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stickers, photos, voice notes, files: explain what the bot can read."""
+    """Stickers, photos, voice notes, files: explain what the bot can read (a caption is still
+    checked for risk language)."""
+    if await _screen_for_risk(
+        update, context, update.effective_message.caption if update.effective_message else None
+    ):
+        return
     await _handle(update, context, Unsupported("media"))
 
 
 async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """An edited message: answers are never changed silently."""
+    """An edited message: answers are never changed silently, but the new words are checked for risk."""
     chat = update.effective_chat
+    message = update.effective_message
     assert chat is not None
+    text = (message.text or message.caption) if message else None
+    if await _screen_for_risk(update, context, text):
+        return
     await context.bot.send_message(chat.id, EDITED_MESSAGE)
+
+
+async def _screen_for_risk(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str | None
+) -> bool:
+    """Show crisis resources (and alert) for risk language in text that answers no question."""
+    chat = update.effective_chat
+    if not text or chat is None:
+        return False
+    reply = await asyncio.to_thread(_service(context).screen_text, chat.id, text, update.update_id)
+    if reply is None:
+        return False
+    await show(update, context, reply)
+    return True
 
 
 async def group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -147,9 +170,28 @@ async def _handle(
 
 
 async def show(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
-    """Send what the service decided, after it is stored: notices, then the screen; then alerts."""
+    """Send what the service decided, after it is stored: notices, then the screen.
+
+    Alerts, the submitted intake and reminders go out even when the patient's reply fails
+    (a network error, a blocked bot): what matters to safety never waits on the patient's chat.
+    """
     if reply.duplicate:
         return
+    try:
+        await _show_to_patient(update, context, reply)
+    finally:
+        delivery = _delivery(context)
+        if reply.alerts:
+            await delivery.send_alerts(reply.alerts)
+        if reply.submitted is not None:
+            await delivery.send_intake(reply.submitted)
+        if reply.reminders:
+            await asyncio.to_thread(_runner(context).arm, reply.reminders)
+
+
+async def _show_to_patient(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply
+) -> None:
     chat = update.effective_chat
     assert chat is not None
     query = update.callback_query
@@ -162,26 +204,19 @@ async def show(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply)
         and reply.screen
     ):
         await _redraw(query.message, reply)
-    else:
-        for notice in reply.say:
-            await context.bot.send_message(chat.id, esc(notice), parse_mode=ParseMode.HTML)
-        if reply.screen is not None and reply.ref is not None:
-            pages = screen_messages(reply.screen)
-            for page in pages[:-1]:
-                await context.bot.send_message(chat.id, page, parse_mode=ParseMode.HTML)
-            await context.bot.send_message(
-                chat.id,
-                pages[-1],
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(reply.screen, reply.ref),
-            )
-    if reply.reminders:
-        await asyncio.to_thread(_runner(context).arm, reply.reminders)
-    delivery = _delivery(context)
-    if reply.alerts:
-        await delivery.send_alerts(reply.alerts)
-    if reply.submitted is not None:
-        await delivery.send_intake(reply.submitted)
+        return
+    for notice in reply.say:
+        await context.bot.send_message(chat.id, esc(notice), parse_mode=ParseMode.HTML)
+    if reply.screen is not None and reply.ref is not None:
+        pages = screen_messages(reply.screen)
+        for page in pages[:-1]:
+            await context.bot.send_message(chat.id, page, parse_mode=ParseMode.HTML)
+        await context.bot.send_message(
+            chat.id,
+            pages[-1],
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(reply.screen, reply.ref),
+        )
 
 
 async def _acknowledge(query, reply: Reply) -> None:  # type: ignore[no-untyped-def]

@@ -20,6 +20,7 @@ from flows.compiled import CompiledIntake, compile_intake, medication_rows
 from flows.dialogue import Begin, Event, Screen
 from flows.intake import Context, Outcome, handle
 from flows.machine import FINAL_STATES, Phase
+from flows.questions import PREVIOUS_MEDICATIONS
 from storage import queries
 from storage.models import Intake, Patient, SafetyEvent
 
@@ -125,7 +126,7 @@ class IntakeDialogue:
         assert intake.id is not None and patient.id is not None
         was = intake.state
         if outcome.restart:
-            queries.supersede_all_answers(session, intake.id, now)
+            queries.supersede_all_answers(session, intake.id, now, keep=(PREVIOUS_MEDICATIONS,))
         for item in outcome.record:
             queries.record_answer(session, intake.id, item.key, item.value, item.raw_text, now)
         if not queries.save_intake_state(
@@ -194,6 +195,11 @@ def compile_submitted(
     events = queries.safety_events(session, intake.id)
     alerts = tuple(e.detail for e in events if e.alert)
     responses = tuple(e.detail for e in events if e.kind in SAFETY_RESPONSES and not e.alert)
+    if patient.id is not None and patient.linked_at is not None:
+        outside = queries.safety_events_between_visits(
+            session, patient.id, checkins_since or queries.as_utc(patient.linked_at), now
+        )
+        alerts += tuple(f"between visits: {e.detail}" for e in outside if e.alert)
     return compile_intake(
         queries.current_answers(session, intake.id),
         intake_id=intake.id,

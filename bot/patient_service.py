@@ -113,6 +113,19 @@ class PatientService:
         """/checkin, /reminders, /timezone or /appointment."""
         return self._transaction(update_id, lambda s, now: self._open(s, chat_id, what, now))
 
+    def screen_text(self, chat_id: int, text: str, update_id: int | None = None) -> Reply | None:
+        """Text that answers nothing (an edited message, a photo's caption): checked for risk only."""
+        if assess_risk(text).level is RiskLevel.NONE:
+            return None
+
+        def check(session: Session, now: datetime) -> Reply:
+            patient = queries.patient_by_chat(session, chat_id)
+            if patient is None or patient.consented_at is None:
+                return Reply(say=[messages.CRISIS_RESOURCES])
+            return self._risk(session, patient, text, None, now) or Reply()
+
+        return self._transaction(update_id, check)
+
     def start_demo(self, chat_id: int, name: str) -> Reply:
         """The console demo's patient: no invitation, consent asked inside the intake."""
 
@@ -138,9 +151,13 @@ class PatientService:
                     return work(session, now)
             except ConcurrentChange:
                 log.info("a dialogue changed concurrently; retrying (attempt %d)", attempt)
-            except IntegrityError:
-                # Only the processed-update claim can collide: the same update was handled in parallel.
-                return Reply(duplicate=True)
+            except IntegrityError as error:
+                if "processedupdate" not in str(error.orig).lower():
+                    log.info(
+                        "a unique row was written concurrently; retrying (attempt %d)", attempt
+                    )
+                    continue
+                return Reply(duplicate=True)  # the same update, handled in parallel
         raise RuntimeError("the dialogue kept changing under concurrent updates")
 
     # --- joining ------------------------------------------------------------------------
@@ -531,6 +548,11 @@ class PatientService:
     def _settings_event(
         self, session: Session, patient: Patient, event: Event, now: datetime
     ) -> Reply:
+        if isinstance(event, Typed):
+            risky = self._risk(session, patient, event.text, patient.settings_step, now)
+            if risky is not None:
+                patient.settings_draft = None  # the settings question gives way to the safety one
+                return risky
         ref = callbacks.ref(callbacks.PATIENT, patient.id)  # type: ignore[arg-type]
         state = PreferencesState(patient.settings_step, dict(patient.settings_draft or {}))
         zone = patient_zone(patient, self.config.clinic_zone)

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, func, select
 
 from bot import records
 from bot.patient_service import token_hash
-from bot.reminder_plans import plan_appointment, upcoming_appointments
+from bot.reminder_plans import plan_appointment, release_settled, upcoming_appointments
 from flows.checkin_summary import (
     CheckinRecord,
     CheckinSummary,
@@ -133,6 +133,7 @@ class ProviderService:
                 moved_from = queries.as_utc(appointment.starts_at)
                 appointment.starts_at = at
                 appointment.updated_at = now
+                release_settled(session, appointment.id, now)  # type: ignore[arg-type]
             else:
                 appointment = Appointment(
                     patient_id=patient.id, starts_at=at, created_at=now, updated_at=now
@@ -264,7 +265,7 @@ class ProviderRecords:
                         queries.as_utc(appointment.starts_at),  # type: ignore[arg-type]
                         intake.id if intake else None,
                         _intake_status(session, intake),
-                        _has_alert(session, intake),
+                        _has_alert(session, intake, now),
                     )
                 )
         return rows
@@ -296,6 +297,16 @@ class ProviderRecords:
                 return None
             return IntakeRecord(compiled, queries.current_answers(session, intake_id))
 
+    def undelivered_intake_ids(self) -> list[int]:
+        """Submitted intakes that reached no provider chat (the process stopped, or Telegram failed)."""
+        with session_scope(self.engine) as session:
+            rows = session.exec(
+                select(Intake).where(
+                    col(Intake.submitted_at).is_not(None), col(Intake.delivered_at).is_(None)
+                )
+            ).all()
+            return [r.id for r in rows if r.id is not None]
+
     def latest_intake_id(self, patient_id: int) -> int | None:
         with session_scope(self.engine) as session:
             submitted = records.submitted_intakes(session, patient_id)
@@ -310,7 +321,13 @@ def _intake_status(session: Session, intake: Intake | None) -> str:
     return "in progress" if queries.current_answers(session, intake.id) else "not started"  # type: ignore[arg-type]
 
 
-def _has_alert(session: Session, intake: Intake | None) -> bool:
+def _has_alert(session: Session, intake: Intake | None, now: datetime) -> bool:
+    """A safety alert in the intake, or between visits since the intake opened."""
     if intake is None:
         return False
-    return any(event.alert for event in queries.safety_events(session, intake.id))  # type: ignore[arg-type]
+    if any(event.alert for event in queries.safety_events(session, intake.id)):  # type: ignore[arg-type]
+        return True
+    outside = queries.safety_events_between_visits(
+        session, intake.patient_id, queries.as_utc(intake.started_at), now
+    )
+    return any(event.alert for event in outside)

@@ -93,6 +93,19 @@ def plan_appointment(
     return rows
 
 
+def release_settled(session: Session, appointment_id: int, moved_at: datetime) -> None:
+    """After an appointment moves, its reminders already sent or missed stay in the record under
+    a retired key, so the new date gets its own "ready", nudge and day-before reminders."""
+    rows = session.exec(
+        select(Reminder).where(Reminder.appointment_id == appointment_id, Reminder.status != PENDING)
+    ).all()
+    for row in rows:
+        if "@" not in row.key:
+            row.key = f"{row.key}@{int(moved_at.timestamp())}"
+            session.add(row)
+    session.flush()
+
+
 def replan_patient(
     session: Session, patient: Patient, policy: ReminderPolicy, clinic_zone: ZoneInfo, now: datetime
 ) -> list[Reminder]:

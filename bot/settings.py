@@ -6,7 +6,7 @@ from datetime import time
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from flows.schedule import ReminderPolicy
@@ -77,6 +77,14 @@ class Settings(BaseSettings):
         _clock_time(start)
         _clock_time(end)
         return value
+
+    @model_validator(mode="after")
+    def _policy_is_valid(self) -> Settings:
+        try:
+            self.reminder_policy()
+        except ValueError as error:
+            raise ValueError(f"INTAKE_REMINDER_HOURS or QUIET_HOURS: {error}") from None
+        return self
 
     def reminder_policy(self) -> ReminderPolicy:
         """The reminder rules these settings describe."""
@@ -153,7 +161,7 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as error:
         problems = []
         for item in error.errors():
-            name = str(item["loc"][0]).upper() if item["loc"] else "a setting"
             message = item["msg"].removeprefix("Value error, ")
-            problems.append(f"{name} {message}")
+            # A check across several settings names them itself.
+            problems.append(f"{str(item['loc'][0]).upper()} {message}" if item["loc"] else message)
         raise SettingsError("; ".join(problems)) from None

@@ -32,6 +32,7 @@ from flows.machine import FINAL_STATES, Phase, edit_trigger, fire
 from flows.options import Option
 from flows.parsing import match_option, normalise
 from flows.questions import (
+    PREVIOUS_MEDICATIONS,
     SECTION_ORDER,
     Answers,
     Kind,
@@ -253,7 +254,10 @@ class _Turn:
         if pending == RESTART_CONFIRM:
             if value == "yes":
                 self.out.restart = True
+                # Last visit's medicines are not an answer: they stay, so they are asked again.
+                carried = {k: v for k, v in self.answers.items() if k == PREVIOUS_MEDICATIONS}
                 self.answers.clear()
+                self.answers.update(carried)
                 self.fire("restart", first=True)
                 self.out.say.append(messages.RESTARTED)
             else:

@@ -175,7 +175,8 @@ PREFERENCES_HELP = (
 )
 CHECKIN_HELP_HINT = "You can /checkin any time to log how you feel, and choose /reminders."
 DECLINED_NOTHING_MORE = (
-    "You chose not to take part, so I won't send you anything. If you change your mind, send /start."
+    "You chose not to take part, so I won't send you anything. "
+    "If you change your mind, send /start."
 )
 
 

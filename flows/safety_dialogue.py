@@ -176,12 +176,42 @@ def answer(
 
 
 _NO = frozenset({"no", "nope", "nah", "never", "not"})
-_YES = frozenset({
-    "yes", "yeah", "yep", "yup", "sometimes", "maybe", "kind", "kinda", "sort", "little", "lot",
-    "often", "always", "time", "times", "day", "days", "daily", "have", "had", "do", "am", "sure",
-})
+_YES = frozenset(
+    {
+        "yes",
+        "yeah",
+        "yep",
+        "yup",
+        "sometimes",
+        "maybe",
+        "kind",
+        "kinda",
+        "sort",
+        "little",
+        "lot",
+        "often",
+        "always",
+        "time",
+        "times",
+        "day",
+        "days",
+        "daily",
+        "have",
+        "had",
+        "do",
+        "am",
+        "sure",
+    }
+)
 _SAFE = frozenset({"yes", "yeah", "yep", "yup", "safe", "ok", "okay", "fine"})
-_NOT_SAFE_PHRASES = ("not safe", "unsafe", "don't feel safe", "do not feel safe", "not really", "not ok")
+_NOT_SAFE_PHRASES = (
+    "not safe",
+    "unsafe",
+    "don't feel safe",
+    "do not feel safe",
+    "not really",
+    "not ok",
+)
 
 
 def read_typed(pending: str, text: str) -> str | None:

@@ -188,9 +188,7 @@ def parse_weekday(text: str) -> int | None:
 # --- appointment date and time -----------------------------------------------------------
 
 _ISO_DATE = re.compile(r"^(?P<y>\d{4})-(?P<mo>\d{1,2})-(?P<d>\d{1,2})(?:\s*[tT]\s*|\s*,\s*|\s+)")
-_US_DATE = re.compile(
-    r"^(?P<mo>\d{1,2})/(?P<d>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?(?:\s*,\s*|\s+)"
-)
+_US_DATE = re.compile(r"^(?P<mo>\d{1,2})/(?P<d>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?(?:\s*,\s*|\s+)")
 _OFFSET_CLOCK = re.compile(
     r"^(?P<clock>\d{1,2}:\d{2}(?::\d{2})?)\s*(?P<off>[zZ]|[+-]\d{2}(?::?\d{2})?)$"
 )

@@ -43,7 +43,9 @@ class Patient(SQLModel, table=True):
     # Which dialogue typed text goes to: intake, checkin, settings, or None.
     active_dialogue: str | None = Field(default=None, max_length=16)
     settings_step: str | None = Field(default=None, max_length=40)
-    settings_draft: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    settings_draft: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
     checkin_cadence: str = Field(default="off", max_length=8)  # off, daily, weekly
     checkin_time: str | None = Field(default=None, max_length=5)  # HH:MM, patient's local time
     checkin_weekday: int | None = None  # 0 = Monday
@@ -165,7 +167,9 @@ class SafetyEvent(SQLModel, table=True):
     alert: bool = False
     alerted_chat_ids: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     # The alert messages in provider chats, as [chat_id, message_id] pairs, to mark them acknowledged.
-    alert_messages: list[list[int]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    alert_messages: list[list[int]] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
     times_alerted: int = 0
     last_alerted_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
@@ -201,7 +205,9 @@ class Reminder(SQLModel, table=True):
     kind: str = Field(max_length=24)
     key: str = Field(max_length=100, sa_column_kwargs={"unique": True})
     due_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
-    status: str = Field(default="pending", max_length=16)  # pending, sending, sent, missed, cancelled
+    status: str = Field(
+        default="pending", max_length=16
+    )  # pending, sending, sent, missed, cancelled
     sent_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
@@ -237,4 +243,6 @@ class SafetyAudit(SQLModel, table=True):
     action: str = Field(max_length=24)  # shown, alerted, realerted, acknowledged, alert_failed
     actor: str | None = Field(default=None, max_length=200)  # a provider chat and name, or "bot"
     detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )

@@ -172,10 +172,17 @@ def record_answer(
     return answer
 
 
-def supersede_all_answers(session: Session, intake_id: int, now: datetime) -> None:
+def supersede_all_answers(
+    session: Session, intake_id: int, now: datetime, keep: tuple[str, ...] = ()
+) -> None:
+    """Start the answers over (history kept); the keys in `keep` stay current."""
     session.execute(
         update(Answer)
-        .where(col(Answer.intake_id) == intake_id, col(Answer.superseded).is_(False))
+        .where(
+            col(Answer.intake_id) == intake_id,
+            col(Answer.superseded).is_(False),
+            col(Answer.question_key).not_in(keep),
+        )
         .values(superseded=True, superseded_at=now)
     )
 
@@ -218,9 +225,15 @@ def add_safety_event(session: Session, event: SafetyEvent) -> SafetyEvent:
     session.add(event)
     session.flush()
     if event.shown:
-        session.add(SafetyAudit(
-            safety_event_id=event.id, action="shown", actor="bot", detail=event.shown, at=event.created_at  # type: ignore[arg-type]
-        ))
+        session.add(
+            SafetyAudit(
+                safety_event_id=event.id,
+                action="shown",
+                actor="bot",
+                detail=event.shown,
+                at=event.created_at,  # type: ignore[arg-type]
+            )
+        )
     return event
 
 
@@ -228,6 +241,20 @@ def safety_events(session: Session, intake_id: int) -> Sequence[SafetyEvent]:
     return session.exec(
         select(SafetyEvent).where(SafetyEvent.intake_id == intake_id).order_by(col(SafetyEvent.id))
     ).all()
+
+
+def safety_events_between_visits(
+    session: Session, patient_id: int, since: datetime | None, until: datetime
+) -> Sequence[SafetyEvent]:
+    """A patient's safety events outside any intake (check-ins, idle messages) in a period."""
+    statement = select(SafetyEvent).where(
+        SafetyEvent.patient_id == patient_id,
+        col(SafetyEvent.intake_id).is_(None),
+        col(SafetyEvent.created_at) <= until,
+    )
+    if since is not None:
+        statement = statement.where(col(SafetyEvent.created_at) >= since)
+    return session.exec(statement.order_by(col(SafetyEvent.id))).all()
 
 
 def set_alerted(session: Session, event_ids: Sequence[int], chat_ids: Sequence[int]) -> None:
@@ -250,5 +277,7 @@ def claim_update(session: Session, update_id: int, now: datetime) -> bool:
 
 def forget_updates_before(session: Session, moment: datetime) -> int:
     """Drop processed-update ids older than `moment`: Telegram re-delivers only within a day."""
-    result = session.execute(delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < moment))
+    result = session.execute(
+        delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < moment)
+    )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

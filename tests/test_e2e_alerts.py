@@ -40,7 +40,9 @@ async def fake() -> AsyncIterator[FakeBotAPI]:
 @pytest.fixture
 def settings(fake: FakeBotAPI, tmp_path: Path):  # type: ignore[no-untyped-def]
     return settings_for(
-        fake, f"sqlite:///{tmp_path / 'intake.db'}", provider_chat_ids=(PROVIDER_CHAT_ID, SECOND_PROVIDER)
+        fake,
+        f"sqlite:///{tmp_path / 'intake.db'}",
+        provider_chat_ids=(PROVIDER_CHAT_ID, SECOND_PROVIDER),
     )
 
 
@@ -48,7 +50,9 @@ def alert_copies(fake: FakeBotAPI, chat_id: int) -> list:  # type: ignore[type-a
     return [m for m in fake.chats[chat_id].messages if "URGENT" in plain(m)]
 
 
-async def test_alert_is_resent_until_acknowledged_and_everyone_sees_who(fake: FakeBotAPI, settings) -> None:  # type: ignore[no-untyped-def]
+async def test_alert_is_resent_until_acknowledged_and_everyone_sees_who(
+    fake: FakeBotAPI, settings
+) -> None:  # type: ignore[no-untyped-def]
     patient = fake.private_chat(chat_id=5001, first_name="Noor")
     token = invite(settings, "Noor A.")
     async with running_bot(settings) as application:
@@ -59,14 +63,18 @@ async def test_alert_is_resent_until_acknowledged_and_everyone_sees_who(fake: Fa
         assert "988" in "\n".join(plain(m) for m in reply)
         first = fake.chats[PROVIDER_CHAT_ID]
         second = fake.chats[SECOND_PROVIDER]
-        await first.wait_for(lambda chat: len(alert_copies(fake, PROVIDER_CHAT_ID)) >= 2, timeout=10)
+        await first.wait_for(
+            lambda chat: len(alert_copies(fake, PROVIDER_CHAT_ID)) >= 2, timeout=10
+        )
         resent = alert_copies(fake, PROVIDER_CHAT_ID)[-1]
         assert "Not yet acknowledged" in plain(resent)
         assert "Patient: Noor A." in plain(resent) and "ending my life" not in plain(resent)
 
         await second.press_and_wait("✅ Acknowledge")
         assert any("Acknowledged" in (a.get("text") or "") for a in second.callback_answers)
-        await first.wait_for(lambda chat: "Acknowledged by Sam Okafor" in (chat.last_text or ""), timeout=5)
+        await first.wait_for(
+            lambda chat: "Acknowledged by Sam Okafor" in (chat.last_text or ""), timeout=5
+        )
         assert all(not m.inline_keyboard for m in alert_copies(fake, PROVIDER_CHAT_ID))
         assert all(not m.inline_keyboard for m in alert_copies(fake, SECOND_PROVIDER))
         copies = len(alert_copies(fake, PROVIDER_CHAT_ID))
@@ -102,3 +110,52 @@ async def test_unacknowledged_alert_is_resent_after_a_restart(fake: FakeBotAPI, 
             lambda chat: len(alert_copies(fake, PROVIDER_CHAT_ID)) >= 2, timeout=10
         )
     assert "Not yet acknowledged" in plain(alert_copies(fake, PROVIDER_CHAT_ID)[-1])
+
+
+async def test_risk_in_an_edit_or_a_caption_is_caught_and_alerts_reach_providers_when_the_patient_cannot(
+    fake: FakeBotAPI, settings
+) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    patient = fake.private_chat(chat_id=5003, first_name="Oli")
+    token = invite(settings, "Oli C.")
+    provider = fake.chats[PROVIDER_CHAT_ID]
+    async with running_bot(settings):
+        await join(patient, token)
+        await tap(patient, "I agree")
+
+        edited = {
+            "edited_message": {
+                "message_id": 99,
+                "from": patient.user,
+                "chat": patient.chat,
+                "date": int(time.time()),
+                "edit_date": int(time.time()),
+                "text": "actually I want to kill myself",
+            }
+        }
+        await fake.enqueue(edited)
+        await patient.wait_for(
+            lambda chat: (
+                "988" in (chat.last_text or "")
+                or any("988" in plain(m) for m in chat.messages[-3:])
+            ),
+            timeout=5,
+        )
+        await provider.wait_for(
+            lambda chat: len(alert_copies(fake, PROVIDER_CHAT_ID)) == 1, timeout=5
+        )
+        await tap(patient, "Yes, I'm safe right now")
+
+        await patient.send_photo(caption="goodbye, I won't be around much longer")
+        await provider.wait_for(
+            lambda chat: len(alert_copies(fake, PROVIDER_CHAT_ID)) == 2, timeout=5
+        )
+        assert any("988" in plain(m) for m in patient.messages[-3:])
+        await tap(patient, "Yes, I'm safe right now")
+
+        patient.blocked = True  # the patient blocks the bot right after writing
+        await patient.send_text("I want to die")
+        await provider.wait_for(
+            lambda chat: len(alert_copies(fake, PROVIDER_CHAT_ID)) == 3, timeout=5
+        )
