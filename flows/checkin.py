@@ -25,8 +25,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flows import checkin_messages as wording
-from flows import messages, safety_dialogue
-from flows.answers import KEEP_OPTION, Parsed, describe, option_value, parse_typed, toggle
+from flows import messages, safety_dialogue, turns
+from flows.answers import Parsed, describe
 from flows.dialogue import (
     Begin,
     Command,
@@ -40,11 +40,10 @@ from flows.dialogue import (
     Typed,
     Unsupported,
 )
-from flows.intake import TYPED_COMMANDS, loose_match_echo, offered_options
+from flows.intake import TYPED_COMMANDS, loose_match_echo
 from flows.options import Option
 from flows.parsing import normalise
 from flows.questions import NO_NOTES_OPTION, SIDE_EFFECT_OPTIONS, Kind, Question, Section
-from flows.safety import RiskLevel, assess_risk
 from flows.safety_dialogue import INTAKE_REPLIES, SafetyTurn
 
 MOOD = "checkin.mood"
@@ -222,7 +221,7 @@ class _Turn:
         return Screen(
             step=step,
             text=question.text,
-            options=offered_options(question, answered),
+            options=turns.offered_options(question, answered),
             header=progress_label(step),
             hint=question.hint,
             multi=question.kind is Kind.MULTI,
@@ -271,6 +270,12 @@ class _Turn:
     def stale(self) -> None:
         self.out.stale = True
         self.out.say.append(messages.STALE_BUTTON)
+
+    def edit_in_place(self) -> None:
+        self.out.edit_in_place = True
+
+    def say(self, text: str) -> None:
+        self.out.say.append(text)
 
     def is_stale(self, step: str) -> bool:
         if step != (self.state.pending or self.state.step):
@@ -356,30 +361,14 @@ def _typed(turn: _Turn, text: str) -> None:
         return
     question = turn.current_question()
     assert question is not None
-    parsed = _parse(turn, question, text)
-    if parsed.ok and not _risky_non_text_answer(question, text):
+    parsed = turns.parse_answer(question, turn.answers, text)
+    if parsed.ok and not turns.risky_non_text_answer(question, text):
         turn.accept(question, parsed.value, text)
     turn.check_risk(text, question.key)  # the note is kept first: nothing typed is lost
     if not parsed.ok and not turn.out.safety:
         turn.out.say.append(
             wording.WELCOME_BACK if turn.ctx.returning else _problem(question, parsed)
         )
-
-
-def _parse(turn: _Turn, question: Question, text: str) -> Parsed:
-    answered = question.key in turn.answers
-    if answered and normalise(text) in {
-        normalise(name) for name in (KEEP_OPTION.label, *KEEP_OPTION.aliases)
-    }:
-        return Parsed(turn.answers[question.key])
-    return parse_typed(question, text)
-
-
-def _risky_non_text_answer(question: Question, text: str) -> bool:
-    """Words about death or harm are a note to keep, never a mood score, hours or a choice."""
-    if question.kind is Kind.TEXT:
-        return False
-    return assess_risk(text).level is not RiskLevel.NONE
 
 
 def _problem(question: Question, parsed: Parsed) -> str:
@@ -405,44 +394,17 @@ def _tapped(turn: _Turn, step: str, value: str) -> None:
         return
     question = turn.current_question()
     assert question is not None
-    answered = question.key in turn.answers
-    option = next((o for o in offered_options(question, answered) if o.value == value), None)
-    if option is None or question.kind is Kind.MULTI:
-        turn.stale()
-    elif option is KEEP_OPTION:
-        turn.accept(question, turn.answers[question.key], None)
-    else:
-        turn.accept(question, option_value(question, option), None)
+    turns.tap(turn, question, value)
 
 
 def _toggled(turn: _Turn, step: str, value: str) -> None:
-    if turn.is_stale(step):
-        return
-    question = turn.current_question()
-    if (
-        question is None
-        or question.kind is not Kind.MULTI
-        or all(o.value != value for o in question.options)
-    ):
-        turn.stale()
-        return
-    selected = list(turn.question_screen().selected)
-    turn.move(draft=tuple(toggle(question, selected, value)))
-    turn.out.edit_in_place = True
+    if not turn.is_stale(step):
+        turns.toggle_option(turn, turn.current_question(), value)
 
 
 def _done(turn: _Turn, step: str) -> None:
-    if turn.is_stale(step):
-        return
-    question = turn.current_question()
-    if question is None or question.kind is not Kind.MULTI:
-        turn.stale()
-        return
-    selected = list(turn.question_screen().selected)
-    if not selected:
-        turn.out.say.append(messages.PICK_AT_LEAST_ONE)
-        return
-    turn.accept(question, selected, None)
+    if not turn.is_stale(step):
+        turns.done(turn, turn.current_question())
 
 
 def _command(turn: _Turn, name: str) -> None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from flows import messages, safety_dialogue
-from flows.answers import KEEP_OPTION, Parsed, describe, option_value, parse_typed, toggle
+from flows import messages, safety_dialogue, turns
+from flows.answers import Parsed, describe
 from flows.dialogue import (
     Begin,
     Command,
@@ -43,7 +43,6 @@ from flows.questions import (
     reachable_answers,
     section_steps,
 )
-from flows.safety import RiskLevel, assess_risk
 from flows.safety_dialogue import SAFETY_CHECK as SAFETY_CHECK
 from flows.safety_dialogue import SAFETY_CLARIFY as SAFETY_CLARIFY
 from flows.safety_dialogue import SafetyTurn
@@ -108,6 +107,16 @@ class _Turn:
 
     # screens
 
+    def stale(self) -> None:
+        self.out.stale = True
+        self.out.say.append(messages.STALE_BUTTON)
+
+    def edit_in_place(self) -> None:
+        self.out.edit_in_place = True
+
+    def say(self, text: str) -> None:
+        self.out.say.append(text)
+
     def current_question(self) -> Question | None:
         s = self.state
         if s.pending or s.step in (None, CONSENT_STEP, REVIEW_STEP) or s.state in FINAL_STATES:
@@ -155,7 +164,7 @@ class _Turn:
         return Screen(
             step=s.step,
             text=question.text,
-            options=offered_options(question, answered),
+            options=turns.offered_options(question, answered),
             header=progress_label(section, steps, s.step),
             stem=question.stem,
             hint=question.hint,
@@ -303,13 +312,6 @@ def _score(value: Any) -> int:
         return 0
 
 
-def offered_options(question: Question, answered: bool) -> tuple[Option, ...]:
-    """The buttons for a question: its options, plus "Keep my answer" when it has one."""
-    if answered and question.kind is not Kind.MULTI:
-        return (*question.options, KEEP_OPTION)
-    return question.options
-
-
 def review_options() -> tuple[Option, ...]:
     edits = tuple(
         Option(
@@ -422,21 +424,13 @@ def _typed(turn: _Turn, text: str) -> None:
         return
     typed_at = state.step  # an accepted answer moves on; the safety log names this step
     parsed = _parse_current(turn, text)
-    if parsed.ok and not _risky_non_text_answer(turn, text):
+    if parsed.ok and not turns.risky_non_text_answer(turn.current_question(), text):
         _apply_parsed(turn, parsed, text)
     turn.check_risk(text, typed_at)
     if not parsed.ok and not turn.out.safety:
         turn.out.say.append(
             messages.WELCOME_BACK if turn.ctx.returning else _problem_text(turn, parsed)
         )
-
-
-def _risky_non_text_answer(turn: _Turn, text: str) -> bool:
-    """Words about death or harm are a note to keep, never a medicine name, a dose or a number."""
-    question = turn.current_question()
-    if question is None or (question.kind is Kind.TEXT and not question.structured):
-        return False
-    return assess_risk(text).level is not RiskLevel.NONE
 
 
 def _parse_current(turn: _Turn, text: str) -> Parsed:
@@ -446,16 +440,7 @@ def _parse_current(turn: _Turn, text: str) -> Parsed:
         return Parsed(option.value) if option else Parsed.failed("not_an_option")
     question = turn.current_question()
     assert question is not None
-    answered = question.key in turn.answers
-    if answered and normalise(text) in {
-        normalise(n) for n in (KEEP_OPTION.label, *KEEP_OPTION.aliases)
-    }:
-        return Parsed(turn.answers[question.key])
-    if question.kind is Kind.CHOICE and answered:
-        option = match_option(text, offered_options(question, answered))
-        if option is KEEP_OPTION:
-            return Parsed(turn.answers[question.key])
-    return parse_typed(question, text)
+    return turns.parse_answer(question, turn.answers, text)
 
 
 def _apply_parsed(turn: _Turn, parsed: Parsed, raw_text: str) -> None:
@@ -484,10 +469,8 @@ def _problem_text(turn: _Turn, parsed: Parsed) -> str:
 
 def _is_stale(turn: _Turn, step: str) -> bool:
     state = turn.state
-    current = state.pending or state.step
-    if step != current:
-        turn.out.stale = True
-        turn.out.say.append(messages.STALE_BUTTON)
+    if step != (state.pending or state.step):
+        turn.stale()
         return True
     return False
 
@@ -506,48 +489,17 @@ def _tapped(turn: _Turn, step: str, value: str) -> None:
         return
     question = turn.current_question()
     assert question is not None
-    answered = question.key in turn.answers
-    option = next((o for o in offered_options(question, answered) if o.value == value), None)
-    if option is None or question.kind is Kind.MULTI:
-        turn.out.stale = True
-        turn.out.say.append(messages.STALE_BUTTON)
-        return
-    if option is KEEP_OPTION:
-        turn.accept(question, turn.answers[question.key], None)
-    else:
-        turn.accept(question, option_value(question, option), None)
+    turns.tap(turn, question, value)
 
 
 def _toggled(turn: _Turn, step: str, value: str) -> None:
-    if _is_stale(turn, step):
-        return
-    question = turn.current_question()
-    if (
-        question is None
-        or question.kind is not Kind.MULTI
-        or all(o.value != value for o in question.options)
-    ):
-        turn.out.stale = True
-        turn.out.say.append(messages.STALE_BUTTON)
-        return
-    screen = turn.question_screen()
-    turn.move(draft=tuple(toggle(question, list(screen.selected), value)))
-    turn.out.edit_in_place = True
+    if not _is_stale(turn, step):
+        turns.toggle_option(turn, turn.current_question(), value)
 
 
 def _done(turn: _Turn, step: str) -> None:
-    if _is_stale(turn, step):
-        return
-    question = turn.current_question()
-    if question is None or question.kind is not Kind.MULTI:
-        turn.out.stale = True
-        turn.out.say.append(messages.STALE_BUTTON)
-        return
-    selected = list(turn.question_screen().selected)
-    if not selected:
-        turn.out.say.append(messages.PICK_AT_LEAST_ONE)
-        return
-    turn.accept(question, selected, None)
+    if not _is_stale(turn, step):
+        turns.done(turn, turn.current_question())
 
 
 def _command(turn: _Turn, name: str) -> None:
