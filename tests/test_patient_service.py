@@ -796,3 +796,22 @@ def test_opening_settings_while_a_safety_question_is_open_logs_it_as_unanswered(
     assert reply.screen is not None and reply.screen.step == "settings.reminders"
     kinds = [e.kind for e in rows(services.engine, SafetyEvent)]
     assert kinds == ["risk_language", "safety_question_skipped"]
+
+
+def test_the_intake_reminders_button_opens_the_intake(services: Services) -> None:
+    chat, patient_id = joined(services, appointment_in=timedelta(days=2))
+    opening = next(r for r in pending(services.engine, patient_id) if r.kind == "intake_open")
+    reply = chat.press(callbacks.ref(callbacks.REMINDER, opening.id), "open.intake", kind=callbacks.OPEN)
+    assert reply.screen is not None and reply.screen.step == "med.1.name"
+    assert reply.ref is not None and reply.ref.startswith(callbacks.INTAKE)
+
+
+def test_the_checkin_reminders_button_starts_a_checkin_tied_to_it(services: Services) -> None:
+    chat, patient_id = joined(services)
+    chat.open("reminders")
+    chat.send(Typed("every day"))
+    chat.send(Typed("8 pm"))
+    reminder = pending(services.engine, patient_id, "checkin")[0]
+    reply = chat.press(callbacks.ref(callbacks.REMINDER, reminder.id), "open.checkin", kind=callbacks.OPEN)
+    assert reply.screen is not None and reply.screen.step == "checkin.mood"
+    assert checkins(services.engine, patient_id)[0].reminder_id == reminder.id
