@@ -92,6 +92,8 @@ class Demo:
         for page in render_summary(reply.submitted, self.settings.clinic_timezone):
             self.say(to_plain(page))
             self.say("-" * 88)
+        # Shown here, so a bot later started on the same database does not send it to providers.
+        self.service.record_delivered(reply.submitted.intake_id)
 
     def run(self, lines: TextIO, interactive: bool) -> int:
         self.say(BANNER)

@@ -64,3 +64,16 @@ def test_a_button_without_a_number_in_telegram_is_typed_by_its_number_in_the_dem
     assert "1) I don't take any" in result.stdout
     assert "couldn't read that as a medicine" not in result.stdout
     assert "Have you started any new medicines" in result.stdout
+
+
+def test_a_demo_intake_is_never_sent_on_to_providers_later(tmp_path: Path) -> None:
+    from sqlmodel import Session, select
+
+    from storage.db import make_engine
+    from storage.models import Intake
+
+    result = run_demo(tmp_path, SCRIPT.read_text())
+    assert result.returncode == 0, result.stderr
+    with Session(make_engine(f"sqlite:///{tmp_path / 'demo.db'}")) as session:
+        intake = session.exec(select(Intake)).one()
+    assert intake.submitted_at is not None and intake.delivered_at is not None
