@@ -54,9 +54,12 @@ class Delivery:
     async def redeliver(self, records: ProviderRecords) -> None:
         """At start-up: send every submitted intake that never reached a provider."""
         for intake_id in await asyncio.to_thread(records.undelivered_intake_ids):
-            record = await asyncio.to_thread(records.intake, intake_id)
-            if record is not None:
-                await self.send_intake(record.compiled)
+            try:
+                record = await asyncio.to_thread(records.intake, intake_id)
+                if record is not None:
+                    await self.send_intake(record.compiled)
+            except Exception as error:  # one intake that cannot be sent must not stop the bot
+                log.error("intake %s could not be re-sent: %s", intake_id, type(error).__name__)
 
     async def send_intake(self, compiled: CompiledIntake) -> None:
         """The summary message(s), the check-in chart and the PDF, to every provider chat."""

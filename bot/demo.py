@@ -12,6 +12,7 @@ import sys
 import time
 from typing import TextIO
 
+from bot.alerts import AlertRecords
 from bot.html import to_plain
 from bot.intake_service import Reply
 from bot.patient_service import PatientService, ServiceConfig
@@ -65,7 +66,9 @@ class Demo:
         self.patient_name = patient_name
         self.out = out
         config = ServiceConfig(settings.clinic_name, settings.zone, settings.reminder_policy())
-        self.service = PatientService(make_engine(settings.database_url), config)
+        engine = make_engine(settings.database_url)
+        self.service = PatientService(engine, config)
+        self.alerts = AlertRecords(engine)
         # Negative ids are never private Telegram chats, so a demo patient cannot meet a real one.
         self.chat_id = -time.time_ns() // 1000
         self.screen: Screen | None = None
@@ -85,6 +88,9 @@ class Demo:
             self.say("[sent at once to every provider chat]")
             self.say(to_plain(render_alert(alert.patient_name, alert.detail)))
             self.say()
+            # Shown here and settled, so a bot later started on this database does not send it.
+            self.alerts.sent(alert.event_id, [], [], again=False)
+            self.alerts.acknowledge(alert.event_id, self.chat_id, "console demo")
 
     def print_provider_copy(self, reply: Reply) -> None:
         assert reply.submitted is not None

@@ -180,13 +180,29 @@ async def show(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply)
     try:
         await _show_to_patient(update, context, reply)
     finally:
-        delivery = _delivery(context)
-        if reply.alerts:
-            await delivery.send_alerts(reply.alerts)
-        if reply.submitted is not None:
-            await delivery.send_intake(reply.submitted)
-        if reply.reminders:
-            await asyncio.to_thread(_runner(context).arm, reply.reminders)
+        await _for_providers(context, reply)
+
+
+async def _for_providers(context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
+    """Alerts, the submitted intake and reminders, each on its own so one failure stops no other."""
+    delivery = _delivery(context)
+    steps = []
+    if reply.alerts:
+        steps.append(("safety alert", delivery.send_alerts(reply.alerts)))
+    if reply.submitted is not None:
+        steps.append(("intake delivery", delivery.send_intake(reply.submitted)))
+    if reply.reminders:
+        steps.append(("reminder arming", asyncio.to_thread(_runner(context).arm, reply.reminders)))
+    for name, step in steps:
+        try:
+            await step
+        except Exception as error:
+            log.error(
+                "%s failed: %s\n%s",
+                name,
+                type(error).__name__,
+                "".join(traceback.format_tb(error.__traceback__)),
+            )
 
 
 async def _show_to_patient(

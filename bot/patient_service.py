@@ -153,6 +153,8 @@ class PatientService:
                 log.info("a dialogue changed concurrently; retrying (attempt %d)", attempt)
             except IntegrityError as error:
                 if "processedupdate" not in str(error.orig).lower():
+                    if attempt == MAX_ATTEMPTS:
+                        raise
                     log.info(
                         "a unique row was written concurrently; retrying (attempt %d)", attempt
                     )
@@ -548,7 +550,8 @@ class PatientService:
     def _settings_event(
         self, session: Session, patient: Patient, event: Event, now: datetime
     ) -> Reply:
-        if isinstance(event, Typed):
+        if isinstance(event, Typed) and assess_risk(event.text).level is RiskLevel.RISK:
+            # Only clear risk interrupts a setting: "Death Valley" is a place, not a cry for help.
             risky = self._risk(session, patient, event.text, patient.settings_step, now)
             if risky is not None:
                 patient.settings_draft = None  # the settings question gives way to the safety one

@@ -265,7 +265,7 @@ class ProviderRecords:
                         queries.as_utc(appointment.starts_at),  # type: ignore[arg-type]
                         intake.id if intake else None,
                         _intake_status(session, intake),
-                        _has_alert(session, intake, now),
+                        _has_alert(session, patient, appointment, intake, now),
                     )
                 )
         return rows
@@ -321,13 +321,20 @@ def _intake_status(session: Session, intake: Intake | None) -> str:
     return "in progress" if queries.current_answers(session, intake.id) else "not started"  # type: ignore[arg-type]
 
 
-def _has_alert(session: Session, intake: Intake | None, now: datetime) -> bool:
-    """A safety alert in the intake, or between visits since the intake opened."""
-    if intake is None:
-        return False
-    if any(event.alert for event in queries.safety_events(session, intake.id)):  # type: ignore[arg-type]
+def _has_alert(
+    session: Session,
+    patient: Patient,
+    appointment: Appointment,
+    intake: Intake | None,
+    now: datetime,
+) -> bool:
+    """A safety alert in the visit's intake, or between visits since the previous one."""
+    if intake is not None and any(e.alert for e in queries.safety_events(session, intake.id)):  # type: ignore[arg-type]
         return True
-    outside = queries.safety_events_between_visits(
-        session, intake.patient_id, queries.as_utc(intake.started_at), now
-    )
+    starts = queries.as_utc(appointment.starts_at)
+    earlier = [
+        v for v in records.visit_times(session, patient.id) if starts is not None and v < starts
+    ]  # type: ignore[arg-type]
+    since = earlier[-1] if earlier else queries.as_utc(patient.linked_at)
+    outside = queries.safety_events_between_visits(session, patient.id, since, now)  # type: ignore[arg-type]
     return any(event.alert for event in outside)

@@ -97,7 +97,9 @@ def release_settled(session: Session, appointment_id: int, moved_at: datetime) -
     """After an appointment moves, its reminders already sent or missed stay in the record under
     a retired key, so the new date gets its own "ready", nudge and day-before reminders."""
     rows = session.exec(
-        select(Reminder).where(Reminder.appointment_id == appointment_id, Reminder.status != PENDING)
+        select(Reminder).where(
+            Reminder.appointment_id == appointment_id, Reminder.status != PENDING
+        )
     ).all()
     for row in rows:
         if "@" not in row.key:

@@ -175,8 +175,17 @@ def answer(
     raise KeyError(pending)
 
 
-_NO = frozenset({"no", "nope", "nah", "never", "not"})
-_YES = frozenset(
+_NO_FIRST = frozenset({"no", "nope", "nah", "never", "not"})
+_NO_OPENINGS = (
+    "i'm not",
+    "i am not",
+    "i do not",
+    "i don't",
+    "i have not",
+    "i haven't",
+    "not really",
+)
+_YES_WORDS = frozenset(
     {
         "yes",
         "yeah",
@@ -184,26 +193,24 @@ _YES = frozenset(
         "yup",
         "sometimes",
         "maybe",
-        "kind",
         "kinda",
-        "sort",
-        "little",
-        "lot",
         "often",
         "always",
-        "time",
-        "times",
-        "day",
-        "days",
         "daily",
-        "have",
-        "had",
-        "do",
-        "am",
         "sure",
     }
 )
-_SAFE = frozenset({"yes", "yeah", "yep", "yup", "safe", "ok", "okay", "fine"})
+_YES_PHRASES = (
+    "all the time",
+    "every day",
+    "a little",
+    "a lot",
+    "a bit",
+    "kind of",
+    "sort of",
+    "i have been",
+)
+_SAFE_WORDS = frozenset({"yes", "yeah", "yep", "yup", "safe", "ok", "okay", "fine"})
 _NOT_SAFE_PHRASES = (
     "not safe",
     "unsafe",
@@ -211,34 +218,42 @@ _NOT_SAFE_PHRASES = (
     "do not feel safe",
     "not really",
     "not ok",
+    "not okay",
 )
 
 
 def read_typed(pending: str, text: str) -> str | None:
     """The option a typed reply to a safety question means, or None when it cannot be told.
 
-    Over-trigger rather than miss: at the clarifying question anything that sounds like yes
-    ("all the time", "a little", "I have been") counts as yes; at "are you safe?" any "no",
-    "not safe" or risk language counts as not safe.
+    Over-trigger rather than miss, but a plain no stays no: at the clarifying question a reply
+    that opens with no ("No, I'm fine", "I do not") is no, anything else yes-like ("all the
+    time", "a little", "I have been") or risk language is yes. At "are you safe right now?"
+    risk language, "not safe" or a reply opening with no is not safe; "safe", "fine", "yes"
+    is safe. Anything else is asked again (with the crisis numbers).
     """
     option = match_option(text, options(pending))
-    typed = normalise(text)
-    words = set(typed.replace(",", " ").split())
-    risky = assess_risk(text).level is not RiskLevel.NONE
+    typed = normalise(text).replace(",", " ")
+    words = typed.split()
+    first = words[0] if words else ""
+    risk = assess_risk(text).level is RiskLevel.RISK
     if pending == SAFETY_CLARIFY:
         if option is not None:
             return option.value
-        if risky or words & _YES:
+        if risk:
             return "yes"
-        if words & _NO:
+        if first in _NO_FIRST or typed.startswith(_NO_OPENINGS):
             return "no"
+        if set(words) & _YES_WORDS or any(phrase in typed for phrase in _YES_PHRASES):
+            return "yes"
         return None
     if pending == SAFETY_CHECK:
-        if risky or words & _NO or any(phrase in typed for phrase in _NOT_SAFE_PHRASES):
+        if risk or any(phrase in typed for phrase in _NOT_SAFE_PHRASES):
             return "not_safe"
         if option is not None:
             return option.value
-        if words & _SAFE:
+        if first in {"no", "nope", "nah"}:
+            return "not_safe"
+        if set(words) & _SAFE_WORDS:
             return "safe"
         return None
     return option.value if option is not None else None

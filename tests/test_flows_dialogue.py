@@ -1514,3 +1514,21 @@ def test_a_toggle_for_a_question_without_toggles_says_so() -> None:
     outcome = driver.send(Toggled("med.1.name", "none"))
     assert outcome.stale and messages.STALE_BUTTON in outcome.say
     assert not outcome.record
+
+
+@pytest.mark.parametrize(
+    "reply", ["No, I am fine", "No, I have not", "I do not", "no, I'm not suicidal", "Nope, never had any"]
+)
+def test_a_plain_no_to_the_clarifying_question_alerts_nobody(reply: str) -> None:
+    d = at("phq9.3")
+    d.type("this traffic is killing me")
+    out = d.type(reply)
+    assert [(e.kind, e.alert) for e in out.safety] == [("clarified_no", False)]
+
+
+@pytest.mark.parametrize("reply", ["I'm safe, no plans", "yes, no worries", "I'm fine, not in danger"])
+def test_safe_replies_that_mention_no_are_still_safe(reply: str) -> None:
+    d = at("phq9.9")
+    d.tap("1")
+    out = d.type(reply)
+    assert [(e.kind, e.alert) for e in out.safety] == [("safe", False)]

@@ -115,3 +115,22 @@ def finish_intake_with_medicine(chat: Chat) -> None:
     ]:
         chat.send(Typed(answer))
     assert rows(chat.service.engine, SafetyEvent) == []
+
+
+def test_today_flags_an_alert_from_a_checkin_before_the_intake_opened(services: Services) -> None:
+    from bot.provider_service import ProviderRecords
+
+    chat, _ = joined(services, appointment_in=timedelta(days=10))
+    chat.open("checkin")
+    chat.send(Typed("I want to kill myself"))
+    services.clock.advance(timedelta(days=9, hours=12))  # the day of the visit's eve
+    agenda = ProviderRecords(services.engine, services.provider.clinic_zone, services.clock).agenda()
+    assert [row.safety_flag for row in agenda] == [True]
+
+
+@pytest.mark.parametrize("place", ["Death Valley", "Kill Devil Hills"])
+def test_a_place_name_in_settings_does_not_interrupt_them(services: Services, place: str) -> None:
+    chat, _ = joined(services)
+    chat.open("timezone")
+    reply = chat.send(Typed(place))
+    assert not reply.alerts and (reply.screen is None or reply.screen.step == "settings.timezone")
