@@ -27,6 +27,7 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
     MessageHandler,
     filters,
 )
@@ -39,6 +40,8 @@ from bot.provider_service import ProviderRecords, ProviderService
 from bot.reminders import ReminderRunner
 from bot.settings import Settings
 from storage.db import make_engine
+
+REDELIVER_EVERY = timedelta(minutes=5)
 
 PATIENT_COMMANDS = (
     BotCommand("checkin", "Log how you feel today (under a minute)"),
@@ -85,6 +88,14 @@ async def _post_init(application: Application) -> None:
     await alerts.start()
     delivery: Delivery = application.bot_data["delivery"]
     await delivery.redeliver(application.bot_data["records"])
+    assert application.job_queue is not None
+    # An intake that reached no provider (a network blip) is tried again every few minutes.
+    application.job_queue.run_repeating(_redeliver, interval=REDELIVER_EVERY, first=REDELIVER_EVERY)
+
+
+async def _redeliver(context: ContextTypes.DEFAULT_TYPE) -> None:
+    delivery: Delivery = context.bot_data["delivery"]
+    await delivery.redeliver(context.bot_data["records"])
 
 
 def build_application(settings: Settings, engine: Engine | None = None) -> Application:

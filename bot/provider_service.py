@@ -297,12 +297,17 @@ class ProviderRecords:
                 return None
             return IntakeRecord(compiled, queries.current_answers(session, intake_id))
 
-    def undelivered_intake_ids(self) -> list[int]:
-        """Submitted intakes that reached no provider chat (the process stopped, or Telegram failed)."""
+    def undelivered_intake_ids(self, settle: timedelta = timedelta(minutes=2)) -> list[int]:
+        """Submitted intakes that reached no provider chat (the process stopped, or Telegram failed).
+
+        Intakes submitted in the last `settle` are left alone: their delivery may be under way.
+        """
         with session_scope(self.engine) as session:
             rows = session.exec(
                 select(Intake).where(
-                    col(Intake.submitted_at).is_not(None), col(Intake.delivered_at).is_(None)
+                    col(Intake.submitted_at).is_not(None),
+                    col(Intake.submitted_at) < self.clock() - settle,
+                    col(Intake.delivered_at).is_(None),
                 )
             ).all()
             return [r.id for r in rows if r.id is not None]

@@ -134,3 +134,18 @@ def test_a_place_name_in_settings_does_not_interrupt_them(services: Services, pl
     chat.open("timezone")
     reply = chat.send(Typed(place))
     assert not reply.alerts and (reply.screen is None or reply.screen.step == "settings.timezone")
+
+
+def test_undelivered_intakes_are_found_once_their_delivery_had_time(services: Services) -> None:
+    from bot.provider_service import ProviderRecords
+
+    chat, _ = joined(services, appointment_in=timedelta(days=2))
+    chat.start()
+    reply = finish_intake(chat)
+    assert reply.submitted is not None
+    records = ProviderRecords(services.engine, services.provider.clinic_zone, services.clock)
+    assert records.undelivered_intake_ids() == []  # just submitted: its delivery is under way
+    services.clock.advance(timedelta(minutes=3))
+    assert records.undelivered_intake_ids() == [reply.submitted.intake_id]
+    services.patients.record_delivered(reply.submitted.intake_id)
+    assert records.undelivered_intake_ids() == []
