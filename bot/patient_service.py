@@ -179,7 +179,7 @@ class PatientService:
             if (
                 invitation is None
                 or invitation.used_at is not None
-                or _aware(invitation.expires_at) <= now
+                or queries.as_utc(invitation.expires_at) <= now
             ):
                 if patient is not None:
                     return self._resume(session, patient, now)
@@ -335,7 +335,9 @@ class PatientService:
         """The intake open for the next appointment, created when its window has opened."""
         for appointment in upcoming_appointments(session, patient.id, now):  # type: ignore[arg-type]
             zone = patient_zone(patient, self.config.clinic_zone)
-            if now < intake_opens_at(_aware(appointment.starts_at), zone, self.config.policy):
+            if now < intake_opens_at(
+                queries.as_utc(appointment.starts_at), zone, self.config.policy
+            ):
                 return None
             intake = session.exec(
                 select(Intake).where(Intake.appointment_id == appointment.id)
@@ -436,7 +438,7 @@ class PatientService:
         if not appointments:
             return messages.NO_APPOINTMENT_YET
         zone = patient_zone(patient, self.config.clinic_zone)
-        opens = intake_opens_at(_aware(appointments[0].starts_at), zone, self.config.policy)
+        opens = intake_opens_at(queries.as_utc(appointments[0].starts_at), zone, self.config.policy)
         return messages.intake_opens_later(format_local(opens, zone))
 
     # --- check-ins ----------------------------------------------------------------------
@@ -496,7 +498,7 @@ class PatientService:
             checkin.completed_at = now
             reminder = session.get(Reminder, checkin.reminder_id) if checkin.reminder_id else None
             checkin.late = is_late(
-                _aware(reminder.sent_at) if reminder and reminder.sent_at else None,
+                queries.as_utc(reminder.sent_at) if reminder and reminder.sent_at else None,
                 now,
                 self.config.policy,
             )
@@ -534,7 +536,9 @@ class PatientService:
             zone = patient_zone(patient, self.config.clinic_zone)
             return Reply(
                 say=[
-                    messages.next_appointment(format_local(_aware(appointments[0].starts_at), zone))
+                    messages.next_appointment(
+                        format_local(queries.as_utc(appointments[0].starts_at), zone)
+                    )
                 ]
             )
         if what == "reminders":
@@ -730,9 +734,3 @@ def _merge(first: Reply, then: Reply) -> Reply:
     then.reminders = [*first.reminders, *then.reminders]
     then.stale = first.stale or then.stale
     return then
-
-
-def _aware(moment: datetime) -> datetime:
-    aware = queries.as_utc(moment)
-    assert aware is not None
-    return aware

@@ -20,10 +20,6 @@ from storage import queries
 from storage.models import Appointment, Checkin, Intake, Patient, Reminder
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    return queries.as_utc(moment)
-
-
 def checkin_records(
     session: Session, patient_id: int, since: datetime | None = None
 ) -> tuple[list[CheckinRecord], int]:
@@ -35,7 +31,7 @@ def checkin_records(
         statement = statement.where(col(Checkin.completed_at) >= since)
     rows = session.exec(statement.order_by(col(Checkin.completed_at))).all()
     records = [
-        records_from_answers(_aware(r.completed_at), r.answers or {}, r.late)  # type: ignore[arg-type]
+        records_from_answers(queries.as_utc(r.completed_at), r.answers or {}, r.late)  # type: ignore[arg-type]
         for r in rows
     ]
     missed = select(Reminder).where(
@@ -53,7 +49,7 @@ def visit_times(session: Session, patient_id: int) -> list[datetime]:
         .where(Appointment.patient_id == patient_id, Appointment.status == "scheduled")
         .order_by(col(Appointment.starts_at))
     ).all()
-    return [a for a in (_aware(r.starts_at) for r in rows) if a is not None]
+    return [a for a in (queries.as_utc(r.starts_at) for r in rows) if a is not None]
 
 
 def submitted_intakes(session: Session, patient_id: int) -> list[Intake]:
@@ -73,10 +69,10 @@ def intake_extras(
     """What the compiled intake needs beyond the answers: the appointment and the check-ins."""
     assert patient.id is not None and intake.id is not None
     extras: dict[str, Any] = {}
-    since = _aware(patient.linked_at)
+    since = queries.as_utc(patient.linked_at)
     appointment = session.get(Appointment, intake.appointment_id) if intake.appointment_id else None
     if appointment is not None:
-        starts = _aware(appointment.starts_at)
+        starts = queries.as_utc(appointment.starts_at)
         extras["appointment"] = format_local(starts, zone)  # type: ignore[arg-type]
         earlier = [v for v in visit_times(session, patient.id) if starts is not None and v < starts]
         if earlier:
@@ -96,12 +92,16 @@ def compile_full(
     earlier = [
         i
         for i in submitted_intakes(session, patient.id)  # type: ignore[arg-type]
-        if i.id != intake.id and _aware(i.submitted_at) <= at  # type: ignore[operator]
+        if i.id != intake.id and queries.as_utc(i.submitted_at) <= at  # type: ignore[operator]
     ]
     if not earlier:
         return current
-    previous = _compile_plain(session, patient, earlier[-1], _aware(earlier[-1].submitted_at), zone)  # type: ignore[arg-type]
-    baseline = _compile_plain(session, patient, earlier[0], _aware(earlier[0].submitted_at), zone)  # type: ignore[arg-type]
+    previous = _compile_plain(
+        session, patient, earlier[-1], queries.as_utc(earlier[-1].submitted_at), zone
+    )  # type: ignore[arg-type]
+    baseline = _compile_plain(
+        session, patient, earlier[0], queries.as_utc(earlier[0].submitted_at), zone
+    )  # type: ignore[arg-type]
     return replace(current, changes=changes_since(current, previous, baseline))
 
 
@@ -119,4 +119,4 @@ def compiled_intake(session: Session, intake_id: int, zone: ZoneInfo) -> Compile
         return None
     patient = session.get(Patient, intake.patient_id)
     assert patient is not None
-    return compile_full(session, patient, intake, _aware(intake.submitted_at), zone)  # type: ignore[arg-type]
+    return compile_full(session, patient, intake, queries.as_utc(intake.submitted_at), zone)  # type: ignore[arg-type]

@@ -73,7 +73,7 @@ def plan_appointment(
     if appointment.status == "scheduled":
         planned = plan_appointment_reminders(
             appointment.id,
-            _aware(appointment.starts_at),
+            queries.as_utc(appointment.starts_at),
             patient_zone(patient, clinic_zone),
             policy,
             now,
@@ -159,15 +159,7 @@ def upcoming_appointments(session: Session, patient_id: int, now: datetime) -> l
         .where(Appointment.patient_id == patient_id, Appointment.status == "scheduled")
         .order_by(col(Appointment.starts_at))
     ).all()
-    return [a for a in rows if _aware(a.starts_at) > now]
-
-
-def pending_reminders(session: Session) -> list[Reminder]:
-    return list(
-        session.exec(
-            select(Reminder).where(Reminder.status == PENDING).order_by(col(Reminder.due_at))
-        ).all()
-    )
+    return [a for a in rows if queries.as_utc(a.starts_at) > now]
 
 
 def intake_submitted_for(session: Session, appointment_id: int | None) -> bool:
@@ -179,9 +171,3 @@ def intake_submitted_for(session: Session, appointment_id: int | None) -> bool:
 
 def is_intake_kind(kind: str) -> bool:
     return kind in {k.value for k in INTAKE_KINDS}
-
-
-def _aware(moment: datetime) -> datetime:
-    aware = queries.as_utc(moment)
-    assert aware is not None
-    return aware
