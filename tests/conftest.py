@@ -15,12 +15,14 @@ from __future__ import annotations
 import itertools
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import pytest
+from e2e_support import PROVIDER_CHAT_ID, TOKEN
+from fake_bot_api import FakeBotAPI
 from sqlalchemy import text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -208,3 +210,11 @@ def make_answer(session: Session, make_intake: Callable[..., Intake]) -> Callabl
         return queries.record_answer(session, owner.id, key, value, raw_text, now or utcnow())
 
     return factory
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotAPI]:
+    """The fake Bot API on 127.0.0.1, with one provider's chat (PROVIDER_CHAT_ID) open."""
+    async with FakeBotAPI(token=TOKEN) as server:
+        server.private_chat(chat_id=PROVIDER_CHAT_ID, first_name="Dana", last_name="Rivera")
+        yield server

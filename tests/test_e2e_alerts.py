@@ -4,14 +4,12 @@ until someone acknowledges them (also across a restart), and every step is audit
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from e2e_support import (
     PROVIDER_CHAT_ID,
-    TOKEN,
     invite,
     join,
     plain,
@@ -30,11 +28,10 @@ SECOND_PROVIDER = 9002
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI(token=TOKEN) as server:
-        server.private_chat(chat_id=PROVIDER_CHAT_ID, first_name="Dana", last_name="Rivera")
-        server.private_chat(chat_id=SECOND_PROVIDER, first_name="Sam", last_name="Okafor")
-        yield server
+def fake(fake: FakeBotAPI) -> FakeBotAPI:
+    """The shared fake Bot API, with a second provider's chat."""
+    fake.private_chat(chat_id=SECOND_PROVIDER, first_name="Sam", last_name="Okafor")
+    return fake
 
 
 @pytest.fixture

@@ -6,14 +6,12 @@ provider chat receives the compiled intake; bad input gets friendly replies and 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from e2e_support import (
     CLINIC,
     PROVIDER_CHAT_ID,
-    TOKEN,
     current_question,
     invite,
     join,
@@ -29,13 +27,6 @@ from sqlmodel import Session, select
 
 from storage.db import make_engine
 from storage.models import Answer, Intake, Patient, SafetyEvent
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI(token=TOKEN) as server:
-        server.private_chat(chat_id=PROVIDER_CHAT_ID, first_name="Dr", last_name="Rivera")
-        yield server
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ providers' /today, /patient, /intake and /export commands."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
@@ -12,7 +11,6 @@ from pathlib import Path
 import pytest
 from e2e_support import (
     PROVIDER_CHAT_ID,
-    TOKEN,
     current_question,
     invite,
     join,
@@ -29,13 +27,6 @@ from sqlmodel import Session, select
 
 from storage.db import make_engine
 from storage.models import Appointment
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI(token=TOKEN) as server:
-        server.private_chat(chat_id=PROVIDER_CHAT_ID, first_name="Dana", last_name="Rivera")
-        yield server
 
 
 @pytest.fixture

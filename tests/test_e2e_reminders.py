@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +15,6 @@ import pytest
 from e2e_support import (
     CLINIC,
     PROVIDER_CHAT_ID,
-    TOKEN,
     current_question,
     invite,
     join,
@@ -35,13 +33,6 @@ from bot.reminders import ReminderRunner
 from flows import messages
 from storage.db import make_engine
 from storage.models import Checkin, Invitation, Patient, Reminder
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI(token=TOKEN) as server:
-        server.private_chat(chat_id=PROVIDER_CHAT_ID, first_name="Dr", last_name="Rivera")
-        yield server
 
 
 @pytest.fixture
