@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.chart import render_checkin_chart  # noqa: E402
+from bot.render.chart import render_checkin_chart  # noqa: E402
 from flows.checkin_summary import CheckinRecord  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "checkin-chart-example.png"

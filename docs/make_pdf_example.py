@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.chart import render_checkin_chart  # noqa: E402
-from bot.pdf import render_intake_pdf  # noqa: E402
+from bot.render.chart import render_checkin_chart  # noqa: E402
+from bot.render.pdf import render_intake_pdf  # noqa: E402
 from flows.changes import Changes, DoseChange, ScoreChange  # noqa: E402
 from flows.checkin_summary import CheckinRecord, summarise_checkins  # noqa: E402
 from flows.compiled import CompiledIntake, compile_intake  # noqa: E402

@@ -1,0 +1,1 @@
+"""The intake-bot command line and the terminal demo."""

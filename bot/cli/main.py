@@ -1,0 +1,158 @@
+"""The `intake-bot` command line.
+
+Usage:
+    intake-bot run      # the Telegram bot, long polling, until Ctrl-C or SIGTERM
+    intake-bot demo     # the same intake in this terminal: no Telegram, no token
+    intake-bot invite --name "Jane D." --at "2026-12-03 15:00"   # a single-use link
+    intake-bot appointment --patient "Jane D." --at "2026-12-10 09:30"
+    intake-bot export --patient "Jane D." --format pdf   # or fhir, json; --intake <id>
+    intake-bot diagram  # rewrite flows/intake_machine.md, the Mermaid diagram of the intake
+
+Settings come from the environment and .env (see .env.example). A missing or malformed
+setting prints one line naming it and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from bot.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
+
+USAGE_ERROR = 2
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # transitions logs every state change at INFO: noise, and a trace of a patient's path.
+    logging.getLogger("transitions").setLevel(logging.WARNING)
+    # At DEBUG, python-telegram-bot logs the token in the API URL, every update and every message
+    # sent, and APScheduler names each job (reminder keys carry ids and timing): never below these.
+    logging.getLogger("telegram").setLevel(max(logging.INFO, logging.getLogger().level))
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+async def _check_connection(application: Application) -> None:
+    async with application.bot:
+        pass
+
+
+def run(settings: Settings) -> int:
+    """Run the bot with long polling; run_polling stops cleanly on SIGINT and SIGTERM."""
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.telegram.app import build_application
+
+    application = build_application(settings)
+    log = logging.getLogger(__name__)
+    log.info("intake-bot starting; press Ctrl-C to stop")
+    try:
+        # Ask getMe once first, so a wrong token or an unreachable server is one clear line
+        # rather than the retry loop's logged traceback.
+        asyncio.run(_check_connection(application))
+        application.run_polling(drop_pending_updates=False)
+    except InvalidToken:
+        raise SettingsError("TELEGRAM_BOT_TOKEN was rejected by the Bot API server") from None
+    except NetworkError as error:
+        print(
+            f"intake-bot: cannot reach the Bot API server ({type(error).__name__})", file=sys.stderr
+        )
+        return 1
+    log.info("intake-bot stopped")
+    return 0
+
+
+def write_diagram(*, to_stdout: bool) -> int:
+    from pathlib import Path
+
+    from flows.machine import DIAGRAM_PATH, diagram_document
+
+    if to_stdout:
+        print(diagram_document(), end="")
+    else:
+        Path(DIAGRAM_PATH).write_text(diagram_document(), encoding="utf-8")
+        print(f"wrote {DIAGRAM_PATH}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="intake-bot",
+        description="A Telegram chatbot that prepares patients for psychiatric medication visits.",
+        epilog="Settings come from the environment and a .env file; see .env.example.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser(
+        "run",
+        help="run the Telegram bot (long polling) until Ctrl-C or SIGTERM",
+        description="Needs TELEGRAM_BOT_TOKEN and PROVIDER_CHAT_IDS (see .env.example).",
+    )
+    demo = commands.add_parser("demo", help="try the intake in this terminal")
+    demo.add_argument(
+        "--name", default="Demo Patient", help="the patient name shown to the provider"
+    )
+    invite = commands.add_parser("invite", help="invite a patient: prints a single-use link")
+    invite.add_argument(
+        "--name", required=True, help='the patient\'s name or initials, e.g. "Jane D."'
+    )
+    invite.add_argument("--at", help='the appointment, e.g. "2026-12-03 15:00" (clinic time zone)')
+    invite.add_argument(
+        "--username", help="the bot's username, to make the link without asking Telegram"
+    )
+    appointment = commands.add_parser(
+        "appointment", help="set or move a patient's next appointment"
+    )
+    appointment.add_argument("--patient", required=True, help='a name given at invite, or "#id"')
+    appointment.add_argument("--at", required=True, help='e.g. "2026-12-10 09:30"')
+    export = commands.add_parser("export", help="write a submitted intake as PDF, FHIR or JSON")
+    export.add_argument("--patient", required=True, help='a name given at invite, or "#id"')
+    export.add_argument("--intake", type=int, help="the intake id (default: the latest)")
+    export.add_argument("--format", required=True, choices=("pdf", "fhir", "json"))
+    export.add_argument("--output", help="the file to write (default: intake-<id>.<format>)")
+    diagram = commands.add_parser("diagram", help="write the intake state machine as Mermaid")
+    diagram.add_argument("--stdout", action="store_true", help="print instead of writing the file")
+    args = parser.parse_args(argv)
+
+    if args.command == "diagram":
+        return write_diagram(to_stdout=args.stdout)
+    try:
+        settings = load_settings()
+        configure_logging(settings.log_level)
+        if args.command == "run":
+            settings.token()  # fail early and clearly when the token is missing
+            if not settings.provider_chat_ids:
+                raise SettingsError(
+                    "PROVIDER_CHAT_IDS is empty: intakes and safety alerts would reach nobody; "
+                    "set the providers' Telegram chat ids"
+                )
+            return run(settings)
+        if args.command in ("invite", "appointment", "export"):
+            from bot.cli import providers as cli_providers
+
+            if args.command == "invite":
+                return cli_providers.invite(settings, args.name, args.at, args.username)
+            if args.command == "export":
+                return cli_providers.export(
+                    settings, args.patient, args.intake, args.format, args.output
+                )
+            return cli_providers.appointment(settings, args.patient, args.at)
+        from bot.cli.demo import run_demo
+
+        return run_demo(settings, patient_name=args.name)
+    except SettingsError as error:
+        print(f"intake-bot: {error}", file=sys.stderr)
+        return USAGE_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""`intake-bot invite` and `intake-bot appointment`: the provider commands, from a terminal.
+
+Times are read in the clinic's time zone unless another is named ("2026-12-03 15:00
+America/New_York"). The invitation link needs the bot's username, asked of the Bot API
+(getMe) unless --username gives it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import timedelta
+
+from telegram import Bot
+from telegram.error import InvalidToken, TelegramError
+
+from bot.services.providers import ProviderError, ProviderService
+from bot.settings import Settings, SettingsError
+from flows.when import format_local, parse_when
+from storage.db import make_engine
+
+FAILED = 1
+
+
+def _service(settings: Settings) -> ProviderService:
+    return ProviderService(
+        make_engine(settings.database_url),
+        settings.zone,
+        settings.reminder_policy(),
+        timedelta(days=settings.invite_ttl_days),
+    )
+
+
+def _when(settings: Settings, text: str | None, service: ProviderService) -> object:
+    if text is None:
+        return None
+    moment = parse_when(text, settings.zone, service.clock())
+    if moment is None:
+        raise ProviderError(f"Cannot read the time {text!r}; use a form like 2026-12-03 15:00.")
+    return moment
+
+
+async def _username(settings: Settings) -> str:
+    from bot.telegram.app import file_url
+
+    bot = Bot(
+        settings.token(),
+        base_url=settings.telegram_api_base_url,
+        base_file_url=file_url(settings.telegram_api_base_url),
+    )
+    async with bot:
+        return bot.username
+
+
+def invite(settings: Settings, name: str, at: str | None, username: str | None) -> int:
+    service = _service(settings)
+    try:
+        when = _when(settings, at, service)
+        if username is None:
+            username = asyncio.run(_username(settings))
+        invited = service.invite(name, when, "cli")  # type: ignore[arg-type]
+    except ProviderError as error:
+        print(f"intake-bot: {error}", file=sys.stderr)
+        return FAILED
+    except InvalidToken:
+        raise SettingsError("TELEGRAM_BOT_TOKEN was rejected by the Bot API server") from None
+    except TelegramError as error:
+        print(
+            f"intake-bot: cannot reach the Bot API server ({type(error).__name__}); "
+            "pass --username to make the link without it",
+            file=sys.stderr,
+        )
+        return FAILED
+    print(f"Invitation for {invited.display_name} (patient #{invited.patient_id})")
+    if invited.appointment_at is not None:
+        print(f"Appointment: {format_local(invited.appointment_at, settings.zone)}")
+    print(f"Link (works once, expires {format_local(invited.expires_at, settings.zone)}):")
+    print(invited.link(username))
+    return 0
+
+
+def appointment(settings: Settings, patient: str, at: str) -> int:
+    service = _service(settings)
+    try:
+        when = _when(settings, at, service)
+        scheduled = service.schedule(patient, when)  # type: ignore[arg-type]
+    except ProviderError as error:
+        print(f"intake-bot: {error}", file=sys.stderr)
+        return FAILED
+    line = f"Appointment for {scheduled.display_name}: {format_local(scheduled.starts_at, settings.zone)}"
+    if scheduled.moved_from is not None:
+        line += f" (moved from {format_local(scheduled.moved_from, settings.zone)})"
+    print(line)
+    # A running bot re-reads pending reminders every few minutes (bot/reminders.py).
+    return 0
+
+
+def export(
+    settings: Settings, patient: str, intake_id: int | None, fmt: str, output: str | None
+) -> int:
+    """Write one of the patient's submitted intakes (the latest unless --intake) to a file."""
+    from pathlib import Path
+
+    from bot.render import documents
+    from bot.services.providers import ProviderRecords
+    from storage.db import session_scope
+
+    service = _service(settings)
+    records = ProviderRecords(service.engine, settings.zone)
+    try:
+        with session_scope(service.engine) as session:
+            person = service.find(session, patient)
+            person_id = person.id
+        chosen = intake_id if intake_id is not None else records.latest_intake_id(person_id)  # type: ignore[arg-type]
+        record = records.intake(chosen) if chosen is not None else None
+        if record is None or record.compiled.patient_id != person_id:
+            raise ProviderError("No such submitted intake for that patient.")
+        data = documents.render(record, fmt, clinic=settings.clinic_name, providers=service)
+    except ProviderError as error:
+        print(f"intake-bot: {error}", file=sys.stderr)
+        return FAILED
+    target = Path(output or documents.file_name(record, fmt))
+    target.write_bytes(data)
+    print(f"wrote {target} ({len(data):,} bytes)")
+    return 0

@@ -1,0 +1,517 @@
+"""ReminderRunner without Telegram, on an injected clock, on SQLite and on PostgreSQL.
+
+The decisions (`_claim`, `_verdict`, `_recover`, `_finish`) are synchronous and are tested
+directly; `fire`, `arm` and `start` run against a small stand-in for the Application that
+records what would have been sent or scheduled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+import pytest
+from service_support import (
+    NOW,
+    Chat,
+    Services,
+    config,
+    finish_intake,
+    join,
+    make_services,
+    pending,
+    rows,
+    utc,
+)
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from telegram.error import Forbidden
+from telegram.ext import Application
+
+from bot.services.patient_service import OPEN_CHECKIN, OPEN_INTAKE
+from bot.telegram import callbacks
+from bot.telegram.reminders import (
+    MISSED,
+    POSTPONED,
+    SENDING,
+    SENT,
+    UNCONFIRMED,
+    ReminderRunner,
+)
+from flows import messages
+from flows.dialogue import Typed
+from flows.preferences import REMINDERS
+from storage.models import Patient, Reminder
+
+VISIT = datetime(2026, 1, 20, 15, 0, tzinfo=UTC)
+"""Tuesday 20 January 2026, 9:00 AM CST: the visit most tests remind about."""
+
+INTAKE_OPEN_DUE = datetime(2026, 1, 17, 15, 0, tzinfo=UTC)  # 9:00 AM CST, three days before
+INTAKE_48H_DUE = datetime(2026, 1, 18, 15, 0, tzinfo=UTC)
+INTAKE_24H_DUE = datetime(2026, 1, 19, 15, 0, tzinfo=UTC)
+APPOINTMENT_DUE = datetime(2026, 1, 19, 23, 0, tzinfo=UTC)  # 5:00 PM CST the day before
+CHECKIN_DUE = datetime(2026, 1, 13, 2, 0, tzinfo=UTC)  # 8:00 PM CST on Monday 12 January
+
+
+# --- a stand-in for python-telegram-bot's Application -----------------------------------
+
+
+@dataclass
+class StandInJob:
+    callback: Any
+    when: datetime
+    data: Any
+    name: str
+    removed: bool = False
+
+    def schedule_removal(self) -> None:
+        self.removed = True
+
+
+@dataclass
+class StandInJobQueue:
+    jobs: list[StandInJob] = field(default_factory=list)
+    repeating: list[str] = field(default_factory=list)
+
+    def run_once(self, callback, when, data=None, name=None, job_kwargs=None):  # type: ignore[no-untyped-def]
+        assert job_kwargs == {"misfire_grace_time": None}
+        job = StandInJob(callback, when, data, name)
+        self.jobs.append(job)
+        return job
+
+    def run_repeating(self, callback, interval, first=None, name=None):  # type: ignore[no-untyped-def]
+        self.repeating.append(name)
+
+    def live(self) -> dict[str, datetime]:
+        return {job.name: job.when for job in self.jobs if not job.removed}
+
+
+@dataclass
+class StandInBot:
+    sent: list[tuple[int, str, Any]] = field(default_factory=list)
+    refuse: set[int] = field(default_factory=set)  # chats that blocked the bot
+
+    async def send_message(self, chat_id: int, text: str, reply_markup: Any = None) -> None:
+        if chat_id in self.refuse:
+            raise Forbidden("Forbidden: bot was blocked by the user")
+        self.sent.append((chat_id, text, reply_markup))
+
+
+@dataclass
+class StandInApplication:
+    bot: StandInBot = field(default_factory=StandInBot)
+    job_queue: StandInJobQueue = field(default_factory=StandInJobQueue)
+
+
+def runner_for(services: Services) -> tuple[ReminderRunner, StandInApplication]:
+    application = StandInApplication()
+    runner = ReminderRunner(
+        cast(Application, application), services.engine, config(), clock=services.clock
+    )
+    return runner, application
+
+
+# --- patients and their reminders -------------------------------------------------------
+
+
+@pytest.fixture
+def services(engine: Engine) -> Services:
+    return make_services(engine)
+
+
+def joined(
+    services: Services, visit: datetime | None = VISIT, chat_id: int = 7_200_000_001
+) -> tuple[Chat, int]:
+    invited = services.invite(f"Patient {chat_id}", at=visit)
+    chat = Chat(services.patients, chat_id)
+    join(services, chat, invited)
+    return chat, invited.patient_id
+
+
+def daily_checkins(chat: Chat, at: str = "8pm") -> None:
+    chat.open("reminders")
+    chat.tap(REMINDERS, "daily")
+    reply = chat.send(Typed(at))
+    assert reply.say[0].startswith("Saved.")
+
+
+def reminder(engine: Engine, patient_id: int, kind: str) -> Reminder:
+    (found,) = [
+        r for r in rows(engine, Reminder, Reminder.patient_id == patient_id) if r.kind == kind
+    ]
+    return found
+
+
+def status(engine: Engine, reminder_id: int) -> str:
+    with Session(engine) as fresh:
+        row = fresh.get(Reminder, reminder_id)
+        assert row is not None
+        return row.status
+
+
+def verdict(runner: ReminderRunner, engine: Engine, reminder_id: int) -> str:
+    """`_verdict` for one row at the runner's "now", in a session that is not committed."""
+    with Session(engine) as session:
+        row = session.get(Reminder, reminder_id)
+        assert row is not None
+        patient = session.get(Patient, row.patient_id)
+        due = utc(row.due_at)
+        assert due is not None
+        return runner._verdict(session, row, patient, due, runner.clock())
+
+
+def test_the_planned_reminders_are_the_ones_these_tests_expect(services: Services) -> None:
+    chat, patient_id = joined(services)
+    daily_checkins(chat)
+    assert {r.kind: utc(r.due_at) for r in pending(services.engine, patient_id)} == {
+        "intake_open": INTAKE_OPEN_DUE,
+        "intake_48h": INTAKE_48H_DUE,
+        "intake_24h": INTAKE_24H_DUE,
+        "appointment": APPOINTMENT_DUE,
+        "checkin": CHECKIN_DUE,
+    }
+
+
+# --- on time ----------------------------------------------------------------------------
+
+
+def test_an_on_time_reminder_is_claimed_exactly_once(services: Services) -> None:
+    chat, patient_id = joined(services)
+    runner, _ = runner_for(services)
+    opening = reminder(services.engine, patient_id, "intake_open")
+
+    services.clock.now = INTAKE_OPEN_DUE - timedelta(minutes=5)
+    assert runner._claim(opening.id) == (None, [opening.id])  # not due yet: armed again
+    assert status(services.engine, opening.id) == "pending"
+
+    services.clock.now = INTAKE_OPEN_DUE + timedelta(seconds=20)
+    outgoing, follow_up = runner._claim(opening.id)
+    assert outgoing is not None and follow_up == []
+    assert (outgoing.reminder_id, outgoing.chat_id, outgoing.text) == (
+        opening.id,
+        chat.chat_id,
+        messages.INTAKE_READY,
+    )
+    assert outgoing.button is not None
+    label, data = outgoing.button
+    assert label == messages.START_INTAKE_BUTTON
+    assert callbacks.decode(data) == callbacks.ButtonPress(
+        callbacks.OPEN, callbacks.REMINDER, opening.id, OPEN_INTAKE
+    )
+    assert status(services.engine, opening.id) == SENDING
+
+    assert runner._claim(opening.id) == (None, [])  # a second firing gets nothing
+    assert runner._finish(opening.id, SENT) == []
+    assert runner._claim(opening.id) == (None, [])
+    (sent,) = [r for r in rows(services.engine, Reminder) if r.id == opening.id]
+    assert (sent.status, utc(sent.sent_at)) == (SENT, INTAKE_OPEN_DUE + timedelta(seconds=20))
+
+    # The reminder's button opens the intake.
+    reply = chat.press(callbacks.ref(callbacks.REMINDER, opening.id), OPEN_INTAKE, kind="o")
+    assert reply.say == [messages.INTAKE_OPENING]
+    assert reply.screen is not None and reply.screen.step == "med.1.name"
+
+
+def test_a_second_runner_cannot_claim_a_row_the_first_one_claimed(services: Services) -> None:
+    _, patient_id = joined(services)
+    first, _ = runner_for(services)
+    second, _ = runner_for(services)
+    row = reminder(services.engine, patient_id, "appointment")
+    services.clock.now = APPOINTMENT_DUE
+    claimed = [first._claim(row.id)[0], second._claim(row.id)[0]]
+    assert [c is not None for c in claimed] == [True, False]
+    assert claimed[0] is not None
+    assert claimed[0].text == messages.appointment_tomorrow(
+        "Test Clinic", "Tue 20 Jan 2026, 9:00 AM CST"
+    )
+    assert claimed[0].button is None
+
+
+def test_intake_reminders_stop_once_the_intake_is_submitted(services: Services) -> None:
+    visit = NOW + timedelta(days=2)  # the intake is open from the start
+    chat, patient_id = joined(services, visit=visit)
+    finish_intake(chat)
+    runner, _ = runner_for(services)
+    nudge = reminder(services.engine, patient_id, "intake_24h")
+    day_before = reminder(services.engine, patient_id, "appointment")
+
+    services.clock.now = utc(nudge.due_at)  # type: ignore[assignment]
+    assert runner._claim(nudge.id) == (None, [])
+    assert status(services.engine, nudge.id) == "cancelled"
+
+    services.clock.now = utc(day_before.due_at)  # type: ignore[assignment]
+    outgoing, _ = runner._claim(day_before.id)  # the visit itself is still worth a reminder
+    assert outgoing is not None and outgoing.text.startswith("Reminder: you have an appointment")
+
+
+def test_reminders_of_a_paused_or_not_consented_patient_are_cancelled(services: Services) -> None:
+    chat, patient_id = joined(services)
+    daily_checkins(chat)
+    checkin = reminder(services.engine, patient_id, "checkin")
+    with Session(services.engine) as session:
+        stored = session.get(Patient, patient_id)
+        assert stored is not None
+        stored.checkins_paused = True  # paused in another process since it was armed
+        session.add(stored)
+        session.commit()
+    runner, _ = runner_for(services)
+    services.clock.now = CHECKIN_DUE
+    assert verdict(runner, services.engine, checkin.id) == "cancelled"
+    assert runner._claim(checkin.id) == (None, [])
+    assert status(services.engine, checkin.id) == "cancelled"
+    assert pending(services.engine, patient_id, "checkin") == []
+
+    invited = services.invite("Not Agreed Yet", at=VISIT)
+    undecided = Chat(services.patients, 7_200_000_099)
+    undecided.start(invited.token)
+    with Session(services.engine) as session:  # a row for a patient who has not agreed
+        session.add(
+            Reminder(
+                patient_id=invited.patient_id,
+                kind="appointment",
+                key="appt:test:undecided",
+                due_at=CHECKIN_DUE,
+            )
+        )
+        session.commit()
+    (orphan,) = rows(services.engine, Reminder, Reminder.key == "appt:test:undecided")
+    assert runner._claim(orphan.id) == (None, [])
+    assert status(services.engine, orphan.id) == "cancelled"
+
+
+# --- after downtime ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "now", "expected"),
+    [
+        # an intake reminder is still useful while the visit is ahead (2:00 PM CST)
+        ("intake_48h", INTAKE_48H_DUE + timedelta(hours=5), SENDING),
+        ("intake_open", VISIT - timedelta(minutes=1), SENDING),
+        # ...and missed once the visit has started
+        ("intake_24h", VISIT, MISSED),
+        ("intake_24h", VISIT + timedelta(hours=3), MISSED),
+        ("appointment", VISIT + timedelta(minutes=1), MISSED),
+        # a check-in is caught up for two hours, not a minute more (9:59 PM CST is not quiet
+        # for a time the patient chose)
+        ("checkin", CHECKIN_DUE + timedelta(hours=1, minutes=59), SENDING),
+        ("checkin", CHECKIN_DUE + timedelta(hours=2), SENDING),
+        ("checkin", CHECKIN_DUE + timedelta(hours=2, minutes=1), MISSED),
+    ],
+    ids=[
+        "intake-48h-5h-late",
+        "intake-open-a-minute-before-the-visit",
+        "intake-24h-at-the-visit",
+        "intake-24h-after-the-visit",
+        "appointment-after-the-visit",
+        "checkin-1h59-late",
+        "checkin-2h-late",
+        "checkin-2h01-late",
+    ],
+)
+def test_catching_up_after_downtime(
+    services: Services, kind: str, now: datetime, expected: str
+) -> None:
+    chat, patient_id = joined(services)
+    daily_checkins(chat)
+    runner, _ = runner_for(services)
+    row = reminder(services.engine, patient_id, kind)
+    services.clock.now = now
+    assert verdict(runner, services.engine, row.id) == expected
+
+    outgoing, follow_up = runner._claim(row.id)
+    if expected == SENDING:
+        assert outgoing is not None and outgoing.chat_id == chat.chat_id
+        assert status(services.engine, row.id) == SENDING
+    else:
+        assert outgoing is None
+        assert status(services.engine, row.id) == MISSED
+        if kind == "checkin":  # the next one is planned, for tomorrow evening
+            (following,) = pending(services.engine, patient_id, "checkin")
+            assert follow_up == [following.id]
+            assert utc(following.due_at) == CHECKIN_DUE + timedelta(days=1)
+        else:
+            assert follow_up == []
+
+
+def test_several_overdue_intake_reminders_send_only_the_latest(services: Services) -> None:
+    chat, patient_id = joined(services)
+    daily_checkins(chat)
+    # another patient's visit has only its intake-open notice overdue
+    other_chat, other_id = joined(services, visit=VISIT + timedelta(days=2), chat_id=7_200_000_002)
+    other_open = reminder(services.engine, other_id, "intake_open")
+    assert utc(other_open.due_at) == INTAKE_OPEN_DUE + timedelta(days=2)
+
+    # The bot is down from Monday until Thursday 10:00 AM CST, the 24-hour reminder's moment
+    # an hour past; the check-in reminders went unsent all week.
+    services.clock.now = INTAKE_24H_DUE + timedelta(hours=1)
+    ids = {
+        kind: reminder(services.engine, patient_id, kind).id
+        for kind in ("intake_open", "intake_48h", "intake_24h", "appointment")
+    }
+    checkin_id = reminder(services.engine, patient_id, "checkin").id
+    runner, _ = runner_for(services)
+    due_now, later = runner._recover()
+
+    assert sorted(due_now) == sorted([ids["intake_24h"], checkin_id, other_open.id])
+    assert status(services.engine, ids["intake_open"]) == MISSED
+    assert status(services.engine, ids["intake_48h"]) == MISSED
+    mine = set(ids.values()) | {checkin_id}
+    assert [(rid, utc(due)) for rid, _key, due in later if rid in mine] == [
+        (ids["appointment"], APPOINTMENT_DUE)
+    ]
+
+    outgoing, _ = runner._claim(ids["intake_24h"])
+    assert outgoing is not None and outgoing.text == messages.INTAKE_NUDGE
+    assert outgoing.button is not None and outgoing.button[0] == messages.CONTINUE_INTAKE_BUTTON
+    outgoing, _ = runner._claim(other_open.id)  # another visit's: not superseded
+    assert outgoing is not None and outgoing.chat_id == other_chat.chat_id
+    assert outgoing.text == messages.INTAKE_READY
+    outgoing, follow_up = runner._claim(checkin_id)  # days late: missed, the next one planned
+    assert outgoing is None and status(services.engine, checkin_id) == MISSED
+    (following,) = pending(services.engine, patient_id, "checkin")
+    assert follow_up == [following.id]
+    assert utc(following.due_at) == datetime(2026, 1, 20, 2, 0, tzinfo=UTC)  # tonight, 8 PM CST
+
+
+def test_a_row_left_sending_by_a_crash_is_unconfirmed_and_never_sent_again(
+    services: Services,
+) -> None:
+    _, patient_id = joined(services)
+    row = reminder(services.engine, patient_id, "intake_open")
+    services.clock.now = INTAKE_OPEN_DUE
+    crashed, _ = runner_for(services)
+    outgoing, _ = crashed._claim(row.id)
+    assert outgoing is not None  # ...and the process died before _finish
+
+    services.clock.now = INTAKE_OPEN_DUE + timedelta(minutes=10)
+    restarted, _ = runner_for(services)
+    due_now, later = restarted._recover()
+    assert row.id not in due_now and row.id not in [rid for rid, _, _ in later]
+    assert status(services.engine, row.id) == UNCONFIRMED
+    assert restarted._claim(row.id) == (None, [])
+    assert restarted._recover()[0] == []  # a second start leaves it alone too
+    assert status(services.engine, row.id) == UNCONFIRMED
+
+
+def test_a_late_intake_reminder_in_quiet_hours_waits_until_8_am_local(services: Services) -> None:
+    chat, patient_id = joined(services, visit=VISIT + timedelta(hours=1))  # 11:00 AM EST
+    chat.open("timezone")
+    chat.send(Typed("Eastern"))
+    nudge = reminder(services.engine, patient_id, "intake_48h")
+    assert utc(nudge.due_at) == datetime(2026, 1, 18, 16, 0, tzinfo=UTC)  # 11:00 AM EST
+
+    # back at 10:00 PM EST: still useful, but not at this hour
+    services.clock.now = datetime(2026, 1, 19, 3, 0, tzinfo=UTC)
+    runner, _ = runner_for(services)
+    assert verdict(runner, services.engine, nudge.id) == POSTPONED
+    assert runner._claim(nudge.id) == (None, [nudge.id])
+    (postponed,) = [r for r in pending(services.engine, patient_id) if r.id == nudge.id]
+    assert utc(postponed.due_at) == datetime(2026, 1, 19, 13, 0, tzinfo=UTC)  # 8:00 AM EST
+
+    services.clock.now = datetime(2026, 1, 19, 13, 0, tzinfo=UTC)
+    outgoing, _ = runner._claim(nudge.id)
+    assert outgoing is not None and outgoing.text == messages.INTAKE_NUDGE
+
+
+def test_a_settled_checkin_reminder_plans_the_next_one(services: Services) -> None:
+    chat, patient_id = joined(services, visit=None)
+    daily_checkins(chat)
+    runner, _ = runner_for(services)
+    first = reminder(services.engine, patient_id, "checkin")
+    assert first.key == f"checkin:{patient_id}:2026-01-12"
+
+    services.clock.now = CHECKIN_DUE
+    outgoing, follow_up = runner._claim(first.id)
+    assert outgoing is not None and follow_up == []
+    assert outgoing.text == messages.CHECKIN_DUE
+    assert outgoing.button is not None
+    assert outgoing.button[0] == messages.START_CHECKIN_BUTTON
+    assert callbacks.decode(outgoing.button[1]) == callbacks.ButtonPress(
+        callbacks.OPEN, callbacks.REMINDER, first.id, OPEN_CHECKIN
+    )
+    assert pending(services.engine, patient_id, "checkin") == []  # claimed: none pending
+
+    services.clock.now = CHECKIN_DUE + timedelta(seconds=2)
+    follow_up = runner._finish(first.id, SENT)
+    (following,) = pending(services.engine, patient_id, "checkin")
+    assert follow_up == [following.id]
+    assert following.key == f"checkin:{patient_id}:2026-01-13"
+    assert utc(following.due_at) == CHECKIN_DUE + timedelta(days=1)
+    keys = [r.key for r in rows(services.engine, Reminder, Reminder.patient_id == patient_id)]
+    assert len(keys) == len(set(keys)) == 2
+
+    # A check-in started from that reminder remembers it.
+    reply = chat.press(callbacks.ref(callbacks.REMINDER, first.id), OPEN_CHECKIN, kind="o")
+    assert reply.screen is not None and reply.screen.step == "checkin.mood"
+
+
+# --- firing, arming and starting, with the stand-in -------------------------------------
+
+
+async def test_fire_sends_once_and_a_blocked_chat_is_recorded_failed(services: Services) -> None:
+    chat, patient_id = joined(services, visit=None)
+    daily_checkins(chat)
+    blocked_chat, blocked_id = joined(services, visit=None, chat_id=7_200_000_003)
+    daily_checkins(blocked_chat)
+    runner, application = runner_for(services)
+    application.bot.refuse.add(blocked_chat.chat_id)
+    mine = reminder(services.engine, patient_id, "checkin")
+    theirs = reminder(services.engine, blocked_id, "checkin")
+
+    services.clock.now = CHECKIN_DUE
+    await runner.fire(mine.id)
+    await runner.fire(mine.id)  # fired twice (a sweep and the job): sent once
+    await runner.fire(theirs.id)
+    assert [(chat_id, text) for chat_id, text, _ in application.bot.sent] == [
+        (chat.chat_id, messages.CHECKIN_DUE)
+    ]
+    markup = application.bot.sent[0][2]
+    (button,) = markup.inline_keyboard[0]
+    assert button.text == messages.START_CHECKIN_BUTTON
+    assert status(services.engine, mine.id) == SENT
+    assert status(services.engine, theirs.id) == "failed"
+    # both settled, so both patients have tomorrow's reminder armed
+    armed = application.job_queue.live()
+    for patient in (patient_id, blocked_id):
+        (following,) = pending(services.engine, patient, "checkin")
+        assert armed[following.key] == utc(following.due_at)
+
+
+def test_arm_schedules_each_pending_row_once_and_moves_it(services: Services) -> None:
+    chat, patient_id = joined(services)
+    runner, application = runner_for(services)
+    ids = [r.id for r in pending(services.engine, patient_id)]
+    runner.arm(ids)
+    runner.arm(ids)  # already armed for the same moments: nothing new
+    assert len(application.job_queue.jobs) == 4
+    assert application.job_queue.live() == {
+        r.key: utc(r.due_at) for r in pending(services.engine, patient_id)
+    }
+
+    chat.open("timezone")
+    reply = chat.send(Typed("Eastern"))  # the day-before reminder moves to 5:00 PM EST
+    runner.arm(reply.reminders)
+    moved = reminder(services.engine, patient_id, "appointment")
+    assert application.job_queue.live()[moved.key] == datetime(2026, 1, 19, 22, 0, tzinfo=UTC)
+    assert len(application.job_queue.jobs) == 5  # one job replaced, the old one removed
+    assert sum(job.removed for job in application.job_queue.jobs) == 1
+
+
+async def test_start_after_downtime_sends_what_is_useful_and_arms_the_rest(
+    services: Services,
+) -> None:
+    chat, patient_id = joined(services)
+    services.clock.now = INTAKE_48H_DUE + timedelta(hours=2)  # 11:00 AM CST
+    runner, application = runner_for(services)
+    await runner.start()
+    assert [(c, t) for c, t, _ in application.bot.sent] == [(chat.chat_id, messages.INTAKE_NUDGE)]
+    assert (
+        status(services.engine, reminder(services.engine, patient_id, "intake_open").id) == MISSED
+    )
+    assert status(services.engine, reminder(services.engine, patient_id, "intake_48h").id) == SENT
+    assert set(application.job_queue.live()) == {
+        reminder(services.engine, patient_id, kind).key for kind in ("intake_24h", "appointment")
+    }
+    assert application.job_queue.repeating == ["reminder-sweep"]

@@ -1,0 +1,99 @@
+"""Running the real bot Application against the fake Bot API, and acting as a patient would."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+
+from fake_bot_api import BotMessage, FakeBotAPI, FakeChat
+from telegram.ext import Application
+
+from bot.render.html import to_plain
+from bot.services.providers import ProviderService
+from bot.settings import Settings
+from bot.telegram.app import build_application
+from storage.db import make_engine
+
+TOKEN = "123456:TEST-TOKEN"
+PROVIDER_CHAT_ID = 9001
+CLINIC = "Riverside Psychiatry"
+
+
+def settings_for(fake: FakeBotAPI, database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "telegram_bot_token": TOKEN,
+        "telegram_api_base_url": fake.base_url,
+        "database_url": database_url,
+        "provider_chat_ids": (PROVIDER_CHAT_ID,),
+        "clinic_name": CLINIC,
+        "clinic_timezone": "America/Chicago",
+        "_env_file": None,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@asynccontextmanager
+async def running_bot(settings: Settings) -> AsyncIterator[Application]:
+    """The bot as `intake-bot run` starts it, polling the fake server until the block ends."""
+    application = build_application(settings)
+    await application.initialize()
+    if application.post_init:
+        await application.post_init(application)
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(poll_interval=0, timeout=1)
+    try:
+        yield application
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+
+
+def plain(message: BotMessage) -> str:
+    return to_plain(message.content or "")
+
+
+def texts(messages: list[BotMessage]) -> str:
+    """Everything the patient sees in these messages, as one plain string."""
+    return "\n".join(plain(m) for m in messages)
+
+
+def option_button(chat: FakeChat, label: str) -> str:
+    """The full text of the latest keyboard's button for `label` ("1. I agree" for "I agree")."""
+    message = next(m for m in reversed(chat.messages) if m.inline_keyboard)
+    for text in message.buttons():
+        if text == label or text.split(". ", 1)[-1] == label or text.split(" ", 1)[-1] == label:
+            return text
+    raise AssertionError(f"no button {label!r} among {message.buttons()}")
+
+
+async def tap(chat: FakeChat, label: str) -> list[BotMessage]:
+    """Tap the option labelled `label` on the latest question and wait for the bot's answer."""
+    return await chat.press_and_wait(option_button(chat, label))
+
+
+async def say(chat: FakeChat, text: str) -> list[BotMessage]:
+    return await chat.send_text_and_wait(text)
+
+
+def current_question(chat: FakeChat) -> str:
+    """The latest message that carries buttons: the question the patient is on."""
+    message = next(m for m in reversed(chat.messages) if m.inline_keyboard)
+    return plain(message)
+
+
+def invite(settings: Settings, name: str, appointment_in: timedelta | None = timedelta(days=2)) -> str:
+    """A provider's invitation, made as `intake-bot invite` does; returns the link's token."""
+    service = ProviderService(
+        make_engine(settings.database_url), settings.zone, settings.reminder_policy()
+    )
+    at = datetime.now(UTC) + appointment_in if appointment_in is not None else None
+    return service.invite(name, at, "test").token
+
+
+async def join(patient: FakeChat, token: str) -> list[BotMessage]:
+    """Open the invitation link, as Telegram sends it: /start <token>."""
+    return await patient.send_command_and_wait(f"/start {token}")

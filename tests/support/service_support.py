@@ -1,0 +1,211 @@
+"""Driving PatientService and ProviderService without Telegram, on an injected clock.
+
+Shared by the storage, patient-service and reminder-runner tests. A `Clock` is a mutable
+"now" both services read; a `Chat` is one patient's chat, numbering Telegram updates as they
+arrive and building button presses the way bot/handlers.py does.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, func, select
+
+from bot.services.intake import Reply
+from bot.services.patient_service import CONSENT_STEP, PatientService, ServiceConfig
+from bot.services.providers import Invited, ProviderService
+from bot.telegram import callbacks
+from flows.dialogue import Command, DoneTapped, Event, Tapped, Toggled, Typed
+from flows.schedule import ReminderPolicy
+from storage.models import Appointment, Checkin, Intake, Patient, Reminder
+
+CLINIC = "Test Clinic"
+CLINIC_ZONE = ZoneInfo("America/Chicago")
+NOW = datetime(2026, 1, 12, 15, 0, tzinfo=UTC)
+"""Monday 12 January 2026, 9:00 AM CST: far from any DST change, outside quiet hours."""
+
+FIRST_UPDATE_ID = 3_000_000_000
+FIRST_CHAT_ID = 7_000_000_001  # above 2**31, as real Telegram ids can be
+
+
+class Clock:
+    """A "now" the test moves by hand; every service in a test reads the same one."""
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, by: timedelta) -> datetime:
+        self.now += by
+        return self.now
+
+
+def config(policy: ReminderPolicy | None = None) -> ServiceConfig:
+    return ServiceConfig(CLINIC, CLINIC_ZONE, policy or ReminderPolicy())
+
+
+@dataclass
+class Services:
+    patients: PatientService
+    provider: ProviderService
+    clock: Clock
+    engine: Engine
+
+    def invite(self, name: str = "Alice A.", at: datetime | None = None) -> Invited:
+        return self.provider.invite(name, at, "test")
+
+
+def make_services(engine: Engine, clock: Clock | None = None) -> Services:
+    clock = clock or Clock()
+    cfg = config()
+    return Services(
+        PatientService(engine, cfg, clock=clock),
+        ProviderService(engine, cfg.clinic_zone, cfg.policy, clock=clock),
+        clock,
+        engine,
+    )
+
+
+_update_ids: Iterator[int] = itertools.count(FIRST_UPDATE_ID)
+
+
+class Chat:
+    """One patient's chat with a PatientService; every call is a new Telegram update."""
+
+    def __init__(self, service: PatientService, chat_id: int = FIRST_CHAT_ID) -> None:
+        self.service = service
+        self.chat_id = chat_id
+        self.last_update_id: int | None = None
+        self.last: Reply | None = None
+
+    def _next(self) -> int:
+        self.last_update_id = next(_update_ids)
+        return self.last_update_id
+
+    def start(self, token: str | None = None) -> Reply:
+        self.last = self.service.start(self.chat_id, token, update_id=self._next())
+        return self.last
+
+    def send(self, event: Event, button: callbacks.ButtonPress | None = None) -> Reply:
+        self.last = self.service.handle(self.chat_id, event, update_id=self._next(), button=button)
+        return self.last
+
+    def open(self, what: str) -> Reply:
+        self.last = self.service.open(self.chat_id, what, update_id=self._next())
+        return self.last
+
+    def press(self, ref: str, step: str, value: str = "", kind: str = callbacks.ANSWER) -> Reply:
+        """A button of the screen whose reference is `ref`, decoded as bot/handlers.py does."""
+        press = callbacks.decode(callbacks.encode(kind, ref, step, value))
+        assert press is not None
+        event: Event
+        match kind:
+            case callbacks.TOGGLE:
+                event = Toggled(step, value)
+            case callbacks.DONE:
+                event = DoneTapped(step)
+            case callbacks.NAVIGATE:
+                event = Command(value, step=step)
+            case _:
+                event = Tapped(step, value)
+        return self.send(event, button=press)
+
+    def tap(self, step: str, value: str) -> Reply:
+        """Tap an option of the screen last shown (its reference comes from that reply)."""
+        assert self.last is not None and self.last.ref is not None, "no screen to tap on"
+        return self.press(self.last.ref, step, value)
+
+    def consent(self, patient_id: int, value: str = "agree") -> Reply:
+        return self.send(
+            Tapped(CONSENT_STEP, value),
+            button=callbacks.ButtonPress(
+                callbacks.ANSWER, callbacks.PATIENT, patient_id, CONSENT_STEP, value
+            ),
+        )
+
+
+def join(services: Services, chat: Chat, invited: Invited) -> Reply:
+    """Open the invitation link and agree."""
+    reply = chat.start(invited.token)
+    assert reply.screen is not None and reply.screen.step == CONSENT_STEP
+    return chat.consent(invited.patient_id)
+
+
+SHORTEST_INTAKE = (
+    "I don't take any",
+    "none",
+    *["not at all"] * 9,  # PHQ-9
+    *["not at all"] * 7,  # GAD-7
+    *["skip"] * 8,  # sleep and daily life
+    "none of these",  # side effects
+    *["skip"] * 10,  # stressors
+    "no questions",
+)
+"""Every answer of the shortest complete intake, typed, from the first medication question."""
+
+
+def finish_intake(chat: Chat) -> Reply:
+    """Type the shortest intake from its first question through review and submit."""
+    for answer in SHORTEST_INTAKE:
+        reply = chat.send(Typed(answer))
+        assert reply.screen is not None, f"the intake ended early at {answer!r}"
+    assert reply.screen.step == "review"
+    reply = chat.send(Typed("submit"))
+    assert reply.finished and reply.submitted is not None
+    return reply
+
+
+# --- reading what was stored ------------------------------------------------------------
+
+
+def count(engine: Engine, model: type[SQLModel], *where: Any) -> int:
+    """Rows in a table, read in a session of its own (so only committed rows count)."""
+    with Session(engine) as fresh:
+        return fresh.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
+def rows(engine: Engine, model: type[SQLModel], *where: Any) -> list[Any]:
+    with Session(engine) as fresh:
+        return list(fresh.exec(select(model).where(*where)).all())
+
+
+def patient(engine: Engine, patient_id: int) -> Patient:
+    with Session(engine) as fresh:
+        found = fresh.get(Patient, patient_id)
+        assert found is not None
+        return found
+
+
+def pending(engine: Engine, patient_id: int, kind: str | None = None) -> list[Reminder]:
+    """The patient's pending reminders (of one kind if given), in due order."""
+    found = rows(engine, Reminder, Reminder.patient_id == patient_id, Reminder.status == "pending")
+    return sorted(
+        (r for r in found if kind is None or r.kind == kind), key=lambda r: (r.due_at, r.id)
+    )
+
+
+def intakes(engine: Engine, patient_id: int) -> list[Intake]:
+    return sorted(rows(engine, Intake, Intake.patient_id == patient_id), key=lambda i: i.id)
+
+
+def checkins(engine: Engine, patient_id: int) -> list[Checkin]:
+    return sorted(rows(engine, Checkin, Checkin.patient_id == patient_id), key=lambda c: c.id)
+
+
+def appointments(engine: Engine, patient_id: int) -> list[Appointment]:
+    return rows(engine, Appointment, Appointment.patient_id == patient_id)
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    """Stored times come back naive from SQLite and aware from PostgreSQL: compare in UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
