@@ -134,6 +134,14 @@ class Settings(BaseSettings):
             raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
         return value
 
+    @property
+    def telegram_file_base_url(self) -> str:
+        """The file-download base that goes with the Bot API base URL (…/bot -> …/file/bot)."""
+        base = self.telegram_api_base_url
+        if base.endswith("/bot"):
+            return base[: -len("/bot")] + "/file/bot"
+        return base.rstrip("/") + "/file/bot"
+
     def token(self) -> str:
         """The bot token, or SettingsError naming the setting when it is missing."""
         if (

@@ -1,11 +1,14 @@
 """The database tables, all in one place."""
 
-from datetime import UTC, datetime
+from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Text
 from sqlalchemy.ext.compiler import compiles
 from sqlmodel import Field, SQLModel
+
+from storage.clock import utcnow
 
 
 @compiles(JSON, "sqlite")
@@ -15,14 +18,39 @@ def _sqlite_json_as_text(_type: JSON, _compiler: Any, **_kw: Any) -> str:
     return "TEXT"
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+class ActiveDialogue(StrEnum):
+    """Which dialogue a patient's typed text goes to (`Patient.active_dialogue`; None: routed by
+    what is open, usually the intake)."""
+
+    INTAKE = "intake"
+    CHECKIN = "checkin"
+    SETTINGS = "settings"
+    SAFETY = "safety"
+
+
+class AppointmentStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class ReminderStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed: its message is going out
+    SENT = "sent"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+    UNCONFIRMED = "unconfirmed"  # the process stopped mid-send: it may or may not have arrived
+    FAILED = "failed"  # Telegram refused it (a blocked bot, a deleted chat)
+
+
+# Every table's `id` is typed `int`: it is None only until the row is flushed, and every row
+# storage hands out has been flushed.
 
 
 class Patient(SQLModel, table=True):
     """A person using the bot. The display name is stored only once they agree to take part."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     telegram_chat_id: int | None = Field(
         default=None, sa_column=Column(BigInteger, unique=True, index=True, nullable=True)
     )
@@ -40,9 +68,10 @@ class Patient(SQLModel, table=True):
     declined_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
-    # Which dialogue typed text goes to: intake, checkin, settings, or None.
+    # An ActiveDialogue value, or None.
     active_dialogue: str | None = Field(default=None, max_length=16)
-    settings_step: str | None = Field(default=None, max_length=40)
+    settings_step: str | None = Field(default=None, max_length=40)  # the open settings question
+    safety_question: str | None = Field(default=None, max_length=40)  # the open safety question
     settings_draft: dict[str, Any] | None = Field(
         default=None, sa_column=Column(JSON, nullable=True)
     )
@@ -55,7 +84,7 @@ class Patient(SQLModel, table=True):
 class Invitation(SQLModel, table=True):
     """A single-use link a provider made for one patient. Only a hash of the token is kept."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
     token_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True})
     created_by: str = Field(max_length=40)  # "chat:<id>" or "cli"
@@ -71,7 +100,7 @@ class Invitation(SQLModel, table=True):
 class Appointment(SQLModel, table=True):
     """A patient's visit. Each intake belongs to one; moving it moves its reminders."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
     starts_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     status: str = Field(default="scheduled", max_length=16)  # scheduled, cancelled
@@ -86,7 +115,7 @@ class Appointment(SQLModel, table=True):
 class Intake(SQLModel, table=True):
     """One pre-visit intake: where the patient is in the dialogue, and when it started and ended."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
     appointment_id: int | None = Field(default=None, foreign_key="appointment.id", index=True)
     state: str = Field(default="consent", max_length=32)
@@ -118,7 +147,7 @@ class Answer(SQLModel, table=True):
 
     __table_args__ = (Index("ix_answer_current", "intake_id", "superseded", "question_key"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     intake_id: int = Field(foreign_key="intake.id", index=True)
     question_key: str = Field(max_length=64)
     value: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
@@ -135,7 +164,7 @@ class Answer(SQLModel, table=True):
 class Medication(SQLModel, table=True):
     """A medication as reported in a submitted intake, with how the patient has been taking it."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
     intake_id: int = Field(foreign_key="intake.id", index=True)
     position: int
@@ -156,7 +185,7 @@ class Medication(SQLModel, table=True):
 class SafetyEvent(SQLModel, table=True):
     """A safety trigger, what the patient was shown, their response, and which chats were alerted."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
     intake_id: int | None = Field(default=None, foreign_key="intake.id", index=True)
     kind: str = Field(max_length=40)
@@ -199,7 +228,7 @@ class Reminder(SQLModel, table=True):
     pending to sent (or missed, or cancelled) exactly once.
     """
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
     appointment_id: int | None = Field(default=None, foreign_key="appointment.id", index=True)
     kind: str = Field(max_length=24)
@@ -219,7 +248,7 @@ class Reminder(SQLModel, table=True):
 class Checkin(SQLModel, table=True):
     """A between-visit check-in: mood, sleep, energy, side effects today and a note."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
     reminder_id: int | None = Field(default=None, foreign_key="reminder.id")
     step: str | None = Field(default=None, max_length=40)
@@ -238,7 +267,7 @@ class Checkin(SQLModel, table=True):
 class SafetyAudit(SQLModel, table=True):
     """Every step of a safety event's handling: shown to the patient, alerted, re-alerted, acknowledged."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     safety_event_id: int = Field(foreign_key="safetyevent.id", index=True)
     action: str = Field(max_length=24)  # shown, alerted, realerted, acknowledged, alert_failed
     actor: str | None = Field(default=None, max_length=200)  # a provider chat and name, or "bot"

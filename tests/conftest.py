@@ -29,7 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
-from storage import queries
+from storage import intakes, patients
 from storage.db import make_engine
 from storage.models import Answer, Intake, Patient, utcnow
 
@@ -169,7 +169,7 @@ def make_patient(session: Session) -> Callable[..., Patient]:
     chat_ids = itertools.count(FIRST_CHAT_ID)
 
     def factory(*, chat_id: int | None = None, display_name: str | None = None) -> Patient:
-        return queries.create_patient(
+        return patients.create(
             session, next(chat_ids) if chat_id is None else chat_id, display_name
         )
 
@@ -183,7 +183,7 @@ def make_intake(session: Session, make_patient: Callable[..., Patient]) -> Calla
     def factory(patient: Patient | None = None, **columns: Any) -> Intake:
         owner = patient or make_patient()
         assert owner.id is not None
-        intake = queries.create_intake(session, owner.id)
+        intake = intakes.create(session, owner.id)
         if columns:
             for name, value in columns.items():
                 setattr(intake, name, value)
@@ -207,7 +207,7 @@ def make_answer(session: Session, make_intake: Callable[..., Intake]) -> Callabl
     ) -> Answer:
         owner = intake or make_intake()
         assert owner.id is not None
-        return queries.record_answer(session, owner.id, key, value, raw_text, now or utcnow())
+        return intakes.record_answer(session, owner.id, key, value, raw_text, now or utcnow())
 
     return factory
 

@@ -13,12 +13,14 @@ import time
 from typing import TextIO
 
 from bot.render.html import to_plain
+from bot.render.screens import review_blocks
 from bot.render.summary import render_alert, render_summary
-from bot.services.intake import Reply
-from bot.services.patient_service import PatientService, ServiceConfig
+from bot.services.config import ServiceConfig
+from bot.services.lookups import ProviderLookups
+from bot.services.replies import Reply
+from bot.services.router import ConversationRouter
+from bot.services.safety import AlertLedger
 from bot.settings import Settings
-from bot.telegram.alerts import AlertRecords
-from bot.telegram.rendering import review_blocks
 from flows.dialogue import Screen, Typed
 from storage.db import make_engine
 
@@ -67,8 +69,9 @@ class Demo:
         self.out = out
         config = ServiceConfig(settings.clinic_name, settings.zone, settings.reminder_policy())
         engine = make_engine(settings.database_url)
-        self.service = PatientService(engine, config)
-        self.alerts = AlertRecords(engine)
+        self.router = ConversationRouter(engine, config)
+        self.alerts = AlertLedger(engine)
+        self.lookups = ProviderLookups(engine, settings.zone)
         # Negative ids are never private Telegram chats, so a demo patient cannot meet a real one.
         self.chat_id = -time.time_ns() // 1000
         self.screen: Screen | None = None
@@ -99,11 +102,11 @@ class Demo:
             self.say(to_plain(page))
             self.say("-" * 88)
         # Shown here, so a bot later started on the same database does not send it to providers.
-        self.service.record_delivered(reply.submitted.intake_id)
+        self.lookups.record_delivered(reply.submitted.intake_id)
 
     def run(self, lines: TextIO, interactive: bool) -> int:
         self.say(BANNER)
-        reply = self.service.start_demo(self.chat_id, self.patient_name)
+        reply = self.router.start_demo(self.chat_id, self.patient_name)
         self.show(reply)
         while True:
             line = _read(lines, interactive)
@@ -115,7 +118,7 @@ class Demo:
             if not interactive:
                 self.say(f"> {line}")
             typed = quick_reply(self.screen, line)
-            reply = self.service.handle(self.chat_id, Typed(typed))
+            reply = self.router.handle(self.chat_id, Typed(typed))
             self.show(reply)
             if reply.submitted is not None:
                 self.print_provider_copy(reply)

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
 
+from bot.render.chart import render_checkin_chart
+from bot.render.documents import file_name, render_document
+from bot.services.lookups import ProviderLookups
 from bot.services.providers import ProviderError, ProviderService
 from bot.settings import Settings, SettingsError
 from flows.when import format_local, parse_when
@@ -31,7 +35,7 @@ def _service(settings: Settings) -> ProviderService:
     )
 
 
-def _when(settings: Settings, text: str | None, service: ProviderService) -> object:
+def _when(settings: Settings, text: str | None, service: ProviderService) -> datetime | None:
     if text is None:
         return None
     moment = parse_when(text, settings.zone, service.clock())
@@ -41,12 +45,10 @@ def _when(settings: Settings, text: str | None, service: ProviderService) -> obj
 
 
 async def _username(settings: Settings) -> str:
-    from bot.telegram.app import file_url
-
     bot = Bot(
         settings.token(),
         base_url=settings.telegram_api_base_url,
-        base_file_url=file_url(settings.telegram_api_base_url),
+        base_file_url=settings.telegram_file_base_url,
     )
     async with bot:
         return bot.username
@@ -58,7 +60,7 @@ def invite(settings: Settings, name: str, at: str | None, username: str | None) 
         when = _when(settings, at, service)
         if username is None:
             username = asyncio.run(_username(settings))
-        invited = service.invite(name, when, "cli")  # type: ignore[arg-type]
+        invited = service.invite(name, when, "cli")
     except ProviderError as error:
         print(f"intake-bot: {error}", file=sys.stderr)
         return FAILED
@@ -83,7 +85,8 @@ def appointment(settings: Settings, patient: str, at: str) -> int:
     service = _service(settings)
     try:
         when = _when(settings, at, service)
-        scheduled = service.schedule(patient, when)  # type: ignore[arg-type]
+        assert when is not None
+        scheduled = service.schedule(patient, when)
     except ProviderError as error:
         print(f"intake-bot: {error}", file=sys.stderr)
         return FAILED
@@ -99,27 +102,35 @@ def export(
     settings: Settings, patient: str, intake_id: int | None, fmt: str, output: str | None
 ) -> int:
     """Write one of the patient's submitted intakes (the latest unless --intake) to a file."""
-    from pathlib import Path
-
-    from bot.render import documents
-    from bot.services.providers import ProviderRecords
-    from storage.db import session_scope
-
-    service = _service(settings)
-    records = ProviderRecords(service.engine, settings.zone)
+    lookups = ProviderLookups(make_engine(settings.database_url), settings.zone)
     try:
-        with session_scope(service.engine) as session:
-            person = service.find(session, patient)
-            person_id = person.id
-        chosen = intake_id if intake_id is not None else records.latest_intake_id(person_id)  # type: ignore[arg-type]
-        record = records.intake(chosen) if chosen is not None else None
+        person_id = lookups.patient_id(patient)
+        chosen = intake_id if intake_id is not None else lookups.latest_intake_id(person_id)
+        record = lookups.intake(chosen) if chosen is not None else None
         if record is None or record.compiled.patient_id != person_id:
             raise ProviderError("No such submitted intake for that patient.")
-        data = documents.render(record, fmt, clinic=settings.clinic_name, providers=service)
     except ProviderError as error:
         print(f"intake-bot: {error}", file=sys.stderr)
         return FAILED
-    target = Path(output or documents.file_name(record, fmt))
+    compiled = record.compiled
+    chart = None
+    if fmt == "pdf":
+        checkins = lookups.checkin_log(f"#{person_id}")
+        chart = render_checkin_chart(
+            checkins.since_last_visit(),
+            checkins.visits,
+            settings.zone,
+            title=f"Check-ins since the last visit: {compiled.patient_name}",
+        )
+    data = render_document(
+        compiled,
+        record.answers,
+        fmt,
+        clinic=settings.clinic_name,
+        zone=settings.zone,
+        chart_png=chart,
+    )
+    target = Path(output or file_name(compiled.intake_id, fmt))
     target.write_bytes(data)
     print(f"wrote {target} ({len(data):,} bytes)")
     return 0

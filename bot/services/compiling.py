@@ -1,122 +1,155 @@
-"""Reading a patient's record for providers: compiled intakes with their appointment, check-ins and
-changes since the last visit; the check-in log; visit dates. Plain functions taking a session.
-"""
+"""The provider's copy of an intake, compiled from the stored answers: with its safety events,
+its appointment, the check-ins since the previous visit, and the changes since the patient's
+previous intake (the first intake is the baseline)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from bot.services.intake import compile_submitted
 from flows.changes import changes_since
-from flows.checkin_summary import CheckinRecord, records_from_answers, summarise_checkins
-from flows.compiled import CompiledIntake
+from flows.checkin_summary import (
+    CheckinRecord,
+    CheckinSummary,
+    records_from_answers,
+    summarise_checkins,
+)
+from flows.compiled import CompiledIntake, compile_intake
+from flows.schedule import ReminderKind
 from flows.when import format_local
-from storage import queries
-from storage.models import Appointment, Checkin, Intake, Patient, Reminder
+from storage import checkins, intakes, patients, reminders, safety
+from storage.clock import as_utc
+from storage.models import Intake, Patient
+
+SAFETY_RESPONSES = frozenset({"safe", "clarified_no", "safety_question_skipped"})
+"""Answers to the safety questions that raise no alert, but that a provider should still see."""
+
+UNNAMED = "Unnamed patient"
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What the compiled intake needs beyond the answers."""
+
+    appointment: str | None
+    checkins: CheckinSummary
+    checkins_since: datetime | None
 
 
 def checkin_records(
     session: Session, patient_id: int, since: datetime | None = None
 ) -> tuple[list[CheckinRecord], int]:
     """Completed check-ins (oldest first) and how many reminders were missed, since `since`."""
-    statement = select(Checkin).where(
-        Checkin.patient_id == patient_id, col(Checkin.completed_at).is_not(None)
-    )
-    if since is not None:
-        statement = statement.where(col(Checkin.completed_at) >= since)
-    rows = session.exec(statement.order_by(col(Checkin.completed_at))).all()
+    rows = checkins.completed(session, patient_id, since)
     records = [
-        records_from_answers(queries.as_utc(r.completed_at), r.answers or {}, r.late)  # type: ignore[arg-type]
+        records_from_answers(as_utc(r.completed_at), r.answers or {}, r.late)
         for r in rows
+        if r.completed_at is not None
     ]
-    missed = select(Reminder).where(
-        Reminder.patient_id == patient_id, Reminder.kind == "checkin", Reminder.status == "missed"
-    )
-    if since is not None:
-        missed = missed.where(col(Reminder.due_at) >= since)
-    return records, len(session.exec(missed).all())
+    missed = reminders.count_missed(session, patient_id, ReminderKind.CHECKIN.value, since)
+    return records, missed
 
 
-def visit_times(session: Session, patient_id: int) -> list[datetime]:
-    """Every scheduled appointment's time, oldest first."""
-    rows = session.exec(
-        select(Appointment)
-        .where(Appointment.patient_id == patient_id, Appointment.status == "scheduled")
-        .order_by(col(Appointment.starts_at))
-    ).all()
-    return [a for a in (queries.as_utc(r.starts_at) for r in rows) if a is not None]
+class IntakeCompiler:
+    """Compiles submitted intakes for providers, in the clinic's time zone."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+
+    def compile(
+        self, session: Session, patient: Patient, intake: Intake, at: datetime
+    ) -> CompiledIntake:
+        """The intake as the provider receives it, with changes since the previous intake."""
+        current = self._plain(session, patient, intake, at)
+        earlier = [
+            i
+            for i in intakes.submitted(session, patient.id)
+            if i.id != intake.id and i.submitted_at is not None and as_utc(i.submitted_at) <= at
+        ]
+        if not earlier:
+            return current
+        previous = self._plain(session, patient, earlier[-1], _submitted(earlier[-1]))
+        baseline = self._plain(session, patient, earlier[0], _submitted(earlier[0]))
+        return replace(current, changes=changes_since(current, previous, baseline))
+
+    def compiled(self, session: Session, intake_id: int) -> CompiledIntake | None:
+        """A submitted intake as the provider receives it, or None if there is none by that id."""
+        intake = intakes.get(session, intake_id)
+        if intake is None or intake.submitted_at is None:
+            return None
+        patient = patients.get(session, intake.patient_id)
+        assert patient is not None
+        return self.compile(session, patient, intake, _submitted(intake))
+
+    def extras(self, session: Session, patient: Patient, intake: Intake) -> Extras:
+        """The appointment, and the check-ins since the previous visit (or since joining)."""
+        since = as_utc(patient.linked_at)
+        shown = None
+        appointment = (
+            patients.get_appointment(session, intake.appointment_id)
+            if intake.appointment_id
+            else None
+        )
+        if appointment is not None:
+            starts = as_utc(appointment.starts_at)
+            shown = format_local(starts, self.zone)
+            earlier = [v for v in patients.visit_times(session, patient.id) if v < starts]
+            if earlier:
+                since = earlier[-1]
+        records, missed = checkin_records(session, patient.id, since)
+        return Extras(shown, summarise_checkins(records, missed), since)
+
+    def _plain(
+        self, session: Session, patient: Patient, intake: Intake, at: datetime
+    ) -> CompiledIntake:
+        extras = self.extras(session, patient, intake)
+        return compile_submitted(
+            session,
+            patient,
+            intake,
+            at,
+            appointment=extras.appointment,
+            checkins=extras.checkins,
+            checkins_since=extras.checkins_since,
+        )
 
 
-def submitted_intakes(session: Session, patient_id: int) -> list[Intake]:
-    """The patient's submitted intakes, oldest first."""
-    return list(
-        session.exec(
-            select(Intake)
-            .where(Intake.patient_id == patient_id, col(Intake.submitted_at).is_not(None))
-            .order_by(col(Intake.submitted_at))
-        ).all()
-    )
-
-
-def intake_extras(
-    session: Session, patient: Patient, intake: Intake, zone: ZoneInfo
-) -> dict[str, Any]:
-    """What the compiled intake needs beyond the answers: the appointment and the check-ins."""
-    assert patient.id is not None and intake.id is not None
-    extras: dict[str, Any] = {}
-    since = queries.as_utc(patient.linked_at)
-    appointment = session.get(Appointment, intake.appointment_id) if intake.appointment_id else None
-    if appointment is not None:
-        starts = queries.as_utc(appointment.starts_at)
-        extras["appointment"] = format_local(starts, zone)  # type: ignore[arg-type]
-        earlier = [v for v in visit_times(session, patient.id) if starts is not None and v < starts]
-        if earlier:
-            since = earlier[-1]
-    records, missed = checkin_records(session, patient.id, since)
-    extras["checkins"] = summarise_checkins(records, missed)
-    extras["checkins_since"] = since
-    return extras
-
-
-def compile_full(
-    session: Session, patient: Patient, intake: Intake, at: datetime, zone: ZoneInfo
+def compile_submitted(
+    session: Session,
+    patient: Patient,
+    intake: Intake,
+    now: datetime,
+    *,
+    appointment: str | None = None,
+    checkins: CheckinSummary | None = None,
+    checkins_since: datetime | None = None,
 ) -> CompiledIntake:
-    """The intake as the provider receives it: answers, appointment, check-ins, and the changes
-    since the patient's previous intake (with the first intake as the baseline)."""
-    current = _compile_plain(session, patient, intake, at, zone)
-    earlier = [
-        i
-        for i in submitted_intakes(session, patient.id)  # type: ignore[arg-type]
-        if i.id != intake.id and queries.as_utc(i.submitted_at) <= at  # type: ignore[operator]
-    ]
-    if not earlier:
-        return current
-    previous = _compile_plain(
-        session, patient, earlier[-1], queries.as_utc(earlier[-1].submitted_at), zone
-    )  # type: ignore[arg-type]
-    baseline = _compile_plain(
-        session, patient, earlier[0], queries.as_utc(earlier[0].submitted_at), zone
-    )  # type: ignore[arg-type]
-    return replace(current, changes=changes_since(current, previous, baseline))
+    """The provider's view of one intake, with its safety events, from the stored answers."""
+    events = safety.for_intake(session, intake.id)
+    alerts = tuple(e.detail for e in events if e.alert)
+    responses = tuple(e.detail for e in events if e.kind in SAFETY_RESPONSES and not e.alert)
+    if patient.linked_at is not None:
+        since = checkins_since or as_utc(patient.linked_at)
+        outside = safety.between_visits(session, patient.id, since, now)
+        alerts += tuple(f"between visits: {e.detail}" for e in outside if e.alert)
+    return compile_intake(
+        intakes.current_answers(session, intake.id),
+        intake_id=intake.id,
+        patient_name=patient.display_name or UNNAMED,
+        submitted_at=now,
+        appointment=appointment,
+        safety_alerts=alerts,
+        safety_responses=responses,
+        typed_texts=intakes.current_typed_texts(session, intake.id),
+        checkins=checkins,
+        checkins_since=checkins_since,
+        patient_id=patient.id,
+    )
 
 
-def _compile_plain(
-    session: Session, patient: Patient, intake: Intake, at: datetime, zone: ZoneInfo
-) -> CompiledIntake:
-    extras = intake_extras(session, patient, intake, zone)
-    return compile_submitted(session, patient, intake, at, **extras)
-
-
-def compiled_intake(session: Session, intake_id: int, zone: ZoneInfo) -> CompiledIntake | None:
-    """A submitted intake as the provider receives it, or None if there is none by that id."""
-    intake = session.get(Intake, intake_id)
-    if intake is None or intake.submitted_at is None:
-        return None
-    patient = session.get(Patient, intake.patient_id)
-    assert patient is not None
-    return compile_full(session, patient, intake, queries.as_utc(intake.submitted_at), zone)  # type: ignore[arg-type]
+def _submitted(intake: Intake) -> datetime:
+    assert intake.submitted_at is not None
+    return as_utc(intake.submitted_at)

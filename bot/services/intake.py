@@ -1,83 +1,135 @@
-"""The intake dialogue's storage side: applies one patient event to an intake through flows and
-stores what it decided (answers, position, safety events, submission) in the caller's transaction.
-
-It knows neither Telegram nor the terminal; `Reply` is what the renderers show.
-"""
+"""The pre-visit intake: opens the intake of the next appointment when its window opens, applies
+each patient event to it through flows, and stores what flows decided (answers, position,
+safety events, submission) in the caller's transaction."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.telegram import callbacks
+from bot.services.compiling import IntakeCompiler
+from bot.services.config import ServiceConfig
+from bot.services.reminder_plans import patient_zone
+from bot.services.replies import DialogueKind, DialogueRef, Reply
+from bot.services.safety import SafetyService
+from bot.services.transactions import ConcurrentChange
 from flows import messages
-from flows.checkin_summary import CheckinSummary
-from flows.compiled import CompiledIntake, compile_intake, medication_rows
-from flows.dialogue import Begin, Event, Screen
-from flows.intake import Context, Outcome, handle
-from flows.machine import FINAL_STATES, Phase
-from flows.questions import PREVIOUS_MEDICATIONS
-from storage import queries
-from storage.models import Intake, Patient, SafetyEvent
-
-log = logging.getLogger(__name__)
+from flows.compiled import medication_rows
+from flows.dialogue import Begin, Event
+from flows.intake import Context, IntakeState, Outcome, handle
+from flows.machine import FINAL_STATES, SECTIONS, Phase
+from flows.questions import PREVIOUS_MEDICATIONS, Section, section_steps
+from flows.schedule import intake_opens_at
+from flows.when import format_local
+from storage import intakes, patients
+from storage.clock import as_utc
+from storage.models import ActiveDialogue, Intake, Patient
 
 IDLE_AFTER = timedelta(hours=1)
 """After this long without a word, the next message is greeted with "welcome back"."""
 
-
-SAFETY_RESPONSES = frozenset({"safe", "clarified_no", "safety_question_skipped"})
-"""Answers to the safety questions that raise no alert, but that a provider should still see."""
+NOT_AGREED_YET = "a patient who has not agreed yet"
 
 
-@dataclass(frozen=True)
-class Alert:
-    """An urgent safety alert for every provider chat: who, and what triggered it."""
-
-    event_id: int
-    patient_name: str
-    detail: str
-
-
-@dataclass
-class Reply:
-    """What the patient should see, and what must go to providers after the transaction."""
-
-    ref: str | None = None  # the dialogue row the screen's buttons belong to (bot.telegram.callbacks.ref)
-    say: list[str] = field(default_factory=list)
-    screen: Screen | None = None
-    stale: bool = False
-    edit_in_place: bool = False
-    duplicate: bool = False
-    finished: bool = False  # the intake is submitted or declined
-    alerts: list[Alert] = field(default_factory=list)
-    reminders: list[int] = field(
-        default_factory=list
-    )  # reminder rows planned or moved: re-arm them
-    submitted: CompiledIntake | None = None
+def position(intake: Intake) -> IntakeState:
+    """Where the patient is in the intake, as flows reads it."""
+    return IntakeState(
+        state=intake.state,
+        step=intake.step,
+        editing=intake.editing,
+        pending=intake.pending,
+        draft=tuple(intake.draft) if intake.draft is not None else None,
+    )
 
 
-class ConcurrentChange(Exception):
-    """Another update moved the same intake first; the event is applied again on fresh state."""
+def is_open(intake: Intake) -> bool:
+    return intake.state not in FINAL_STATES
 
 
-class IntakeDialogue:
+class IntakeService:
     """Applies patient events to one intake inside the caller's transaction."""
 
     def __init__(
         self,
-        clinic_name: str,
+        config: ServiceConfig,
+        safety: SafetyService,
+        compiler: IntakeCompiler,
         idle_after: timedelta = IDLE_AFTER,
-        compiler: Callable[[Session, Patient, Intake, datetime], CompiledIntake] | None = None,
     ) -> None:
-        self.clinic_name = clinic_name
+        self.config = config
+        self.safety = safety
+        self.compiler = compiler
         self.idle_after = idle_after
-        # How a submitted intake becomes the provider's copy (with appointment, check-ins, changes).
-        self.compile = compiler or compile_submitted
+
+    # --- which intake ---------------------------------------------------------------------
+
+    def current(self, session: Session, patient: Patient, now: datetime) -> Intake | None:
+        """The intake open for the next appointment, created when its window has opened."""
+        upcoming = patients.upcoming_appointments(session, patient.id, now)
+        if upcoming:
+            appointment = upcoming[0]
+            zone = patient_zone(patient, self.config.clinic_zone)
+            if now < intake_opens_at(as_utc(appointment.starts_at), zone, self.config.policy):
+                return None
+            found = intakes.for_appointment(session, appointment.id)
+            return found or self._open(session, patient, appointment.id, now)
+        # No appointment ahead: an intake started for one that has now passed may still be open.
+        latest = intakes.latest(session, patient.id)
+        if latest is not None and latest.appointment_id is None and is_open(latest):
+            return latest  # the demo's kind of intake, or one from before appointments existed
+        return None
+
+    def in_progress(self, session: Session, patient: Patient, now: datetime) -> Intake | None:
+        """The current intake, if it still takes answers."""
+        intake = self.current(session, patient, now)
+        if intake is not None and intake.submitted_at is None and is_open(intake):
+            return intake
+        return None
+
+    def asking_consent(self, session: Session, patient: Patient) -> Intake | None:
+        """The demo's intake, which asks for consent itself."""
+        latest = intakes.latest(session, patient.id)
+        return latest if latest is not None and latest.state == Phase.CONSENT else None
+
+    def _open(
+        self, session: Session, patient: Patient, appointment_id: int, now: datetime
+    ) -> Intake:
+        intake = intakes.add(
+            session,
+            Intake(
+                patient_id=patient.id,
+                appointment_id=appointment_id,
+                state=SECTIONS[0],
+                step=None,
+                started_at=now,
+                updated_at=now,
+                consented_at=patient.consented_at,
+            ),
+        )
+        self._carry_medications(session, patient, intake, now)
+        answers = intakes.current_answers(session, intake.id)
+        intake.step = section_steps(Section(SECTIONS[0]), answers)[0]
+        session.add(intake)
+        session.flush()
+        return intake
+
+    def _carry_medications(
+        self, session: Session, patient: Patient, intake: Intake, now: datetime
+    ) -> None:
+        """A returning patient is asked about last visit's medicines instead of typing them again."""
+        submitted = intakes.submitted(session, patient.id)
+        if not submitted:
+            return
+        carried = [
+            {"name": m.name, "dose": m.dose, "frequency": m.frequency}
+            for m in intakes.medications_for(session, submitted[-1].id)
+            if m.status != "stopped"
+        ]
+        if carried:
+            intakes.record_answer(session, intake.id, PREVIOUS_MEDICATIONS, carried, None, now)
+
+    # --- one event ------------------------------------------------------------------------
 
     def apply(
         self,
@@ -87,129 +139,101 @@ class IntakeDialogue:
         event: Event,
         now: datetime,
         *,
-        stale: bool = False,
         greeting: str | None = None,
     ) -> Reply:
         """Run one event through the intake dialogue and store everything it decided.
 
-        `stale` marks a button from an earlier intake: the patient is shown where they are.
-        `greeting` is said first (the intake has just opened).
+        `greeting` is said first (the intake has just opened, or the patient has just agreed).
         """
-        assert intake.id is not None
+        if patient.active_dialogue != ActiveDialogue.INTAKE and patient.consented_at is not None:
+            patient.active_dialogue = ActiveDialogue.INTAKE
+            session.add(patient)
         outcome = handle(
-            queries.intake_state(intake),
-            queries.current_answers(session, intake.id),
-            Begin() if stale else event,
-            Context(self.clinic_name, returning=self._is_returning(intake, now)),
+            position(intake),
+            intakes.current_answers(session, intake.id),
+            event,
+            Context(self.config.clinic_name, returning=self._is_returning(intake, now)),
         )
         reply = self._store(session, patient, intake, outcome, now)
-        if stale:
-            reply.stale = True
-            reply.say.insert(0, messages.STALE_BUTTON)
         if greeting:
             reply.say = [s for s in reply.say if s != messages.WELCOME_BACK]
             reply.say.insert(0, greeting)
         return reply
 
     def _is_returning(self, intake: Intake, now: datetime) -> bool:
-        updated = queries.as_utc(intake.updated_at)
-        return intake.paused or (updated is not None and now - updated > self.idle_after)
+        updated = as_utc(intake.updated_at)
+        return intake.paused or now - updated > self.idle_after
 
     def _store(
-        self,
-        session: Session,
-        patient: Patient,
-        intake: Intake,
-        outcome: Outcome,
-        now: datetime,
+        self, session: Session, patient: Patient, intake: Intake, outcome: Outcome, now: datetime
     ) -> Reply:
-        assert intake.id is not None and patient.id is not None
         was = intake.state
         if outcome.restart:
-            queries.supersede_all_answers(session, intake.id, now, keep=(PREVIOUS_MEDICATIONS,))
+            intakes.supersede_all_answers(session, intake.id, now, keep=(PREVIOUS_MEDICATIONS,))
         for item in outcome.record:
-            queries.record_answer(session, intake.id, item.key, item.value, item.raw_text, now)
-        if not queries.save_intake_state(
-            session, intake, outcome.state, paused=outcome.paused, now=now
+            intakes.record_answer(session, intake.id, item.key, item.value, item.raw_text, now)
+        if not intakes.save_position(
+            session, intake, position_columns(outcome.state), paused=outcome.paused, now=now
         ):
             raise ConcurrentChange
-        if was == Phase.CONSENT and intake.state == Phase.DECLINED:
-            patient.declined_at = now
-            session.add(patient)
-        if (
-            was == Phase.CONSENT
-            and intake.state != Phase.CONSENT
-            and intake.state != Phase.DECLINED
-        ):
-            queries.mark_consented(session, intake, now)
-            if patient.consented_at is None:
-                patient.consented_at = now
-                session.add(patient)
-        name = patient.display_name or "a patient who has not agreed yet"
+        self._consent_changes(session, patient, intake, was, now)
         reply = Reply(
-            ref=callbacks.ref(callbacks.INTAKE, intake.id),
+            ref=DialogueRef(DialogueKind.INTAKE, intake.id),
             say=list(outcome.say),
             screen=outcome.screen,
             stale=outcome.stale,
             edit_in_place=outcome.edit_in_place,
             finished=outcome.state.state in FINAL_STATES,
         )
-        for safety in outcome.safety:
-            row = queries.add_safety_event(
-                session,
-                SafetyEvent(
-                    patient_id=patient.id,
-                    intake_id=intake.id,
-                    kind=safety.kind,
-                    detail=safety.detail,
-                    step=safety.step,
-                    shown=safety.shown,
-                    patient_text=safety.text,
-                    alert=safety.alert,
-                    created_at=now,
-                ),
-            )
-            if safety.alert:
-                reply.alerts.append(Alert(row.id, name, safety.detail))  # type: ignore[arg-type]
+        name = patient.display_name or NOT_AGREED_YET
+        reply.alerts = self.safety.record(session, patient, intake.id, outcome.safety, now, name)
         if outcome.submitted:
-            queries.mark_submitted(session, intake, now)
-            reply.submitted = self.compile(session, patient, intake, now)
-            queries.replace_medications(
-                session, patient.id, intake.id, medication_rows(reply.submitted), now
-            )
+            intake.submitted_at = now
+            session.add(intake)
+            reply.submitted = self.compiler.compile(session, patient, intake, now)
+            rows = medication_rows(reply.submitted)
+            intakes.replace_medications(session, patient.id, intake.id, rows, now)
         return reply
 
+    def _consent_changes(
+        self, session: Session, patient: Patient, intake: Intake, was: str, now: datetime
+    ) -> None:
+        """The demo's intake asks for consent itself: record the patient's choice."""
+        if was != Phase.CONSENT or intake.state == Phase.CONSENT:
+            return
+        if intake.state == Phase.DECLINED:
+            patient.declined_at = now
+        else:
+            intake.consented_at = now
+            session.add(intake)
+            if patient.consented_at is None:
+                patient.consented_at = now
+        session.add(patient)
 
-def compile_submitted(
-    session: Session,
-    patient: Patient,
-    intake: Intake,
-    now: datetime,
-    *,
-    appointment: str | None = None,
-    checkins: CheckinSummary | None = None,
-    checkins_since: datetime | None = None,
-) -> CompiledIntake:
-    """The provider's view of an intake, with its safety events, from the stored answers."""
-    assert intake.id is not None
-    events = queries.safety_events(session, intake.id)
-    alerts = tuple(e.detail for e in events if e.alert)
-    responses = tuple(e.detail for e in events if e.kind in SAFETY_RESPONSES and not e.alert)
-    if patient.id is not None and patient.linked_at is not None:
-        outside = queries.safety_events_between_visits(
-            session, patient.id, checkins_since or queries.as_utc(patient.linked_at), now
-        )
-        alerts += tuple(f"between visits: {e.detail}" for e in outside if e.alert)
-    return compile_intake(
-        queries.current_answers(session, intake.id),
-        intake_id=intake.id,
-        patient_name=patient.display_name or "Unnamed patient",
-        submitted_at=now,
-        appointment=appointment,
-        safety_alerts=alerts,
-        safety_responses=responses,
-        typed_texts=queries.current_typed_texts(session, intake.id),
-        checkins=checkins,
-        checkins_since=checkins_since,
-        patient_id=patient.id,
-    )
+    # --- nothing to fill in ---------------------------------------------------------------
+
+    def what_next(self, session: Session, patient: Patient, now: datetime) -> str:
+        """When the next intake opens, or that no appointment is booked yet."""
+        upcoming = patients.upcoming_appointments(session, patient.id, now)
+        if not upcoming:
+            return messages.NO_APPOINTMENT_YET
+        zone = patient_zone(patient, self.config.clinic_zone)
+        opens = intake_opens_at(as_utc(upcoming[0].starts_at), zone, self.config.policy)
+        return messages.intake_opens_later(format_local(opens, zone))
+
+    def start_demo(self, session: Session, chat_id: int, name: str, now: datetime) -> Reply:
+        """The console demo's patient: no invitation, consent asked inside the intake."""
+        patient = patients.create(session, chat_id, display_name=name)
+        patient.linked_at = now
+        intake = intakes.create(session, patient.id, now)
+        return self.apply(session, patient, intake, Begin(), now)
+
+
+def position_columns(state: IntakeState) -> dict[str, object]:
+    return {
+        "state": state.state,
+        "step": state.step,
+        "editing": state.editing,
+        "pending": state.pending,
+        "draft": list(state.draft) if state.draft is not None else None,
+    }

@@ -2,7 +2,7 @@
 
 The table is the source of truth: each occurrence is one row with a unique key, so planning
 again never makes a second one, and a rescheduled appointment moves its pending rows. The
-scheduler (bot/reminders.py) is armed from these rows.
+scheduler (bot/telegram/reminder_jobs.py) is armed from these rows.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from flows.schedule import (
     INTAKE_KINDS,
@@ -21,14 +21,11 @@ from flows.schedule import (
     next_checkin,
     plan_appointment_reminders,
 )
-from storage import queries
-from storage.models import Appointment, Intake, Patient, Reminder
+from storage import intakes, patients, reminders
+from storage.clock import as_utc
+from storage.models import Appointment, AppointmentStatus, Patient, Reminder, ReminderStatus
 
-PENDING = "pending"
-SENDING = "sending"
-SENT = "sent"
-MISSED = "missed"
-CANCELLED = "cancelled"
+PENDING, CANCELLED = ReminderStatus.PENDING, ReminderStatus.CANCELLED
 
 
 def patient_zone(patient: Patient, clinic_zone: ZoneInfo) -> ZoneInfo:
@@ -43,7 +40,7 @@ def patient_cadence(patient: Patient) -> Cadence:
 def _upsert(
     session: Session, patient_id: int, appointment_id: int | None, planned: PlannedReminder
 ) -> Reminder:
-    row = session.exec(select(Reminder).where(Reminder.key == planned.key)).first()
+    row = reminders.by_key(session, planned.key)
     if row is None:
         row = Reminder(
             patient_id=patient_id,
@@ -68,24 +65,18 @@ def plan_appointment(
     now: datetime,
 ) -> list[Reminder]:
     """Create or move the appointment's reminders; pending ones no longer planned are cancelled."""
-    assert appointment.id is not None and patient.id is not None
-    planned = []
-    if appointment.status == "scheduled":
+    planned: list[PlannedReminder] = []
+    if appointment.status == AppointmentStatus.SCHEDULED:
         planned = plan_appointment_reminders(
             appointment.id,
-            queries.as_utc(appointment.starts_at),
+            as_utc(appointment.starts_at),
             patient_zone(patient, clinic_zone),
             policy,
             now,
         )
     keep = {p.key for p in planned}
     rows = [_upsert(session, patient.id, appointment.id, p) for p in planned]
-    existing = session.exec(
-        select(Reminder).where(
-            Reminder.appointment_id == appointment.id, Reminder.status == PENDING
-        )
-    ).all()
-    for row in existing:
+    for row in reminders.for_appointment(session, appointment.id, pending_only=True):
         if row.key not in keep:
             row.status = CANCELLED
             session.add(row)
@@ -96,12 +87,7 @@ def plan_appointment(
 def release_settled(session: Session, appointment_id: int, moved_at: datetime) -> None:
     """After an appointment moves, its reminders already sent or missed stay in the record under
     a retired key, so the new date gets its own "ready", nudge and day-before reminders."""
-    rows = session.exec(
-        select(Reminder).where(
-            Reminder.appointment_id == appointment_id, Reminder.status != PENDING
-        )
-    ).all()
-    for row in rows:
+    for row in reminders.for_appointment(session, appointment_id, pending_only=False):
         if "@" not in row.key:
             row.key = f"{row.key}@{int(moved_at.timestamp())}"
             session.add(row)
@@ -111,9 +97,10 @@ def release_settled(session: Session, appointment_id: int, moved_at: datetime) -
 def replan_patient(
     session: Session, patient: Patient, policy: ReminderPolicy, clinic_zone: ZoneInfo, now: datetime
 ) -> list[Reminder]:
-    """After a time-zone change: move every pending reminder of the patient's upcoming visits."""
+    """Plan every reminder of the patient's upcoming visits and check-ins (after consent or a
+    time-zone change)."""
     rows: list[Reminder] = []
-    for appointment in upcoming_appointments(session, patient.id, now):  # type: ignore[arg-type]
+    for appointment in patients.upcoming_appointments(session, patient.id, now):
         rows.extend(plan_appointment(session, appointment, patient, policy, clinic_zone, now))
     rows.extend(plan_checkin(session, patient, clinic_zone, now))
     return rows
@@ -123,20 +110,12 @@ def plan_checkin(
     session: Session, patient: Patient, clinic_zone: ZoneInfo, now: datetime
 ) -> list[Reminder]:
     """Keep exactly one pending check-in reminder: the next occurrence of the patient's cadence."""
-    assert patient.id is not None
     cadence, zone = patient_cadence(patient), patient_zone(patient, clinic_zone)
     upcoming = next_checkin(cadence, now, zone, patient.id)
     # An occurrence already settled (sent early, or missed) is not planned again: take the next.
     while upcoming is not None and _settled(session, upcoming.key):
         upcoming = next_checkin(cadence, upcoming.due_at, zone, patient.id)
-    pending = session.exec(
-        select(Reminder).where(
-            Reminder.patient_id == patient.id,
-            Reminder.kind == ReminderKind.CHECKIN.value,
-            Reminder.status == PENDING,
-        )
-    ).all()
-    for row in pending:
+    for row in reminders.pending_of_kind(session, patient.id, ReminderKind.CHECKIN.value):
         if upcoming is None or row.key != upcoming.key:
             row.status = CANCELLED
             session.add(row)
@@ -149,25 +128,20 @@ def plan_checkin(
 
 
 def _settled(session: Session, key: str) -> bool:
-    row = session.exec(select(Reminder).where(Reminder.key == key)).first()
+    row = reminders.by_key(session, key)
     return row is not None and row.status not in (PENDING, CANCELLED)
-
-
-def upcoming_appointments(session: Session, patient_id: int, now: datetime) -> list[Appointment]:
-    rows = session.exec(
-        select(Appointment)
-        .where(Appointment.patient_id == patient_id, Appointment.status == "scheduled")
-        .order_by(col(Appointment.starts_at))
-    ).all()
-    return [a for a in rows if queries.as_utc(a.starts_at) > now]
 
 
 def intake_submitted_for(session: Session, appointment_id: int | None) -> bool:
     if appointment_id is None:
         return False
-    intake = session.exec(select(Intake).where(Intake.appointment_id == appointment_id)).first()
+    intake = intakes.for_appointment(session, appointment_id)
     return intake is not None and intake.submitted_at is not None
 
 
 def is_intake_kind(kind: str) -> bool:
     return kind in {k.value for k in INTAKE_KINDS}
+
+
+def ids(rows: list[Reminder]) -> list[int]:
+    return [row.id for row in rows]

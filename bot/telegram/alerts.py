@@ -1,140 +1,30 @@
 """Urgent safety alerts, closed-loop: every provider chat gets the alert with an Acknowledge button;
 the first provider to acknowledge is recorded and shown to the others; an alert nobody has
 acknowledged is sent again every ALERT_REPEAT_MINUTES until someone does. Each step is written
-to the safety audit table. Re-sending survives restarts: it is planned from the database.
+to the safety audit table (bot.services.safety.AlertLedger). Re-sending survives restarts: it is
+planned from the database.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.engine import Engine
-from sqlmodel import col, select
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.render.html import esc
 from bot.render.summary import render_alert
-from bot.telegram import callbacks
+from bot.services.safety import Acknowledged, AlertLedger
+from bot.telegram.keyboards import acknowledge_keyboard
 from flows.when import format_local
-from storage import queries
-from storage.db import session_scope
-from storage.models import Patient, SafetyAudit, SafetyEvent, utcnow
 
 log = logging.getLogger(__name__)
-
-ACKNOWLEDGE = "ack"
-
-
-@dataclass(frozen=True)
-class Acknowledged:
-    first: bool  # False when another provider had already acknowledged it
-    by: str
-    at: datetime
-    messages: tuple[tuple[int, int], ...]  # every alert message to mark
-
-
-class AlertRecords:
-    """The database side of alerts: who was alerted, with which messages, and who acknowledged."""
-
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow) -> None:
-        self.engine = engine
-        self.clock = clock
-
-    def text(self, event_id: int) -> tuple[str, str] | None:
-        """The patient's name and the trigger, for the alert message."""
-        with session_scope(self.engine) as session:
-            event = session.get(SafetyEvent, event_id)
-            if event is None:
-                return None
-            patient = session.get(Patient, event.patient_id)
-            return (
-                patient.display_name if patient and patient.display_name else "Unnamed patient"
-            ), event.detail
-
-    def sent(
-        self, event_id: int, messages: Sequence[tuple[int, int]], failed: Sequence[int], again: bool
-    ) -> None:
-        now = self.clock()
-        with session_scope(self.engine) as session:
-            event = session.get(SafetyEvent, event_id)
-            assert event is not None
-            event.alert_messages = [*(event.alert_messages or []), *[list(m) for m in messages]]
-            event.alerted_chat_ids = sorted(
-                {*(event.alerted_chat_ids or []), *(c for c, _ in messages)}
-            )
-            event.times_alerted += 1
-            event.last_alerted_at = now
-            session.add(event)
-            chats = ", ".join(str(c) for c, _ in messages)
-            session.add(
-                SafetyAudit(
-                    safety_event_id=event_id,
-                    action="realerted" if again else "alerted",
-                    actor="bot",
-                    detail=f"provider chats {chats}",
-                    at=now,
-                )
-            )
-            for chat_id in failed:
-                session.add(
-                    SafetyAudit(
-                        safety_event_id=event_id,
-                        action="alert_failed",
-                        actor="bot",
-                        detail=f"provider chat {chat_id}",
-                        at=now,
-                    )
-                )
-
-    def acknowledge(self, event_id: int, chat_id: int, name: str) -> Acknowledged | None:
-        now = self.clock()
-        with session_scope(self.engine) as session:
-            event = session.get(SafetyEvent, event_id)
-            if event is None or not event.alert:
-                return None
-            first = event.acknowledged_at is None
-            if first:
-                event.acknowledged_at = now
-                event.acknowledged_by = name[:200]
-                session.add(event)
-            session.add(
-                SafetyAudit(
-                    safety_event_id=event_id,
-                    action="acknowledged" if first else "acknowledged_again",
-                    actor=f"chat {chat_id}: {name}"[:200],
-                    at=now,
-                )
-            )
-            messages = tuple((int(c), int(m)) for c, m in (event.alert_messages or []))
-            return Acknowledged(
-                first,
-                event.acknowledged_by or name,
-                queries.as_utc(event.acknowledged_at) or now,
-                messages,
-            )  # type: ignore[arg-type]
-
-    def unacknowledged(self) -> list[tuple[int, datetime | None]]:
-        """Alerts still waiting for a provider, with when they were last sent."""
-        with session_scope(self.engine) as session:
-            rows = session.exec(
-                select(SafetyEvent).where(
-                    col(SafetyEvent.alert).is_(True), col(SafetyEvent.acknowledged_at).is_(None)
-                )
-            ).all()
-            return [(r.id, queries.as_utc(r.last_alerted_at)) for r in rows]  # type: ignore[misc]
-
-    def is_acknowledged(self, event_id: int) -> bool:
-        with session_scope(self.engine) as session:
-            event = session.get(SafetyEvent, event_id)
-            return event is None or event.acknowledged_at is not None
 
 
 class AlertDispatcher:
@@ -143,13 +33,13 @@ class AlertDispatcher:
     def __init__(
         self,
         application: Application,
-        records: AlertRecords,
+        ledger: AlertLedger,
         provider_chat_ids: Sequence[int],
         repeat_after: timedelta,
         zone_name: str,
     ) -> None:
         self.application = application
-        self.records = records
+        self.ledger = ledger
         self.provider_chat_ids = tuple(provider_chat_ids)
         self.repeat_after = repeat_after
         self.zone_name = zone_name
@@ -160,8 +50,8 @@ class AlertDispatcher:
 
     async def start(self) -> None:
         """After a restart: plan the next re-send of every alert nobody has acknowledged."""
-        now = self.records.clock()
-        for event_id, last in await asyncio.to_thread(self.records.unacknowledged):
+        now = self.ledger.clock()
+        for event_id, last in await asyncio.to_thread(self.ledger.unacknowledged):
             if last is None:  # raised, but the process stopped before it went out: send it now
                 await self.send([event_id])
                 continue
@@ -171,27 +61,14 @@ class AlertDispatcher:
         if not self.provider_chat_ids:
             log.error("safety alert raised but PROVIDER_CHAT_IDS is empty")
         for event_id in event_ids:
-            text = await asyncio.to_thread(self.records.text, event_id)
+            text = await asyncio.to_thread(self.ledger.text, event_id)
             if text is None:
                 continue
             name, detail = text
             body = render_alert(name, detail)
             if again:
                 body = "🔁 <b>Not yet acknowledged</b>\n" + body
-            markup = InlineKeyboardMarkup(
-                [
-                    [
-                        InlineKeyboardButton(
-                            "✅ Acknowledge",
-                            callback_data=callbacks.encode(
-                                callbacks.ANSWER,
-                                callbacks.ref(callbacks.SAFETY, event_id),
-                                ACKNOWLEDGE,
-                            ),
-                        )
-                    ]
-                ]
-            )
+            markup = acknowledge_keyboard(event_id)
             sent: list[tuple[int, int]] = []
             failed: list[int] = []
             for chat_id in self.provider_chat_ids:
@@ -203,12 +80,12 @@ class AlertDispatcher:
                 except TelegramError as error:
                     failed.append(chat_id)
                     log.error("safety alert to a provider chat failed: %s", type(error).__name__)
-            await asyncio.to_thread(self.records.sent, event_id, sent, failed, again)
-            if await asyncio.to_thread(self.records.is_acknowledged, event_id):
+            await asyncio.to_thread(self.ledger.sent, event_id, sent, failed, again)
+            if await asyncio.to_thread(self.ledger.is_acknowledged, event_id):
                 # Acknowledged while these copies were going out: they need no button either.
                 await self._clear_buttons(sent)
                 continue
-            self._plan_repeat(event_id, self.records.clock() + self.repeat_after)
+            self._plan_repeat(event_id, self.ledger.clock() + self.repeat_after)
 
     def _plan_repeat(self, event_id: int, when: datetime) -> None:
         job_queue = self.application.job_queue
@@ -226,13 +103,14 @@ class AlertDispatcher:
 
     async def _repeat(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert context.job is not None
-        event_id = int(context.job.data)  # type: ignore[arg-type]
-        if not await asyncio.to_thread(self.records.is_acknowledged, event_id):
+        event_id = context.job.data
+        assert isinstance(event_id, int)
+        if not await asyncio.to_thread(self.ledger.is_acknowledged, event_id):
             await self.send([event_id], again=True)
 
     async def acknowledge(self, event_id: int, chat_id: int, name: str) -> str:
         """A provider pressed Acknowledge: record it and mark every copy of the alert."""
-        result = await asyncio.to_thread(self.records.acknowledge, event_id, chat_id, name)
+        result = await asyncio.to_thread(self.ledger.acknowledge, event_id, chat_id, name)
         if result is None:
             return "This alert is no longer on record."
         if self.application.job_queue is not None:

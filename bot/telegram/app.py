@@ -1,8 +1,9 @@
-"""The composition root: builds the Telegram Application and wires every handler in one place.
+"""The composition root: builds the Telegram Application, its services, and wires every handler in
+one place.
 
 Handler order (first match wins, all in group 0):
   1. anything from a group, supergroup or channel -> polite refusal
-  2. edited messages -> "edits don't change answers"
+  2. edited messages -> "edits don't change answers" (the new words are checked for risk)
   3. provider commands, from PROVIDER_CHAT_IDS only: /invite /appointment /checkins /today
      /patient /intake /export /help
   4. /start [token]
@@ -32,19 +33,25 @@ from telegram.ext import (
     filters,
 )
 
-from bot.services.patient_service import PatientService, ServiceConfig
-from bot.services.providers import ProviderRecords, ProviderService
+from bot.services.config import ServiceConfig
+from bot.services.lookups import ProviderLookups
+from bot.services.providers import ProviderService
+from bot.services.reminders import ReminderService
+from bot.services.router import ConversationRouter
+from bot.services.safety import AlertLedger
 from bot.settings import Settings
-from bot.telegram import patient_handlers as handlers
-from bot.telegram import provider_handlers
-from bot.telegram.alerts import AlertDispatcher, AlertRecords
+from bot.telegram import patient_handlers as patients
+from bot.telegram import provider_handlers as providers
+from bot.telegram.alerts import AlertDispatcher
 from bot.telegram.delivery import Delivery
-from bot.telegram.reminders import ReminderRunner
+from bot.telegram.keyboards import ACKNOWLEDGE_PATTERN
+from bot.telegram.reminder_jobs import ReminderJobs
+from bot.telegram.services import KEY, BotServices, services
 from storage.db import make_engine
 
 REDELIVER_EVERY = timedelta(minutes=5)
 
-PATIENT_COMMANDS = (
+PATIENT_MENU = (
     BotCommand("checkin", "Log how you feel today (under a minute)"),
     BotCommand("reminders", "Choose when I remind you to check in"),
     BotCommand("appointment", "Your next appointment"),
@@ -52,7 +59,7 @@ PATIENT_COMMANDS = (
     BotCommand("pause", "Stop for now; your answers are saved"),
     BotCommand("help", "What I can do"),
 )
-PROVIDER_COMMANDS = (
+PROVIDER_MENU = (
     BotCommand("invite", "Invite a patient: name, optional appointment time"),
     BotCommand("appointment", "Set or move a patient's appointment"),
     BotCommand("checkins", "A patient's check-in log and chart"),
@@ -62,41 +69,39 @@ PROVIDER_COMMANDS = (
     BotCommand("export", "An intake as PDF, FHIR or JSON"),
     BotCommand("help", "Provider commands"),
 )
-
-
-def file_url(base_url: str) -> str:
-    """The file-download base that goes with a Bot API base URL (…/bot -> …/file/bot)."""
-    if base_url.endswith("/bot"):
-        return base_url[: -len("/bot")] + "/file/bot"
-    return base_url.rstrip("/") + "/file/bot"
+PROVIDER_COMMANDS = (
+    ("invite", providers.invite),
+    ("appointment", providers.appointment),
+    ("checkins", providers.checkins),
+    ("today", providers.today),
+    ("patient", providers.patient),
+    ("intake", providers.intake),
+    ("export", providers.export),
+    ("help", providers.provider_help),
+)
+SETTINGS_COMMANDS = ["checkin", "reminders", "timezone", "appointment"]
 
 
 async def _post_init(application: Application) -> None:
     """Set the command menus, prune old update ids, and catch up on reminders, alerts and intakes."""
-    await application.bot.set_my_commands(PATIENT_COMMANDS)
-    for chat_id in application.bot_data["settings"].provider_chat_ids:
+    bot_services: BotServices = application.bot_data[KEY]
+    await application.bot.set_my_commands(PATIENT_MENU)
+    for chat_id in bot_services.settings.provider_chat_ids:
         try:
-            await application.bot.set_my_commands(
-                PROVIDER_COMMANDS, scope=BotCommandScopeChat(chat_id)
-            )
+            await application.bot.set_my_commands(PROVIDER_MENU, scope=BotCommandScopeChat(chat_id))
         except TelegramError:
             pass  # a provider who has not opened the chat yet gets the menu next start
-    service: PatientService = application.bot_data["service"]
-    await asyncio.to_thread(service.forget_old_updates)
-    runner: ReminderRunner = application.bot_data["reminders"]
-    await runner.start()
-    alerts: AlertDispatcher = application.bot_data["alerts"]
-    await alerts.start()
-    delivery: Delivery = application.bot_data["delivery"]
-    await delivery.redeliver(application.bot_data["records"])
+    await asyncio.to_thread(bot_services.router.work.forget_old_updates)
+    await bot_services.reminders.start()
+    await bot_services.alerts.start()
+    await bot_services.delivery.redeliver()
     assert application.job_queue is not None
     # An intake that reached no provider (a network blip) is tried again every few minutes.
     application.job_queue.run_repeating(_redeliver, interval=REDELIVER_EVERY, first=REDELIVER_EVERY)
 
 
 async def _redeliver(context: ContextTypes.DEFAULT_TYPE) -> None:
-    delivery: Delivery = context.bot_data["delivery"]
-    await delivery.redeliver(context.bot_data["records"])
+    await services(context).delivery.redeliver()
 
 
 def build_application(settings: Settings, engine: Engine | None = None) -> Application:
@@ -105,78 +110,68 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
         ApplicationBuilder()
         .token(settings.token())
         .base_url(settings.telegram_api_base_url)
-        .base_file_url(file_url(settings.telegram_api_base_url))
+        .base_file_url(settings.telegram_file_base_url)
         .rate_limiter(AIORateLimiter(max_retries=5))
         .post_init(_post_init)
         .build()
     )
+    application.bot_data[KEY] = build_services(application, settings, engine)
+    wire_handlers(application, settings.provider_chat_ids)
+    return application
+
+
+def build_services(
+    application: Application,
+    settings: Settings,
+    engine: Engine | None = None,
+) -> BotServices:
+    """Every service the handlers use, on one database engine."""
     database = engine or make_engine(settings.database_url)
     config = ServiceConfig(settings.clinic_name, settings.zone, settings.reminder_policy())
-    service = PatientService(database, config)
-    providers = ProviderService(
-        database,
-        settings.zone,
-        settings.reminder_policy(),
-        timedelta(days=settings.invite_ttl_days),
-    )
+    invite_ttl = timedelta(days=settings.invite_ttl_days)
+    lookups = ProviderLookups(database, settings.zone)
     alerts = AlertDispatcher(
         application,
-        AlertRecords(database),
+        AlertLedger(database),
         settings.provider_chat_ids,
         timedelta(minutes=settings.alert_repeat_minutes),
         settings.clinic_timezone,
     )
-    application.bot_data.update(
+    return BotServices(
         settings=settings,
-        service=service,
-        providers=providers,
+        router=ConversationRouter(database, config),
+        providers=ProviderService(database, settings.zone, config.policy, invite_ttl),
+        lookups=lookups,
         alerts=alerts,
-        reminders=ReminderRunner(application, database, config),
+        reminders=ReminderJobs(application, ReminderService(database, config)),
         delivery=Delivery(
             application.bot,
-            service,
-            providers,
+            lookups,
             alerts,
             settings.provider_chat_ids,
             settings.zone,
             settings.clinic_name,
         ),
-        records=ProviderRecords(database, settings.zone),
     )
 
+
+def wire_handlers(application: Application, provider_chat_ids: tuple[int, ...]) -> None:
+    """Every handler, in the order of the module docstring."""
     private = filters.ChatType.PRIVATE
-    provider = provider_handlers.provider_filter(settings.provider_chat_ids)
-    application.add_handler(MessageHandler(~private, handlers.group))
-    application.add_handler(MessageHandler(filters.UpdateType.EDITED, handlers.edited))
-    application.add_handler(CommandHandler("invite", provider_handlers.invite, filters=provider))
-    application.add_handler(
-        CommandHandler("appointment", provider_handlers.appointment, filters=provider)
-    )
-    application.add_handler(
-        CommandHandler("checkins", provider_handlers.checkins, filters=provider)
-    )
-    for name, callback in (
-        ("today", provider_handlers.today),
-        ("patient", provider_handlers.patient),
-        ("intake", provider_handlers.intake),
-        ("export", provider_handlers.export),
-        ("help", provider_handlers.provider_help),
-    ):
+    provider = providers.provider_filter(provider_chat_ids)
+    application.add_handler(MessageHandler(~private, patients.group))
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED, patients.edited))
+    for name, callback in PROVIDER_COMMANDS:
         application.add_handler(CommandHandler(name, callback, filters=provider))
-    application.add_handler(CommandHandler("start", handlers.start, filters=private))
+    application.add_handler(CommandHandler("start", patients.start, filters=private))
     application.add_handler(
-        CommandHandler(
-            ["checkin", "reminders", "timezone", "appointment"],
-            handlers.open_dialogue,
-            filters=private,
-        )
+        CommandHandler(SETTINGS_COMMANDS, patients.open_dialogue, filters=private)
     )
-    application.add_handler(MessageHandler(private & filters.COMMAND, handlers.command))
+    application.add_handler(MessageHandler(private & filters.COMMAND, patients.command))
     application.add_handler(
-        CallbackQueryHandler(provider_handlers.acknowledge, pattern=provider_handlers.ACK_PATTERN)
+        CallbackQueryHandler(providers.acknowledge, pattern=ACKNOWLEDGE_PATTERN)
     )
-    application.add_handler(CallbackQueryHandler(handlers.button))
-    application.add_handler(MessageHandler(private & filters.TEXT, handlers.text))
-    application.add_handler(MessageHandler(private, handlers.unsupported))
-    application.add_error_handler(handlers.on_error)
-    return application
+    application.add_handler(CallbackQueryHandler(patients.button))
+    application.add_handler(MessageHandler(private & filters.TEXT, patients.text))
+    application.add_handler(MessageHandler(private, patients.unsupported))
+    application.add_error_handler(patients.on_error)

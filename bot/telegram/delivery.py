@@ -1,7 +1,6 @@
-"""Sending to providers: urgent safety alerts at once, and the compiled intake on submit.
-
-Only chats listed in PROVIDER_CHAT_IDS ever receive anything about a patient.
-"""
+"""Sending to providers: urgent safety alerts at once, and the compiled intake (summary, check-in
+chart, PDF) on submit, or again on request. Only chats listed in PROVIDER_CHAT_IDS ever receive
+anything about a patient."""
 
 from __future__ import annotations
 
@@ -14,12 +13,12 @@ from telegram import Bot, InputFile
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.render import documents
+from bot.render.chart import render_checkin_chart
+from bot.render.documents import file_name
 from bot.render.pdf import render_intake_pdf
 from bot.render.summary import render_summary
-from bot.services.intake import Alert
-from bot.services.patient_service import PatientService
-from bot.services.providers import ProviderRecords, ProviderService
+from bot.services.lookups import ProviderLookups
+from bot.services.replies import Alert
 from bot.telegram.alerts import AlertDispatcher
 from flows.compiled import CompiledIntake
 
@@ -27,35 +26,34 @@ log = logging.getLogger(__name__)
 
 
 class Delivery:
-    """Sends alerts and compiled intakes to every provider chat and records what went out."""
+    """Sends alerts and compiled intakes to provider chats and records what went out."""
 
     def __init__(
         self,
         bot: Bot,
-        service: PatientService,
-        providers: ProviderService,
+        lookups: ProviderLookups,
         alerts: AlertDispatcher,
         provider_chat_ids: Sequence[int],
         zone: ZoneInfo,
         clinic: str,
     ) -> None:
         self.bot = bot
-        self.clinic = clinic
+        self.lookups = lookups
         self.alerts = alerts
-        self.service = service
-        self.providers = providers
         self.provider_chat_ids = tuple(provider_chat_ids)
         self.zone = zone
+        self.clinic = clinic
 
     async def send_alerts(self, alerts: Sequence[Alert]) -> None:
         """Urgent alerts go out at once, with an Acknowledge button, and repeat until acknowledged."""
         await self.alerts.send([alert.event_id for alert in alerts])
 
-    async def redeliver(self, records: ProviderRecords) -> None:
-        """At start-up: send every submitted intake that never reached a provider."""
-        for intake_id in await asyncio.to_thread(records.undelivered_intake_ids):
+    async def redeliver(self) -> None:
+        """Send every submitted intake that never reached a provider (at start, then every few
+        minutes)."""
+        for intake_id in await asyncio.to_thread(self.lookups.undelivered_intake_ids):
             try:
-                record = await asyncio.to_thread(records.intake, intake_id)
+                record = await asyncio.to_thread(self.lookups.intake, intake_id)
                 if record is not None:
                     await self.send_intake(record.compiled)
             except Exception as error:  # one intake that cannot be sent must not stop the bot
@@ -69,7 +67,7 @@ class Delivery:
         self, compiled: CompiledIntake, chat_ids: Sequence[int], *, mark_delivered: bool = False
     ) -> None:
         pages = render_summary(compiled, self.zone.key)
-        chart, pdf = await asyncio.to_thread(self._attachments, compiled)
+        chart, pdf = await asyncio.to_thread(self.attachments, compiled)
         delivered = False
         for chat_id in chat_ids:
             try:
@@ -77,14 +75,11 @@ class Delivery:
                     await self.bot.send_message(chat_id, page, parse_mode=ParseMode.HTML)
                 delivered = True
                 if chart is not None:
-                    await self.bot.send_photo(
-                        chat_id,
-                        chart,
-                        caption=f"Check-ins, mood and sleep: intake #{compiled.intake_id}",
-                    )
+                    caption = f"Check-ins, mood and sleep: intake #{compiled.intake_id}"
+                    await self.bot.send_photo(chat_id, chart, caption=caption)
                 await self.bot.send_document(
                     chat_id,
-                    InputFile(pdf, filename=f"intake-{compiled.intake_id}.pdf"),
+                    InputFile(pdf, filename=file_name(compiled.intake_id, "pdf")),
                     caption=f"Intake #{compiled.intake_id} (PDF)",
                 )
             except TelegramError as error:
@@ -96,11 +91,23 @@ class Delivery:
         if not mark_delivered:
             return
         if delivered:
-            await asyncio.to_thread(self.service.record_delivered, compiled.intake_id)
+            await asyncio.to_thread(self.lookups.record_delivered, compiled.intake_id)
         else:
             log.error("intake %s was submitted but reached no provider chat", compiled.intake_id)
 
-    def _attachments(self, compiled: CompiledIntake) -> tuple[bytes | None, bytes]:
-        chart = documents.chart_png(self.providers, compiled.patient_id, compiled.patient_name)
+    def attachments(self, compiled: CompiledIntake) -> tuple[bytes | None, bytes]:
+        """The check-in chart (since the previous visit) and the PDF that go with an intake."""
+        chart = self.chart(compiled.patient_id, compiled.patient_name)
         pdf = render_intake_pdf(compiled, clinic=self.clinic, zone=self.zone.key, chart_png=chart)
         return chart, pdf
+
+    def chart(self, patient_id: int | None, patient_name: str) -> bytes | None:
+        if patient_id is None:
+            return None
+        checkins = self.lookups.checkin_log(f"#{patient_id}")
+        return render_checkin_chart(
+            checkins.since_last_visit(),
+            checkins.visits,
+            self.zone,
+            title=f"Check-ins since the last visit: {patient_name}",
+        )

@@ -1,7 +1,7 @@
 """Patient-side Telegram handlers: turn each update into an event, then show the reply, arm any
 reminders it planned, and notify providers.
 
-Every handler is small: read the update, call the PatientService, render. Nothing about a
+Every handler is small: read the update, call the conversation router, render. Nothing about a
 patient is logged; only update ids and exception types are.
 """
 
@@ -10,20 +10,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
+from collections.abc import Awaitable
 
-from telegram import Chat, Message, Update
+from telegram import CallbackQuery, Chat, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.render.html import esc
-from bot.services.intake import Reply
-from bot.services.patient_service import PatientService
+from bot.render.screens import screen_messages, screen_text
+from bot.services.replies import DialogueRef, Reply
 from bot.telegram import callbacks
-from bot.telegram.delivery import Delivery
-from bot.telegram.reminders import ReminderRunner
-from bot.telegram.rendering import keyboard, screen_messages, screen_text
-from flows.dialogue import Command, DoneTapped, Event, Tapped, Toggled, Typed, Unsupported
+from bot.telegram.keyboards import keyboard
+from bot.telegram.services import services
+from flows.dialogue import Command, Event, Typed, Unsupported
 
 log = logging.getLogger(__name__)
 
@@ -40,19 +40,8 @@ SOMETHING_WENT_WRONG = (
     "or send /start to see where you are."
 )
 STALE_TOAST = "Already answered — here's the current question."
-PATIENT_COMMANDS = ("back", "skip", "pause", "restart", "help")
-
-
-def _service(context: ContextTypes.DEFAULT_TYPE) -> PatientService:
-    return context.bot_data["service"]
-
-
-def _runner(context: ContextTypes.DEFAULT_TYPE) -> ReminderRunner:
-    return context.bot_data["reminders"]
-
-
-def _delivery(context: ContextTypes.DEFAULT_TYPE) -> Delivery:
-    return context.bot_data["delivery"]
+DIALOGUE_COMMANDS = ("back", "skip", "pause", "restart", "help")
+"""Commands every question understands; any other command is answered as unknown."""
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -60,7 +49,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     assert chat is not None
     token = context.args[0] if context.args else None
-    reply = await asyncio.to_thread(_service(context).start, chat.id, token, update.update_id)
+    reply = await asyncio.to_thread(
+        services(context).router.start, chat.id, token, update.update_id
+    )
     await show(update, context, reply)
 
 
@@ -70,7 +61,7 @@ async def open_dialogue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     message = update.effective_message
     assert chat is not None and message is not None and message.text is not None
     what = message.text.split()[0].lstrip("/").split("@")[0].lower()
-    reply = await asyncio.to_thread(_service(context).open, chat.id, what, update.update_id)
+    reply = await asyncio.to_thread(services(context).router.open, chat.id, what, update.update_id)
     await show(update, context, reply)
 
 
@@ -79,7 +70,7 @@ async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
     name = message.text.split()[0].lstrip("/").split("@")[0].lower()
-    event = Command(name if name in PATIENT_COMMANDS else "unknown")
+    event = Command(name if name in DIALOGUE_COMMANDS else "unknown")
     await _handle(update, context, event)
 
 
@@ -118,7 +109,9 @@ async def _screen_for_risk(
     chat = update.effective_chat
     if not text or chat is None:
         return False
-    reply = await asyncio.to_thread(_service(context).screen_text, chat.id, text, update.update_id)
+    reply = await asyncio.to_thread(
+        services(context).router.screen_text, chat.id, text, update.update_id
+    )
     if reply is None:
         return False
     await show(update, context, reply)
@@ -141,30 +134,20 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(STALE_TOAST)
         await _handle(update, context, Command("help"))
         return
-    event: Event
-    match press.kind:
-        case callbacks.TOGGLE:
-            event = Toggled(press.step, press.value)
-        case callbacks.DONE:
-            event = DoneTapped(press.step)
-        case callbacks.NAVIGATE:
-            event = Command(press.value, step=press.step)
-        case _:
-            event = Tapped(press.step, press.value)
-    await _handle(update, context, event, press)
+    await _handle(update, context, press.event, press.ref)
 
 
 async def _handle(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
     event: Event,
-    press: callbacks.ButtonPress | None = None,
+    ref: DialogueRef | None = None,
 ) -> None:
     chat = update.effective_chat
     assert chat is not None
     # The database work runs in a worker thread so a slow disk never stalls the event loop.
     reply = await asyncio.to_thread(
-        _service(context).handle, chat.id, event, update_id=update.update_id, button=press
+        services(context).router.handle, chat.id, event, update_id=update.update_id, ref=ref
     )
     await show(update, context, reply)
 
@@ -185,14 +168,17 @@ async def show(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply)
 
 async def _for_providers(context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
     """Alerts, the submitted intake and reminders, each on its own so one failure stops no other."""
-    delivery = _delivery(context)
-    steps = []
+    bot_services = services(context)
+    delivery = bot_services.delivery
+    steps: list[tuple[str, Awaitable[None]]] = []
     if reply.alerts:
         steps.append(("safety alert", delivery.send_alerts(reply.alerts)))
     if reply.submitted is not None:
         steps.append(("intake delivery", delivery.send_intake(reply.submitted)))
     if reply.reminders:
-        steps.append(("reminder arming", asyncio.to_thread(_runner(context).arm, reply.reminders)))
+        steps.append(
+            ("reminder arming", asyncio.to_thread(bot_services.reminders.arm, reply.reminders))
+        )
     for name, step in steps:
         try:
             await step
@@ -235,7 +221,7 @@ async def _show_to_patient(
         )
 
 
-async def _acknowledge(query, reply: Reply) -> None:  # type: ignore[no-untyped-def]
+async def _acknowledge(query: CallbackQuery, reply: Reply) -> None:
     """Answer the button press and clear the keyboard it came from, so it cannot be pressed again."""
     try:
         await query.answer(STALE_TOAST if reply.stale else None)

@@ -1,4 +1,5 @@
-"""Provider commands in chat: /invite, /appointment <patient> <when>, /checkins <patient>, /help.
+"""Provider commands in chat: /invite, /appointment, /checkins, /today, /patient, /intake,
+/export, /help, and the Acknowledge button on safety alerts.
 
 They work only from chats in PROVIDER_CHAT_IDS; from anyone else the update falls through to
 the patient handlers, which answer it like any unknown command.
@@ -16,11 +17,10 @@ from bot.render import documents
 from bot.render.chart import render_checkin_chart
 from bot.render.html import esc, split_blocks
 from bot.render.summary import render_checkin_log, render_checkin_summary
-from bot.services.providers import ProviderError, ProviderRecords, ProviderService
+from bot.services.lookups import CheckinLog
+from bot.services.providers import ProviderError
 from bot.telegram import callbacks
-from bot.telegram.alerts import AlertDispatcher
-from bot.telegram.delivery import Delivery
-from bot.telegram.reminders import ReminderRunner
+from bot.telegram.services import BotServices, services
 from flows.when import format_local
 
 PROVIDER_HELP = (
@@ -42,14 +42,6 @@ def provider_filter(chat_ids: tuple[int, ...]) -> filters.BaseFilter:
     return filters.Chat(chat_id=list(chat_ids)) & filters.ChatType.PRIVATE
 
 
-def _providers(context: ContextTypes.DEFAULT_TYPE) -> ProviderService:
-    return context.bot_data["providers"]
-
-
-def _zone_name(context: ContextTypes.DEFAULT_TYPE) -> str:
-    return context.bot_data["settings"].clinic_timezone
-
-
 async def _reply(update: Update, text: str) -> None:
     assert update.effective_message is not None
     await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
@@ -64,7 +56,7 @@ def _arguments(update: Update) -> str:
 
 async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/invite <name> [<when>]: a new patient and their single-use link."""
-    service = _providers(context)
+    service = services(context).providers
     name, when = service.split_patient_and_when(_arguments(update))
     chat = update.effective_chat
     assert chat is not None
@@ -90,7 +82,8 @@ async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def appointment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/appointment <patient> <when>: set or move a patient's next appointment."""
-    service = _providers(context)
+    bot_services = services(context)
+    service = bot_services.providers
     patient, when = service.split_patient_and_when(_arguments(update))
     if not patient or when is None:
         await _reply(
@@ -102,8 +95,7 @@ async def appointment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     except ProviderError as error:
         await _reply(update, esc(error))
         return
-    runner: ReminderRunner = context.bot_data["reminders"]
-    await asyncio.to_thread(runner.arm, list(scheduled.reminders))
+    await asyncio.to_thread(bot_services.reminders.arm, list(scheduled.reminders))
     zone = service.clinic_zone
     when = format_local(scheduled.starts_at, zone)
     text = f"Appointment for <b>{esc(scheduled.display_name)}</b>: {esc(when)}"
@@ -115,39 +107,45 @@ async def appointment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def checkins(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/checkins <patient>: the patient's check-in summary and chart."""
-    service = _providers(context)
+    """/checkins <patient>: the patient's check-in summary, log and chart."""
     name = _arguments(update).strip()
     if not name:
         await _reply(update, "Usage: /checkins Jane D. (or #id)")
         return
+    bot_services = services(context)
     try:
-        log = await asyncio.to_thread(service.checkin_log, name)
+        log = await asyncio.to_thread(bot_services.lookups.checkin_log, name)
     except ProviderError as error:
         await _reply(update, esc(error))
         return
-    await _reply(update, render_checkin_summary(log.summary, log.since, _zone_name(context)))
-    for page in render_checkin_log(log.records, _zone_name(context)):
+    zone_name = bot_services.settings.clinic_timezone
+    await _reply(update, render_checkin_summary(log.summary, log.since, zone_name))
+    for page in render_checkin_log(log.records, zone_name):
         await _reply(update, page)
+    await _send_chart(update, context, bot_services, log, "Mood and sleep, with visits marked")
+
+
+async def _send_chart(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    bot_services: BotServices,
+    log: CheckinLog,
+    caption: str,
+) -> None:
     chart = await asyncio.to_thread(
         render_checkin_chart,
         log.records,
         log.visits,
-        service.clinic_zone,
+        bot_services.settings.zone,
         title=f"Check-ins: {log.display_name}",
     )
     assert update.effective_chat is not None
-    await context.bot.send_photo(
-        update.effective_chat.id, chart, caption="Mood and sleep, with visits marked"
-    )
+    await context.bot.send_photo(update.effective_chat.id, chart, caption=caption)
 
 
 async def provider_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/help from a provider: the provider commands."""
     await _reply(update, PROVIDER_HELP)
-
-
-ACK_PATTERN = r"^a\|s\d+\|ack\|"
 
 
 async def acknowledge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -156,24 +154,20 @@ async def acknowledge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     chat = update.effective_chat
     assert query is not None and chat is not None
     press = callbacks.decode(query.data)
-    settings = context.bot_data["settings"]
-    if press is None or chat.id not in settings.provider_chat_ids:
+    bot_services = services(context)
+    if press is None or chat.id not in bot_services.settings.provider_chat_ids:
         await query.answer("This button is not for this chat.")
         return
     user = update.effective_user
     name = (user.full_name if user else None) or f"chat {chat.id}"
-    dispatcher: AlertDispatcher = context.bot_data["alerts"]
-    await query.answer(await dispatcher.acknowledge(press.ref_id, chat.id, name))
-
-
-def _records(context: ContextTypes.DEFAULT_TYPE) -> ProviderRecords:
-    return context.bot_data["records"]
+    await query.answer(await bot_services.alerts.acknowledge(press.ref.id, chat.id, name))
 
 
 async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/today: today's and tomorrow's appointments with each intake's status."""
-    rows = await asyncio.to_thread(_records(context).agenda)
-    zone = _providers(context).clinic_zone
+    bot_services = services(context)
+    rows = await asyncio.to_thread(bot_services.lookups.agenda)
+    zone = bot_services.settings.zone
     if not rows:
         await _reply(update, "<b>Today and tomorrow</b>\nNo appointments.")
         return
@@ -197,14 +191,15 @@ async def patient(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not name:
         await _reply(update, "Usage: /patient Jane D. (or #id)")
         return
-    service = _providers(context)
+    bot_services = services(context)
+    lookups = bot_services.lookups
     try:
-        person, intakes = await asyncio.to_thread(_records(context).history, name, service.find)
-        log = await asyncio.to_thread(service.checkin_log, f"#{person.id}")
+        person, intakes = await asyncio.to_thread(lookups.history, name)
+        log = await asyncio.to_thread(lookups.checkin_log, f"#{person.id}")
     except ProviderError as error:
         await _reply(update, esc(error))
         return
-    zone = service.clinic_zone
+    zone = bot_services.settings.zone
     lines = [f"<b>{esc(person.display_name or '')}</b> (#{person.id})", "<b>Intakes</b>"]
     lines.extend(
         f"• /intake {line.intake_id} — {esc(format_local(line.submitted_at, zone))}: "
@@ -214,53 +209,62 @@ async def patient(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not intakes:
         lines.append("• none submitted yet")
     await _reply(update, "\n".join(lines))
-    latest = log.records[-5:]
-    for page in render_checkin_log(latest, _zone_name(context)):
+    for page in render_checkin_log(log.records[-5:], zone.key):
         await _reply(update, page.replace("Check-in log", "Latest check-ins", 1))
-    chart = await asyncio.to_thread(
-        render_checkin_chart, log.records, log.visits, zone, title=f"Check-ins: {log.display_name}"
-    )
-    assert update.effective_chat is not None
-    await context.bot.send_photo(
-        update.effective_chat.id, chart, caption="Mood and sleep, visits marked"
-    )
+    await _send_chart(update, context, bot_services, log, "Mood and sleep, visits marked")
+
+
+def _intake_number(text: str) -> int | None:
+    """An intake id as a provider types it ("12" or "#12"), or None."""
+    digits = text.strip().lstrip("#")
+    if not digits.isdigit() or int(digits) > callbacks.MAX_ROW_ID:
+        return None
+    return int(digits)
 
 
 async def intake(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/intake <id>: the summary, chart and PDF of a submitted intake, again."""
-    text = _arguments(update).strip().lstrip("#")
-    if not text.isdigit():
+    text = _arguments(update).strip()
+    number = _intake_number(text)
+    if number is None:
         await _reply(update, "Usage: /intake 12")
         return
-    record = await asyncio.to_thread(_records(context).intake, int(text))
+    bot_services = services(context)
+    record = await asyncio.to_thread(bot_services.lookups.intake, number)
     if record is None:
-        await _reply(update, f"No submitted intake #{esc(text)}.")
+        await _reply(update, f"No submitted intake #{number}.")
         return
     assert update.effective_chat is not None
-    delivery: Delivery = context.bot_data["delivery"]
-    await delivery.send_record(record.compiled, [update.effective_chat.id])
+    await bot_services.delivery.send_record(record.compiled, [update.effective_chat.id])
 
 
 async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/export <intake id> pdf|fhir|json: the intake as a file."""
     parts = _arguments(update).split()
-    if (
-        len(parts) != 2
-        or not parts[0].lstrip("#").isdigit()
-        or parts[1].lower() not in documents.FORMATS
-    ):
+    number = _intake_number(parts[0]) if len(parts) == 2 else None
+    if number is None or parts[1].lower() not in documents.FORMATS:
         await _reply(update, "Usage: /export 12 pdf (or fhir, or json)")
         return
-    record = await asyncio.to_thread(_records(context).intake, int(parts[0].lstrip("#")))
+    bot_services = services(context)
+    record = await asyncio.to_thread(bot_services.lookups.intake, number)
     if record is None:
-        await _reply(update, f"No submitted intake #{esc(parts[0])}.")
+        await _reply(update, f"No submitted intake #{number}.")
         return
     fmt = parts[1].lower()
-    settings = context.bot_data["settings"]
+    delivery, settings = bot_services.delivery, bot_services.settings
+    chart = None
+    if fmt == "pdf":
+        compiled = record.compiled
+        chart = await asyncio.to_thread(delivery.chart, compiled.patient_id, compiled.patient_name)
     data = await asyncio.to_thread(
-        documents.render, record, fmt, clinic=settings.clinic_name, providers=_providers(context)
+        documents.render_document,
+        record.compiled,
+        record.answers,
+        fmt,
+        clinic=settings.clinic_name,
+        zone=settings.zone,
+        chart_png=chart,
     )
     assert update.effective_chat is not None
-    await context.bot.send_document(
-        update.effective_chat.id, InputFile(data, filename=documents.file_name(record, fmt))
-    )
+    name = documents.file_name(record.compiled.intake_id, fmt)
+    await context.bot.send_document(update.effective_chat.id, InputFile(data, filename=name))

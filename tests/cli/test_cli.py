@@ -151,8 +151,8 @@ def test_invite_appointment_and_export_from_the_command_line(tmp_path: Path) -> 
 def test_export_writes_each_format_of_a_submitted_intake(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
+    from storage import intakes, patients
     from storage.db import make_engine
-    from storage.queries import create_intake, create_patient, record_answer
 
     url = f"sqlite:///{tmp_path / 'data' / 'intake.db'}"
     engine = make_engine(url)
@@ -160,8 +160,8 @@ def test_export_writes_each_format_of_a_submitted_intake(tmp_path: Path) -> None
 
     now = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
     with Session(engine) as session:
-        patient = create_patient(session, 77, display_name="Lou K.")
-        intake = create_intake(session, patient.id, now)  # type: ignore[arg-type]
+        patient = patients.create(session, 77, display_name="Lou K.")
+        intake = intakes.create(session, patient.id, now)
         answers = {
             "med.1.name": {"choice": "none"},
             "meds.new": {"choice": "none"},
@@ -169,7 +169,7 @@ def test_export_writes_each_format_of_a_submitted_intake(tmp_path: Path) -> None
             **{f"gad7.{n}": "0" for n in range(1, 8)},
         }
         for key, value in answers.items():
-            record_answer(session, intake.id, key, value, None, now)  # type: ignore[arg-type]
+            intakes.record_answer(session, intake.id, key, value, None, now)
         intake.state, intake.step, intake.submitted_at = "submitted", None, now
         session.add(intake)
         session.commit()

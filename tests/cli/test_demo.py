@@ -80,10 +80,10 @@ def test_a_demo_intake_is_never_sent_on_to_providers_later(tmp_path: Path) -> No
 
 
 def test_a_demo_safety_alert_is_settled_so_no_bot_sends_it_later(tmp_path: Path) -> None:
-    from bot.telegram.alerts import AlertRecords
+    from bot.services.safety import AlertLedger
     from storage.db import make_engine
 
     result = run_demo(tmp_path, "I agree\nI want to kill myself\nyes\n")
     assert result.returncode == 0, result.stderr
     assert "URGENT" in result.stdout
-    assert AlertRecords(make_engine(f"sqlite:///{tmp_path / 'demo.db'}")).unacknowledged() == []
+    assert AlertLedger(make_engine(f"sqlite:///{tmp_path / 'demo.db'}")).unacknowledged() == []

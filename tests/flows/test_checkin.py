@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from bot.services.replies import DialogueKind, DialogueRef
 from bot.telegram import callbacks
 from flows import checkin_messages, messages
 from flows.answers import KEEP_OPTION
@@ -225,7 +226,7 @@ def test_screens_count_five_questions_and_the_other_text_step_does_not_add_one()
 
 
 def test_step_keys_are_short_and_every_button_fits_in_callback_data() -> None:
-    big_id = f"c{2**40}"  # a check-in reference far larger than any real row id
+    big_id = DialogueRef(DialogueKind.CHECKIN, callbacks.MAX_ROW_ID)  # the longest reference
     for step in [*MAIN_STEPS, SIDE_EFFECTS_OTHER, SAFETY_CHECK, SAFETY_CLARIFY]:
         assert len(step) <= 30
     for question in QUESTIONS.values():

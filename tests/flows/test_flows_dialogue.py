@@ -14,6 +14,7 @@ import re
 import pytest
 from flow_driver import Driver
 
+from bot.services.replies import DialogueKind, DialogueRef
 from bot.telegram import callbacks
 from flows import messages
 from flows.answers import KEEP_OPTION
@@ -1356,6 +1357,9 @@ def _largest_intake() -> Driver:
     return d
 
 
+BIGGEST_INTAKE = DialogueRef(DialogueKind.INTAKE, callbacks.MAX_ROW_ID)
+
+
 def test_every_button_of_a_full_intake_fits_in_callback_data() -> None:
     d = _largest_intake()
     steps = {screen.step for screen in d.screens}
@@ -1366,12 +1370,12 @@ def test_every_button_of_a_full_intake_fits_in_callback_data() -> None:
     assert len(pairs) > 300
     for step, value in sorted(pairs):
         for kind in (callbacks.ANSWER, callbacks.TOGGLE):
-            data = callbacks.encode(kind, 999999, step, value)
+            data = callbacks.encode(kind, BIGGEST_INTAKE, step, value)
             assert len(data.encode()) <= callbacks.MAX_CALLBACK_BYTES
     for step in steps:
         for value in ("back", "skip", "pause"):
-            callbacks.encode(callbacks.NAVIGATE, 999999, step, value)
-        callbacks.encode(callbacks.DONE, 999999, step)
+            callbacks.encode(callbacks.NAVIGATE, BIGGEST_INTAKE, step, value)
+        callbacks.encode(callbacks.DONE, BIGGEST_INTAKE, step)
 
 
 def test_typed_restart_while_a_safety_question_is_open_after_submission_changes_nothing() -> None:

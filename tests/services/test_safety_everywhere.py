@@ -118,13 +118,11 @@ def finish_intake_with_medicine(chat: Chat) -> None:
 
 
 def test_today_flags_an_alert_from_a_checkin_before_the_intake_opened(services: Services) -> None:
-    from bot.services.providers import ProviderRecords
-
     chat, _ = joined(services, appointment_in=timedelta(days=10))
     chat.open("checkin")
     chat.send(Typed("I want to kill myself"))
     services.clock.advance(timedelta(days=9, hours=12))  # the day of the visit's eve
-    agenda = ProviderRecords(services.engine, services.provider.clinic_zone, services.clock).agenda()
+    agenda = services.lookups.agenda()
     assert [row.safety_flag for row in agenda] == [True]
 
 
@@ -137,15 +135,13 @@ def test_a_place_name_in_settings_does_not_interrupt_them(services: Services, pl
 
 
 def test_undelivered_intakes_are_found_once_their_delivery_had_time(services: Services) -> None:
-    from bot.services.providers import ProviderRecords
-
     chat, _ = joined(services, appointment_in=timedelta(days=2))
     chat.start()
     reply = finish_intake(chat)
     assert reply.submitted is not None
-    records = ProviderRecords(services.engine, services.provider.clinic_zone, services.clock)
+    records = services.lookups
     assert records.undelivered_intake_ids() == []  # just submitted: its delivery is under way
     services.clock.advance(timedelta(minutes=3))
     assert records.undelivered_intake_ids() == [reply.submitted.intake_id]
-    services.patients.record_delivered(reply.submitted.intake_id)
+    records.record_delivered(reply.submitted.intake_id)
     assert records.undelivered_intake_ids() == []

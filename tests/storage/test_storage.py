@@ -15,13 +15,16 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
-from bot.services.patient_service import CONSENT_STEP, PatientService
+from bot.services.intake import position, position_columns
+from bot.services.joining import JOIN_CONSENT_STEP as CONSENT_STEP
 from bot.services.providers import Invited
-from bot.telegram.callbacks import ButtonPress
+from bot.services.replies import DialogueKind, DialogueRef
+from bot.services.router import ConversationRouter
 from flows import messages
 from flows.intake import Command, IntakeState, Tapped, Typed
 from flows.questions import question_for
-from storage import queries
+from storage import intakes, patients, safety, updates
+from storage.clock import as_utc
 from storage.db import make_engine
 from storage.models import (
     Answer,
@@ -94,7 +97,7 @@ def test_tables_are_created_on_first_run(engine_factory: Callable[..., Engine]) 
     index_names = {index["name"] for index in inspect(first).get_indexes("answer")}
     assert "ix_answer_current" in index_names
     with Session(first) as session:
-        patient = queries.create_patient(session, BIG_CHAT_ID, "Kept")
+        patient = patients.create(session, BIG_CHAT_ID, "Kept")
         session.commit()
         patient_id = patient.id
 
@@ -146,18 +149,18 @@ def test_record_answer_supersedes_the_previous_answer_and_keeps_history(
     session.commit()
 
     with Session(engine) as fresh:
-        history = queries.answer_history(fresh, intake.id, "sleep.hours")
+        history = intakes.answer_history(fresh, intake.id, "sleep.hours")
         assert [(row.value, row.raw_text, row.superseded) for row in history] == [
             (6, "6", True),
             (7.5, "about 7.5", False),
         ]
-        assert queries.as_utc(history[0].superseded_at) == T1
+        assert as_utc(history[0].superseded_at) == T1
         assert history[1].superseded_at is None
-        assert queries.current_answers(fresh, intake.id) == {
+        assert intakes.current_answers(fresh, intake.id) == {
             "sleep.hours": 7.5,
             "sleep.quality": "fair",
         }
-        assert len(queries.answer_history(fresh, intake.id)) == 3
+        assert len(intakes.answer_history(fresh, intake.id)) == 3
 
 
 def test_answers_of_another_intake_are_not_superseded(
@@ -166,8 +169,8 @@ def test_answers_of_another_intake_are_not_superseded(
     mine, theirs = make_intake(), make_intake()
     make_answer(theirs, "mood.note", "theirs", now=T0)
     make_answer(mine, "mood.note", "mine", now=T1)
-    assert queries.current_answers(session, theirs.id) == {"mood.note": "theirs"}
-    assert queries.current_answers(session, mine.id) == {"mood.note": "mine"}
+    assert intakes.current_answers(session, theirs.id) == {"mood.note": "theirs"}
+    assert intakes.current_answers(session, mine.id) == {"mood.note": "mine"}
 
 
 def test_supersede_all_answers(
@@ -177,20 +180,20 @@ def test_supersede_all_answers(
     make_answer(intake, "phq9.1", "2", now=T0)
     make_answer(intake, "phq9.2", "1", now=T0)
     make_answer(other, "phq9.1", "3", now=T0)
-    queries.supersede_all_answers(session, intake.id, T1)
+    intakes.supersede_all_answers(session, intake.id, T1)
     make_answer(intake, "phq9.1", "0", now=T2)  # answered again after the restart
     session.commit()
 
     with Session(engine) as fresh:
-        assert queries.current_answers(fresh, intake.id) == {"phq9.1": "0"}
-        assert queries.current_answers(fresh, other.id) == {"phq9.1": "3"}
-        history = queries.answer_history(fresh, intake.id)
+        assert intakes.current_answers(fresh, intake.id) == {"phq9.1": "0"}
+        assert intakes.current_answers(fresh, other.id) == {"phq9.1": "3"}
+        history = intakes.answer_history(fresh, intake.id)
         assert [(row.question_key, row.superseded) for row in history] == [
             ("phq9.1", True),
             ("phq9.2", True),
             ("phq9.1", False),
         ]
-        assert [queries.as_utc(row.superseded_at) for row in history] == [T1, T1, None]
+        assert [as_utc(row.superseded_at) for row in history] == [T1, T1, None]
 
 
 @pytest.mark.parametrize(
@@ -230,7 +233,7 @@ def test_answer_values_round_trip_json_types(
     session.commit()
 
     with Session(engine) as fresh:
-        stored = queries.current_answers(fresh, intake.id)
+        stored = intakes.current_answers(fresh, intake.id)
     assert stored == {"any.key": value}
     assert type(stored["any.key"]) is type(value)
 
@@ -251,13 +254,13 @@ def test_save_intake_state_is_compare_and_set(
         seen_second = second.get(Intake, intake.id)
         assert seen_first is not None and seen_second is not None
         winner = IntakeState(state="medications", step="med.1.name")
-        assert queries.save_intake_state(first, seen_first, winner, paused=False, now=T1)
+        assert intakes.save_position(first, seen_first, position_columns(winner), paused=False, now=T1)
         assert seen_first.version == 1
         assert seen_first.step == "med.1.name"
         first.commit()
 
         loser = IntakeState(state="declined", step=None)
-        assert not queries.save_intake_state(second, seen_second, loser, paused=True, now=T2)
+        assert not intakes.save_position(second, seen_second, position_columns(loser), paused=True, now=T2)
         # The stale copy keeps what it read: it does not take on values that were never stored.
         assert (seen_second.state, seen_second.step, seen_second.version) == (
             "consent",
@@ -273,7 +276,7 @@ def test_save_intake_state_is_compare_and_set(
         False,
         1,
     )
-    assert queries.as_utc(stored.updated_at) == T1
+    assert as_utc(stored.updated_at) == T1
 
 
 def test_save_intake_state_stores_every_field(
@@ -287,11 +290,11 @@ def test_save_intake_state_stores_every_field(
         pending="safety.check",
         draft=("nausea", "headache"),
     )
-    assert queries.save_intake_state(session, intake, new, paused=True, now=T1)
+    assert intakes.save_position(session, intake, position_columns(new), paused=True, now=T1)
     session.commit()
 
     stored = fresh_intake(engine, intake.id)
-    assert queries.intake_state(stored) == new
+    assert position(stored) == new
     assert stored.paused is True
     assert stored.version == 1
 
@@ -300,13 +303,13 @@ def test_save_intake_state_stores_every_field(
 
 
 def test_claim_update_only_once(engine: Engine, session: Session) -> None:
-    assert queries.claim_update(session, 41, T0)
-    assert not queries.claim_update(session, 41, T1)
+    assert updates.claim(session, 41, T0)
+    assert not updates.claim(session, 41, T1)
     session.commit()
 
     with Session(engine) as fresh:
-        assert not queries.claim_update(fresh, 41, T2)
-        assert queries.claim_update(fresh, 42, T2)
+        assert not updates.claim(fresh, 41, T2)
+        assert updates.claim(fresh, 42, T2)
         fresh.commit()
     assert count(engine, ProcessedUpdate) == 2
 
@@ -339,29 +342,29 @@ def test_replace_medications_writes_in_order_and_replaces(
     engine: Engine, session: Session, make_intake: IntakeFactory
 ) -> None:
     intake, other = make_intake(), make_intake()
-    queries.replace_medications(session, intake.patient_id, intake.id, [SERTRALINE, BUPROPION], T0)
-    queries.replace_medications(session, other.patient_id, other.id, [LITHIUM], T0)
+    intakes.replace_medications(session, intake.patient_id, intake.id, [SERTRALINE, BUPROPION], T0)
+    intakes.replace_medications(session, other.patient_id, other.id, [LITHIUM], T0)
     session.commit()
 
     with Session(engine) as fresh:
-        rows = queries.medications_for(fresh, intake.id)
+        rows = intakes.medications_for(fresh, intake.id)
         assert [(row.position, row.name) for row in rows] == [(1, "sertraline"), (2, "bupropion")]
         assert rows[1].reasons == ["forgot", "cost"]
         assert rows[1].missed_days == 2
         assert rows[0].reasons is None
         assert all(row.patient_id == intake.patient_id for row in rows)
 
-    queries.replace_medications(session, intake.patient_id, intake.id, [LITHIUM, SERTRALINE], T1)
+    intakes.replace_medications(session, intake.patient_id, intake.id, [LITHIUM, SERTRALINE], T1)
     session.commit()
 
     with Session(engine) as fresh:
-        rows = queries.medications_for(fresh, intake.id)
+        rows = intakes.medications_for(fresh, intake.id)
         assert [(row.position, row.name, row.status) for row in rows] == [
             (1, "lithium", "stopped"),
             (2, "sertraline", "as_prescribed"),
         ]
-        assert all(queries.as_utc(row.created_at) == T1 for row in rows)
-        assert [row.name for row in queries.medications_for(fresh, other.id)] == ["lithium"]
+        assert all(as_utc(row.created_at) == T1 for row in rows)
+        assert [row.name for row in intakes.medications_for(fresh, other.id)] == ["lithium"]
     assert count(engine, Medication) == 3
 
 
@@ -380,11 +383,11 @@ def test_medication_rows_hold_the_longest_answers_the_intake_accepts(
         "raw_text": "n" * longest_line,
     }
     intake = make_intake()
-    queries.replace_medications(session, intake.patient_id, intake.id, [long_row], T0)
+    intakes.replace_medications(session, intake.patient_id, intake.id, [long_row], T0)
     session.commit()
 
     with Session(engine) as fresh:
-        (row,) = queries.medications_for(fresh, intake.id)
+        (row,) = intakes.medications_for(fresh, intake.id)
         assert row.name == long_row["name"]
         assert row.frequency == long_row["frequency"]
 
@@ -395,7 +398,7 @@ def test_safety_events_are_stored_and_set_alerted_records_chat_ids(
     intake, other = make_intake(), make_intake()
 
     def event(owner: Intake, kind: str, alert: bool) -> SafetyEvent:
-        return queries.add_safety_event(
+        return safety.add_event(
             session,
             SafetyEvent(
                 patient_id=owner.patient_id,
@@ -413,12 +416,12 @@ def test_safety_events_are_stored_and_set_alerted_records_chat_ids(
     alerting = event(intake, "phq9_item9", alert=True)
     quiet = event(intake, "safe", alert=False)
     elsewhere = event(other, "risk_language", alert=True)
-    queries.set_alerted(session, [alerting.id, elsewhere.id], [BIG_CHAT_ID, SUPERGROUP_CHAT_ID])
-    queries.set_alerted(session, [], [1])  # nothing to mark: a no-op
+    safety.set_alerted(session, [alerting.id, elsewhere.id], [BIG_CHAT_ID, SUPERGROUP_CHAT_ID])
+    safety.set_alerted(session, [], [1])  # nothing to mark: a no-op
     session.commit()
 
     with Session(engine) as fresh:
-        events = queries.safety_events(fresh, intake.id)
+        events = safety.for_intake(fresh, intake.id)
         assert [(e.kind, e.alert, e.detail) for e in events] == [
             ("phq9_item9", True, "phq9_item9 detail"),
             ("safe", False, "safe detail"),
@@ -445,7 +448,7 @@ def test_big_chat_ids_are_stored_and_found(
     session.commit()
 
     with Session(engine) as fresh:
-        found = queries.patient_by_chat(fresh, chat_id)
+        found = patients.by_chat(fresh, chat_id)
         assert found is not None
         assert found.id == patient.id
         assert found.telegram_chat_id == chat_id
@@ -453,10 +456,10 @@ def test_big_chat_ids_are_stored_and_found(
 
 @pytest.mark.parametrize("update_id", [2**31, 2**31 + 7, 2**40])
 def test_big_update_ids_are_claimed_once(engine: Engine, session: Session, update_id: int) -> None:
-    assert queries.claim_update(session, update_id, T0)
+    assert updates.claim(session, update_id, T0)
     session.commit()
     with Session(engine) as fresh:
-        assert not queries.claim_update(fresh, update_id, T1)
+        assert not updates.claim(fresh, update_id, T1)
         assert fresh.get(ProcessedUpdate, update_id) is not None
 
 
@@ -476,7 +479,7 @@ def linked_chat(
     chat = Chat(services.patients, chat_id)
     reply = chat.start(invited.token)
     assert reply.screen is not None and reply.screen.step == CONSENT_STEP
-    assert reply.ref == f"p{invited.patient_id}"
+    assert reply.ref == DialogueRef(DialogueKind.PATIENT, invited.patient_id)
     return chat, invited, services
 
 
@@ -493,14 +496,14 @@ def begin_intake_after_start(chat: Chat, patient_id: int) -> int:
     reply = chat.consent(patient_id)
     assert reply.say == [messages.CONSENTED]  # the intake opens at once: no "opens on ..."
     assert reply.screen is not None and reply.screen.step == "med.1.name"
-    assert reply.ref is not None and reply.ref.startswith("i")
-    intake_id = int(reply.ref[1:])
+    assert reply.ref is not None and reply.ref.kind is DialogueKind.INTAKE
+    intake_id = reply.ref.id
     reply = chat.send(Typed("sertraline 50 mg once a day"))
     assert reply.screen is not None and reply.screen.step == "med.1.status"
     assert reply.say == ["Got it: sertraline · 50 mg · once a day."]
     reply = chat.tap("med.1.status", "as_prescribed")
     assert reply.screen is not None and reply.screen.step == "med.1.missed"
-    assert reply.ref == f"i{intake_id}"
+    assert reply.ref == DialogueRef(DialogueKind.INTAKE, intake_id)
     return intake_id
 
 
@@ -510,11 +513,11 @@ def test_service_with_big_chat_and_update_ids(engine: Engine) -> None:
     service = services.patients
     reply = service.start(BIG_CHAT_ID, invited.token, update_id=2**33)
     assert reply.screen is not None and reply.screen.step == CONSENT_STEP
-    press = ButtonPress("a", "p", invited.patient_id, CONSENT_STEP, "agree")
+    press = DialogueRef(DialogueKind.PATIENT, invited.patient_id)
     agree = Tapped(CONSENT_STEP, "agree")
-    reply = service.handle(BIG_CHAT_ID, agree, update_id=2**33 + 1, button=press)
+    reply = service.handle(BIG_CHAT_ID, agree, update_id=2**33 + 1, ref=press)
     assert reply.screen is not None and reply.screen.step == "med.1.name"
-    again = service.handle(BIG_CHAT_ID, agree, update_id=2**33 + 1, button=press)
+    again = service.handle(BIG_CHAT_ID, agree, update_id=2**33 + 1, ref=press)
     assert again.duplicate and again.screen is None and again.reminders == []
     reply = service.handle(SUPERGROUP_CHAT_ID, Typed("hello"), update_id=2**40)
     assert reply.say == [messages.invitation_needed(CLINIC)]  # a stranger, however big its id
@@ -534,7 +537,7 @@ def test_service_end_to_end_changing_an_answer_after_back_keeps_history(engine: 
 
     intake_id = begin_intake_after_start(chat, invited.patient_id)
     stored_patient = only_patient(engine)
-    assert queries.as_utc(stored_patient.consented_at) == services.clock.now
+    assert as_utc(stored_patient.consented_at) == services.clock.now
     intake = fresh_intake(engine, intake_id)
     assert intake.consented_at is not None
     (appointment,) = rows(engine, Appointment)
@@ -549,18 +552,18 @@ def test_service_end_to_end_changing_an_answer_after_back_keeps_history(engine: 
     assert reply.screen is not None and reply.screen.step == "med.1.more"  # no reasons for 0
 
     with Session(engine) as fresh:
-        assert queries.current_answers(fresh, intake_id) == {
+        assert intakes.current_answers(fresh, intake_id) == {
             "med.1.name": MED_1,
             "med.1.status": "as_prescribed",
             "med.1.missed": 0,
         }
-        history = queries.answer_history(fresh, intake_id, "med.1.missed")
+        history = intakes.answer_history(fresh, intake_id, "med.1.missed")
         assert [(row.value, row.raw_text, row.superseded) for row in history] == [
             (2, "2", True),
             (0, None, False),
         ]
         assert history[0].superseded_at is not None
-        assert len(queries.answer_history(fresh, intake_id)) == 4
+        assert len(intakes.answer_history(fresh, intake_id)) == 4
     stored = fresh_intake(engine, intake_id)
     assert (stored.state, stored.step) == ("medications", "med.1.more")
     # one compare-and-set per update that reached the intake: consent (which opened it),
@@ -607,7 +610,7 @@ def test_service_same_update_delivered_twice_changes_nothing(engine: Engine) -> 
         chat.chat_id,
         Tapped(CONSENT_STEP, "agree"),
         update_id=chat.last_update_id,
-        button=ButtonPress("a", "p", invited.patient_id, CONSENT_STEP, "agree"),
+        ref=DialogueRef(DialogueKind.PATIENT, invited.patient_id),
     )
     assert again.duplicate and again.reminders == []
     assert snapshot(engine) == before
@@ -646,8 +649,8 @@ def test_service_stranger_stores_nothing(engine: Engine, event) -> None:
     services = make_services(engine)
     chat = Chat(services.patients, BIG_CHAT_ID)
     needed = [messages.invitation_needed(CLINIC)]
-    button = ButtonPress("a", "p", 1, CONSENT_STEP, "agree") if isinstance(event, Tapped) else None
-    reply = chat.send(event, button=button)
+    ref = DialogueRef(DialogueKind.PATIENT, 1) if isinstance(event, Tapped) else None
+    reply = chat.send(event, ref=ref)
     assert reply.say == needed
     assert reply.screen is None and reply.ref is None and reply.alerts == []
     assert chat.start().say == needed
@@ -708,18 +711,18 @@ def test_service_restart_resumes_at_the_same_step_with_all_answers(
     reply = chat.send(Typed("2"))
     assert reply.screen is not None and reply.screen.step == "med.1.reasons"
     with Session(engine) as fresh:
-        answers_before = queries.current_answers(fresh, intake_id)
+        answers_before = intakes.current_answers(fresh, intake_id)
     assert set(answers_before) == {"med.1.name", "med.1.status", "med.1.missed"}
     engine.dispose()  # the process stops
 
-    restarted = PatientService(engine_factory(), config(), clock=services.clock)
+    restarted = ConversationRouter(engine_factory(), config(), clock=services.clock)
     chat.service = restarted
     reply = chat.start()
-    assert reply.ref == f"i{intake_id}"
+    assert reply.ref == DialogueRef(DialogueKind.INTAKE, intake_id)
     assert messages.WELCOME_BACK in reply.say
     assert reply.screen is not None and reply.screen.step == "med.1.reasons"
     with Session(restarted.engine) as fresh:
-        assert queries.current_answers(fresh, intake_id) == answers_before
+        assert intakes.current_answers(fresh, intake_id) == answers_before
 
     # ...and carries on where it was.
     reply = chat.send(Command("back"))
@@ -731,8 +734,8 @@ def test_service_restart_resumes_at_the_same_step_with_all_answers(
 
 def test_old_processed_updates_are_forgotten(session: Session) -> None:
     now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-    assert queries.claim_update(session, 1, now - timedelta(days=3))
-    assert queries.claim_update(session, 2, now - timedelta(hours=1))
-    assert queries.forget_updates_before(session, now - timedelta(days=2)) == 1
-    assert queries.claim_update(session, 1, now)  # forgotten, so it can be claimed again
-    assert not queries.claim_update(session, 2, now)
+    assert updates.claim(session, 1, now - timedelta(days=3))
+    assert updates.claim(session, 2, now - timedelta(hours=1))
+    assert updates.forget_before(session, now - timedelta(days=2)) == 1
+    assert updates.claim(session, 1, now)  # forgotten, so it can be claimed again
+    assert not updates.claim(session, 2, now)

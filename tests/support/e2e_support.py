@@ -13,6 +13,7 @@ from bot.render.html import to_plain
 from bot.services.providers import ProviderService
 from bot.settings import Settings
 from bot.telegram.app import build_application
+from bot.telegram.services import KEY, BotServices
 from storage.db import make_engine
 
 TOKEN = "123456:TEST-TOKEN"
@@ -50,6 +51,13 @@ async def running_bot(settings: Settings) -> AsyncIterator[Application]:
         await application.updater.stop()
         await application.stop()
         await application.shutdown()
+
+
+def bot_services(application: Application) -> BotServices:
+    """The services the composition root wired into a running bot."""
+    found = application.bot_data[KEY]
+    assert isinstance(found, BotServices)
+    return found
 
 
 def plain(message: BotMessage) -> str:

@@ -1,8 +1,9 @@
-"""Driving PatientService and ProviderService without Telegram, on an injected clock.
+"""Driving the conversation router and the provider services without Telegram, on an injected
+clock.
 
-Shared by the storage, patient-service and reminder-runner tests. A `Clock` is a mutable
-"now" both services read; a `Chat` is one patient's chat, numbering Telegram updates as they
-arrive and building button presses the way bot/handlers.py does.
+Shared by the storage, router and reminder tests. A `Clock` is a mutable "now" every service
+reads; a `Chat` is one patient's chat, numbering Telegram updates as they arrive and decoding
+button presses the way bot/telegram/patient_handlers.py does.
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, func, select
 
-from bot.services.intake import Reply
-from bot.services.patient_service import CONSENT_STEP, PatientService, ServiceConfig
+from bot.services.config import ServiceConfig
+from bot.services.joining import JOIN_CONSENT_STEP
+from bot.services.lookups import ProviderLookups
 from bot.services.providers import Invited, ProviderService
+from bot.services.replies import DialogueKind, DialogueRef, Reply
+from bot.services.router import ConversationRouter
 from bot.telegram import callbacks
-from flows.dialogue import Command, DoneTapped, Event, Tapped, Toggled, Typed
+from flows.dialogue import Event, Tapped, Typed
 from flows.schedule import ReminderPolicy
 from storage.models import Appointment, Checkin, Intake, Patient, Reminder
 
@@ -54,8 +58,9 @@ def config(policy: ReminderPolicy | None = None) -> ServiceConfig:
 
 @dataclass
 class Services:
-    patients: PatientService
+    patients: ConversationRouter
     provider: ProviderService
+    lookups: ProviderLookups
     clock: Clock
     engine: Engine
 
@@ -67,8 +72,9 @@ def make_services(engine: Engine, clock: Clock | None = None) -> Services:
     clock = clock or Clock()
     cfg = config()
     return Services(
-        PatientService(engine, cfg, clock=clock),
+        ConversationRouter(engine, cfg, clock=clock),
         ProviderService(engine, cfg.clinic_zone, cfg.policy, clock=clock),
+        ProviderLookups(engine, cfg.clinic_zone, clock=clock),
         clock,
         engine,
     )
@@ -78,9 +84,9 @@ _update_ids: Iterator[int] = itertools.count(FIRST_UPDATE_ID)
 
 
 class Chat:
-    """One patient's chat with a PatientService; every call is a new Telegram update."""
+    """One patient's chat with the router; every call is a new Telegram update."""
 
-    def __init__(self, service: PatientService, chat_id: int = FIRST_CHAT_ID) -> None:
+    def __init__(self, service: ConversationRouter, chat_id: int = FIRST_CHAT_ID) -> None:
         self.service = service
         self.chat_id = chat_id
         self.last_update_id: int | None = None
@@ -94,29 +100,21 @@ class Chat:
         self.last = self.service.start(self.chat_id, token, update_id=self._next())
         return self.last
 
-    def send(self, event: Event, button: callbacks.ButtonPress | None = None) -> Reply:
-        self.last = self.service.handle(self.chat_id, event, update_id=self._next(), button=button)
+    def send(self, event: Event, ref: DialogueRef | None = None) -> Reply:
+        self.last = self.service.handle(self.chat_id, event, update_id=self._next(), ref=ref)
         return self.last
 
     def open(self, what: str) -> Reply:
         self.last = self.service.open(self.chat_id, what, update_id=self._next())
         return self.last
 
-    def press(self, ref: str, step: str, value: str = "", kind: str = callbacks.ANSWER) -> Reply:
-        """A button of the screen whose reference is `ref`, decoded as bot/handlers.py does."""
+    def press(
+        self, ref: DialogueRef, step: str, value: str = "", kind: str = callbacks.ANSWER
+    ) -> Reply:
+        """A button of the screen whose reference is `ref`, decoded as the Telegram handlers do."""
         press = callbacks.decode(callbacks.encode(kind, ref, step, value))
         assert press is not None
-        event: Event
-        match kind:
-            case callbacks.TOGGLE:
-                event = Toggled(step, value)
-            case callbacks.DONE:
-                event = DoneTapped(step)
-            case callbacks.NAVIGATE:
-                event = Command(value, step=step)
-            case _:
-                event = Tapped(step, value)
-        return self.send(event, button=press)
+        return self.send(press.event, ref=press.ref)
 
     def tap(self, step: str, value: str) -> Reply:
         """Tap an option of the screen last shown (its reference comes from that reply)."""
@@ -125,17 +123,14 @@ class Chat:
 
     def consent(self, patient_id: int, value: str = "agree") -> Reply:
         return self.send(
-            Tapped(CONSENT_STEP, value),
-            button=callbacks.ButtonPress(
-                callbacks.ANSWER, callbacks.PATIENT, patient_id, CONSENT_STEP, value
-            ),
+            Tapped(JOIN_CONSENT_STEP, value), ref=DialogueRef(DialogueKind.PATIENT, patient_id)
         )
 
 
 def join(services: Services, chat: Chat, invited: Invited) -> Reply:
     """Open the invitation link and agree."""
     reply = chat.start(invited.token)
-    assert reply.screen is not None and reply.screen.step == CONSENT_STEP
+    assert reply.screen is not None and reply.screen.step == JOIN_CONSENT_STEP
     return chat.consent(invited.patient_id)
 
 

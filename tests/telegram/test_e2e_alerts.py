@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from e2e_support import (
     PROVIDER_CHAT_ID,
+    bot_services,
     invite,
     join,
     plain,
@@ -53,7 +54,7 @@ async def test_alert_is_resent_until_acknowledged_and_everyone_sees_who(
     patient = fake.private_chat(chat_id=5001, first_name="Noor")
     token = invite(settings, "Noor A.")
     async with running_bot(settings) as application:
-        application.bot_data["alerts"].repeat_after = timedelta(seconds=1)
+        bot_services(application).alerts.repeat_after = timedelta(seconds=1)
         await join(patient, token)
         await tap(patient, "I agree")
         reply = await say(patient, "I keep thinking about ending my life")
@@ -100,7 +101,7 @@ async def test_unacknowledged_alert_is_resent_after_a_restart(fake: FakeBotAPI, 
             lambda chat: len(alert_copies(fake, PROVIDER_CHAT_ID)) == 1, timeout=5
         )
     async with running_bot(settings) as application:
-        dispatcher = application.bot_data["alerts"]
+        dispatcher = bot_services(application).alerts
         dispatcher.repeat_after = timedelta(seconds=1)
         await dispatcher.start()  # re-plan with the short interval, as a restart does
         await fake.chats[PROVIDER_CHAT_ID].wait_for(

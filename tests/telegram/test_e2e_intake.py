@@ -12,6 +12,7 @@ import pytest
 from e2e_support import (
     CLINIC,
     PROVIDER_CHAT_ID,
+    bot_services,
     current_question,
     invite,
     join,
@@ -105,7 +106,7 @@ async def test_patient_completes_intake_with_buttons(fake: FakeBotAPI, database_
             lambda chat: any("Pre-visit intake" in plain(m) for m in chat.messages)
         )
         commands = fake.calls_named("setMyCommands")
-        assert commands and application.bot_data["service"] is not None
+        assert commands and bot_services(application).router is not None
 
     provider = provider_texts(fake)
     # the urgent alert came first, naming the patient and the trigger

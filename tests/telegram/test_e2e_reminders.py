@@ -15,6 +15,7 @@ import pytest
 from e2e_support import (
     CLINIC,
     PROVIDER_CHAT_ID,
+    bot_services,
     current_question,
     invite,
     join,
@@ -29,7 +30,6 @@ from fake_bot_api import FakeBotAPI, FakeChat
 from sqlmodel import Session, select
 from telegram.ext import Application
 
-from bot.telegram.reminders import ReminderRunner
 from flows import messages
 from storage.db import make_engine
 from storage.models import Checkin, Invitation, Patient, Reminder
@@ -159,7 +159,7 @@ async def test_checkin_from_a_reminder_reaches_the_providers_intake(
         assert "every day at 8:15 PM" in texts(reply)
         checkin_reminder = next(r for r in rows(database_url, Reminder) if r.kind == "checkin")
         due_soon(database_url, checkin_reminder.id, 0.5)
-        runner: ReminderRunner = application.bot_data["reminders"]
+        runner = bot_services(application).reminders
         await asyncio.to_thread(runner.arm, [checkin_reminder.id])
         reminded = await patient.wait_for(
             lambda chat: messages.CHECKIN_DUE in (chat.last_text or ""), timeout=10

@@ -1,4 +1,4 @@
-"""PatientService without Telegram, on an injected clock, on SQLite and on PostgreSQL.
+"""The conversation router without Telegram, on an injected clock, on SQLite and on PostgreSQL.
 
 Joining by invitation, consent, when the pre-visit intake opens, check-ins beside an open
 intake, the settings dialogue's effect on stored cadences and reminders, risk language while
@@ -30,7 +30,8 @@ from service_support import (
 )
 from sqlalchemy.engine import Engine
 
-from bot.services.patient_service import CONSENT_STEP, OPEN_CHECKIN, OPEN_INTAKE
+from bot.services.joining import JOIN_CONSENT_STEP as CONSENT_STEP
+from bot.services.replies import OPEN_CHECKIN, OPEN_INTAKE, DialogueKind, DialogueRef
 from bot.telegram import callbacks
 from flows import messages
 from flows.dialogue import Command, Typed, Unsupported
@@ -70,8 +71,8 @@ def joined(
     return chat, invited.patient_id
 
 
-def p_ref(patient_id: int) -> str:
-    return callbacks.ref(callbacks.PATIENT, patient_id)
+def p_ref(patient_id: int) -> DialogueRef:
+    return DialogueRef(DialogueKind.PATIENT, patient_id)
 
 
 def safety_rows(engine: Engine, patient_id: int) -> list[tuple[str, bool]]:
@@ -262,7 +263,7 @@ def test_the_intake_opens_exactly_three_local_days_before(
     assert reply.say == [messages.INTAKE_OPENING]
     assert reply.screen is not None and reply.screen.step == "med.1.name"
     (intake,) = intakes(services.engine, patient_id)
-    assert reply.ref == f"i{intake.id}"
+    assert reply.ref == DialogueRef(DialogueKind.INTAKE, intake.id)
     assert utc(intake.started_at) == opens_at and intake.consented_at is not None
     assert patient(services.engine, patient_id).active_dialogue == "intake"
 
@@ -285,7 +286,7 @@ def test_a_submitted_intake_leaves_the_patient_idle_with_already_submitted(
     assert chat.start().say == [after]
     reply = chat.send(Typed("one more thing"))
     assert reply.say == [after] and reply.screen is None
-    reply = chat.press(callbacks.ref(callbacks.REMINDER, 1), OPEN_INTAKE, kind=callbacks.OPEN)
+    reply = chat.press(DialogueRef(DialogueKind.REMINDER, 1), OPEN_INTAKE, kind=callbacks.OPEN)
     assert reply.say == [after]  # a late "continue my check-in" reminder's button
     assert len(intakes(services.engine, patient_id)) == 1
 
@@ -301,7 +302,7 @@ def test_checkin_during_an_open_intake_then_back_to_the_intake(services: Service
     reply = chat.open("checkin")
     assert reply.screen is not None and reply.screen.step == "checkin.mood"
     (checkin,) = checkins(services.engine, patient_id)
-    assert reply.ref == f"c{checkin.id}"
+    assert reply.ref == DialogueRef(DialogueKind.CHECKIN, checkin.id)
     assert patient(services.engine, patient_id).active_dialogue == "checkin"
 
     chat.tap("checkin.mood", "6")
@@ -311,7 +312,7 @@ def test_checkin_during_an_open_intake_then_back_to_the_intake(services: Service
     assert reply.say[-1] == messages.BACK_TO_INTAKE and reply.screen is None
     reply = chat.start()  # the paused check-in is left; the intake is where it was
     assert reply.screen is not None and reply.screen.step == "med.1.status"
-    assert reply.ref == f"i{intake.id}"
+    assert reply.ref == DialogueRef(DialogueKind.INTAKE, intake.id)
 
     reply = chat.open("checkin")  # the same check-in, where it stopped
     assert reply.screen is not None and reply.screen.step == "checkin.energy"
@@ -323,7 +324,7 @@ def test_checkin_during_an_open_intake_then_back_to_the_intake(services: Service
     assert reply.screen is None
 
     reply = chat.send(Typed("1"))  # typed text reaches the intake again: its first option
-    assert reply.ref == f"i{intake.id}"
+    assert reply.ref == DialogueRef(DialogueKind.INTAKE, intake.id)
     assert reply.screen is not None and reply.screen.step == "med.1.missed"
 
     (done,) = checkins(services.engine, patient_id)
@@ -627,9 +628,9 @@ def test_an_old_checkin_button_is_stale_and_changes_nothing(services: Services) 
 def test_a_checkin_button_during_the_intake_is_stale(services: Services) -> None:
     chat, patient_id = joined(services, appointment_in=timedelta(days=2))
     (intake,) = intakes(services.engine, patient_id)
-    reply = chat.press(callbacks.ref(callbacks.CHECKIN, 99), "checkin.mood", "5")
+    reply = chat.press(DialogueRef(DialogueKind.CHECKIN, 99), "checkin.mood", "5")
     assert reply.stale and reply.say[0] == messages.STALE_BUTTON
-    assert reply.ref == f"i{intake.id}"
+    assert reply.ref == DialogueRef(DialogueKind.INTAKE, intake.id)
     assert reply.screen is not None and reply.screen.step == "med.1.name"
     assert checkins(services.engine, patient_id) == []
 
@@ -663,11 +664,11 @@ def test_an_intake_button_of_an_earlier_visit_shows_where_the_patient_is_now(
     second = intakes(services.engine, patient_id)[1]
     before = intakes(services.engine, patient_id)
 
-    reply = chat.press(f"i{first.id}", "review", "submit")
+    reply = chat.press(DialogueRef(DialogueKind.INTAKE, first.id), "review", "submit")
     assert reply.stale
     assert reply.say[0] == messages.STALE_BUTTON
     assert messages.ALREADY_SUBMITTED not in reply.say  # the old intake is not "where we are"
-    assert reply.ref == f"i{second.id}"
+    assert reply.ref == DialogueRef(DialogueKind.INTAKE, second.id)
     assert reply.screen is not None and reply.screen.step == "med.1.name"
     after = intakes(services.engine, patient_id)
     assert after[0] == before[0]  # the submitted intake is not touched
@@ -686,8 +687,8 @@ def test_buttons_of_another_patient_are_stale(services: Services) -> None:
     (their_checkin,) = checkins(services.engine, their_id)
 
     for ref, step, value in (
-        (f"i{their_intake.id}", "med.1.name", "x"),
-        (f"c{their_checkin.id}", "checkin.mood", "3"),
+        (DialogueRef(DialogueKind.INTAKE, their_intake.id), "med.1.name", "x"),
+        (DialogueRef(DialogueKind.CHECKIN, their_checkin.id), "checkin.mood", "3"),
         (p_ref(their_id), REMINDERS, "daily"),
     ):
         reply = mine.press(ref, step, value)
@@ -711,11 +712,11 @@ def test_a_settings_button_after_the_settings_are_done_is_stale(services: Servic
 
 def test_a_checkin_reminders_button_starts_a_checkin(services: Services) -> None:
     chat, patient_id = joined(services)
-    reply = chat.press(callbacks.ref(callbacks.REMINDER, 7), OPEN_CHECKIN, kind=callbacks.OPEN)
+    reply = chat.press(DialogueRef(DialogueKind.REMINDER, 7), OPEN_CHECKIN, kind=callbacks.OPEN)
     assert reply.screen is not None and reply.screen.step == "checkin.mood"
     (checkin,) = checkins(services.engine, patient_id)
     assert checkin.reminder_id is None  # reminder 7 is not this patient's
-    assert reply.ref == f"c{checkin.id}"
+    assert reply.ref == DialogueRef(DialogueKind.CHECKIN, checkin.id)
 
 
 # --- invitation links -------------------------------------------------------------------
@@ -801,9 +802,9 @@ def test_opening_settings_while_a_safety_question_is_open_logs_it_as_unanswered(
 def test_the_intake_reminders_button_opens_the_intake(services: Services) -> None:
     chat, patient_id = joined(services, appointment_in=timedelta(days=2))
     opening = next(r for r in pending(services.engine, patient_id) if r.kind == "intake_open")
-    reply = chat.press(callbacks.ref(callbacks.REMINDER, opening.id), "open.intake", kind=callbacks.OPEN)
+    reply = chat.press(DialogueRef(DialogueKind.REMINDER, opening.id), "open.intake", kind=callbacks.OPEN)
     assert reply.screen is not None and reply.screen.step == "med.1.name"
-    assert reply.ref is not None and reply.ref.startswith(callbacks.INTAKE)
+    assert reply.ref is not None and reply.ref.kind is DialogueKind.INTAKE
 
 
 def test_the_checkin_reminders_button_starts_a_checkin_tied_to_it(services: Services) -> None:
@@ -812,6 +813,6 @@ def test_the_checkin_reminders_button_starts_a_checkin_tied_to_it(services: Serv
     chat.send(Typed("every day"))
     chat.send(Typed("8 pm"))
     reminder = pending(services.engine, patient_id, "checkin")[0]
-    reply = chat.press(callbacks.ref(callbacks.REMINDER, reminder.id), "open.checkin", kind=callbacks.OPEN)
+    reply = chat.press(DialogueRef(DialogueKind.REMINDER, reminder.id), "open.checkin", kind=callbacks.OPEN)
     assert reply.screen is not None and reply.screen.step == "checkin.mood"
     assert checkins(services.engine, patient_id)[0].reminder_id == reminder.id

@@ -1,6 +1,7 @@
-"""ReminderRunner without Telegram, on an injected clock, on SQLite and on PostgreSQL.
+"""Reminders: the service's decisions and the jobs that send them, on an injected clock, on
+SQLite and on PostgreSQL.
 
-The decisions (`_claim`, `_verdict`, `_recover`, `_finish`) are synchronous and are tested
+The decisions (`claim`, `verdict`, `recover`, `finish`) are synchronous and are tested
 directly; `fire`, `arm` and `start` run against a small stand-in for the Application that
 records what would have been sent or scheduled.
 """
@@ -29,20 +30,23 @@ from sqlmodel import Session
 from telegram.error import Forbidden
 from telegram.ext import Application
 
-from bot.services.patient_service import OPEN_CHECKIN, OPEN_INTAKE
-from bot.telegram import callbacks
-from bot.telegram.reminders import (
+from bot.services.reminders import (
     MISSED,
     POSTPONED,
     SENDING,
     SENT,
-    UNCONFIRMED,
-    ReminderRunner,
+    ReminderButton,
+    ReminderService,
 )
+from bot.services.replies import OPEN_CHECKIN, OPEN_INTAKE, DialogueKind, DialogueRef
+from bot.telegram import callbacks
+from bot.telegram.reminder_jobs import ReminderJobs
 from flows import messages
-from flows.dialogue import Typed
+from flows.dialogue import Tapped, Typed
 from flows.preferences import REMINDERS
-from storage.models import Patient, Reminder
+from storage.models import Patient, Reminder, ReminderStatus
+
+UNCONFIRMED = ReminderStatus.UNCONFIRMED
 
 VISIT = datetime(2026, 1, 20, 15, 0, tzinfo=UTC)
 """Tuesday 20 January 2026, 9:00 AM CST: the visit most tests remind about."""
@@ -104,12 +108,11 @@ class StandInApplication:
     job_queue: StandInJobQueue = field(default_factory=StandInJobQueue)
 
 
-def runner_for(services: Services) -> tuple[ReminderRunner, StandInApplication]:
+def runner_for(services: Services) -> tuple[ReminderJobs, StandInApplication]:
+    """The reminders' jobs on a stand-in application, and their service on the test clock."""
     application = StandInApplication()
-    runner = ReminderRunner(
-        cast(Application, application), services.engine, config(), clock=services.clock
-    )
-    return runner, application
+    service = ReminderService(services.engine, config(), clock=services.clock)
+    return ReminderJobs(cast(Application, application), service), application
 
 
 # --- patients and their reminders -------------------------------------------------------
@@ -150,15 +153,15 @@ def status(engine: Engine, reminder_id: int) -> str:
         return row.status
 
 
-def verdict(runner: ReminderRunner, engine: Engine, reminder_id: int) -> str:
-    """`_verdict` for one row at the runner's "now", in a session that is not committed."""
+def verdict(runner: ReminderJobs, engine: Engine, reminder_id: int) -> str:
+    """The service's verdict for one row at the runner's "now", in a session that is not committed."""
     with Session(engine) as session:
         row = session.get(Reminder, reminder_id)
         assert row is not None
         patient = session.get(Patient, row.patient_id)
         due = utc(row.due_at)
         assert due is not None
-        return runner._verdict(session, row, patient, due, runner.clock())
+        return runner.service.verdict(session, row, patient, due, runner.service.clock())
 
 
 def test_the_planned_reminders_are_the_ones_these_tests_expect(services: Services) -> None:
@@ -182,33 +185,30 @@ def test_an_on_time_reminder_is_claimed_exactly_once(services: Services) -> None
     opening = reminder(services.engine, patient_id, "intake_open")
 
     services.clock.now = INTAKE_OPEN_DUE - timedelta(minutes=5)
-    assert runner._claim(opening.id) == (None, [opening.id])  # not due yet: armed again
+    assert runner.service.claim(opening.id) == (None, [opening.id])  # not due yet: armed again
     assert status(services.engine, opening.id) == "pending"
 
     services.clock.now = INTAKE_OPEN_DUE + timedelta(seconds=20)
-    outgoing, follow_up = runner._claim(opening.id)
+    outgoing, follow_up = runner.service.claim(opening.id)
     assert outgoing is not None and follow_up == []
     assert (outgoing.reminder_id, outgoing.chat_id, outgoing.text) == (
         opening.id,
         chat.chat_id,
         messages.INTAKE_READY,
     )
-    assert outgoing.button is not None
-    label, data = outgoing.button
-    assert label == messages.START_INTAKE_BUTTON
-    assert callbacks.decode(data) == callbacks.ButtonPress(
-        callbacks.OPEN, callbacks.REMINDER, opening.id, OPEN_INTAKE
+    assert outgoing.button == ReminderButton(
+        messages.START_INTAKE_BUTTON, DialogueRef(DialogueKind.REMINDER, opening.id), OPEN_INTAKE
     )
     assert status(services.engine, opening.id) == SENDING
 
-    assert runner._claim(opening.id) == (None, [])  # a second firing gets nothing
-    assert runner._finish(opening.id, SENT) == []
-    assert runner._claim(opening.id) == (None, [])
+    assert runner.service.claim(opening.id) == (None, [])  # a second firing gets nothing
+    assert runner.service.finish(opening.id, SENT) == []
+    assert runner.service.claim(opening.id) == (None, [])
     (sent,) = [r for r in rows(services.engine, Reminder) if r.id == opening.id]
     assert (sent.status, utc(sent.sent_at)) == (SENT, INTAKE_OPEN_DUE + timedelta(seconds=20))
 
     # The reminder's button opens the intake.
-    reply = chat.press(callbacks.ref(callbacks.REMINDER, opening.id), OPEN_INTAKE, kind="o")
+    reply = chat.press(DialogueRef(DialogueKind.REMINDER, opening.id), OPEN_INTAKE, kind="o")
     assert reply.say == [messages.INTAKE_OPENING]
     assert reply.screen is not None and reply.screen.step == "med.1.name"
 
@@ -219,7 +219,7 @@ def test_a_second_runner_cannot_claim_a_row_the_first_one_claimed(services: Serv
     second, _ = runner_for(services)
     row = reminder(services.engine, patient_id, "appointment")
     services.clock.now = APPOINTMENT_DUE
-    claimed = [first._claim(row.id)[0], second._claim(row.id)[0]]
+    claimed = [first.service.claim(row.id)[0], second.service.claim(row.id)[0]]
     assert [c is not None for c in claimed] == [True, False]
     assert claimed[0] is not None
     assert claimed[0].text == messages.appointment_tomorrow(
@@ -237,11 +237,11 @@ def test_intake_reminders_stop_once_the_intake_is_submitted(services: Services) 
     day_before = reminder(services.engine, patient_id, "appointment")
 
     services.clock.now = utc(nudge.due_at)  # type: ignore[assignment]
-    assert runner._claim(nudge.id) == (None, [])
+    assert runner.service.claim(nudge.id) == (None, [])
     assert status(services.engine, nudge.id) == "cancelled"
 
     services.clock.now = utc(day_before.due_at)  # type: ignore[assignment]
-    outgoing, _ = runner._claim(day_before.id)  # the visit itself is still worth a reminder
+    outgoing, _ = runner.service.claim(day_before.id)  # the visit itself is still worth a reminder
     assert outgoing is not None and outgoing.text.startswith("Reminder: you have an appointment")
 
 
@@ -258,7 +258,7 @@ def test_reminders_of_a_paused_or_not_consented_patient_are_cancelled(services: 
     runner, _ = runner_for(services)
     services.clock.now = CHECKIN_DUE
     assert verdict(runner, services.engine, checkin.id) == "cancelled"
-    assert runner._claim(checkin.id) == (None, [])
+    assert runner.service.claim(checkin.id) == (None, [])
     assert status(services.engine, checkin.id) == "cancelled"
     assert pending(services.engine, patient_id, "checkin") == []
 
@@ -276,7 +276,7 @@ def test_reminders_of_a_paused_or_not_consented_patient_are_cancelled(services: 
         )
         session.commit()
     (orphan,) = rows(services.engine, Reminder, Reminder.key == "appt:test:undecided")
-    assert runner._claim(orphan.id) == (None, [])
+    assert runner.service.claim(orphan.id) == (None, [])
     assert status(services.engine, orphan.id) == "cancelled"
 
 
@@ -320,7 +320,7 @@ def test_catching_up_after_downtime(
     services.clock.now = now
     assert verdict(runner, services.engine, row.id) == expected
 
-    outgoing, follow_up = runner._claim(row.id)
+    outgoing, follow_up = runner.service.claim(row.id)
     if expected == SENDING:
         assert outgoing is not None and outgoing.chat_id == chat.chat_id
         assert status(services.engine, row.id) == SENDING
@@ -352,7 +352,8 @@ def test_several_overdue_intake_reminders_send_only_the_latest(services: Service
     }
     checkin_id = reminder(services.engine, patient_id, "checkin").id
     runner, _ = runner_for(services)
-    due_now, later = runner._recover()
+    recovered = runner.service.recover()
+    due_now, later = recovered.due_now, recovered.later
 
     assert sorted(due_now) == sorted([ids["intake_24h"], checkin_id, other_open.id])
     assert status(services.engine, ids["intake_open"]) == MISSED
@@ -362,13 +363,13 @@ def test_several_overdue_intake_reminders_send_only_the_latest(services: Service
         (ids["appointment"], APPOINTMENT_DUE)
     ]
 
-    outgoing, _ = runner._claim(ids["intake_24h"])
+    outgoing, _ = runner.service.claim(ids["intake_24h"])
     assert outgoing is not None and outgoing.text == messages.INTAKE_NUDGE
-    assert outgoing.button is not None and outgoing.button[0] == messages.CONTINUE_INTAKE_BUTTON
-    outgoing, _ = runner._claim(other_open.id)  # another visit's: not superseded
+    assert outgoing.button is not None and outgoing.button.label == messages.CONTINUE_INTAKE_BUTTON
+    outgoing, _ = runner.service.claim(other_open.id)  # another visit's: not superseded
     assert outgoing is not None and outgoing.chat_id == other_chat.chat_id
     assert outgoing.text == messages.INTAKE_READY
-    outgoing, follow_up = runner._claim(checkin_id)  # days late: missed, the next one planned
+    outgoing, follow_up = runner.service.claim(checkin_id)  # days late: missed, the next one planned
     assert outgoing is None and status(services.engine, checkin_id) == MISSED
     (following,) = pending(services.engine, patient_id, "checkin")
     assert follow_up == [following.id]
@@ -382,16 +383,17 @@ def test_a_row_left_sending_by_a_crash_is_unconfirmed_and_never_sent_again(
     row = reminder(services.engine, patient_id, "intake_open")
     services.clock.now = INTAKE_OPEN_DUE
     crashed, _ = runner_for(services)
-    outgoing, _ = crashed._claim(row.id)
+    outgoing, _ = crashed.service.claim(row.id)
     assert outgoing is not None  # ...and the process died before _finish
 
     services.clock.now = INTAKE_OPEN_DUE + timedelta(minutes=10)
     restarted, _ = runner_for(services)
-    due_now, later = restarted._recover()
+    recovered = restarted.service.recover()
+    due_now, later = recovered.due_now, recovered.later
     assert row.id not in due_now and row.id not in [rid for rid, _, _ in later]
     assert status(services.engine, row.id) == UNCONFIRMED
-    assert restarted._claim(row.id) == (None, [])
-    assert restarted._recover()[0] == []  # a second start leaves it alone too
+    assert restarted.service.claim(row.id) == (None, [])
+    assert restarted.service.recover().due_now == []  # a second start leaves it alone too
     assert status(services.engine, row.id) == UNCONFIRMED
 
 
@@ -406,12 +408,12 @@ def test_a_late_intake_reminder_in_quiet_hours_waits_until_8_am_local(services: 
     services.clock.now = datetime(2026, 1, 19, 3, 0, tzinfo=UTC)
     runner, _ = runner_for(services)
     assert verdict(runner, services.engine, nudge.id) == POSTPONED
-    assert runner._claim(nudge.id) == (None, [nudge.id])
+    assert runner.service.claim(nudge.id) == (None, [nudge.id])
     (postponed,) = [r for r in pending(services.engine, patient_id) if r.id == nudge.id]
     assert utc(postponed.due_at) == datetime(2026, 1, 19, 13, 0, tzinfo=UTC)  # 8:00 AM EST
 
     services.clock.now = datetime(2026, 1, 19, 13, 0, tzinfo=UTC)
-    outgoing, _ = runner._claim(nudge.id)
+    outgoing, _ = runner.service.claim(nudge.id)
     assert outgoing is not None and outgoing.text == messages.INTAKE_NUDGE
 
 
@@ -423,18 +425,16 @@ def test_a_settled_checkin_reminder_plans_the_next_one(services: Services) -> No
     assert first.key == f"checkin:{patient_id}:2026-01-12"
 
     services.clock.now = CHECKIN_DUE
-    outgoing, follow_up = runner._claim(first.id)
+    outgoing, follow_up = runner.service.claim(first.id)
     assert outgoing is not None and follow_up == []
     assert outgoing.text == messages.CHECKIN_DUE
-    assert outgoing.button is not None
-    assert outgoing.button[0] == messages.START_CHECKIN_BUTTON
-    assert callbacks.decode(outgoing.button[1]) == callbacks.ButtonPress(
-        callbacks.OPEN, callbacks.REMINDER, first.id, OPEN_CHECKIN
+    assert outgoing.button == ReminderButton(
+        messages.START_CHECKIN_BUTTON, DialogueRef(DialogueKind.REMINDER, first.id), OPEN_CHECKIN
     )
     assert pending(services.engine, patient_id, "checkin") == []  # claimed: none pending
 
     services.clock.now = CHECKIN_DUE + timedelta(seconds=2)
-    follow_up = runner._finish(first.id, SENT)
+    follow_up = runner.service.finish(first.id, SENT)
     (following,) = pending(services.engine, patient_id, "checkin")
     assert follow_up == [following.id]
     assert following.key == f"checkin:{patient_id}:2026-01-13"
@@ -443,7 +443,7 @@ def test_a_settled_checkin_reminder_plans_the_next_one(services: Services) -> No
     assert len(keys) == len(set(keys)) == 2
 
     # A check-in started from that reminder remembers it.
-    reply = chat.press(callbacks.ref(callbacks.REMINDER, first.id), OPEN_CHECKIN, kind="o")
+    reply = chat.press(DialogueRef(DialogueKind.REMINDER, first.id), OPEN_CHECKIN, kind="o")
     assert reply.screen is not None and reply.screen.step == "checkin.mood"
 
 
@@ -470,6 +470,9 @@ async def test_fire_sends_once_and_a_blocked_chat_is_recorded_failed(services: S
     markup = application.bot.sent[0][2]
     (button,) = markup.inline_keyboard[0]
     assert button.text == messages.START_CHECKIN_BUTTON
+    press = callbacks.decode(button.callback_data)
+    assert press is not None and press.ref == DialogueRef(DialogueKind.REMINDER, mine.id)
+    assert press.event == Tapped(OPEN_CHECKIN, "")
     assert status(services.engine, mine.id) == SENT
     assert status(services.engine, theirs.id) == "failed"
     # both settled, so both patients have tomorrow's reminder armed

@@ -1,0 +1,15 @@
+"""What every patient-side service needs to know about the clinic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from flows.schedule import ReminderPolicy
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    clinic_name: str
+    clinic_zone: ZoneInfo
+    policy: ReminderPolicy = field(default_factory=ReminderPolicy)

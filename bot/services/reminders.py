@@ -1,0 +1,244 @@
+"""Reminders' decisions, without Telegram: what fell due while the bot was down, whether a due
+reminder still goes out (its verdict), claiming it so it is sent once, its message, and
+recording the result. The Telegram side (bot/telegram/reminder_jobs.py) arms the jobs and
+sends what this service hands it.
+
+A row is claimed (pending -> sending) in its own transaction before the message goes out and
+marked sent after, so two firings can never both send it. A row found still "sending" at
+start-up (the process died mid-send) is recorded as unconfirmed rather than sent again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.services.config import ServiceConfig
+from bot.services.reminder_plans import (
+    intake_submitted_for,
+    is_intake_kind,
+    patient_zone,
+    plan_checkin,
+)
+from bot.services.replies import OPEN_CHECKIN, OPEN_INTAKE, DialogueKind, DialogueRef
+from flows import messages
+from flows.schedule import (
+    CatchUp,
+    PlannedReminder,
+    ReminderKind,
+    apply_quiet_hours,
+    catch_up,
+    superseded_keys,
+)
+from flows.when import format_local
+from storage import patients, reminders
+from storage.clock import as_utc, utcnow
+from storage.db import session_scope
+from storage.models import AppointmentStatus, Patient, Reminder, ReminderStatus
+
+ON_TIME = timedelta(minutes=1)
+"""A reminder fired within this of its moment is on time; later, it was missed by downtime."""
+
+POSTPONED = "postponed"  # a verdict only: the row stays pending with a later due time
+PENDING, SENDING, SENT = ReminderStatus.PENDING, ReminderStatus.SENDING, ReminderStatus.SENT
+MISSED, CANCELLED, FAILED = ReminderStatus.MISSED, ReminderStatus.CANCELLED, ReminderStatus.FAILED
+
+
+_WORDING = {
+    ReminderKind.CHECKIN: (messages.CHECKIN_DUE, messages.START_CHECKIN_BUTTON, OPEN_CHECKIN),
+    ReminderKind.INTAKE_OPEN: (messages.INTAKE_READY, messages.START_INTAKE_BUTTON, OPEN_INTAKE),
+}
+_NUDGE = (messages.INTAKE_NUDGE, messages.CONTINUE_INTAKE_BUTTON, OPEN_INTAKE)
+"""Each kind's text, its button's label, and what the button opens (nudges: the intake)."""
+
+
+@dataclass(frozen=True)
+class ReminderButton:
+    label: str
+    ref: DialogueRef  # the reminder row
+    step: str  # OPEN_INTAKE or OPEN_CHECKIN
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    reminder_id: int
+    chat_id: int
+    text: str
+    button: ReminderButton | None
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """After a restart: reminders to send now, and those still ahead (id, key, due)."""
+
+    due_now: list[int]
+    later: list[tuple[int, str, datetime]]
+
+
+class ReminderService:
+    """One transaction per decision; every method is safe to call from a worker thread."""
+
+    def __init__(
+        self, engine: Engine, config: ServiceConfig, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self.engine = engine
+        self.config = config
+        self.clock = clock
+
+    def pending(self) -> list[tuple[int, str, datetime]]:
+        """Every pending reminder: (id, key, due)."""
+        with session_scope(self.engine) as session:
+            return [(r.id, r.key, as_utc(r.due_at)) for r in reminders.pending(session)]
+
+    def rows(self, reminder_ids: Sequence[int]) -> list[tuple[int, str, datetime]]:
+        """The given reminders that are still pending: (id, key, due)."""
+        with session_scope(self.engine) as session:
+            found = [reminders.get(session, rid) for rid in reminder_ids]
+            return [(r.id, r.key, as_utc(r.due_at)) for r in found if r and r.status == PENDING]
+
+    def recover(self) -> Recovered:
+        """At start-up: settle rows interrupted mid-send, and sort what is due from what is not."""
+        now = self.clock()
+        with session_scope(self.engine) as session:
+            reminders.settle_interrupted(session)
+            rows = reminders.pending(session)
+            overdue = [r for r in rows if as_utc(r.due_at) <= now]
+            # After downtime a patient gets one intake message, not the two or three that fell due.
+            replaced = superseded_keys(
+                PlannedReminder(ReminderKind(r.kind), as_utc(r.due_at), r.key) for r in overdue
+            )
+            for row in overdue:
+                if row.key in replaced:
+                    row.status = MISSED
+                    session.add(row)
+            due_now = [r.id for r in overdue if r.key not in replaced]
+            later = [(r.id, r.key, as_utc(r.due_at)) for r in rows if as_utc(r.due_at) > now]
+        return Recovered(due_now, later)
+
+    def claim(self, reminder_id: int) -> tuple[Outgoing | None, list[int]]:
+        """Decide in one transaction whether this reminder goes out now, and claim it if so.
+
+        Returns the message to send (or None) and the reminders to (re-)arm.
+        """
+        now = self.clock()
+        with session_scope(self.engine) as session:
+            reminder = reminders.get(session, reminder_id)
+            if reminder is None or reminder.status != PENDING:
+                return None, []
+            due = as_utc(reminder.due_at)
+            if due > now + timedelta(seconds=1):
+                return None, [reminder_id]  # moved later since it was armed
+            patient = patients.get(session, reminder.patient_id)
+            verdict = self.verdict(session, reminder, patient, due, now)
+            if verdict == POSTPONED:
+                session.add(reminder)
+                return None, [reminder_id]
+            if verdict != SENDING:
+                reminder.status = verdict
+                session.add(reminder)
+                return None, self._next_checkin(session, reminder, patient, now)
+            if not reminders.claim(session, reminder_id):
+                return None, []
+            assert patient is not None
+            return self.message(session, reminder, patient), []
+
+    def verdict(
+        self,
+        session: Session,
+        reminder: Reminder,
+        patient: Patient | None,
+        due: datetime,
+        now: datetime,
+    ) -> str:
+        """SENDING, MISSED, CANCELLED or POSTPONED (the row's due time moved to later)."""
+        if patient is None or patient.telegram_chat_id is None or patient.consented_at is None:
+            return CANCELLED
+        appointment = (
+            patients.get_appointment(session, reminder.appointment_id)
+            if reminder.appointment_id
+            else None
+        )
+        starts = as_utc(appointment.starts_at) if appointment else None
+        if appointment is not None and appointment.status != AppointmentStatus.SCHEDULED:
+            return CANCELLED
+        submitted = intake_submitted_for(session, reminder.appointment_id)
+        if is_intake_kind(reminder.kind) and submitted:
+            return CANCELLED  # reminders stop the moment the intake is submitted
+        if reminder.kind == ReminderKind.CHECKIN and patient.checkins_paused:
+            return CANCELLED
+        if now - due > ON_TIME:
+            return self._late_verdict(reminder, patient, due, now, starts, submitted)
+        if starts is not None and starts <= now:
+            return MISSED
+        return SENDING
+
+    def _late_verdict(
+        self,
+        reminder: Reminder,
+        patient: Patient,
+        due: datetime,
+        now: datetime,
+        starts: datetime | None,
+        submitted: bool,
+    ) -> str:
+        policy = self.config.policy
+        decision = catch_up(
+            ReminderKind(reminder.kind),
+            due,
+            now,
+            appointment_starts_at=starts,
+            intake_submitted=submitted,
+            policy=policy,
+        )
+        if decision is not CatchUp.SEND:
+            return MISSED
+        if reminder.kind != ReminderKind.CHECKIN:
+            # Late but still useful: it still waits for the end of quiet hours.
+            zone = patient_zone(patient, self.config.clinic_zone)
+            later = apply_quiet_hours(now, zone, policy)
+            if later > now + ON_TIME and (starts is None or later < starts):
+                reminder.due_at = later
+                return POSTPONED
+        return SENDING
+
+    def message(self, session: Session, reminder: Reminder, patient: Patient) -> Outgoing:
+        """What the claimed reminder says, with the button it carries."""
+        assert patient.telegram_chat_id is not None
+        kind = ReminderKind(reminder.kind)
+        if kind is ReminderKind.APPOINTMENT:
+            appointment = patients.get_appointment(session, reminder.appointment_id or 0)
+            assert appointment is not None
+            zone = patient_zone(patient, self.config.clinic_zone)
+            when = format_local(as_utc(appointment.starts_at), zone)
+            text = messages.appointment_tomorrow(self.config.clinic_name, when)
+            return Outgoing(reminder.id, patient.telegram_chat_id, text, None)
+        text, label, step = _WORDING.get(kind, _NUDGE)
+        ref = DialogueRef(DialogueKind.REMINDER, reminder.id)
+        return Outgoing(
+            reminder.id, patient.telegram_chat_id, text, ReminderButton(label, ref, step)
+        )
+
+    def finish(self, reminder_id: int, status: str) -> list[int]:
+        """Record how sending went (SENT or FAILED); the next check-in reminder to arm, if any."""
+        now = self.clock()
+        with session_scope(self.engine) as session:
+            reminder = reminders.get(session, reminder_id)
+            assert reminder is not None
+            reminder.status = status
+            reminder.sent_at = now if status == SENT else None
+            session.add(reminder)
+            patient = patients.get(session, reminder.patient_id)
+            return self._next_checkin(session, reminder, patient, now)
+
+    def _next_checkin(
+        self, session: Session, reminder: Reminder, patient: Patient | None, now: datetime
+    ) -> list[int]:
+        """After a check-in reminder is settled, plan the next one."""
+        if reminder.kind != ReminderKind.CHECKIN or patient is None:
+            return []
+        session.flush()
+        return [r.id for r in plan_checkin(session, patient, self.config.clinic_zone, now)]

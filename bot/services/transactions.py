@@ -1,0 +1,57 @@
+"""One patient event, one database transaction: the update is claimed (a re-delivered update
+changes nothing), the work runs, and everything it decided is committed together, or retried
+on fresh state when another update changed the same rows first."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from bot.services.replies import Reply
+from storage import updates
+from storage.clock import utcnow
+from storage.db import session_scope
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+KEEP_UPDATE_IDS = timedelta(days=2)
+
+
+class ConcurrentChange(Exception):
+    """Another update moved the same dialogue first; the event is applied again on fresh state."""
+
+
+class UnitOfWork:
+    """Runs each event's work in its own transaction, at most once per Telegram update."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    def run(self, update_id: int | None, work: Callable[[Session, datetime], Reply]) -> Reply:
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                with session_scope(self.engine) as session:
+                    now = self.clock()
+                    if update_id is not None and not updates.claim(session, update_id, now):
+                        return Reply(duplicate=True)
+                    return work(session, now)
+            except ConcurrentChange:
+                log.info("a dialogue changed concurrently; retrying (attempt %d)", attempt)
+            except IntegrityError as error:
+                if "processedupdate" in str(error.orig).lower():
+                    return Reply(duplicate=True)  # the same update, handled in parallel
+                if attempt == MAX_ATTEMPTS:
+                    raise
+                log.info("a unique row was written concurrently; retrying (attempt %d)", attempt)
+        raise RuntimeError("the dialogue kept changing under concurrent updates")
+
+    def forget_old_updates(self, keep: timedelta = KEEP_UPDATE_IDS) -> int:
+        with session_scope(self.engine) as session:
+            return updates.forget_before(session, self.clock() - keep)

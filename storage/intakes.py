@@ -1,0 +1,193 @@
+"""Intakes, their answers (never overwritten: a changed answer supersedes the old row) and the
+medication list of a submitted intake."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from storage.clock import utcnow
+from storage.models import Answer, Intake, Medication
+
+
+def get(session: Session, intake_id: int) -> Intake | None:
+    return session.get(Intake, intake_id)
+
+
+def latest(session: Session, patient_id: int) -> Intake | None:
+    statement = (
+        select(Intake).where(Intake.patient_id == patient_id).order_by(col(Intake.id).desc())
+    )
+    return session.exec(statement).first()
+
+
+def for_appointment(session: Session, appointment_id: int) -> Intake | None:
+    return session.exec(select(Intake).where(Intake.appointment_id == appointment_id)).first()
+
+
+def add(session: Session, intake: Intake) -> Intake:
+    session.add(intake)
+    session.flush()
+    return intake
+
+
+def create(session: Session, patient_id: int, now: datetime | None = None) -> Intake:
+    moment = now or utcnow()
+    return add(session, Intake(patient_id=patient_id, started_at=moment, updated_at=moment))
+
+
+def submitted(session: Session, patient_id: int) -> list[Intake]:
+    """The patient's submitted intakes, oldest first."""
+    return list(
+        session.exec(
+            select(Intake)
+            .where(Intake.patient_id == patient_id, col(Intake.submitted_at).is_not(None))
+            .order_by(col(Intake.submitted_at))
+        ).all()
+    )
+
+
+def undelivered_ids(session: Session, submitted_before: datetime) -> list[int]:
+    """Intakes submitted before `submitted_before` that reached no provider chat."""
+    rows = session.exec(
+        select(Intake.id).where(
+            col(Intake.submitted_at).is_not(None),
+            col(Intake.submitted_at) < submitted_before,
+            col(Intake.delivered_at).is_(None),
+        )
+    ).all()
+    return list(rows)
+
+
+def save_position(
+    session: Session, intake: Intake, position: dict[str, Any], *, paused: bool, now: datetime
+) -> bool:
+    """Compare-and-set where the patient is (state, step, editing, pending, draft).
+
+    False when another update changed the intake first (its version moved on).
+    """
+    result = session.execute(
+        update(Intake)
+        .where(col(Intake.id) == intake.id, col(Intake.version) == intake.version)
+        .values(**position, paused=paused, version=intake.version + 1, updated_at=now)
+        # Leave `intake` alone: a stale copy must not take on values that were never stored.
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    session.refresh(intake)
+    return True
+
+
+def mark_delivered(session: Session, intake_id: int, now: datetime) -> None:
+    session.execute(update(Intake).where(col(Intake.id) == intake_id).values(delivered_at=now))
+
+
+# --- answers ----------------------------------------------------------------------------
+
+
+def current_answers(session: Session, intake_id: int) -> dict[str, Any]:
+    """The answers in force, by question key."""
+    rows = session.exec(
+        select(Answer)
+        .where(Answer.intake_id == intake_id, col(Answer.superseded).is_(False))
+        .order_by(col(Answer.id))
+    ).all()
+    return {row.question_key: row.value for row in rows}
+
+
+def current_typed_texts(session: Session, intake_id: int) -> dict[str, str]:
+    """The patient's own words behind the current answers that were typed, by question key."""
+    rows = session.exec(
+        select(Answer).where(
+            Answer.intake_id == intake_id,
+            col(Answer.superseded).is_(False),
+            col(Answer.raw_text).is_not(None),
+        )
+    ).all()
+    return {row.question_key: row.raw_text for row in rows if row.raw_text is not None}
+
+
+def answer_history(session: Session, intake_id: int, key: str | None = None) -> Sequence[Answer]:
+    """Every answer ever given, superseded ones included, oldest first."""
+    statement = select(Answer).where(Answer.intake_id == intake_id)
+    if key is not None:
+        statement = statement.where(Answer.question_key == key)
+    return session.exec(statement.order_by(col(Answer.id))).all()
+
+
+def has_current_answers(session: Session, intake_id: int) -> bool:
+    statement = select(Answer.id).where(
+        Answer.intake_id == intake_id, col(Answer.superseded).is_(False)
+    )
+    return session.exec(statement.limit(1)).first() is not None
+
+
+def record_answer(
+    session: Session, intake_id: int, key: str, value: Any, raw_text: str | None, now: datetime
+) -> Answer:
+    """Store an answer; the answer it replaces is marked superseded, never overwritten."""
+    session.execute(
+        update(Answer)
+        .where(
+            col(Answer.intake_id) == intake_id,
+            col(Answer.question_key) == key,
+            col(Answer.superseded).is_(False),
+        )
+        .values(superseded=True, superseded_at=now)
+    )
+    answer = Answer(
+        intake_id=intake_id, question_key=key, value=value, raw_text=raw_text, created_at=now
+    )
+    session.add(answer)
+    session.flush()
+    return answer
+
+
+def supersede_all_answers(
+    session: Session, intake_id: int, now: datetime, keep: tuple[str, ...] = ()
+) -> None:
+    """Start the answers over (history kept); the keys in `keep` stay current."""
+    session.execute(
+        update(Answer)
+        .where(
+            col(Answer.intake_id) == intake_id,
+            col(Answer.superseded).is_(False),
+            col(Answer.question_key).not_in(keep),
+        )
+        .values(superseded=True, superseded_at=now)
+    )
+
+
+# --- medications ------------------------------------------------------------------------
+
+
+def replace_medications(
+    session: Session,
+    patient_id: int,
+    intake_id: int,
+    medications: Iterable[dict[str, Any]],
+    now: datetime,
+) -> None:
+    """Write the medication list of a submitted intake (one row per medication)."""
+    for existing in session.exec(select(Medication).where(Medication.intake_id == intake_id)).all():
+        session.delete(existing)
+    for position, med in enumerate(medications, start=1):
+        session.add(
+            Medication(
+                patient_id=patient_id, intake_id=intake_id, position=position, created_at=now, **med
+            )
+        )
+    session.flush()
+
+
+def medications_for(session: Session, intake_id: int) -> Sequence[Medication]:
+    return session.exec(
+        select(Medication)
+        .where(Medication.intake_id == intake_id)
+        .order_by(col(Medication.position))
+    ).all()

@@ -1,0 +1,81 @@
+"""Patients and what belongs to them before any intake: invitations and appointments."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import Session, col, func, select
+
+from storage.clock import as_utc
+from storage.models import Appointment, AppointmentStatus, Invitation, Patient
+
+
+def by_chat(session: Session, chat_id: int) -> Patient | None:
+    return session.exec(select(Patient).where(Patient.telegram_chat_id == chat_id)).first()
+
+
+def get(session: Session, patient_id: int) -> Patient | None:
+    return session.get(Patient, patient_id)
+
+
+def create(session: Session, chat_id: int | None, display_name: str | None = None) -> Patient:
+    patient = Patient(telegram_chat_id=chat_id, display_name=display_name)
+    session.add(patient)
+    session.flush()
+    return patient
+
+
+def by_name(session: Session, name: str) -> Sequence[Patient]:
+    """Patients whose display name is `name`, in any case."""
+    return session.exec(
+        select(Patient).where(func.lower(Patient.display_name) == name.lower())
+    ).all()
+
+
+# --- invitations ------------------------------------------------------------------------
+
+
+def invitation_by_token_hash(session: Session, token_hash: str) -> Invitation | None:
+    return session.exec(select(Invitation).where(Invitation.token_hash == token_hash)).first()
+
+
+def add_invitation(session: Session, invitation: Invitation) -> Invitation:
+    session.add(invitation)
+    session.flush()
+    return invitation
+
+
+# --- appointments -----------------------------------------------------------------------
+
+
+def get_appointment(session: Session, appointment_id: int) -> Appointment | None:
+    return session.get(Appointment, appointment_id)
+
+
+def add_appointment(session: Session, appointment: Appointment) -> Appointment:
+    session.add(appointment)
+    session.flush()
+    return appointment
+
+
+def scheduled_appointments(session: Session, patient_id: int) -> Sequence[Appointment]:
+    """Every scheduled appointment of the patient, oldest first."""
+    return session.exec(
+        select(Appointment)
+        .where(
+            Appointment.patient_id == patient_id,
+            Appointment.status == AppointmentStatus.SCHEDULED,
+        )
+        .order_by(col(Appointment.starts_at))
+    ).all()
+
+
+def upcoming_appointments(session: Session, patient_id: int, now: datetime) -> list[Appointment]:
+    """The patient's scheduled appointments still ahead of `now`, soonest first."""
+    return [a for a in scheduled_appointments(session, patient_id) if as_utc(a.starts_at) > now]
+
+
+def visit_times(session: Session, patient_id: int) -> list[datetime]:
+    """Every scheduled appointment's time, oldest first."""
+    return [as_utc(a.starts_at) for a in scheduled_appointments(session, patient_id)]

@@ -1,0 +1,83 @@
+"""Reminder occurrences: the source of truth the scheduler is armed from.
+
+Each row has a unique `key`, so planning twice never makes two, and a row moves from pending to
+sent (or missed, or cancelled) exactly once; `claim` is the compare-and-set that guarantees it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from storage.models import Reminder, ReminderStatus
+
+
+def get(session: Session, reminder_id: int) -> Reminder | None:
+    return session.get(Reminder, reminder_id)
+
+
+def by_key(session: Session, key: str) -> Reminder | None:
+    return session.exec(select(Reminder).where(Reminder.key == key)).first()
+
+
+def pending(session: Session) -> Sequence[Reminder]:
+    return session.exec(select(Reminder).where(Reminder.status == ReminderStatus.PENDING)).all()
+
+
+def for_appointment(
+    session: Session, appointment_id: int, *, pending_only: bool
+) -> Sequence[Reminder]:
+    """The appointment's reminders: only the pending ones, or only those already settled."""
+    status = col(Reminder.status)
+    statement = select(Reminder).where(
+        Reminder.appointment_id == appointment_id,
+        status == ReminderStatus.PENDING if pending_only else status != ReminderStatus.PENDING,
+    )
+    return session.exec(statement).all()
+
+
+def pending_of_kind(session: Session, patient_id: int, kind: str) -> Sequence[Reminder]:
+    return session.exec(
+        select(Reminder).where(
+            Reminder.patient_id == patient_id,
+            Reminder.kind == kind,
+            Reminder.status == ReminderStatus.PENDING,
+        )
+    ).all()
+
+
+def count_missed(session: Session, patient_id: int, kind: str, since: datetime | None) -> int:
+    statement = (
+        select(func.count())
+        .select_from(Reminder)
+        .where(
+            Reminder.patient_id == patient_id,
+            Reminder.kind == kind,
+            Reminder.status == ReminderStatus.MISSED,
+        )
+    )
+    if since is not None:
+        statement = statement.where(col(Reminder.due_at) >= since)
+    return int(session.exec(statement).one())
+
+
+def claim(session: Session, reminder_id: int) -> bool:
+    """pending -> sending, only if still pending: two firings can never both send a row."""
+    result = session.execute(
+        update(Reminder)
+        .where(col(Reminder.id) == reminder_id, col(Reminder.status) == ReminderStatus.PENDING)
+        .values(status=ReminderStatus.SENDING)
+    )
+    return result.rowcount == 1
+
+
+def settle_interrupted(session: Session) -> None:
+    """Rows still "sending" at start-up (the process died mid-send) become "unconfirmed"."""
+    session.execute(
+        update(Reminder)
+        .where(col(Reminder.status) == ReminderStatus.SENDING)
+        .values(status=ReminderStatus.UNCONFIRMED)
+    )
