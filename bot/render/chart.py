@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import io
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from statistics import median
 from zoneinfo import ZoneInfo
 
 from matplotlib import dates as mdates
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter
 from matplotlib.transforms import blended_transform_factory
 
@@ -79,7 +82,8 @@ def render_checkin_chart(
     """
     figure = checkin_chart_figure(records, visits, zone, title=title)
     buffer = io.BytesIO()
-    FigureCanvasAgg(figure).print_png(buffer, metadata=PNG_METADATA)
+    # matplotlib's Agg backend module ships no type hints for print_png.
+    FigureCanvasAgg(figure).print_png(buffer, metadata=PNG_METADATA)  # type: ignore[no-untyped-call]
     return buffer.getvalue()
 
 
@@ -112,6 +116,7 @@ def _draw(
     visits: list[datetime],
     zone: ZoneInfo,
 ) -> None:
+    """Mood as a line and sleep as bars over local dates, visits marked, with a legend."""
     mood_axes = figure.add_subplot()
     sleep_axes = mood_axes.twinx()
     # Mood in front of the sleep bars: the twin is drawn first and the mood axes' background
@@ -124,55 +129,17 @@ def _draw(
         (when, record.sleep_hours) for when, record in points if record.sleep_hours is not None
     ]
 
-    handles = []
+    handles: list[Line2D | BarContainer] = []
     if moods:
-        (mood_line,) = mood_axes.plot(
-            [mdates.date2num(when) for when, _ in moods],
-            [mood for _, mood in moods],
-            color=MOOD_COLOUR,
-            linewidth=2.5,
-            marker="o",
-            markersize=7,
-            label="Mood (0–10)",
-        )
-        handles.append(mood_line)
+        handles.append(_plot_moods(mood_axes, moods))
     if sleeps:
-        handles.append(
-            sleep_axes.bar(
-                [mdates.date2num(when) for when, _ in sleeps],
-                [hours for _, hours in sleeps],
-                width=_bar_width([when for when, _ in points]),
-                color=SLEEP_COLOUR,
-                edgecolor=SLEEP_EDGE_COLOUR,
-                linewidth=0.8,
-                label="Hours slept",
-            )
-        )
+        handles.append(_plot_sleeps(sleep_axes, sleeps, [when for when, _ in points]))
 
     start, end = _x_range([when for when, _ in points] + visits)
-    mood_axes.set_xlim(mdates.date2num(start), mdates.date2num(end))
-
-    mood_axes.set_ylim(0, MOOD_MAX * HEADROOM)
-    mood_axes.yaxis.set_major_locator(FixedLocator(range(0, MOOD_MAX + 1, 2)))
-    mood_axes.set_ylabel("Mood (0–10)", fontsize=LABEL_SIZE, color=MOOD_COLOUR)
-    mood_axes.tick_params(axis="y", labelsize=TICK_SIZE, colors=MOOD_COLOUR)
-    mood_axes.grid(axis="y", color=GRID_COLOUR, linewidth=0.8)
-    mood_axes.set_axisbelow(True)
-
-    sleep_top = max([SLEEP_AXIS_MIN_TOP, *(hours for _, hours in sleeps)])
-    sleep_axes.set_ylim(0, sleep_top * HEADROOM)
-    step = 3 if sleep_top <= 15 else 6
-    sleep_axes.yaxis.set_major_locator(FixedLocator(range(0, int(sleep_top) + 1, step)))
-    sleep_axes.set_ylabel("Hours slept", fontsize=LABEL_SIZE, color=SLEEP_TEXT_COLOUR)
-    sleep_axes.tick_params(axis="y", labelsize=TICK_SIZE, colors=SLEEP_TEXT_COLOUR)
-
-    span_days = (end - start).total_seconds() / 86400
-    interval = max(1, -(-round(span_days) // MAX_DATE_TICKS))
-    mood_axes.xaxis.set_major_locator(mdates.DayLocator(interval=interval, tz=zone))
-    mood_axes.xaxis.set_major_formatter(
-        FuncFormatter(lambda x, _pos: _day(mdates.num2date(x, tz=zone)))
-    )
-    mood_axes.tick_params(axis="x", labelsize=TICK_SIZE)
+    mood_axes.set_xlim(_num(start), _num(end))
+    _style_mood_axis(mood_axes)
+    _style_sleep_axis(sleep_axes, sleeps)
+    _style_date_axis(mood_axes, start, end, zone)
 
     if visits:
         handles.append(_mark_visits(mood_axes, visits, start, end))
@@ -192,17 +159,100 @@ def _draw(
         )
 
 
-def _mark_visits(axes, visits: list[datetime], start: datetime, end: datetime):  # type: ignore[no-untyped-def]
-    """A dashed line per visit, labelled "visit 3 Nov" in the band above the data."""
+def _plot_moods(axes: Axes, moods: Sequence[tuple[datetime, int]]) -> Line2D:
+    """Mood per check-in: points joined by a line."""
+    (line,) = axes.plot(
+        [_num(when) for when, _ in moods],
+        [mood for _, mood in moods],
+        color=MOOD_COLOUR,
+        linewidth=2.5,
+        marker="o",
+        markersize=7,
+        label="Mood (0–10)",
+    )
+    return line
+
+
+def _plot_sleeps(
+    axes: Axes, sleeps: Sequence[tuple[datetime, float]], moments: list[datetime]
+) -> BarContainer:
+    """Hours slept per check-in as bars, as wide as the check-ins at `moments` allow."""
+    return axes.bar(
+        [_num(when) for when, _ in sleeps],
+        [hours for _, hours in sleeps],
+        width=_bar_width(moments),
+        color=SLEEP_COLOUR,
+        edgecolor=SLEEP_EDGE_COLOUR,
+        linewidth=0.8,
+        label="Hours slept",
+    )
+
+
+def _style_mood_axis(axes: Axes) -> None:
+    """The left axis: mood 0–10 in steps of 2, with headroom, and the grid lines."""
+    axes.set_ylim(0, MOOD_MAX * HEADROOM)
+    axes.yaxis.set_major_locator(FixedLocator(range(0, MOOD_MAX + 1, 2)))
+    axes.set_ylabel("Mood (0–10)", fontsize=LABEL_SIZE, color=MOOD_COLOUR)
+    axes.tick_params(axis="y", labelsize=TICK_SIZE, colors=MOOD_COLOUR)
+    axes.grid(axis="y", color=GRID_COLOUR, linewidth=0.8)
+    axes.set_axisbelow(True)
+
+
+def _style_sleep_axis(axes: Axes, sleeps: Sequence[tuple[datetime, float]]) -> None:
+    """The right axis: hours slept from 0 to 12, or to the longest night reported, with headroom."""
+    sleep_top = max([SLEEP_AXIS_MIN_TOP, *(hours for _, hours in sleeps)])
+    axes.set_ylim(0, sleep_top * HEADROOM)
+    step = 3 if sleep_top <= 15 else 6
+    axes.yaxis.set_major_locator(FixedLocator(range(0, int(sleep_top) + 1, step)))
+    axes.set_ylabel("Hours slept", fontsize=LABEL_SIZE, color=SLEEP_TEXT_COLOUR)
+    axes.tick_params(axis="y", labelsize=TICK_SIZE, colors=SLEEP_TEXT_COLOUR)
+
+
+def _style_date_axis(axes: Axes, start: datetime, end: datetime, zone: ZoneInfo) -> None:
+    """Local dates ("3 Nov") on the x axis, every n days so at most about MAX_DATE_TICKS show."""
+    span_days = (end - start).total_seconds() / 86400
+    interval = max(1, -(-round(span_days) // MAX_DATE_TICKS))
+    # matplotlib.dates ships no type hints (there is no dates.pyi).
+    locator = mdates.DayLocator(interval=interval, tz=zone)  # type: ignore[no-untyped-call]
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(FuncFormatter(_date_label(zone)))
+    axes.tick_params(axis="x", labelsize=TICK_SIZE)
+
+
+def _date_label(zone: ZoneInfo) -> Callable[[float, int | None], str]:
+    """A tick formatter: a date number as the local date in `zone`."""
+
+    def label(x: float, _pos: int | None) -> str:
+        # matplotlib.dates ships no type hints (there is no dates.pyi).
+        moment: datetime = mdates.num2date(x, tz=zone)  # type: ignore[no-untyped-call]
+        return _day(moment)
+
+    return label
+
+
+def _num(moment: datetime) -> float:
+    """`moment` as a matplotlib date number (days since 1970), its x position on the chart."""
+    # matplotlib.dates ships no type hints (there is no dates.pyi); this gives a numpy float64.
+    number: float = mdates.date2num(moment)  # type: ignore[no-untyped-call]
+    return number
+
+
+def _mark_visits(axes: Axes, visits: list[datetime], start: datetime, end: datetime) -> Line2D:
+    """A dashed line per visit, labelled "visit 3 Nov" in the band above the data.
+
+    `visits` must not be empty; the last line is returned, for the legend.
+    """
     x_data_axes_y = blended_transform_factory(axes.transData, axes.transAxes)
-    left, width = mdates.date2num(start), mdates.date2num(end) - mdates.date2num(start)
-    line = None
+    left, width = _num(start), _num(end) - _num(start)
+    lines: list[Line2D] = []
     previous: float | None = None
     row = 0
     for visit in visits:
-        x = mdates.date2num(visit)
-        line = axes.axvline(
-            x, color=VISIT_COLOUR, linestyle="--", linewidth=2, label="Visit", zorder=1
+        x = _num(visit)
+        lines.append(
+            axes.axvline(
+                x, color=VISIT_COLOUR, linestyle="--", linewidth=2, label="Visit", zorder=1
+            )
         )
         fraction = (x - left) / width
         # A visit close to the previous one gets its label on the other row, so they do not overlap.
@@ -223,7 +273,7 @@ def _mark_visits(axes, visits: list[datetime], start: datetime, end: datetime): 
             annotation_clip=False,
             bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1},
         )
-    return line
+    return lines[-1]
 
 
 def _local(moment: datetime, zone: ZoneInfo) -> datetime:
@@ -265,7 +315,7 @@ def _wrap(title: str) -> str:
     return "\n".join(lines)
 
 
-def _centred_message(axes, text: str) -> None:  # type: ignore[no-untyped-def]
+def _centred_message(axes: Axes, text: str) -> None:
     axes.text(
         0.5,
         0.5,

@@ -1,0 +1,58 @@
+"""Wording shared with the Telegram summary: scores, changes, medicines and their side effects."""
+
+from __future__ import annotations
+
+import re
+
+from bot.render.pdf.style import NOTHING
+from flows.changes import ScoreChange
+from flows.compiled import CompiledIntake, MedicationReport
+from flows.instruments import Score
+
+
+def score_text(score: Score) -> tuple[str, str]:
+    """(score, band) as the summary says them; an incomplete total gets no band."""
+    if score.complete:
+        return f"{score.total} / {score.instrument.max_total}", score.band or NOTHING
+    items = len(score.instrument.items)
+    return (
+        f"incomplete ({score.answered} of {items} items answered, {score.total} points so far)",
+        NOTHING,
+    )
+
+
+def change_text(change: ScoreChange, since: str) -> str:
+    """The difference and the fixed-rule flags as they are: "+6 since 3 Nov (meaningful change)"."""
+    if change.delta is None:
+        missing = "last intake" if change.previous is None else "this intake"
+        text = f"not compared: {missing} incomplete"
+    else:
+        text = f"{change.delta:+d} {since}"
+    marks = [
+        word
+        for word, on in (
+            ("meaningful change", change.meaningful),
+            ("response", change.response),
+            ("remission", change.remission),
+        )
+        if on
+    ]
+    return text + (f" ({', '.join(marks)})" if marks else "")
+
+
+def medication_side_effects(compiled: CompiledIntake, med: MedicationReport) -> tuple[str, ...]:
+    """The side effects whose suspected medicine names `med` (its name, as a whole word)."""
+    name = med.name.strip().casefold()
+    if not name:
+        return ()
+    pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+    return tuple(
+        effect.name
+        for effect in compiled.side_effects
+        if pattern.search(effect.suspected.casefold())
+    )
+
+
+def taking(med: MedicationReport) -> str:
+    """How the patient takes `med`, with the dose they take now when it differs."""
+    return med.status_label + (f" (now {med.current_dose})" if med.current_dose else "")
