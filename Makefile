@@ -20,6 +20,7 @@ run: $(BIN)/intake-bot
 
 test: $(BIN)/intake-bot
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 diagram: $(BIN)/intake-bot

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import update
+from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col, select
 
 from storage.clock import utcnow
@@ -70,12 +71,15 @@ def save_position(
 
     False when another update changed the intake first (its version moved on).
     """
-    result = session.execute(
-        update(Intake)
-        .where(col(Intake.id) == intake.id, col(Intake.version) == intake.version)
-        .values(**position, paused=paused, version=intake.version + 1, updated_at=now)
-        # Leave `intake` alone: a stale copy must not take on values that were never stored.
-        .execution_options(synchronize_session=False)
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Intake)
+            .where(col(Intake.id) == intake.id, col(Intake.version) == intake.version)
+            .values(**position, paused=paused, version=intake.version + 1, updated_at=now)
+            # Leave `intake` alone: a stale copy must not take on values that were never stored.
+            .execution_options(synchronize_session=False)
+        ),
     )
     if result.rowcount != 1:
         return False

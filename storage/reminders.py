@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import func, update
+from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col, select
 
 from storage.models import Reminder, ReminderStatus
@@ -66,10 +68,13 @@ def count_missed(session: Session, patient_id: int, kind: str, since: datetime |
 
 def claim(session: Session, reminder_id: int) -> bool:
     """pending -> sending, only if still pending: two firings can never both send a row."""
-    result = session.execute(
-        update(Reminder)
-        .where(col(Reminder.id) == reminder_id, col(Reminder.status) == ReminderStatus.PENDING)
-        .values(status=ReminderStatus.SENDING)
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Reminder)
+            .where(col(Reminder.id) == reminder_id, col(Reminder.status) == ReminderStatus.PENDING)
+            .values(status=ReminderStatus.SENDING)
+        ),
     )
     return result.rowcount == 1
 

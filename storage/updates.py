@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import delete
+from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col
 
 from storage.models import ProcessedUpdate
@@ -21,7 +23,8 @@ def claim(session: Session, update_id: int, now: datetime) -> bool:
 
 def forget_before(session: Session, moment: datetime) -> int:
     """Drop processed-update ids older than `moment`: Telegram re-delivers only within a day."""
-    result = session.execute(
-        delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < moment)
+    result = cast(
+        CursorResult[Any],
+        session.execute(delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < moment)),
     )
     return int(result.rowcount or 0)

@@ -7,19 +7,16 @@ America/New_York"). The invitation link needs the bot's username, asked of the B
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
-
-from telegram import Bot
-from telegram.error import InvalidToken, TelegramError
 
 from bot.render.chart import render_checkin_chart
 from bot.render.documents import file_name, render_document
 from bot.services.lookups import ProviderLookups
 from bot.services.providers import ProviderError, ProviderService
 from bot.settings import Settings, SettingsError
+from bot.telegram.runner import BotApiUnreachable, TokenRejected, bot_username
 from flows.when import format_local, parse_when
 from storage.db import make_engine
 
@@ -44,31 +41,21 @@ def _when(settings: Settings, text: str | None, service: ProviderService) -> dat
     return moment
 
 
-async def _username(settings: Settings) -> str:
-    bot = Bot(
-        settings.token(),
-        base_url=settings.telegram_api_base_url,
-        base_file_url=settings.telegram_file_base_url,
-    )
-    async with bot:
-        return bot.username
-
-
 def invite(settings: Settings, name: str, at: str | None, username: str | None) -> int:
     service = _service(settings)
     try:
         when = _when(settings, at, service)
         if username is None:
-            username = asyncio.run(_username(settings))
+            username = bot_username(settings)
         invited = service.invite(name, when, "cli")
     except ProviderError as error:
         print(f"intake-bot: {error}", file=sys.stderr)
         return FAILED
-    except InvalidToken:
+    except TokenRejected:
         raise SettingsError("TELEGRAM_BOT_TOKEN was rejected by the Bot API server") from None
-    except TelegramError as error:
+    except BotApiUnreachable as error:
         print(
-            f"intake-bot: cannot reach the Bot API server ({type(error).__name__}); "
+            f"intake-bot: cannot reach the Bot API server ({error}); "
             "pass --username to make the link without it",
             file=sys.stderr,
         )

@@ -26,10 +26,15 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FixedLocator, FuncFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter, Locator
 from matplotlib.transforms import blended_transform_factory
 
 from flows.checkin_summary import CheckinRecord
+
+# matplotlib.dates ships no type hints (there is no dates.pyi): typed views of what is used.
+_day_locator: Callable[..., Locator] = mdates.DayLocator
+_num2date: Callable[..., datetime] = mdates.num2date
+_date2num: Callable[[datetime], float] = mdates.date2num
 
 WIDTH_INCHES = 8.0
 HEIGHT_INCHES = 4.8
@@ -82,8 +87,8 @@ def render_checkin_chart(
     """
     figure = checkin_chart_figure(records, visits, zone, title=title)
     buffer = io.BytesIO()
-    # matplotlib's Agg backend module ships no type hints for print_png.
-    FigureCanvasAgg(figure).print_png(buffer, metadata=PNG_METADATA)  # type: ignore[no-untyped-call]
+    FigureCanvasAgg(figure)  # attaches an Agg canvas: no display, no global backend
+    figure.savefig(buffer, format="png", metadata=PNG_METADATA)
     return buffer.getvalue()
 
 
@@ -212,8 +217,7 @@ def _style_date_axis(axes: Axes, start: datetime, end: datetime, zone: ZoneInfo)
     """Local dates ("3 Nov") on the x axis, every n days so at most about MAX_DATE_TICKS show."""
     span_days = (end - start).total_seconds() / 86400
     interval = max(1, -(-round(span_days) // MAX_DATE_TICKS))
-    # matplotlib.dates ships no type hints (there is no dates.pyi).
-    locator = mdates.DayLocator(interval=interval, tz=zone)  # type: ignore[no-untyped-call]
+    locator = _day_locator(interval=interval, tz=zone)
     axes.xaxis.set_major_locator(locator)
     axes.xaxis.set_major_formatter(FuncFormatter(_date_label(zone)))
     axes.tick_params(axis="x", labelsize=TICK_SIZE)
@@ -223,8 +227,7 @@ def _date_label(zone: ZoneInfo) -> Callable[[float, int | None], str]:
     """A tick formatter: a date number as the local date in `zone`."""
 
     def label(x: float, _pos: int | None) -> str:
-        # matplotlib.dates ships no type hints (there is no dates.pyi).
-        moment: datetime = mdates.num2date(x, tz=zone)  # type: ignore[no-untyped-call]
+        moment = _num2date(x, tz=zone)
         return _day(moment)
 
     return label
@@ -232,8 +235,7 @@ def _date_label(zone: ZoneInfo) -> Callable[[float, int | None], str]:
 
 def _num(moment: datetime) -> float:
     """`moment` as a matplotlib date number (days since 1970), its x position on the chart."""
-    # matplotlib.dates ships no type hints (there is no dates.pyi); this gives a numpy float64.
-    number: float = mdates.date2num(moment)  # type: ignore[no-untyped-call]
+    number = _date2num(moment)
     return number
 
 

@@ -97,8 +97,8 @@ async def appointment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     await asyncio.to_thread(bot_services.reminders.arm, list(scheduled.reminders))
     zone = service.clinic_zone
-    when = format_local(scheduled.starts_at, zone)
-    text = f"Appointment for <b>{esc(scheduled.display_name)}</b>: {esc(when)}"
+    starts = format_local(scheduled.starts_at, zone)
+    text = f"Appointment for <b>{esc(scheduled.display_name)}</b>: {esc(starts)}"
     if scheduled.moved_from is not None:
         text += (
             f" (moved from {esc(format_local(scheduled.moved_from, zone))}; reminders moved too)"
