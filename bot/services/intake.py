@@ -148,13 +148,22 @@ class IntakeService:
         if patient.active_dialogue != ActiveDialogue.INTAKE and patient.consented_at is not None:
             patient.active_dialogue = ActiveDialogue.INTAKE
             session.add(patient)
+        was = intake.state
         outcome = handle(
             position(intake),
             intakes.current_answers(session, intake.id),
             event,
             Context(self.config.clinic_name, returning=self._is_returning(intake, now)),
         )
-        reply = self._store(session, patient, intake, outcome, now)
+        if outcome.restart:
+            intakes.supersede_all_answers(session, intake.id, now, keep=(PREVIOUS_MEDICATIONS,))
+        for item in outcome.record:
+            intakes.record_answer(session, intake.id, item.key, item.value, item.raw_text, now)
+        columns = position_columns(outcome.state)
+        if not intakes.save_position(session, intake, columns, paused=outcome.paused, now=now):
+            raise ConcurrentChange
+        self._consent_changes(session, patient, intake, was, now)
+        reply = self._reply(session, patient, intake, outcome, now)
         if greeting:
             reply.say = [s for s in reply.say if s != messages.WELCOME_BACK]
             reply.say.insert(0, greeting)
@@ -164,19 +173,10 @@ class IntakeService:
         updated = as_utc(intake.updated_at)
         return intake.paused or now - updated > self.idle_after
 
-    def _store(
+    def _reply(
         self, session: Session, patient: Patient, intake: Intake, outcome: Outcome, now: datetime
     ) -> Reply:
-        was = intake.state
-        if outcome.restart:
-            intakes.supersede_all_answers(session, intake.id, now, keep=(PREVIOUS_MEDICATIONS,))
-        for item in outcome.record:
-            intakes.record_answer(session, intake.id, item.key, item.value, item.raw_text, now)
-        if not intakes.save_position(
-            session, intake, position_columns(outcome.state), paused=outcome.paused, now=now
-        ):
-            raise ConcurrentChange
-        self._consent_changes(session, patient, intake, was, now)
+        """What the patient sees; the safety events stored and, on submit, the provider's copy."""
         reply = Reply(
             ref=DialogueRef(DialogueKind.INTAKE, intake.id),
             say=list(outcome.say),

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum, auto
+from functools import partial
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -94,7 +95,7 @@ class ConversationRouter:
         ref: DialogueRef | None = None,
     ) -> Reply:
         """A typed message, a command, unreadable media, or a button of the dialogue `ref`."""
-        return self.work.run(update_id, lambda s, now: self._route(s, chat_id, event, ref, now))
+        return self.work.run(update_id, partial(self._route, chat_id, event, ref))
 
     def open(self, chat_id: int, what: str, update_id: int | None = None) -> Reply:
         """/checkin, /reminders, /timezone or /appointment."""
@@ -157,12 +158,13 @@ class ConversationRouter:
 
     def _route(
         self,
-        session: Session,
         chat_id: int,
         event: Event,
         ref: DialogueRef | None,
+        session: Session,
         now: datetime,
     ) -> Reply:
+        """Screen the event once, then hand it to where it goes."""
         patient = patients.by_chat(session, chat_id)
         if patient is None:
             say = [self.joining.invitation_needed()]
@@ -173,6 +175,9 @@ class ConversationRouter:
         screened = self._screen(session, patient, where, event, now)
         if screened is not None:
             return screened
+        if where.to in (Destination.INTAKE, Destination.DEMO_CONSENT):
+            assert where.intake is not None
+            return self.intakes.apply(session, patient, where.intake, event, now)
         return self._dispatch(session, patient, where, event, ref, now)
 
     def _where(
@@ -252,9 +257,6 @@ class ConversationRouter:
         now: datetime,
     ) -> Reply:
         match where.to:
-            case Destination.DEMO_CONSENT | Destination.INTAKE:
-                assert where.intake is not None
-                return self.intakes.apply(session, patient, where.intake, event, now)
             case Destination.SAFETY_QUESTION:
                 return self._safety_question(session, patient, event, now)
             case Destination.CONSENT:
