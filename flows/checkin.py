@@ -2,7 +2,7 @@
 
 `handle_checkin()` is a pure function like the intake's `handle()`: given where the patient is,
 their answers so far and what they just did, it returns a `CheckinOutcome` that says which
-answers to record, what to say, which screen to show and which safety events to log and
+answers to record, what to say, which screen to show and which safety signals to log and
 alert on. The caller stores all of it in one transaction before anything is sent.
 
 Storing a check-in (one row: step, pending, draft, answers):
@@ -33,7 +33,7 @@ from flows.dialogue import (
     DoneTapped,
     Event,
     Recorded,
-    SafetyEvent,
+    SafetySignal,
     Screen,
     Tapped,
     Toggled,
@@ -164,7 +164,7 @@ class CheckinOutcome:
     record: list[Recorded] = field(default_factory=list)
     say: list[str] = field(default_factory=list)
     screen: Screen | None = None
-    safety: list[SafetyEvent] = field(default_factory=list)
+    safety: list[SafetySignal] = field(default_factory=list)
     completed: bool = False  # this outcome records the last answer: log the check-in now
     paused: bool = False
     stale: bool = False

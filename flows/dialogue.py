@@ -1,5 +1,5 @@
 """What every dialogue shares: the events a patient can send, the screen shown back, and the
-answers and safety events a turn produces. Used by the intake and the between-visit check-in.
+answers and safety signals a turn produces. Used by the intake and the between-visit check-in.
 """
 
 from __future__ import annotations
@@ -97,11 +97,12 @@ class Recorded:
 
 
 @dataclass(frozen=True)
-class SafetyEvent:
+class SafetySignal:
     """A safety trigger or the patient's response to the safety check, for the audit log.
 
-    `alert` events are sent at once to every provider chat; `detail` names the trigger in
-    words fit for that alert and never quotes the patient.
+    The caller stores each one as a row of its own safety-event table. `alert` signals are
+    sent at once to every provider chat; `detail` names the trigger in words fit for that
+    alert and never quotes the patient.
     """
 
     kind: (
@@ -112,3 +113,9 @@ class SafetyEvent:
     step: str | None
     shown: str | None = None  # what the patient was shown: crisis_resources, clarifying_question
     text: str | None = None  # the patient's own words when they triggered it (audit only)
+
+
+SafetyEvent = SafetySignal
+"""Deprecated old name of `SafetySignal`, which clashed with the storage table of the same
+name. Kept only until bot/services/patient_service.py and tests/support/flow_driver.py import
+SafetySignal; delete it then."""

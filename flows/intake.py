@@ -2,7 +2,7 @@
 happens next.
 
 `handle()` is a pure function. It returns an `Outcome` that says which answers to record, what
-to say, which screen to show, and which safety events to log and alert on; the caller stores
+to say, which screen to show, and which safety signals to log and alert on; the caller stores
 all of it in one transaction before anything is sent.
 """
 
@@ -20,13 +20,14 @@ from flows.dialogue import (
     Event,
     Recorded,
     ReviewGroup,
-    SafetyEvent,
+    SafetySignal,
     Screen,
     Tapped,
     Toggled,
     Typed,
     Unsupported,
 )
+from flows.dialogue import SafetyEvent as SafetyEvent  # deprecated name, for old callers
 from flows.instruments import ANSWER_OPTIONS, SAFETY_ITEM
 from flows.machine import FINAL_STATES, Phase, edit_trigger, fire
 from flows.options import Option
@@ -79,7 +80,7 @@ class Outcome:
     record: list[Recorded] = field(default_factory=list)
     say: list[str] = field(default_factory=list)
     screen: Screen | None = None
-    safety: list[SafetyEvent] = field(default_factory=list)
+    safety: list[SafetySignal] = field(default_factory=list)
     restart: bool = False  # supersede every current answer
     submitted: bool = False
     paused: bool = False
@@ -202,7 +203,7 @@ class _Turn:
         label = next(o.label for o in ANSWER_OPTIONS if o.value == str(value))
         self.apply(
             safety_dialogue.alert(
-                SafetyEvent(
+                SafetySignal(
                     kind="phq9_item9",
                     detail=f"PHQ-9 item 9 (thoughts of being better off dead or of self-harm) "
                     f"answered “{label}” ({value} of 3)",

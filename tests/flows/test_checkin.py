@@ -36,7 +36,7 @@ from flows.dialogue import (
     DoneTapped,
     Event,
     Recorded,
-    SafetyEvent,
+    SafetySignal,
     Screen,
     Tapped,
     Toggled,
@@ -57,7 +57,7 @@ class Checkin:
         self.state = CheckinState()
         self.answers: dict[str, Any] = {}
         self.history: list[Recorded] = []
-        self.safety: list[SafetyEvent] = []
+        self.safety: list[SafetySignal] = []
         self.outcomes: list[CheckinOutcome] = []
 
     def send(self, event: Event, *, returning: bool = False) -> CheckinOutcome:
@@ -111,7 +111,7 @@ class Checkin:
         return sum(out.completed for out in self.outcomes)
 
 
-def kinds(events: list[SafetyEvent]) -> list[tuple[str, bool]]:
+def kinds(events: list[SafetySignal]) -> list[tuple[str, bool]]:
     return [(e.kind, e.alert) for e in events]
 
 
