@@ -12,17 +12,19 @@ from datetime import datetime
 from typing import Any
 
 from flows.answers import describe
-from flows.instruments import GAD7, PHQ9, PHQ9_FUNCTION_OPTIONS, Instrument, Score, score
+from flows.instruments import GAD7, PHQ9, PHQ9_FUNCTION_OPTIONS, Score
 from flows.medications import recognise
+from flows.options import Option
 from flows.parsing import normalise
 from flows.questions import (
-    DAILY_ITEMS,
+    DAILY_STEPS,
     SLEEP_STEPS,
     STRESS_DOMAINS,
     STRESS_LEVEL_OPTIONS,
     Answers,
     Kind,
     checked_side_effects,
+    instrument_score,
     is_choice,
     medication_count,
     medication_entry,
@@ -61,8 +63,8 @@ def compile_intake(
     typed_texts = typed_texts or {}
     medications = _medications(current)
     side_effects = _side_effects(current)
-    phq9 = _instrument_score(PHQ9, current)
-    gad7 = _instrument_score(GAD7, current)
+    phq9 = instrument_score(PHQ9, current)
+    gad7 = instrument_score(GAD7, current)
     return CompiledIntake(
         intake_id=intake_id,
         patient_name=patient_name,
@@ -76,9 +78,7 @@ def compile_intake(
         takes_no_medication=is_choice(current.get("med.1.name"), "none"),
         new_medicines=_free_text(current.get("meds.new")),
         sleep=_described(current, SLEEP_STEPS, typed_texts),
-        daily=_described(
-            current, tuple(f"daily.{name}" for name, _, _ in DAILY_ITEMS), typed_texts
-        ),
+        daily=_described(current, DAILY_STEPS, typed_texts),
         side_effects=side_effects,
         no_side_effects=current.get("se.checklist") == ["none"],
         stressors=_stressors(current),
@@ -95,15 +95,7 @@ def compile_intake(
     )
 
 
-def _instrument_score(instrument: Instrument, answers: Answers) -> Score:
-    items: dict[int, int | None] = {}
-    for item in instrument.items:
-        value = answers.get(f"{instrument.key}.{item.number}")
-        items[item.number] = int(value) if value is not None else None
-    return score(instrument, items)
-
-
-def _choice_label(value: Any, options: tuple) -> str | None:
+def _choice_label(value: Any, options: tuple[Option, ...]) -> str | None:
     return option_label(options, value) if value is not None else None
 
 

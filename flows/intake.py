@@ -317,8 +317,8 @@ def review_options() -> tuple[Option, ...]:
     edits = tuple(
         Option(
             f"edit_{section.value}",
-            f"Change {section.title.lower()}",
-            aliases=(section.title.lower(), section.value),
+            f"Change {section.label.lower()}",
+            aliases=(section.label.lower(), section.value),
         )
         for section in SECTION_ORDER
     )
@@ -335,7 +335,7 @@ def review_groups(answers: Answers) -> tuple[ReviewGroup, ...]:
             if step in current and not _is_navigation(step, current[step]):
                 question = question_for(step, current)
                 lines.append((question.label, describe(question, current[step])))
-        groups.append(ReviewGroup(section, section.title, tuple(lines)))
+        groups.append(ReviewGroup(section, section.label, tuple(lines)))
     return tuple(groups)
 
 

@@ -495,7 +495,7 @@ def test_every_question_screen_shows_where_the_patient_is() -> None:
     d.to_review(phq9=(1, 0, 0, 0, 0, 0, 0, 0, 0))
     question_screens = [s for s in d.screens if s.step not in ("consent", "review")]
     assert question_screens
-    titles = {section.title for section in Section}
+    titles = {section.label for section in Section}
     for screen in question_screens:
         match = HEADER.match(screen.header or "")
         counted = COUNTED.match(screen.header or "")
