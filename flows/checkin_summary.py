@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from flows.checkin import (
+from flows.checkin_questions import (
     ENERGY,
     ENERGY_OPTIONS,
     MOOD,

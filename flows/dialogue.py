@@ -4,8 +4,8 @@ answers and safety signals a turn produces. Used by the intake and the between-v
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from flows.options import Option
 from flows.questions import Section
@@ -113,6 +113,25 @@ class SafetySignal:
     step: str | None
     shown: str | None = None  # what the patient was shown: crisis_resources, clarifying_question
     text: str | None = None  # the patient's own words when they triggered it (audit only)
+
+
+State = TypeVar("State")
+
+
+@dataclass
+class DialogueOutcome(Generic[State]):
+    """What one event did to a dialogue: the answers to record, what to say, the screen to show
+    and the safety signals to log and alert on. The caller stores all of it in one transaction
+    before anything is sent."""
+
+    state: State
+    record: list[Recorded] = field(default_factory=list)
+    say: list[str] = field(default_factory=list)
+    screen: Screen | None = None
+    safety: list[SafetySignal] = field(default_factory=list)
+    paused: bool = False
+    stale: bool = False  # a button of a question already moved past, or of nothing at all
+    edit_in_place: bool = False  # a checklist toggle: redraw the same message
 
 
 SafetyEvent = SafetySignal

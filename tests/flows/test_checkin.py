@@ -15,7 +15,8 @@ import pytest
 from bot.telegram import callbacks
 from flows import checkin_messages, messages
 from flows.answers import KEEP_OPTION
-from flows.checkin import (
+from flows.checkin import CheckinContext, CheckinOutcome, CheckinState, handle_checkin
+from flows.checkin_questions import (
     ENERGY,
     MAIN_STEPS,
     MOOD,
@@ -24,10 +25,6 @@ from flows.checkin import (
     SIDE_EFFECTS,
     SIDE_EFFECTS_OTHER,
     SLEEP,
-    CheckinContext,
-    CheckinOutcome,
-    CheckinState,
-    handle_checkin,
 )
 from flows.checkin_summary import records_from_answers
 from flows.dialogue import (

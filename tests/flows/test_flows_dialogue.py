@@ -17,18 +17,10 @@ from flow_driver import Driver
 from bot.telegram import callbacks
 from flows import messages
 from flows.answers import KEEP_OPTION
-from flows.intake import (
-    SAFETY_CHECK,
-    Command,
-    DoneTapped,
-    IntakeState,
-    Recorded,
-    Tapped,
-    Toggled,
-    Typed,
-    Unsupported,
-)
+from flows.dialogue import Command, DoneTapped, Recorded, Tapped, Toggled, Typed, Unsupported
+from flows.intake import IntakeState
 from flows.questions import Section, section_steps
+from flows.safety_dialogue import SAFETY_CHECK
 
 SERTRALINE = {
     "name": "sertraline",
