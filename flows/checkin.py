@@ -35,10 +35,10 @@ from flows.checkin_questions import (
     checkin_steps,
     progress_label,
 )
-from flows.dialogue import Command, DialogueOutcome, DoneTapped, Event, Tapped, Toggled
+from flows.dialogue import Command, DialogueOutcome, DoneTapped, Event, Tapped, Toggled, Wording
 from flows.questions import Question
 from flows.safety_dialogue import INTAKE_REPLIES, SafetyReplies
-from flows.turns import DialogueTurn, Wording
+from flows.turns import DialogueTurn
 
 
 @dataclass(frozen=True)

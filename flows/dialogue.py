@@ -1,11 +1,13 @@
-"""What every dialogue shares: the events a patient can send, the screen shown back, and the
-answers and safety signals a turn produces. Used by the intake and the between-visit check-in.
+"""What every dialogue shares: the events a patient can send, the screen shown back, the
+answers and safety signals a turn produces, and the shape of a dialogue's state, context and
+own wording. Used by the intake, the between-visit check-in and the settings dialogue.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable
+from dataclasses import Field, dataclass, field
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from flows.options import Option
 from flows.questions import Section
@@ -56,6 +58,9 @@ class Unsupported:
 
     kind: str
 
+
+TYPED_COMMANDS = frozenset({"back", "skip", "pause", "restart", "help"})
+"""Typed without the slash, these words still work as commands."""
 
 Event = Begin | Typed | Tapped | Toggled | DoneTapped | Command | Unsupported
 
@@ -113,6 +118,36 @@ class SafetySignal:
     step: str | None
     shown: str | None = None  # what the patient was shown: crisis_resources, clarifying_question
     text: str | None = None  # the patient's own words when they triggered it (audit only)
+
+
+class DialogueState(Protocol):
+    """Where a patient is: the question, an interjection shown instead, a checklist's toggles."""
+
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+
+    @property
+    def step(self) -> str | None: ...
+
+    @property
+    def pending(self) -> str | None: ...
+
+    @property
+    def draft(self) -> tuple[str, ...] | None: ...
+
+
+class TurnContext(Protocol):
+    @property
+    def returning(self) -> bool: ...  # after /pause or a long silence: greet before going on
+
+
+@dataclass(frozen=True)
+class Wording:
+    """What a dialogue says in its own words; everything else is flows.messages."""
+
+    welcome_back: str
+    paused: str
+    help: str
+    too_long: Callable[[int], str]
 
 
 State = TypeVar("State")

@@ -29,6 +29,7 @@ from flows.dialogue import (
     Toggled,
     Typed,
     Unsupported,
+    Wording,
 )
 from flows.instruments import ANSWER_OPTIONS, SAFETY_ITEM
 from flows.machine import FINAL_STATES, Phase, edit_trigger, fire
@@ -45,7 +46,7 @@ from flows.questions import (
     section_steps,
 )
 from flows.review import REVIEW_STEP, review_options, review_screen
-from flows.turns import DialogueTurn, Wording
+from flows.turns import DialogueTurn
 
 # The events a caller sends in and the parts of what comes back are re-exported, so driving
 # the intake needs one import.
@@ -164,9 +165,6 @@ class _IntakeTurn(DialogueTurn[IntakeState, Context]):
             return review_screen(self.answers)
         return self.question_screen()
 
-    def interjection_screen(self, pending: str) -> Screen:
-        return Screen(RESTART_CONFIRM, messages.RESTART_QUESTION, options=messages.RESTART_OPTIONS)
-
     def header(self, step: str) -> str:
         return progress_label(self.section(), self.steps(), step)
 
@@ -264,18 +262,30 @@ class _IntakeTurn(DialogueTurn[IntakeState, Context]):
         else:
             self.fire(edit_trigger(Section(value.removeprefix("edit_"))), first=True)
 
-    # --- commands ------------------------------------------------------------------------
+    # --- "start over?", the intake's own interjection -------------------------------------
 
-    def restart(self) -> None:
-        # Not before consent, never after the end (a typed "restart" reaches here when a
-        # safety question is open on a submitted or declined intake), and never in place
-        # of an open safety question.
+    def pending_screen(self, pending: str) -> Screen:
+        if safety_dialogue.is_safety_question(pending):
+            return super().pending_screen(pending)
+        return Screen(RESTART_CONFIRM, messages.RESTART_QUESTION, options=messages.RESTART_OPTIONS)
+
+    def read_pending(self, pending: str, text: str) -> str | None:
+        if safety_dialogue.is_safety_question(pending):
+            return super().read_pending(pending, text)
+        option = match_option(text, self.pending_screen(pending).options)
+        return option.value if option is not None else None
+
+    def leave_pending(self) -> None:
         if safety_dialogue.is_safety_question(self.state.pending):
-            self.say(messages.SAFETY_FIRST)
-        elif self.state.state != Phase.CONSENT and self.state.state not in FINAL_STATES:
-            self.move(pending=RESTART_CONFIRM)
+            super().leave_pending()
+        else:
+            self.move(pending=None)
 
-    def answer_interjection(self, pending: str, value: str) -> None:
+    def answer_pending(self, value: str, text: str | None = None) -> None:
+        pending = self.state.pending
+        if safety_dialogue.is_safety_question(pending):
+            super().answer_pending(value, text)
+            return
         self.move(pending=None)
         if pending != RESTART_CONFIRM:
             return
@@ -289,6 +299,17 @@ class _IntakeTurn(DialogueTurn[IntakeState, Context]):
             self.say(messages.RESTARTED)
         else:
             self.say(messages.RESTART_CANCELLED)
+
+    # --- commands ------------------------------------------------------------------------
+
+    def restart(self) -> None:
+        # Not before consent, never after the end (a typed "restart" reaches here when a
+        # safety question is open on a submitted or declined intake), and never in place
+        # of an open safety question.
+        if safety_dialogue.is_safety_question(self.state.pending):
+            self.say(messages.SAFETY_FIRST)
+        elif self.state.state != Phase.CONSENT and self.state.state not in FINAL_STATES:
+            self.move(pending=RESTART_CONFIRM)
 
     def step_back(self) -> None:
         if self.state.state == Phase.CONSENT:

@@ -1,74 +1,51 @@
 """One patient event in a question-by-question dialogue, from the event to the outcome.
 
-`DialogueTurn` is the skeleton the intake and the between-visit check-in share: the outcome
-being built, moving the state, the screen of a question or of an interjection (a safety
-question, the intake's "start over?"), accepting an answer, the safety check on anything
-typed, and what every event does (typed text, a tapped option, a checklist toggle, Done,
-/back, /skip, /pause, /restart, /help, media it cannot read). Each dialogue subclasses it and
-fills in the hooks where it differs (marked "hook" below); nothing here knows which one runs.
+`DialogueTurn` is what the intake and the between-visit check-in share: the outcome being
+built, the screen of a question or of an interjection (a safety question, the intake's "start
+over?"), accepting an answer, the safety check on anything typed, and what every event does.
+Each dialogue subclasses it and fills in the hooks where it differs (marked "Hook").
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
-from dataclasses import Field, dataclass, replace
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any, ClassVar, Generic, TypeVar
 
 from flows import messages, safety_dialogue
-from flows.answers import KEEP_OPTION, Parsed, describe, option_value, parse_typed, toggle
+from flows.answers import (
+    KEEP_OPTION,
+    Parsed,
+    loose_match_echo,
+    offered_options,
+    option_value,
+    parse_answer,
+    problem_text,
+    risky_non_text_answer,
+    toggle,
+)
 from flows.dialogue import (
+    TYPED_COMMANDS,
     Begin,
     Command,
     DialogueOutcome,
+    DialogueState,
     DoneTapped,
     Event,
     Recorded,
     Screen,
     Tapped,
     Toggled,
+    TurnContext,
     Typed,
     Unsupported,
+    Wording,
 )
-from flows.options import Option
-from flows.parsing import match_option, normalise
+from flows.parsing import normalise
 from flows.questions import Kind, Question
-from flows.safety import RiskLevel, assess_risk
 from flows.safety_dialogue import INTAKE_REPLIES, SafetyReplies, SafetyTurn
-
-TYPED_COMMANDS = frozenset({"back", "skip", "pause", "restart", "help"})
-"""Typed without the slash, these words still work as commands."""
-
-
-class DialogueState(Protocol):
-    """Where a patient is: the question, an interjection shown instead, a checklist's toggles."""
-
-    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
-
-    @property
-    def step(self) -> str | None: ...
-
-    @property
-    def pending(self) -> str | None: ...
-
-    @property
-    def draft(self) -> tuple[str, ...] | None: ...
-
-
-class TurnContext(Protocol):
-    @property
-    def returning(self) -> bool: ...  # after /pause or a long silence: greet before going on
-
-
-@dataclass(frozen=True)
-class Wording:
-    """What a dialogue says in its own words; everything else is flows.messages."""
-
-    welcome_back: str
-    paused: str
-    help: str
-    too_long: Callable[[int], str]
-
+from flows.screens import question_screen
 
 S = TypeVar("S", bound=DialogueState)
 C = TypeVar("C", bound=TurnContext)
@@ -167,13 +144,8 @@ class DialogueTurn(ABC, Generic[S, C]):
         return self.question_screen() if self.state.step is not None else None
 
     def pending_screen(self, pending: str) -> Screen:
-        if safety_dialogue.is_safety_question(pending):
-            return safety_dialogue.screen(pending)
-        return self.interjection_screen(pending)
-
-    def interjection_screen(self, pending: str) -> Screen:
-        """Hook: the screen of an interjection of the dialogue's own."""
-        raise KeyError(pending)
+        """Hook: the screen of the open interjection; every dialogue has the safety questions."""
+        return safety_dialogue.screen(pending)
 
     def current_question(self) -> Question | None:
         step = self.state.step
@@ -186,24 +158,12 @@ class DialogueTurn(ABC, Generic[S, C]):
         assert step is not None
         question = self.question_at(step)
         assert question is not None
-        answered = step in self.answers
-        selected: tuple[str, ...] = ()
-        if question.kind is Kind.MULTI:
-            current = self.answers.get(step)
-            selected = self.state.draft if self.state.draft is not None else tuple(current or ())
-        return Screen(
-            step=step,
-            text=question.text,
-            options=offered_options(question, answered),
+        return question_screen(
+            question,
+            self.answers,
+            self.state.draft,
             header=self.header(step),
-            stem=question.stem,
-            hint=question.hint,
-            multi=question.kind is Kind.MULTI,
-            selected=selected,
-            current_answer=describe(question, self.answers[step]) if answered else None,
             can_back=self.can_back(step),
-            can_skip=question.optional,
-            numbered=question.kind is Kind.CHOICE,
         )
 
     # --- answering -----------------------------------------------------------------------
@@ -230,31 +190,32 @@ class DialogueTurn(ABC, Generic[S, C]):
         else:
             self.accept(question, option_value(question, option), None)
 
+    def checklist(self, value: str | None = None) -> tuple[Question, list[str]] | None:
+        """The checklist on screen (offering `value`) and its selection; else the button is stale."""
+        question = self.current_question()
+        if question is None or question.kind is not Kind.MULTI:
+            return None
+        if value is not None and all(o.value != value for o in question.options):
+            return None
+        return question, list(self.question_screen().selected)
+
     def toggle_option(self, value: str) -> None:
         """A checklist toggle: redraw the same message with the new selection."""
-        question = self.current_question()
-        if (
-            question is None
-            or question.kind is not Kind.MULTI
-            or all(o.value != value for o in question.options)
-        ):
+        if (checklist := self.checklist(value)) is None:
             self.stale()
             return
-        selected = list(self.question_screen().selected)
+        question, selected = checklist
         self.move(draft=tuple(toggle(question, selected, value)))
         self.out.edit_in_place = True
 
     def finish_checklist(self) -> None:
         """Done on a checklist: the selection is the answer (at least one option)."""
-        question = self.current_question()
-        if question is None or question.kind is not Kind.MULTI:
+        if (checklist := self.checklist()) is None:
             self.stale()
-            return
-        selected = list(self.question_screen().selected)
-        if not selected:
+        elif not checklist[1]:
             self.say(messages.PICK_AT_LEAST_ONE)
-            return
-        self.accept(question, selected, None)
+        else:
+            self.accept(checklist[0], checklist[1], None)
 
     # --- safety --------------------------------------------------------------------------
 
@@ -265,10 +226,7 @@ class DialogueTurn(ABC, Generic[S, C]):
         self.move(pending=turn.pending)
 
     def check_risk(self, text: str, step: str | None) -> None:
-        """Risk language anywhere shows resources and alerts; unclear wording asks first.
-
-        `step` is where the text was typed (named in the safety log).
-        """
+        """Risk language shows resources and alerts; unclear wording asks. `step`: typed where."""
         self.apply(safety_dialogue.check_text(text, step, self.state.pending))
 
     def safety_replies(self) -> SafetyReplies:
@@ -276,33 +234,20 @@ class DialogueTurn(ABC, Generic[S, C]):
         return INTAKE_REPLIES
 
     def answer_pending(self, value: str, text: str | None = None) -> None:
-        """An option of the open interjection; `text` when the patient typed it."""
+        """Hook: an option of the open interjection; `text` when the patient typed it."""
         pending = self.state.pending
         assert pending is not None
-        if safety_dialogue.is_safety_question(pending):
-            self.apply(safety_dialogue.answer(pending, value, self.safety_replies(), text=text))
-        else:
-            self.answer_interjection(pending, value)
-
-    def answer_interjection(self, pending: str, value: str) -> None:
-        """Hook: an answer to an interjection of the dialogue's own."""
-        raise KeyError(pending)
+        self.apply(safety_dialogue.answer(pending, value, self.safety_replies(), text=text))
 
     def read_pending(self, pending: str, text: str) -> str | None:
-        """The option of the open interjection a typed reply means, or None."""
-        if safety_dialogue.is_safety_question(pending):
-            return safety_dialogue.read_typed(pending, text)
-        option = match_option(text, self.pending_screen(pending).options)
-        return option.value if option is not None else None
+        """Hook: the option of the open interjection a typed reply means, or None."""
+        return safety_dialogue.read_typed(pending, text)
 
     def leave_pending(self) -> None:
-        """Back or Skip on an interjection: a safety question is logged as left."""
+        """Hook: Back or Skip on the open interjection, logged as left."""
         pending = self.state.pending
         assert pending is not None
-        if safety_dialogue.is_safety_question(pending):
-            self.apply(safety_dialogue.leave(pending))
-        else:
-            self.move(pending=None)
+        self.apply(safety_dialogue.leave(pending))
 
     # --- events --------------------------------------------------------------------------
 
@@ -366,7 +311,11 @@ class DialogueTurn(ABC, Generic[S, C]):
             self.take(parsed, text)
         self.check_risk(text, typed_at)  # after the answer: nothing typed is lost
         if not parsed.ok and not self.out.safety:
-            self.say(self.wording.welcome_back if self.ctx.returning else self.problem(parsed))
+            if self.ctx.returning:
+                self.say(self.wording.welcome_back)
+            else:
+                question = self.current_question()
+                self.say(problem_text(parsed, question, self.wording.too_long))
 
     def parse(self, text: str) -> Parsed:
         """Hook: read typed text as the answer to the current step."""
@@ -379,19 +328,6 @@ class DialogueTurn(ABC, Generic[S, C]):
         question = self.current_question()
         assert question is not None
         self.accept(question, parsed.value, raw_text)
-
-    def problem(self, parsed: Parsed) -> str:
-        question = self.current_question()
-        match parsed.problem:
-            case "too_long":
-                return self.wording.too_long(question.max_length if question else 1000)
-            case "not_a_number" if question is not None:
-                return messages.not_a_number(question.minimum, question.maximum)
-            case "not_a_medication":
-                return messages.NOT_A_MEDICATION
-            case "empty":
-                return messages.EMPTY_ANSWER
-        return messages.NOT_UNDERSTOOD
 
     def tapped(self, step: str, value: str) -> None:
         pending = self.state.pending
@@ -455,45 +391,3 @@ class DialogueTurn(ABC, Generic[S, C]):
             self.accept(question, None, None)
         else:
             self.say(self.cannot_skip(question))
-
-
-# --- one question ---------------------------------------------------------------------------
-
-
-def offered_options(question: Question, answered: bool) -> tuple[Option, ...]:
-    """The buttons for a question: its options, plus "Keep my answer" when it has one."""
-    if answered and question.kind is not Kind.MULTI:
-        return (*question.options, KEEP_OPTION)
-    return question.options
-
-
-def parse_answer(question: Question, answers: Mapping[str, Any], text: str) -> Parsed:
-    """A typed answer; "keep" (or the Keep option's number) keeps the answer already given."""
-    answered = question.key in answers
-    keep_words = {normalise(n) for n in (KEEP_OPTION.label, *KEEP_OPTION.aliases)}
-    if answered and normalise(text) in keep_words:
-        return Parsed(answers[question.key])
-    keep_number = question.kind is Kind.CHOICE and answered
-    if keep_number and match_option(text, offered_options(question, answered)) is KEEP_OPTION:
-        return Parsed(answers[question.key])
-    return parse_typed(question, text)
-
-
-def risky_non_text_answer(question: Question | None, text: str) -> bool:
-    """Words about death or harm are a note to keep, never a medicine, a dose, a score or a choice."""
-    if question is None or (question.kind is Kind.TEXT and not question.structured):
-        return False
-    return assess_risk(text).level is not RiskLevel.NONE
-
-
-def loose_match_echo(question: Question, value: Any, raw_text: str | None) -> str | None:
-    """Say which option a typed word was read as, unless it was the option's label or number."""
-    if raw_text is None or question.kind is not Kind.CHOICE or not isinstance(value, str):
-        return None
-    for number, option in enumerate(question.options, start=1):
-        if option.value == value:
-            typed = normalise(raw_text)
-            if typed in (normalise(option.label), str(number), f"{number}."):
-                return None
-            return messages.choice_understood(option.label)
-    return None
