@@ -1,8 +1,9 @@
 """The compiled intake: what the provider receives, assembled from the answers without interpretation.
 
-Flags follow fixed rules (safety events, missed doses or a stopped medicine, a side effect that
+Flags follow fixed rules (safety alerts, missed doses or a stopped medicine, a side effect that
 gets in the way a lot, PHQ-9 of 15 or more); scores and bands come from flows.instruments.
-Everything else is the patient's answers in words, or their own text verbatim.
+Everything else is the patient's answers in words, or their own text verbatim. The types
+filled in here are in flows.report.
 """
 
 from __future__ import annotations

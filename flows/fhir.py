@@ -110,7 +110,7 @@ def _answer_text(answer: Mapping[str, Any]) -> str:
 def _items_html(items: list[Item]) -> str:
     rows = []
     for item in items:
-        text = html.escape(item.get("text", item["linkId"]))
+        text = html.escape(str(item.get("text", item["linkId"])))
         if "item" in item:
             rows.append(f"<li>{text}{_items_html(item['item'])}</li>")
             continue

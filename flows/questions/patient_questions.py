@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flows.options import Option
-from flows.questions.base import Answers, Kind, Layout, Question, Section, SectionSpec
+from flows.questions.base import Answers, Kind, Question, Section, SectionSpec
 
 NO_QUESTIONS_OPTION = Option("done", "No questions", aliases=("no", "none", "done"))
 DONE_QUESTIONS_OPTION = Option(
@@ -49,6 +49,5 @@ SPEC = SectionSpec(
     steps=_steps,
     question=_question,
     group_id=Section.QUESTIONS.value,
-    layout=Layout.PLAIN,
     grows=True,
 )

@@ -11,29 +11,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flows.questions import (
-    daily,
-    medications,
-    patient_questions,
-    scales,
-    side_effects,
-    sleep,
-    stressors,
-)
 from flows.questions.base import SECTION_ORDER, Answers, Question, Section, SectionSpec
+from flows.questions.daily import SPEC as DAILY
 from flows.questions.medication_slots import PREVIOUS_MEDICATIONS
+from flows.questions.medications import SPEC as MEDICATIONS
+from flows.questions.patient_questions import SPEC as PATIENT_QUESTIONS
+from flows.questions.scales import ANXIETY_SPEC as ANXIETY
+from flows.questions.scales import MOOD_SPEC as MOOD
+from flows.questions.side_effects import SPEC as SIDE_EFFECTS
+from flows.questions.sleep import SPEC as SLEEP
+from flows.questions.stressors import SPEC as STRESSORS
 
 REGISTRY: Mapping[Section, SectionSpec] = {
     spec.section: spec
     for spec in (
-        medications.SPEC,
-        scales.MOOD_SPEC,
-        scales.ANXIETY_SPEC,
-        sleep.SPEC,
-        daily.SPEC,
-        side_effects.SPEC,
-        stressors.SPEC,
-        patient_questions.SPEC,
+        MEDICATIONS,
+        MOOD,
+        ANXIETY,
+        SLEEP,
+        DAILY,
+        SIDE_EFFECTS,
+        STRESSORS,
+        PATIENT_QUESTIONS,
     )
 }
 if tuple(REGISTRY) != SECTION_ORDER:
