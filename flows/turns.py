@@ -3,7 +3,8 @@
 `DialogueTurn` is what the intake and the between-visit check-in share: the outcome being
 built, the screen of a question or of an interjection (a safety question, the intake's "start
 over?"), accepting an answer, the safety check on anything typed, and what every event does.
-Each dialogue subclasses it and fills in the hooks where it differs (marked "Hook").
+Each dialogue subclasses it: it must fill in the abstract hooks, and overrides the methods
+marked "Hook" only where it differs.
 """
 
 from __future__ import annotations
