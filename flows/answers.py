@@ -1,14 +1,18 @@
-"""Reading a typed or tapped answer for a question, and describing a stored answer in words."""
+"""Reading a typed or tapped answer for a question, and describing a stored answer in words:
+the buttons a question offers, "keep my answer", and what a typed word was read as."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flows import messages
 from flows.options import Option
 from flows.parsing import match_option, match_options, normalise, parse_number
 from flows.parsing import parse_medication_line as parse_line
 from flows.questions import Kind, Question, option_label
+from flows.safety import RiskLevel, assess_risk
 
 KEEP_OPTION = Option("@keep", "Keep my answer", aliases=("keep", "same", "keep it"))
 """Offered when a question already has an answer (after Back, or editing from review)."""
@@ -151,3 +155,59 @@ def _number_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+# --- a question on screen ------------------------------------------------------------
+
+
+def offered_options(question: Question, answered: bool) -> tuple[Option, ...]:
+    """The buttons for a question: its options, plus "Keep my answer" when it has one."""
+    if answered and question.kind is not Kind.MULTI:
+        return (*question.options, KEEP_OPTION)
+    return question.options
+
+
+def parse_answer(question: Question, answers: Mapping[str, Any], text: str) -> Parsed:
+    """A typed answer; "keep" (or the Keep option's number) keeps the answer already given."""
+    answered = question.key in answers
+    keep_words = {normalise(n) for n in (KEEP_OPTION.label, *KEEP_OPTION.aliases)}
+    if answered and normalise(text) in keep_words:
+        return Parsed(answers[question.key])
+    keep_number = question.kind is Kind.CHOICE and answered
+    if keep_number and match_option(text, offered_options(question, answered)) is KEEP_OPTION:
+        return Parsed(answers[question.key])
+    return parse_typed(question, text)
+
+
+def risky_non_text_answer(question: Question | None, text: str) -> bool:
+    """Words about death or harm are a note to keep, never a medicine, a dose, a score or a choice."""
+    if question is None or (question.kind is Kind.TEXT and not question.structured):
+        return False
+    return assess_risk(text).level is not RiskLevel.NONE
+
+
+def loose_match_echo(question: Question, value: Any, raw_text: str | None) -> str | None:
+    """Say which option a typed word was read as, unless it was the option's label or number."""
+    if raw_text is None or question.kind is not Kind.CHOICE or not isinstance(value, str):
+        return None
+    for number, option in enumerate(question.options, start=1):
+        if option.value == value:
+            typed = normalise(raw_text)
+            if typed in (normalise(option.label), str(number), f"{number}."):
+                return None
+            return messages.choice_understood(option.label)
+    return None
+
+
+def problem_text(parsed: Parsed, question: Question | None, too_long: Callable[[int], str]) -> str:
+    """What to say when a typed answer could not be read; `too_long` words the length limit."""
+    match parsed.problem:
+        case "too_long":
+            return too_long(question.max_length if question else 1000)
+        case "not_a_number" if question is not None:
+            return messages.not_a_number(question.minimum, question.maximum)
+        case "not_a_medication":
+            return messages.NOT_A_MEDICATION
+        case "empty":
+            return messages.EMPTY_ANSWER
+    return messages.NOT_UNDERSTOOD

@@ -38,16 +38,11 @@ Decisions a caller must know:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING
 
+from flows.instruments import Score
 from flows.medications import compact_dose, name_key, recognise, same_dose
 from flows.parsing import normalise, parse_frequency
-
-if TYPE_CHECKING:
-    from flows.compiled import CompiledIntake, MedicationReport
-    from flows.instruments import Score
+from flows.report import Changes, CompiledIntake, DoseChange, MedicationReport, ScoreChange
 
 MEANINGFUL_CHANGE = 5  # points, either way
 REMISSION_BELOW = 5
@@ -56,49 +51,6 @@ JUDGED_INSTRUMENTS = frozenset({"PHQ-9"})
 
 BOTHERED = frozenset({"a lot", "a little"})
 NOT_BOTHERED = frozenset({"not at all", "not answered"})
-
-
-@dataclass(frozen=True)
-class ScoreChange:
-    instrument: str  # "PHQ-9" or "GAD-7"
-    previous: int | None  # the last intake's total (None when it was incomplete)
-    current: int | None
-    baseline: int | None  # the first intake's total, for "response"
-    delta: int | None  # current - previous
-    meaningful: bool  # |delta| >= 5
-    response: bool  # current <= 50% of baseline (baseline > 0)
-    remission: bool  # current < 5, and the previous total was not
-
-
-@dataclass(frozen=True)
-class DoseChange:
-    name: str
-    before: str  # dose and schedule in words, as the patient gave them
-    after: str
-
-
-@dataclass(frozen=True)
-class Changes:
-    previous_submitted_at: datetime | None
-    scores: tuple[ScoreChange, ...]
-    medications_started: tuple[str, ...]
-    medications_stopped: tuple[str, ...]
-    dose_changes: tuple[DoseChange, ...]
-    side_effects_new: tuple[str, ...]
-    side_effects_resolved: tuple[str, ...]
-    stressors_new: tuple[str, ...]  # domains bothering the patient now that did not before
-
-    @property
-    def anything(self) -> bool:
-        return bool(
-            any(s.meaningful or s.response or s.remission for s in self.scores)
-            or self.medications_started
-            or self.medications_stopped
-            or self.dose_changes
-            or self.side_effects_new
-            or self.side_effects_resolved
-            or self.stressors_new
-        )
 
 
 def judged(instrument: str) -> bool:

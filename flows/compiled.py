@@ -1,31 +1,31 @@
 """The compiled intake: what the provider receives, assembled from the answers without interpretation.
 
-Flags follow fixed rules (safety events, missed doses or a stopped medicine, a side effect that
+Flags follow fixed rules (safety alerts, missed doses or a stopped medicine, a side effect that
 gets in the way a lot, PHQ-9 of 15 or more); scores and bands come from flows.instruments.
-Everything else is the patient's answers in words, or their own text verbatim.
+Everything else is the patient's answers in words, or their own text verbatim. The types
+filled in here are in flows.report.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from flows.answers import describe
-from flows.changes import Changes
-from flows.checkin_summary import CheckinSummary
-from flows.instruments import GAD7, PHQ9, PHQ9_FUNCTION_OPTIONS, Instrument, Score, score
+from flows.instruments import GAD7, PHQ9, PHQ9_FUNCTION_OPTIONS, Score
 from flows.medications import recognise
+from flows.options import Option
 from flows.parsing import normalise
 from flows.questions import (
-    DAILY_ITEMS,
+    DAILY_STEPS,
     SLEEP_STEPS,
     STRESS_DOMAINS,
     STRESS_LEVEL_OPTIONS,
     Answers,
     Kind,
     checked_side_effects,
+    instrument_score,
     is_choice,
     medication_count,
     medication_entry,
@@ -35,92 +35,9 @@ from flows.questions import (
     reachable_answers,
     side_effect_name,
 )
+from flows.report import CheckinSummary, CompiledIntake, Flag, MedicationReport, SideEffectReport
 
 PHQ9_FLAG_THRESHOLD = 15
-
-# The provider reads third-person wording; the patient saw "I stopped taking it", "I forgot".
-STATUS_WORDS = {
-    "as_prescribed": "taking as prescribed",
-    "different": "taking a different dose",
-    "stopped": "stopped",
-}
-REASON_WORDS = {
-    "forgot": "forgot",
-    "side_effects": "side effects",
-    "cost": "cost",
-    "ran_out": "ran out",
-    "felt_better": "felt better",
-    "felt_worse": "felt worse",
-}
-
-
-@dataclass(frozen=True)
-class Flag:
-    kind: str  # safety, missed_doses, side_effect, phq9
-    text: str
-
-
-@dataclass(frozen=True)
-class MedicationReport:
-    name: str
-    dose: str | None
-    frequency: str | None
-    status: str | None  # as_prescribed, different, stopped
-    missed_days: int | None
-    reasons: tuple[str, ...]
-    other_reason: str | None
-    raw_text: str | None
-    current_dose: str | None = None  # what the patient takes now, when not as prescribed
-    recognised: bool = True  # the name is on the clinic's medication list
-
-    @property
-    def status_label(self) -> str:
-        return STATUS_WORDS.get(self.status or "", "not answered")
-
-    @property
-    def reason_labels(self) -> tuple[str, ...]:
-        labels = [REASON_WORDS.get(r, r) for r in self.reasons if r != "other"]
-        if "other" in self.reasons:
-            labels.append(f"other: {self.other_reason}" if self.other_reason else "another reason")
-        return tuple(labels)
-
-
-@dataclass(frozen=True)
-class SideEffectReport:
-    name: str
-    frequency: str
-    severity: str
-    interference: str
-    interference_value: str | None
-    severity_value: str | None
-    suspected: str
-
-
-@dataclass(frozen=True)
-class CompiledIntake:
-    intake_id: int
-    patient_name: str
-    submitted_at: datetime | None
-    appointment: str | None
-    flags: tuple[Flag, ...]
-    phq9: Score
-    phq9_function: str | None
-    gad7: Score
-    medications: tuple[MedicationReport, ...]
-    takes_no_medication: bool
-    new_medicines: str | None
-    sleep: tuple[tuple[str, str], ...]
-    daily: tuple[tuple[str, str], ...]
-    side_effects: tuple[SideEffectReport, ...]
-    no_side_effects: bool
-    stressors: tuple[tuple[str, str], ...]
-    stress_notes: str | None
-    questions: tuple[str, ...]
-    safety_responses: tuple[str, ...] = field(default=())
-    checkins: CheckinSummary | None = None  # between-visit check-ins since the previous visit
-    checkins_since: datetime | None = None
-    patient_id: int | None = None
-    changes: Changes | None = None  # since the previous intake, for a returning patient
 
 
 def compile_intake(
@@ -147,8 +64,8 @@ def compile_intake(
     typed_texts = typed_texts or {}
     medications = _medications(current)
     side_effects = _side_effects(current)
-    phq9 = _instrument_score(PHQ9, current)
-    gad7 = _instrument_score(GAD7, current)
+    phq9 = instrument_score(PHQ9, current)
+    gad7 = instrument_score(GAD7, current)
     return CompiledIntake(
         intake_id=intake_id,
         patient_name=patient_name,
@@ -162,9 +79,7 @@ def compile_intake(
         takes_no_medication=is_choice(current.get("med.1.name"), "none"),
         new_medicines=_free_text(current.get("meds.new")),
         sleep=_described(current, SLEEP_STEPS, typed_texts),
-        daily=_described(
-            current, tuple(f"daily.{name}" for name, _, _ in DAILY_ITEMS), typed_texts
-        ),
+        daily=_described(current, DAILY_STEPS, typed_texts),
         side_effects=side_effects,
         no_side_effects=current.get("se.checklist") == ["none"],
         stressors=_stressors(current),
@@ -181,15 +96,7 @@ def compile_intake(
     )
 
 
-def _instrument_score(instrument: Instrument, answers: Answers) -> Score:
-    items: dict[int, int | None] = {}
-    for item in instrument.items:
-        value = answers.get(f"{instrument.key}.{item.number}")
-        items[item.number] = int(value) if value is not None else None
-    return score(instrument, items)
-
-
-def _choice_label(value: Any, options: tuple) -> str | None:
+def _choice_label(value: Any, options: tuple[Option, ...]) -> str | None:
     return option_label(options, value) if value is not None else None
 
 

@@ -1,11 +1,13 @@
-"""What every dialogue shares: the events a patient can send, the screen shown back, and the
-answers and safety events a turn produces. Used by the intake and the between-visit check-in.
+"""What every dialogue shares: the events a patient can send, the screen shown back, the
+answers and safety signals a turn produces, and the shape of a dialogue's state, context and
+own wording. Used by the intake, the between-visit check-in and the settings dialogue.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
+from dataclasses import Field, dataclass, field
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from flows.options import Option
 from flows.questions import Section
@@ -57,6 +59,9 @@ class Unsupported:
     kind: str
 
 
+TYPED_COMMANDS = frozenset({"back", "skip", "pause", "restart", "help"})
+"""Typed without the slash, these words still work as commands."""
+
 Event = Begin | Typed | Tapped | Toggled | DoneTapped | Command | Unsupported
 
 
@@ -97,11 +102,12 @@ class Recorded:
 
 
 @dataclass(frozen=True)
-class SafetyEvent:
+class SafetySignal:
     """A safety trigger or the patient's response to the safety check, for the audit log.
 
-    `alert` events are sent at once to every provider chat; `detail` names the trigger in
-    words fit for that alert and never quotes the patient.
+    The caller stores each one as a row of its own safety-event table. `alert` signals are
+    sent at once to every provider chat; `detail` names the trigger in words fit for that
+    alert and never quotes the patient.
     """
 
     kind: (
@@ -112,3 +118,58 @@ class SafetyEvent:
     step: str | None
     shown: str | None = None  # what the patient was shown: crisis_resources, clarifying_question
     text: str | None = None  # the patient's own words when they triggered it (audit only)
+
+
+class DialogueState(Protocol):
+    """Where a patient is: the question, an interjection shown instead, a checklist's toggles."""
+
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+
+    @property
+    def step(self) -> str | None: ...
+
+    @property
+    def pending(self) -> str | None: ...
+
+    @property
+    def draft(self) -> tuple[str, ...] | None: ...
+
+
+class TurnContext(Protocol):
+    @property
+    def returning(self) -> bool: ...  # after /pause or a long silence: greet before going on
+
+
+@dataclass(frozen=True)
+class Wording:
+    """What a dialogue says in its own words; everything else is flows.messages."""
+
+    welcome_back: str
+    paused: str
+    help: str
+    too_long: Callable[[int], str]
+
+
+State = TypeVar("State")
+
+
+@dataclass
+class DialogueOutcome(Generic[State]):
+    """What one event did to a dialogue: the answers to record, what to say, the screen to show
+    and the safety signals to log and alert on. The caller stores all of it in one transaction
+    before anything is sent."""
+
+    state: State
+    record: list[Recorded] = field(default_factory=list)
+    say: list[str] = field(default_factory=list)
+    screen: Screen | None = None
+    safety: list[SafetySignal] = field(default_factory=list)
+    paused: bool = False
+    stale: bool = False  # a button of a question already moved past, or of nothing at all
+    edit_in_place: bool = False  # a checklist toggle: redraw the same message
+
+
+SafetyEvent = SafetySignal
+"""Deprecated old name of `SafetySignal`, which clashed with the storage table of the same
+name. Kept only until bot/services/patient_service.py and tests/support/flow_driver.py import
+SafetySignal; delete it then."""

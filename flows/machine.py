@@ -9,13 +9,16 @@ the answers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from transitions import Machine
+
+if TYPE_CHECKING:
+    from transitions.extensions.diagrams_base import GraphProtocol
 
 from flows.questions import SECTION_ORDER, Section
 
@@ -103,7 +106,9 @@ MACHINE_CONFIG: dict[str, Any] = {
 class IntakeModel:
     """The part of an intake the machine moves: its state and whether a section is being edited."""
 
+    # Both are set by the machine when the model is attached.
     state: str
+    trigger: Callable[[str], bool]
 
     def __init__(self, editing: bool = False) -> None:
         self.editing = editing
@@ -141,7 +146,7 @@ def fire(state: str, editing: bool, trigger: str) -> tuple[str, bool]:
     Raises transitions.MachineError when the trigger is not allowed in `state`.
     """
     with attached(state, editing) as model:
-        model.trigger(trigger)  # type: ignore[attr-defined]
+        model.trigger(trigger)
         return model.state, model.editing
 
 
@@ -150,11 +155,14 @@ def mermaid_diagram() -> str:
     from transitions.extensions.diagrams import GraphMachine
 
     class _Drawn(IntakeModel):
-        pass
+        get_graph: Callable[[], GraphProtocol]  # set by the GraphMachine
 
     model = _Drawn()
     GraphMachine(model=model, title="Intake", graph_engine="mermaid", **MACHINE_CONFIG)
-    return model.get_graph().draw(None)  # type: ignore[attr-defined]
+    drawn = model.get_graph().draw(None)
+    if drawn is None:
+        raise RuntimeError("transitions drew no Mermaid diagram")
+    return drawn
 
 
 DIAGRAM_PATH = "flows/intake_machine.md"
@@ -166,7 +174,7 @@ def diagram_document() -> str:
         "# The intake state machine\n\n"
         "Generated from `flows/machine.py` by `intake-bot diagram` (or `make diagram`); "
         "a test fails when it is out of date. Within each section the current question is "
-        "a step key (see `flows/questions.py`).\n\n"
+        "a step key (see `flows/questions/`).\n\n"
         f"```mermaid\n{_front_matter_title(mermaid_diagram().strip())}\n```\n"
     )
 

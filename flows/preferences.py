@@ -246,10 +246,11 @@ def _choose(out: PreferencesOutcome, value: str, current: Cadence, zone: str) ->
         weekday = draft.get("weekday") if draft.get("kind") == "weekly" else None
         _finish(out, cadence=Cadence(draft.get("kind", "daily"), clock, weekday))
     elif step == TIMEZONE:
-        if parse_zone(value) is None:
+        chosen = parse_zone(value)
+        if chosen is None:
             out.say.append(_not_understood(TIMEZONE))
             return
-        out.timezone = parse_zone(value).key  # type: ignore[union-attr]
+        out.timezone = chosen.key
         out.say.append(f"Done: your time zone is now {out.timezone}. Reminders will follow it.")
         out.done = True
         out.state = PreferencesState(None)

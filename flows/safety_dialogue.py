@@ -7,7 +7,7 @@ clarifying question first and alerts nobody. These questions are *pending* inter
 shown instead of the dialogue's own question until they are answered or left with Back/Skip.
 
 Everything here is pure. Each function returns a `SafetyTurn`: the pending interjection after
-this turn (which may be unchanged), what to say, and the safety events to log. The dialogue
+this turn (which may be unchanged), what to say, and the safety signals to log. The dialogue
 applies it to its own outcome (`say`, `safety`, and its state's `pending`).
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flows import messages
-from flows.dialogue import SafetyEvent, Screen
+from flows.dialogue import SafetySignal, Screen
 from flows.options import Option
 from flows.parsing import match_option, normalise
 from flows.safety import RiskLevel, assess_risk
@@ -47,11 +47,11 @@ class SafetyTurn:
 
     pending: str | None
     say: list[str] = field(default_factory=list)
-    safety: list[SafetyEvent] = field(default_factory=list)
+    safety: list[SafetySignal] = field(default_factory=list)
 
     @property
     def triggered(self) -> bool:
-        """True when the text or answer produced any safety event."""
+        """True when the text or answer produced any safety signal."""
         return bool(self.safety)
 
 
@@ -74,7 +74,7 @@ def options(pending: str) -> tuple[Option, ...]:
     return screen(pending).options
 
 
-def alert(event: SafetyEvent) -> SafetyTurn:
+def alert(event: SafetySignal) -> SafetyTurn:
     """An alerting trigger found by the dialogue itself (PHQ-9 item 9): resources, then the check."""
     return SafetyTurn(pending=SAFETY_CHECK, say=[CRISIS_REPLY], safety=[event])
 
@@ -89,7 +89,7 @@ def check_text(text: str, step: str | None, pending: str | None) -> SafetyTurn:
     risk = assess_risk(text)
     if risk.level is RiskLevel.RISK:
         return alert(
-            SafetyEvent(
+            SafetySignal(
                 kind="risk_language",
                 detail=f"risk language in a typed message ({risk.category or 'unspecified'})",
                 alert=True,
@@ -102,7 +102,7 @@ def check_text(text: str, step: str | None, pending: str | None) -> SafetyTurn:
         return SafetyTurn(
             pending=SAFETY_CLARIFY,
             safety=[
-                SafetyEvent(
+                SafetySignal(
                     kind="unclear_language",
                     detail="wording that may or may not be about self-harm",
                     alert=False,
@@ -126,7 +126,7 @@ def answer(
                 pending=None,
                 say=[replies.not_safe],
                 safety=[
-                    SafetyEvent(
+                    SafetySignal(
                         kind="not_safe",
                         detail="the patient answered that they are not safe right now",
                         alert=True,
@@ -140,7 +140,7 @@ def answer(
             pending=None,
             say=[replies.safe],
             safety=[
-                SafetyEvent(
+                SafetySignal(
                     kind="safe",
                     detail="the patient answered that they are safe right now",
                     alert=False,
@@ -151,7 +151,7 @@ def answer(
     if pending == SAFETY_CLARIFY:
         if value == "yes":
             return alert(
-                SafetyEvent(
+                SafetySignal(
                     kind="confirmed_thoughts",
                     detail="the patient confirmed thoughts of hurting themselves or ending their life",
                     alert=True,
@@ -164,7 +164,7 @@ def answer(
             pending=None,
             say=[replies.clarified_no],
             safety=[
-                SafetyEvent(
+                SafetySignal(
                     kind="clarified_no",
                     detail="the patient said the wording was not about self-harm",
                     alert=False,
@@ -264,7 +264,7 @@ def leave(pending: str) -> SafetyTurn:
     return SafetyTurn(
         pending=None,
         safety=[
-            SafetyEvent(
+            SafetySignal(
                 kind="safety_question_skipped",
                 detail="the patient did not answer the safety question",
                 alert=False,

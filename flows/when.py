@@ -148,8 +148,8 @@ def parse_clock(text: str) -> time | None:
             return None
         return _clock(int(digits[:-2]), int(digits[-2:]), 0, match["ap"])
     if (match := _CLOCK_WORD.match(key)) and match["w"] not in ("once", "twice"):
-        hour = parse_number(match["w"], 1, 12, integer=True)
-        return _clock(int(hour), 0, 0, match["ap"]) if hour is not None else None
+        number = parse_number(match["w"], 1, 12, integer=True)
+        return _clock(int(number), 0, 0, match["ap"]) if number is not None else None
     return None
 
 

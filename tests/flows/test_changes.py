@@ -8,15 +8,13 @@ from typing import Any
 import pytest
 
 from flows.changes import (
-    Changes,
-    DoseChange,
-    ScoreChange,
     changes_since,
     dose_words,
     judged,
     medicine_key,
 )
-from flows.compiled import CompiledIntake, compile_intake
+from flows.compiled import compile_intake
+from flows.report import Changes, CompiledIntake, DoseChange, ScoreChange
 
 EARLIER = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 LATER = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)

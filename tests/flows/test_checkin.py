@@ -16,7 +16,8 @@ from bot.services.replies import DialogueKind, DialogueRef
 from bot.telegram import callbacks
 from flows import checkin_messages, messages
 from flows.answers import KEEP_OPTION
-from flows.checkin import (
+from flows.checkin import CheckinContext, CheckinOutcome, CheckinState, handle_checkin
+from flows.checkin_questions import (
     ENERGY,
     MAIN_STEPS,
     MOOD,
@@ -25,10 +26,6 @@ from flows.checkin import (
     SIDE_EFFECTS,
     SIDE_EFFECTS_OTHER,
     SLEEP,
-    CheckinContext,
-    CheckinOutcome,
-    CheckinState,
-    handle_checkin,
 )
 from flows.checkin_summary import records_from_answers
 from flows.dialogue import (
@@ -37,7 +34,7 @@ from flows.dialogue import (
     DoneTapped,
     Event,
     Recorded,
-    SafetyEvent,
+    SafetySignal,
     Screen,
     Tapped,
     Toggled,
@@ -58,7 +55,7 @@ class Checkin:
         self.state = CheckinState()
         self.answers: dict[str, Any] = {}
         self.history: list[Recorded] = []
-        self.safety: list[SafetyEvent] = []
+        self.safety: list[SafetySignal] = []
         self.outcomes: list[CheckinOutcome] = []
 
     def send(self, event: Event, *, returning: bool = False) -> CheckinOutcome:
@@ -112,7 +109,7 @@ class Checkin:
         return sum(out.completed for out in self.outcomes)
 
 
-def kinds(events: list[SafetyEvent]) -> list[tuple[str, bool]]:
+def kinds(events: list[SafetySignal]) -> list[tuple[str, bool]]:
     return [(e.kind, e.alert) for e in events]
 
 

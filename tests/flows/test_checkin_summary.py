@@ -8,14 +8,9 @@ from typing import Any
 
 import pytest
 
-from flows.checkin import ENERGY, MOOD, NOTE, SIDE_EFFECTS, SIDE_EFFECTS_OTHER, SLEEP
-from flows.checkin_summary import (
-    CheckinRecord,
-    CheckinSummary,
-    mood_direction,
-    records_from_answers,
-    summarise_checkins,
-)
+from flows.checkin_questions import ENERGY, MOOD, NOTE, SIDE_EFFECTS, SIDE_EFFECTS_OTHER, SLEEP
+from flows.checkin_summary import mood_direction, records_from_answers, summarise_checkins
+from flows.report import CheckinRecord, CheckinSummary
 
 START = datetime(2025, 3, 1, 8, tzinfo=UTC)
 

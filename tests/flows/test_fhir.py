@@ -19,8 +19,9 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from flows import fhir
-from flows.compiled import CompiledIntake, compile_intake
+from flows.compiled import compile_intake
 from flows.instruments import LICENCE_LINE
+from flows.report import CompiledIntake
 
 WHEN = datetime(2026, 3, 2, 8, 45, 12, 345678, tzinfo=ZoneInfo("America/Chicago"))
 ANSWER_SYSTEM = "https://intake-bot.example/fhir/CodeSystem/intake-answers"

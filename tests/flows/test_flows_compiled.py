@@ -9,7 +9,8 @@ import pytest
 from flow_driver import Driver
 
 from flows.answers import KEEP_OPTION
-from flows.compiled import CompiledIntake, Flag, compile_intake, medication_rows
+from flows.compiled import compile_intake, medication_rows
+from flows.report import CompiledIntake, Flag
 
 SERTRALINE = {
     "name": "sertraline",

@@ -18,18 +18,10 @@ from bot.services.replies import DialogueKind, DialogueRef
 from bot.telegram import callbacks
 from flows import messages
 from flows.answers import KEEP_OPTION
-from flows.intake import (
-    SAFETY_CHECK,
-    Command,
-    DoneTapped,
-    IntakeState,
-    Recorded,
-    Tapped,
-    Toggled,
-    Typed,
-    Unsupported,
-)
+from flows.dialogue import Command, DoneTapped, Recorded, Tapped, Toggled, Typed, Unsupported
+from flows.intake import IntakeState
 from flows.questions import Section, section_steps
+from flows.safety_dialogue import SAFETY_CHECK
 
 SERTRALINE = {
     "name": "sertraline",
@@ -496,7 +488,7 @@ def test_every_question_screen_shows_where_the_patient_is() -> None:
     d.to_review(phq9=(1, 0, 0, 0, 0, 0, 0, 0, 0))
     question_screens = [s for s in d.screens if s.step not in ("consent", "review")]
     assert question_screens
-    titles = {section.title for section in Section}
+    titles = {section.label for section in Section}
     for screen in question_screens:
         match = HEADER.match(screen.header or "")
         counted = COUNTED.match(screen.header or "")

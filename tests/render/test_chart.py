@@ -26,7 +26,7 @@ from bot.render.chart import (
 )
 from bot.render.html import to_plain
 from bot.render.summary import render_checkin_summary
-from flows.checkin_summary import CheckinRecord, CheckinSummary
+from flows.report import CheckinRecord, CheckinSummary
 
 CHICAGO = ZoneInfo("America/Chicago")
 START = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)  # 2 Nov, 8 pm in Chicago

@@ -20,10 +20,10 @@ from bot.render.pdf import (
     medication_side_effects,
     render_intake_pdf,
 )
-from flows.changes import Changes, DoseChange, ScoreChange
-from flows.checkin_summary import CheckinRecord, summarise_checkins
-from flows.compiled import CompiledIntake, compile_intake
+from flows.checkin_summary import summarise_checkins
+from flows.compiled import compile_intake
 from flows.instruments import LICENCE_LINE
+from flows.report import Changes, CheckinRecord, CompiledIntake, DoseChange, ScoreChange
 
 ZONE = "America/Chicago"
 CLINIC = "Lakeview Behavioral Health"

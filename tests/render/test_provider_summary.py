@@ -117,7 +117,7 @@ def test_alert_names_patient_and_trigger_only() -> None:
 
 def test_checkin_log_lists_every_checkin_newest_first_and_escapes_notes() -> None:
     from bot.render.summary import render_checkin_log
-    from flows.checkin_summary import CheckinRecord
+    from flows.report import CheckinRecord
 
     records = [
         CheckinRecord(

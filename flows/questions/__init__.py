@@ -1,0 +1,91 @@
+"""Every question of the pre-visit intake, and which ones a patient meets given the answers so far.
+
+A question is identified by a step key ("phq9.3", "med.2.status", "se.nausea.severity"). Each
+section is one module (medications, scales for mood and anxiety, sleep, daily, side_effects,
+stressors, patient_questions); `registry` maps every section to its spec, and every lookup by
+section or step key goes through it. This package re-exports what the rest of flows and its
+callers use.
+"""
+
+from flows.questions.base import (
+    CHANGE_OPTIONS,
+    SECTION_LABELS,
+    SECTION_ORDER,
+    UNSURE_OPTION,
+    Answers,
+    Kind,
+    Layout,
+    Question,
+    Section,
+    SectionSpec,
+    is_choice,
+    option_label,
+)
+from flows.questions.daily import DAILY_ITEMS, DAILY_STEPS
+from flows.questions.medication_slots import (
+    PREVIOUS_MEDICATIONS,
+    medication_count,
+    medication_entry,
+    medication_name,
+    medication_status,
+    previous_medications,
+)
+from flows.questions.registry import (
+    REGISTRY,
+    progress_label,
+    question_for,
+    reachable_answers,
+    section_of,
+    section_steps,
+)
+from flows.questions.scales import instrument_score
+from flows.questions.side_effects import (
+    SE_FIELDS,
+    SIDE_EFFECT_OPTIONS,
+    checked_side_effects,
+    is_suspected_medicine,
+    medication_options,
+    side_effect_name,
+)
+from flows.questions.sleep import SLEEP_STEPS
+from flows.questions.stressors import NO_NOTES_OPTION, STRESS_DOMAINS, STRESS_LEVEL_OPTIONS
+
+__all__ = [
+    "CHANGE_OPTIONS",
+    "DAILY_ITEMS",
+    "DAILY_STEPS",
+    "NO_NOTES_OPTION",
+    "PREVIOUS_MEDICATIONS",
+    "REGISTRY",
+    "SECTION_LABELS",
+    "SECTION_ORDER",
+    "SE_FIELDS",
+    "SIDE_EFFECT_OPTIONS",
+    "SLEEP_STEPS",
+    "STRESS_DOMAINS",
+    "STRESS_LEVEL_OPTIONS",
+    "UNSURE_OPTION",
+    "Answers",
+    "Kind",
+    "Layout",
+    "Question",
+    "Section",
+    "SectionSpec",
+    "checked_side_effects",
+    "instrument_score",
+    "is_choice",
+    "is_suspected_medicine",
+    "medication_count",
+    "medication_entry",
+    "medication_name",
+    "medication_options",
+    "medication_status",
+    "option_label",
+    "previous_medications",
+    "progress_label",
+    "question_for",
+    "reachable_answers",
+    "section_of",
+    "section_steps",
+    "side_effect_name",
+]

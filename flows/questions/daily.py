@@ -1,0 +1,48 @@
+"""The daily-life section: energy, appetite and focus compared with before the last visit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flows.options import Option
+from flows.questions.base import CHANGE_OPTIONS, Answers, Kind, Question, Section, SectionSpec
+
+# "Better" or "worse" appetite says nothing about which way it changed.
+APPETITE_OPTIONS = (
+    Option("more", "More than before", aliases=("more", "bigger", "increased")),
+    Option("same", "About the same", aliases=("same", "no change")),
+    Option("less", "Less than before", aliases=("less", "smaller", "decreased")),
+)
+
+DAILY_ITEMS = (
+    ("energy", "Energy", "How is your energy compared with before your last visit?"),
+    ("appetite", "Appetite", "How is your appetite compared with before your last visit?"),
+    ("focus", "Focus", "How is your focus or concentration compared with before your last visit?"),
+)
+
+DAILY_QUESTIONS: Mapping[str, Question] = {
+    f"daily.{name}": Question(
+        f"daily.{name}",
+        Section.DAILY,
+        text,
+        Kind.CHOICE,
+        label,
+        options=APPETITE_OPTIONS if name == "appetite" else CHANGE_OPTIONS,
+        optional=True,
+    )
+    for name, label, text in DAILY_ITEMS
+}
+DAILY_STEPS = tuple(DAILY_QUESTIONS)
+
+
+def _question(key: str, answers: Answers) -> Question:
+    return DAILY_QUESTIONS[key]
+
+
+SPEC = SectionSpec(
+    Section.DAILY,
+    prefixes=("daily",),
+    steps=lambda answers: list(DAILY_STEPS),
+    question=_question,
+    group_id=Section.DAILY.value,
+)
