@@ -20,9 +20,10 @@ sys.path.insert(0, str(ROOT))
 
 from bot.render.chart import render_checkin_chart  # noqa: E402
 from bot.render.pdf import render_intake_pdf  # noqa: E402
-from flows.changes import Changes, DoseChange, ScoreChange  # noqa: E402
-from flows.checkin_summary import CheckinRecord, summarise_checkins  # noqa: E402
-from flows.compiled import CompiledIntake, compile_intake  # noqa: E402
+from flows.changes import ScoreChange  # noqa: E402
+from flows.checkin_summary import summarise_checkins  # noqa: E402
+from flows.compiled import compile_intake  # noqa: E402
+from flows.report import Changes, CheckinRecord, CompiledIntake, DoseChange  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "intake-example.pdf"
 ZONE = "America/Chicago"

@@ -168,8 +168,3 @@ class DialogueOutcome(Generic[State]):
     stale: bool = False  # a button of a question already moved past, or of nothing at all
     edit_in_place: bool = False  # a checklist toggle: redraw the same message
 
-
-SafetyEvent = SafetySignal
-"""Deprecated old name of `SafetySignal`, which clashed with the storage table of the same
-name. Kept only until bot/services/patient_service.py and tests/support/flow_driver.py import
-SafetySignal; delete it then."""

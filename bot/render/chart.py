@@ -29,7 +29,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, Locator
 from matplotlib.transforms import blended_transform_factory
 
-from flows.checkin_summary import CheckinRecord
+from flows.report import CheckinRecord
 
 # matplotlib.dates ships no type hints (there is no dates.pyi): typed views of what is used.
 _day_locator: Callable[..., Locator] = mdates.DayLocator

@@ -12,8 +12,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.render.pdf import render_intake_pdf
-from flows.compiled import CompiledIntake
 from flows.fhir import intake_bundle
+from flows.report import CompiledIntake
 
 FORMATS = ("pdf", "fhir", "json")
 _SUFFIXES = {"pdf": "pdf", "fhir": "fhir.json", "json": "json"}

@@ -11,10 +11,15 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.render.html import esc, split_blocks
-from flows.changes import Changes, ScoreChange
-from flows.checkin_summary import CheckinRecord, CheckinSummary
-from flows.compiled import CompiledIntake, MedicationReport
 from flows.instruments import Score
+from flows.report import (
+    Changes,
+    CheckinRecord,
+    CheckinSummary,
+    CompiledIntake,
+    MedicationReport,
+    ScoreChange,
+)
 
 FOOTER = (
     "PHQ-9 and GAD-7 are validated instruments. Medications, sleep, energy/appetite/focus, side "

@@ -11,13 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from flows.changes import changes_since
-from flows.checkin_summary import (
-    CheckinRecord,
-    CheckinSummary,
-    records_from_answers,
-    summarise_checkins,
-)
-from flows.compiled import CompiledIntake, compile_intake
+from flows.checkin_summary import records_from_answers, summarise_checkins
+from flows.compiled import compile_intake
+from flows.report import CheckinRecord, CheckinSummary, CompiledIntake
 from flows.schedule import ReminderKind
 from flows.when import format_local
 from storage import checkins, intakes, patients, reminders, safety

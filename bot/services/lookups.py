@@ -14,9 +14,9 @@ from sqlmodel import Session
 
 from bot.services.compiling import IntakeCompiler, checkin_records
 from bot.services.providers import find
-from flows.checkin_summary import CheckinRecord, CheckinSummary, summarise_checkins
-from flows.compiled import CompiledIntake
+from flows.checkin_summary import summarise_checkins
 from flows.instruments import Score
+from flows.report import CheckinRecord, CheckinSummary, CompiledIntake
 from flows.schedule import at_local
 from storage import intakes, patients, records, safety
 from storage.clock import as_utc, utcnow

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from flows.compiled import CompiledIntake
 from flows.dialogue import Screen
+from flows.report import CompiledIntake
 
 OPEN_INTAKE = "open.intake"
 OPEN_CHECKIN = "open.checkin"

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from bot.services.replies import Alert, DialogueKind, DialogueRef, Reply
 from flows import messages, safety_dialogue
-from flows.dialogue import Command, Event, SafetyEvent, Tapped, Typed
+from flows.dialogue import Command, Event, SafetySignal, Tapped, Typed
 from storage import patients, safety
 from storage.clock import as_utc, utcnow
 from storage.db import session_scope
@@ -35,7 +35,7 @@ class SafetyService:
         session: Session,
         patient: Patient,
         intake_id: int | None,
-        signals: Sequence[SafetyEvent],
+        signals: Sequence[SafetySignal],
         now: datetime,
         name: str | None = None,
     ) -> list[Alert]:

@@ -20,7 +20,7 @@ from bot.render.summary import render_summary
 from bot.services.lookups import ProviderLookups
 from bot.services.replies import Alert
 from bot.telegram.alerts import AlertDispatcher
-from flows.compiled import CompiledIntake
+from flows.report import CompiledIntake
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,6 @@ import re
 import pytest
 from flow_driver import Driver
 
-from bot.services.replies import DialogueKind, DialogueRef
-from bot.telegram import callbacks
 from flows import messages
 from flows.answers import KEEP_OPTION
 from flows.dialogue import Command, DoneTapped, Recorded, Tapped, Toggled, Typed, Unsupported
@@ -1281,93 +1279,6 @@ def test_a_stale_tap_during_the_safety_question_is_refused() -> None:
     out = d.send(Tapped("phq9.9", "0"))
     assert out.stale and out.record == []
     assert d.state.pending == "safety.check"
-
-
-# --- every button fits -----------------------------------------------------------------
-
-
-def _largest_intake() -> Driver:
-    """An intake that meets as many different buttons as the dialogue has."""
-    d = Driver()
-    d.begin()
-    d.type("I want to die")  # a safety question before consent
-    d.tap("safe")
-    d.tap("agree")
-    for n in range(1, 13):
-        d.type(f"Medicine{n}")
-        d.tap("unsure")
-        d.tap("three times a day")
-        d.tap("different" if n % 2 else "stopped")
-        if n % 2:
-            d.type("75 mg")
-            d.tap("7")
-        d.pick("felt_worse", "other")
-        d.type("another reason")
-        d.tap("another" if n < 12 else "done")
-    d.tap("none")
-    d.command("restart")
-    d.tap("no")
-    for _ in range(8):
-        d.tap("3")
-    d.tap("3")
-    d.tap("not_safe")
-    d.tap("extremely")
-    d.type("this traffic is killing me")
-    d.tap("no")
-    for _ in range(7):
-        d.tap("3")
-    d.type("6")
-    d.tap("over_60")
-    d.tap("4")
-    d.tap("very_poor")
-    d.tap("worse")
-    for value in ("worse", "less", "worse"):
-        d.tap(value)
-    assert d.screen is not None and d.screen.step == "se.checklist"
-    d.pick(*(o.value for o in d.screen.options if not o.exclusive))  # every side effect
-    for _ in range(1 + 11 * 4):
-        if d.step == "se.other":
-            d.type("itching")
-        elif d.step and d.step.endswith(".medication"):
-            d.tap("m12")
-        elif d.step and d.step.endswith(".frequency"):
-            d.tap("every_day")
-        elif d.step and d.step.endswith(".severity"):
-            d.tap("severe")
-        else:
-            d.tap("not_at_all")
-    assert d.phase == "stressors"
-    for _ in range(9):
-        d.tap("not_at_all")
-    d.tap("none")
-    d.type("A question")
-    d.tap("done")
-    assert d.phase == "review"
-    d.tap("edit_side_effects")
-    d.command("back")
-    assert d.phase == "review"
-    return d
-
-
-BIGGEST_INTAKE = DialogueRef(DialogueKind.INTAKE, callbacks.MAX_ROW_ID)
-
-
-def test_every_button_of_a_full_intake_fits_in_callback_data() -> None:
-    d = _largest_intake()
-    steps = {screen.step for screen in d.screens}
-    assert {"consent", "safety.check", "safety.clarify", "restart.confirm", "review"} <= steps
-    assert "med.12.frequency" in steps and "se.dry_mouth.interference" in steps
-    pairs = {(screen.step, option.value) for screen in d.screens for option in screen.options}
-    assert ("se.dry_mouth.medication", "m12") in pairs
-    assert len(pairs) > 300
-    for step, value in sorted(pairs):
-        for kind in (callbacks.ANSWER, callbacks.TOGGLE):
-            data = callbacks.encode(kind, BIGGEST_INTAKE, step, value)
-            assert len(data.encode()) <= callbacks.MAX_CALLBACK_BYTES
-    for step in steps:
-        for value in ("back", "skip", "pause"):
-            callbacks.encode(callbacks.NAVIGATE, BIGGEST_INTAKE, step, value)
-        callbacks.encode(callbacks.DONE, BIGGEST_INTAKE, step)
 
 
 def test_typed_restart_while_a_safety_question_is_open_after_submission_changes_nothing() -> None:

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from html_checks import assert_valid_html
 from matplotlib.colors import to_rgb
 from matplotlib.image import imread
 from matplotlib.text import Text
-from test_provider_summary import assert_valid_html
 
 from bot.render.chart import (
     MOOD_COLOUR,

@@ -10,8 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from answer_samples import LAMICTAL, base_answers
 from pypdf import PdfReader
-from test_flows_compiled import LAMICTAL, base_answers
 
 from bot.render.chart import render_checkin_chart
 from bot.render.pdf import (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flows.dialogue import SafetySignal
 from flows.intake import (
     Begin,
     Command,
@@ -19,7 +20,6 @@ from flows.intake import (
     IntakeState,
     Outcome,
     Recorded,
-    SafetyEvent,
     Screen,
     Tapped,
     Toggled,
@@ -38,7 +38,7 @@ class Driver:
         self.state = IntakeState()
         self.answers: dict[str, Any] = {}
         self.history: list[Recorded] = []
-        self.safety: list[SafetyEvent] = []
+        self.safety: list[SafetySignal] = []
         self.screens: list[Screen] = []
         self.last: Outcome | None = None
 
@@ -194,3 +194,66 @@ class Driver:
         outcome = self.no_questions()
         assert self.phase == "review", self.state
         return outcome
+
+
+def largest_intake() -> Driver:
+    """An intake that meets as many different buttons as the dialogue has."""
+    d = Driver()
+    d.begin()
+    d.type("I want to die")  # a safety question before consent
+    d.tap("safe")
+    d.tap("agree")
+    for n in range(1, 13):
+        d.type(f"Medicine{n}")
+        d.tap("unsure")
+        d.tap("three times a day")
+        d.tap("different" if n % 2 else "stopped")
+        if n % 2:
+            d.type("75 mg")
+            d.tap("7")
+        d.pick("felt_worse", "other")
+        d.type("another reason")
+        d.tap("another" if n < 12 else "done")
+    d.tap("none")
+    d.command("restart")
+    d.tap("no")
+    for _ in range(8):
+        d.tap("3")
+    d.tap("3")
+    d.tap("not_safe")
+    d.tap("extremely")
+    d.type("this traffic is killing me")
+    d.tap("no")
+    for _ in range(7):
+        d.tap("3")
+    d.type("6")
+    d.tap("over_60")
+    d.tap("4")
+    d.tap("very_poor")
+    d.tap("worse")
+    for value in ("worse", "less", "worse"):
+        d.tap(value)
+    assert d.screen is not None and d.screen.step == "se.checklist"
+    d.pick(*(o.value for o in d.screen.options if not o.exclusive))  # every side effect
+    for _ in range(1 + 11 * 4):
+        if d.step == "se.other":
+            d.type("itching")
+        elif d.step and d.step.endswith(".medication"):
+            d.tap("m12")
+        elif d.step and d.step.endswith(".frequency"):
+            d.tap("every_day")
+        elif d.step and d.step.endswith(".severity"):
+            d.tap("severe")
+        else:
+            d.tap("not_at_all")
+    assert d.phase == "stressors"
+    for _ in range(9):
+        d.tap("not_at_all")
+    d.tap("none")
+    d.type("A question")
+    d.tap("done")
+    assert d.phase == "review"
+    d.tap("edit_side_effects")
+    d.command("back")
+    assert d.phase == "review"
+    return d

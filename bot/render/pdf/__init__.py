@@ -35,7 +35,7 @@ from bot.render.pdf.sections.questions import draw_questions
 from bot.render.pdf.sections.scores import draw_changes, draw_scores
 from bot.render.pdf.sections.wellbeing import draw_pairs_section, draw_stressors
 from bot.render.pdf.wording import change_text, medication_side_effects, score_text
-from flows.compiled import CompiledIntake
+from flows.report import CompiledIntake
 
 __all__ = [
     "FOOTER_NOTE",

@@ -28,8 +28,8 @@ from bot.render.pdf.style import (
     TOP_MARGIN,
 )
 from bot.render.pdf.text import printable, texts
-from flows.compiled import CompiledIntake
 from flows.instruments import LICENCE_LINE
+from flows.report import CompiledIntake
 
 FOOTER_NOTE = (
     "PHQ-9 and GAD-7 are validated instruments; medications, sleep, energy/appetite/focus, side "

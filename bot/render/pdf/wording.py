@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 
 from bot.render.pdf.style import NOTHING
-from flows.changes import ScoreChange
-from flows.compiled import CompiledIntake, MedicationReport
 from flows.instruments import Score
+from flows.report import CompiledIntake, MedicationReport, ScoreChange
 
 
 def score_text(score: Score) -> tuple[str, str]:

@@ -10,7 +10,7 @@ from bot.render.pdf.layout import numbered, page_room, paragraph, section
 from bot.render.pdf.style import CHART_WIDTH_SHARE, TABLE_SIZE
 from bot.render.pdf.tables import pairs, pairs_start
 from bot.render.pdf.text import day
-from flows.checkin_summary import CheckinSummary
+from flows.report import CheckinSummary
 
 CHART_ALT_TEXT = "Check-in chart: mood and hours slept per check-in, visits marked"
 

@@ -23,7 +23,7 @@ from bot.render.pdf.style import (
 )
 from bot.render.pdf.tables import grid
 from bot.render.pdf.text import printable, when
-from flows.compiled import CompiledIntake
+from flows.report import CompiledIntake
 
 FLAG_PAD = 3.0
 """Space (mm) between the flags box and its text."""

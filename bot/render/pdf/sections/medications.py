@@ -7,7 +7,7 @@ from bot.render.pdf.layout import note, paragraph, section
 from bot.render.pdf.style import NOTHING
 from bot.render.pdf.tables import grid, grid_start, pairs
 from bot.render.pdf.wording import medication_side_effects, taking
-from flows.compiled import CompiledIntake
+from flows.report import CompiledIntake
 
 MEDICATION_HEADINGS = (
     "Medication",

@@ -8,8 +8,7 @@ from bot.render.pdf.style import NOTHING
 from bot.render.pdf.tables import grid, grid_start, pairs, pairs_start
 from bot.render.pdf.text import day
 from bot.render.pdf.wording import change_text, score_text
-from flows.changes import Changes, ScoreChange
-from flows.compiled import CompiledIntake
+from flows.report import Changes, CompiledIntake, ScoreChange
 
 
 def draw_scores(pdf: IntakePDF) -> None:
