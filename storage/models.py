@@ -42,7 +42,10 @@ class Patient(SQLModel, table=True):
     )
     # Which dialogue typed text goes to: intake, checkin, settings, or None.
     active_dialogue: str | None = Field(default=None, max_length=16)
+    # The open settings question (active_dialogue == "settings"), and only that.
     settings_step: str | None = Field(default=None, max_length=40)
+    # The open safety question (active_dialogue == "safety"), e.g. "safety.check".
+    safety_question: str | None = Field(default=None, max_length=40)
     settings_draft: dict[str, Any] | None = Field(
         default=None, sa_column=Column(JSON, nullable=True)
     )

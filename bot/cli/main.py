@@ -7,9 +7,12 @@ Usage:
     intake-bot appointment --patient "Jane D." --at "2026-12-10 09:30"
     intake-bot export --patient "Jane D." --format pdf   # or fhir, json; --intake <id>
     intake-bot diagram  # rewrite flows/intake_machine.md, the Mermaid diagram of the intake
+    intake-bot db upgrade   # after a backup: bring the database to the latest schema
+    intake-bot db current   # the database's schema revision, and whether it is the latest
 
 Settings come from the environment and .env (see .env.example). A missing or malformed
-setting prints one line naming it and exits with status 2.
+setting prints one line naming it and exits with status 2; so does a database whose schema
+is behind (or was made by a newer intake-bot): `run` refuses to start on it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.settings import Settings, SettingsError, load_settings
+from storage.schema import SchemaError
 
 if TYPE_CHECKING:
     from telegram.ext import Application
@@ -40,6 +44,8 @@ def configure_logging(level: str) -> None:
     # sent, and APScheduler names each job (reminder keys carry ids and timing): never below these.
     logging.getLogger("telegram").setLevel(max(logging.INFO, logging.getLogger().level))
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Alembic logs each revision it runs; `intake-bot db upgrade` prints them itself.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 async def _check_connection(application: Application) -> None:
@@ -121,6 +127,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     export.add_argument("--output", help="the file to write (default: intake-<id>.<format>)")
     diagram = commands.add_parser("diagram", help="write the intake state machine as Mermaid")
     diagram.add_argument("--stdout", action="store_true", help="print instead of writing the file")
+    db = commands.add_parser("db", help="the database schema: upgrade it, or show its revision")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser(
+        "upgrade",
+        help="bring the database to the latest schema (back it up first)",
+        description="Runs the schema migrations the database has not had yet, one line each.",
+    )
+    db_commands.add_parser(
+        "current", help="print the database's schema revision and whether it is the latest"
+    )
     args = parser.parse_args(argv)
 
     if args.command == "diagram":
@@ -135,7 +151,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "PROVIDER_CHAT_IDS is empty: intakes and safety alerts would reach nobody; "
                     "set the providers' Telegram chat ids"
                 )
+            from bot.cli.db import check_before_run
+
+            check_before_run(settings.database_url)
             return run(settings)
+        if args.command == "db":
+            from bot.cli import db as cli_db
+
+            if args.db_command == "upgrade":
+                return cli_db.upgrade(settings.database_url)
+            return cli_db.current(settings.database_url)
         if args.command in ("invite", "appointment", "export"):
             from bot.cli import providers as cli_providers
 
@@ -149,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.cli.demo import run_demo
 
         return run_demo(settings, patient_name=args.name)
-    except SettingsError as error:
+    except (SettingsError, SchemaError) as error:
         print(f"intake-bot: {error}", file=sys.stderr)
         return USAGE_ERROR
 
