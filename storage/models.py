@@ -70,8 +70,10 @@ class Patient(SQLModel, table=True):
     )
     # An ActiveDialogue value, or None.
     active_dialogue: str | None = Field(default=None, max_length=16)
-    settings_step: str | None = Field(default=None, max_length=40)  # the open settings question
-    safety_question: str | None = Field(default=None, max_length=40)  # the open safety question
+    # The open settings question (active_dialogue == "settings"), and only that.
+    settings_step: str | None = Field(default=None, max_length=40)
+    # The open safety question (active_dialogue == "safety"), e.g. "safety.check".
+    safety_question: str | None = Field(default=None, max_length=40)
     settings_draft: dict[str, Any] | None = Field(
         default=None, sa_column=Column(JSON, nullable=True)
     )

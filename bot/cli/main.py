@@ -7,91 +7,36 @@ Usage:
     intake-bot appointment --patient "Jane D." --at "2026-12-10 09:30"
     intake-bot export --patient "Jane D." --format pdf   # or fhir, json; --intake <id>
     intake-bot diagram  # rewrite flows/intake_machine.md, the Mermaid diagram of the intake
+    intake-bot db upgrade   # after a backup: bring the database to the latest schema
+    intake-bot db current   # the database's schema revision, and whether it is the latest
 
 Settings come from the environment and .env (see .env.example). A missing or malformed
-setting prints one line naming it and exits with status 2.
+setting prints one line naming it and exits with status 2; so does a database whose schema
+is behind (or was made by a newer intake-bot): `run` refuses to start on it.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
+from bot.cli.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
-
-if TYPE_CHECKING:
-    from telegram.ext import Application
+from storage.schema import SchemaError
 
 USAGE_ERROR = 2
+FAILED = 1
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-    # transitions logs every state change at INFO: noise, and a trace of a patient's path.
-    logging.getLogger("transitions").setLevel(logging.WARNING)
-    # At DEBUG, python-telegram-bot logs the token in the API URL, every update and every message
-    # sent, and APScheduler names each job (reminder keys carry ids and timing): never below these.
-    logging.getLogger("telegram").setLevel(max(logging.INFO, logging.getLogger().level))
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-
-
-async def _check_connection(application: Application) -> None:
-    async with application.bot:
-        pass
-
-
-def run(settings: Settings) -> int:
-    """Run the bot with long polling; run_polling stops cleanly on SIGINT and SIGTERM."""
-    from telegram.error import InvalidToken, NetworkError
-
-    from bot.telegram.app import build_application
-
-    application = build_application(settings)
-    log = logging.getLogger(__name__)
-    log.info("intake-bot starting; press Ctrl-C to stop")
-    try:
-        # Ask getMe once first, so a wrong token or an unreachable server is one clear line
-        # rather than the retry loop's logged traceback.
-        asyncio.run(_check_connection(application))
-        application.run_polling(drop_pending_updates=False)
-    except InvalidToken:
-        raise SettingsError("TELEGRAM_BOT_TOKEN was rejected by the Bot API server") from None
-    except NetworkError as error:
-        print(
-            f"intake-bot: cannot reach the Bot API server ({type(error).__name__})", file=sys.stderr
-        )
-        return 1
-    log.info("intake-bot stopped")
-    return 0
-
-
-def write_diagram(*, to_stdout: bool) -> int:
-    from pathlib import Path
-
-    from flows.machine import DIAGRAM_PATH, diagram_document
-
-    if to_stdout:
-        print(diagram_document(), end="")
-    else:
-        Path(DIAGRAM_PATH).write_text(diagram_document(), encoding="utf-8")
-        print(f"wrote {DIAGRAM_PATH}")
-    return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+def parser() -> argparse.ArgumentParser:
+    """Every command and its arguments."""
+    root = argparse.ArgumentParser(
         prog="intake-bot",
         description="A Telegram chatbot that prepares patients for psychiatric medication visits.",
         epilog="Settings come from the environment and a .env file; see .env.example.",
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = root.add_subparsers(dest="command", required=True)
     commands.add_parser(
         "run",
         help="run the Telegram bot (long polling) until Ctrl-C or SIGTERM",
@@ -101,6 +46,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument(
         "--name", default="Demo Patient", help="the patient name shown to the provider"
     )
+    _provider_commands(commands)
+    diagram = commands.add_parser("diagram", help="write the intake state machine as Mermaid")
+    diagram.add_argument("--stdout", action="store_true", help="print instead of writing the file")
+    db = commands.add_parser("db", help="the database schema: upgrade it, or show its revision")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser(
+        "upgrade",
+        help="bring the database to the latest schema (back it up first)",
+        description="Runs the schema migrations the database has not had yet, one line each.",
+    )
+    db_commands.add_parser(
+        "current", help="print the database's schema revision and whether it is the latest"
+    )
+    return root
+
+
+def _provider_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     invite = commands.add_parser("invite", help="invite a patient: prints a single-use link")
     invite.add_argument(
         "--name", required=True, help='the patient\'s name or initials, e.g. "Jane D."'
@@ -119,37 +81,77 @@ def main(argv: Sequence[str] | None = None) -> int:
     export.add_argument("--intake", type=int, help="the intake id (default: the latest)")
     export.add_argument("--format", required=True, choices=("pdf", "fhir", "json"))
     export.add_argument("--output", help="the file to write (default: intake-<id>.<format>)")
-    diagram = commands.add_parser("diagram", help="write the intake state machine as Mermaid")
-    diagram.add_argument("--stdout", action="store_true", help="print instead of writing the file")
-    args = parser.parse_args(argv)
 
+
+def run(settings: Settings) -> int:
+    """Run the bot with long polling until SIGINT or SIGTERM."""
+    from bot.cli.db import check_before_run
+    from bot.telegram.runner import BotApiUnreachable, TokenRejected, run_polling
+
+    settings.token()  # fail early and clearly when the token is missing
+    if not settings.provider_chat_ids:
+        raise SettingsError(
+            "PROVIDER_CHAT_IDS is empty: intakes and safety alerts would reach nobody; "
+            "set the providers' Telegram chat ids"
+        )
+    check_before_run(settings.database_url)
+    try:
+        run_polling(settings)
+    except TokenRejected:
+        raise SettingsError("TELEGRAM_BOT_TOKEN was rejected by the Bot API server") from None
+    except BotApiUnreachable as error:
+        print(f"intake-bot: cannot reach the Bot API server ({error})", file=sys.stderr)
+        return FAILED
+    return 0
+
+
+def write_diagram(*, to_stdout: bool) -> int:
+    from pathlib import Path
+
+    from flows.machine import DIAGRAM_PATH, diagram_document
+
+    if to_stdout:
+        print(diagram_document(), end="")
+    else:
+        Path(DIAGRAM_PATH).write_text(diagram_document(), encoding="utf-8")
+        print(f"wrote {DIAGRAM_PATH}")
+    return 0
+
+
+def dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the command `args` names, with the settings read."""
+    if args.command == "run":
+        return run(settings)
+    if args.command == "db":
+        from bot.cli import db
+
+        return (
+            db.upgrade(settings.database_url)
+            if args.db_command == "upgrade"
+            else db.current(settings.database_url)
+        )
+    if args.command in ("invite", "appointment", "export"):
+        from bot.cli import providers
+
+        if args.command == "invite":
+            return providers.invite(settings, args.name, args.at, args.username)
+        if args.command == "export":
+            return providers.export(settings, args.patient, args.intake, args.format, args.output)
+        return providers.appointment(settings, args.patient, args.at)
+    from bot.cli.demo import run_demo
+
+    return run_demo(settings, patient_name=args.name)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     if args.command == "diagram":
         return write_diagram(to_stdout=args.stdout)
     try:
         settings = load_settings()
         configure_logging(settings.log_level)
-        if args.command == "run":
-            settings.token()  # fail early and clearly when the token is missing
-            if not settings.provider_chat_ids:
-                raise SettingsError(
-                    "PROVIDER_CHAT_IDS is empty: intakes and safety alerts would reach nobody; "
-                    "set the providers' Telegram chat ids"
-                )
-            return run(settings)
-        if args.command in ("invite", "appointment", "export"):
-            from bot.cli import providers as cli_providers
-
-            if args.command == "invite":
-                return cli_providers.invite(settings, args.name, args.at, args.username)
-            if args.command == "export":
-                return cli_providers.export(
-                    settings, args.patient, args.intake, args.format, args.output
-                )
-            return cli_providers.appointment(settings, args.patient, args.at)
-        from bot.cli.demo import run_demo
-
-        return run_demo(settings, patient_name=args.name)
-    except SettingsError as error:
+        return dispatch(args, settings)
+    except (SettingsError, SchemaError) as error:
         print(f"intake-bot: {error}", file=sys.stderr)
         return USAGE_ERROR
 
