@@ -53,6 +53,7 @@ class CheckinState:
 @dataclass(frozen=True)
 class CheckinContext:
     returning: bool = False  # after /pause or a long silence: greet before going on
+    unseen: bool = False  # as flows.intake.Context.unseen
 
 
 @dataclass

@@ -139,6 +139,9 @@ class TurnContext(Protocol):
     @property
     def returning(self) -> bool: ...  # after /pause or a long silence: greet before going on
 
+    @property
+    def unseen(self) -> bool: ...  # the current question has not reached the patient yet
+
 
 @dataclass(frozen=True)
 class Wording:

@@ -91,6 +91,9 @@ class IntakeState:
 class Context:
     clinic_name: str
     returning: bool = False  # after /pause or a long silence: greet before going on
+    # The current question (or interjection) has not reached the patient yet: typed text is no
+    # answer to it (it is still checked for risk), and the question is shown again.
+    unseen: bool = False
 
 
 @dataclass

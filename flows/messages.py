@@ -121,6 +121,10 @@ ALREADY_SUBMITTED = (
     "Your check-in has already been sent to your care team. Thank you! If you need help right "
     "away, call or text 988, or call 911."
 )
+NOT_SHOWN_YET = (
+    "Sorry, my last message may not have reached you, so I didn't use that as an answer. "
+    "Here is the question I'm on now:"
+)
 UNKNOWN_COMMAND = "Sorry, I don't know that command. Send /help to see what I can do."
 HELP = (
     "I'll ask one question at a time. Tap a button or type your answer (the option's words or its "

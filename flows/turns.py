@@ -296,6 +296,11 @@ class DialogueTurn(ABC, Generic[S, C]):
         if word in TYPED_COMMANDS:
             self.command(word)
             return
+        if self.ctx.unseen:  # typed before this question reached the patient: no answer to it
+            self.check_risk(text, self.state.pending or self.state.step)
+            if not self.out.safety:
+                self.say(messages.NOT_SHOWN_YET)
+            return
         pending = self.state.pending
         if pending:
             value = self.read_pending(pending, text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from storage.models import Checkin
@@ -32,3 +33,7 @@ def completed(
     if since is not None:
         statement = statement.where(col(Checkin.completed_at) >= since)
     return session.exec(statement.order_by(col(Checkin.completed_at))).all()
+
+
+def mark_shown(session: Session, checkin_id: int, step: str) -> None:
+    session.execute(update(Checkin).where(col(Checkin.id) == checkin_id).values(shown_step=step))

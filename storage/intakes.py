@@ -87,6 +87,10 @@ def save_position(
     return True
 
 
+def mark_shown(session: Session, intake_id: int, step: str) -> None:
+    session.execute(update(Intake).where(col(Intake.id) == intake_id).values(shown_step=step))
+
+
 def mark_delivered(session: Session, intake_id: int, now: datetime) -> None:
     session.execute(update(Intake).where(col(Intake.id) == intake_id).values(delivered_at=now))
 

@@ -1,7 +1,7 @@
 """The database tables, all in one place."""
 
 from datetime import datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Text
@@ -125,6 +125,9 @@ class Intake(SQLModel, table=True):
     editing: bool = False
     pending: str | None = Field(default=None, max_length=32)
     draft: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # The step of the last question the patient was shown (its message reached Telegram): a
+    # typed answer is taken only for that question. None: not shown yet.
+    shown_step: str | None = Field(default=None, max_length=64)
     paused: bool = False
     version: int = 0
     started_at: datetime = Field(
@@ -256,6 +259,7 @@ class Checkin(SQLModel, table=True):
     step: str | None = Field(default=None, max_length=40)
     pending: str | None = Field(default=None, max_length=32)
     draft: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    shown_step: str | None = Field(default=None, max_length=40)  # as Intake.shown_step
     answers: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     started_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
@@ -276,4 +280,82 @@ class SafetyAudit(SQLModel, table=True):
     detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class InboxUpdate(SQLModel, table=True):
+    """A Telegram update as it arrived, stored before Telegram is told it was received.
+
+    Processing works from here: a row is deleted once its update was handled, so a crash
+    mid-handler is replayed at start. The handler's own transaction claims the update id
+    (ProcessedUpdate), so a replayed update changes nothing twice.
+    """
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    chat_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, nullable=True, index=True)
+    )
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    received_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    attempts: int = 0  # handling started this many times (a crash loop stops at a limit)
+    claimed_by: str | None = Field(default=None, max_length=64)  # the process handling it
+    claimed_until: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # gave up: Telegram refused it for good (logged by error type)
+    CANCELLED = "cancelled"  # no longer needed (an alert's repeat after it was acknowledged)
+
+
+class Priority(IntEnum):
+    """What goes first when there is more to send than Telegram allows."""
+
+    URGENT = 0  # safety alerts and crisis replies
+    CONVERSATION = 1  # replies to the patient (or provider) who is talking
+    PROVIDER = 2  # compiled intakes and look-ups for providers
+    BULK = 3  # reminders
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One message (or edit) to send, written in the transaction of the change that causes it.
+
+    A dispatcher sends rows in order per chat, records each part Telegram accepted
+    (`parts_sent`), and retries with backoff; a row is never marked sent before Telegram
+    accepted it. `uncertain` is set when an attempt's answer was lost: the next attempt says
+    it is a re-send.
+    """
+
+    __table_args__ = (Index("ix_outbox_due", "status", "priority", "due_at"),)
+
+    id: int = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    kind: str = Field(max_length=24)
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    priority: int = Field(default=Priority.CONVERSATION)
+    status: str = Field(default=OutboxStatus.PENDING, max_length=12)
+    dedupe_key: str | None = Field(default=None, max_length=120, sa_column_kwargs={"unique": True})
+    group_key: str | None = Field(default=None, max_length=60, index=True)  # e.g. "intake:12"
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    due_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    attempts: int = 0
+    parts_sent: int = 0
+    uncertain: bool = False
+    last_error: str | None = Field(default=None, max_length=60)  # an error type, never text
+    message_ids: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    sent_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )

@@ -77,12 +77,3 @@ def claim(session: Session, reminder_id: int) -> bool:
         ),
     )
     return result.rowcount == 1
-
-
-def settle_interrupted(session: Session) -> None:
-    """Rows still "sending" at start-up (the process died mid-send) become "unconfirmed"."""
-    session.execute(
-        update(Reminder)
-        .where(col(Reminder.status) == ReminderStatus.SENDING)
-        .values(status=ReminderStatus.UNCONFIRMED)
-    )

@@ -15,11 +15,12 @@ from typing import TextIO
 from bot.render.html import to_plain
 from bot.render.screens import review_blocks
 from bot.render.summary import render_alert, render_summary
+from bot.services.alerts import AlertLedger
 from bot.services.config import ServiceConfig
 from bot.services.lookups import ProviderLookups
+from bot.services.outbox import Outbox
 from bot.services.replies import Reply
 from bot.services.router import ConversationRouter
-from bot.services.safety import AlertLedger
 from bot.settings import Settings
 from flows.dialogue import Screen, Typed
 from storage.db import make_engine
@@ -67,10 +68,16 @@ class Demo:
         self.settings = settings
         self.patient_name = patient_name
         self.out = out
-        config = ServiceConfig(settings.clinic_name, settings.zone, settings.reminder_policy())
+        # The demo shows replies and the provider's copy itself: nothing goes to an outbox.
+        config = ServiceConfig(
+            settings.clinic_name,
+            settings.zone,
+            settings.reminder_policy(),
+            replies_to_outbox=False,
+        )
         engine = make_engine(settings.database_url)
         self.router = ConversationRouter(engine, config)
-        self.alerts = AlertLedger(engine)
+        self.alerts = AlertLedger(engine, Outbox())
         self.lookups = ProviderLookups(engine, settings.zone)
         # Negative ids are never private Telegram chats, so a demo patient cannot meet a real one.
         self.chat_id = -time.time_ns() // 1000
@@ -92,8 +99,7 @@ class Demo:
             self.say(to_plain(render_alert(alert.patient_name, alert.detail)))
             self.say()
             # Shown here and settled, so a bot later started on this database does not send it.
-            self.alerts.sent(alert.event_id, [], [], again=False)
-            self.alerts.acknowledge(alert.event_id, self.chat_id, "console demo")
+            self.alerts.settle_shown([alert.event_id], "console demo")
 
     def print_provider_copy(self, reply: Reply) -> None:
         assert reply.submitted is not None

@@ -62,7 +62,8 @@ class CheckinService:
             draft=tuple(checkin.draft) if checkin.draft is not None else None,
         )
         answers = dict(checkin.answers or {})
-        outcome = handle_checkin(state, answers, event, CheckinContext())
+        unseen = checkin.shown_step != (checkin.pending or checkin.step)
+        outcome = handle_checkin(state, answers, event, CheckinContext(unseen=unseen))
         for item in outcome.record:
             answers[item.key] = item.value
         checkin.answers = answers  # reassigned: JSON columns do not see in-place changes

@@ -13,3 +13,6 @@ class ServiceConfig:
     clinic_name: str
     clinic_zone: ZoneInfo
     policy: ReminderPolicy = field(default_factory=ReminderPolicy)
+    provider_chat_ids: tuple[int, ...] = ()  # who receives alerts and compiled intakes
+    # Replies go to the outbox for the Telegram dispatcher; the terminal demo shows them itself.
+    replies_to_outbox: bool = True

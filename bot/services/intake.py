@@ -16,7 +16,7 @@ from bot.services.safety import SafetyService
 from bot.services.transactions import ConcurrentChange
 from flows import messages
 from flows.compiled import medication_rows
-from flows.dialogue import Begin, Event
+from flows.dialogue import Begin, Command, Event
 from flows.intake import Context, IntakeState, Outcome, handle
 from flows.machine import FINAL_STATES, SECTIONS, Phase
 from flows.questions import PREVIOUS_MEDICATIONS, Section, section_steps
@@ -149,11 +149,13 @@ class IntakeService:
             patient.active_dialogue = ActiveDialogue.INTAKE
             session.add(patient)
         was = intake.state
+        context = Context(
+            self.config.clinic_name,
+            returning=self._is_returning(intake, now),
+            unseen=intake.shown_step != (intake.pending or intake.step),
+        )
         outcome = handle(
-            position(intake),
-            intakes.current_answers(session, intake.id),
-            event,
-            Context(self.config.clinic_name, returning=self._is_returning(intake, now)),
+            position(intake), intakes.current_answers(session, intake.id), event, context
         )
         if outcome.restart:
             intakes.supersede_all_answers(session, intake.id, now, keep=(PREVIOUS_MEDICATIONS,))
@@ -193,6 +195,8 @@ class IntakeService:
             reply.submitted = self.compiler.compile(session, patient, intake, now)
             rows = medication_rows(reply.submitted)
             intakes.replace_medications(session, patient.id, intake.id, rows, now)
+            if self.safety.outbox is not None:
+                self.safety.outbox.intake(session, intake.id, now)
         return reply
 
     def _consent_changes(
@@ -220,6 +224,34 @@ class IntakeService:
         zone = patient_zone(patient, self.config.clinic_zone)
         opens = intake_opens_at(as_utc(upcoming[0].starts_at), zone, self.config.policy)
         return messages.intake_opens_later(format_local(opens, zone))
+
+    def idle(
+        self,
+        session: Session,
+        patient: Patient,
+        event: Event,
+        now: datetime,
+        intake: Intake | None,
+        greet: str | None = None,
+    ) -> Reply:
+        """Nothing to fill in: say what comes next."""
+        say = [greet] if greet else []
+        if isinstance(event, Command) and event.name == "help":
+            say.append(messages.IDLE_HELP)
+        elif isinstance(event, Command) and event.name == "unknown":
+            say.append(messages.UNKNOWN_COMMAND)
+        elif intake is not None and intake.submitted_at is not None:
+            say.append(messages.ALREADY_SUBMITTED + " " + messages.CHECKIN_HELP_HINT)
+        else:
+            say.append(self.what_next(session, patient, now))
+        return Reply(say=say)
+
+    def next_appointment(self, session: Session, patient: Patient, now: datetime) -> str:
+        upcoming = patients.upcoming_appointments(session, patient.id, now)
+        if not upcoming:
+            return messages.NO_UPCOMING_APPOINTMENT
+        zone = patient_zone(patient, self.config.clinic_zone)
+        return messages.next_appointment(format_local(as_utc(upcoming[0].starts_at), zone))
 
     def start_demo(self, session: Session, chat_id: int, name: str, now: datetime) -> Reply:
         """The console demo's patient: no invitation, consent asked inside the intake."""

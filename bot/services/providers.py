@@ -83,6 +83,18 @@ class ProviderService:
         self.clock = clock
 
     def invite(self, display_name: str, at: datetime | None, created_by: str) -> Invited:
+        """A new patient with a single-use link (see `invite_in`), in a transaction of its own."""
+        with session_scope(self.engine) as session:
+            return self.invite_in(session, self.clock(), display_name, at, created_by)
+
+    def invite_in(
+        self,
+        session: Session,
+        now: datetime,
+        display_name: str,
+        at: datetime | None,
+        created_by: str,
+    ) -> Invited:
         """A new patient with a single-use link, and their appointment when the time is given.
 
         Reminders wait for consent: they are planned when the patient agrees.
@@ -94,59 +106,60 @@ class ProviderService:
             )
         if len(name) > MAX_NAME:
             raise ProviderError("That name is too long; initials are fine.")
-        now = self.clock()
         if at is not None and at <= now:
             raise ProviderError("That appointment time is in the past.")
         token = secrets.token_urlsafe(TOKEN_BYTES)
         expires = now + self.invite_ttl
-        with session_scope(self.engine) as session:
-            patient = patients.create(session, None, display_name=name)
-            patients.add_invitation(
+        patient = patients.create(session, None, display_name=name)
+        patients.add_invitation(
+            session,
+            Invitation(
+                patient_id=patient.id,
+                token_hash=token_hash(token),
+                created_by=created_by,
+                created_at=now,
+                expires_at=expires,
+            ),
+        )
+        if at is not None:
+            patients.add_appointment(
                 session,
-                Invitation(
-                    patient_id=patient.id,
-                    token_hash=token_hash(token),
-                    created_by=created_by,
-                    created_at=now,
-                    expires_at=expires,
-                ),
+                Appointment(patient_id=patient.id, starts_at=at, created_at=now, updated_at=now),
             )
-            if at is not None:
-                patients.add_appointment(
-                    session,
-                    Appointment(
-                        patient_id=patient.id, starts_at=at, created_at=now, updated_at=now
-                    ),
-                )
-            return Invited(patient.id, name, token, expires, at)
+        return Invited(patient.id, name, token, expires, at)
 
     def schedule(self, patient_ref: str, at: datetime) -> Scheduled:
+        """Set or move a patient's next appointment (see `schedule_in`), in its own transaction."""
+        with session_scope(self.engine) as session:
+            return self.schedule_in(session, self.clock(), patient_ref, at)
+
+    def schedule_in(
+        self, session: Session, now: datetime, patient_ref: str, at: datetime
+    ) -> Scheduled:
         """Set the patient's next appointment, or move it; its reminders move with it."""
-        now = self.clock()
         if at <= now:
             raise ProviderError("That appointment time is in the past.")
-        with session_scope(self.engine) as session:
-            patient = find(session, patient_ref)
-            upcoming = patients.upcoming_appointments(session, patient.id, now)
-            moved_from = None
-            if upcoming:
-                appointment = upcoming[0]
-                moved_from = as_utc(appointment.starts_at)
-                appointment.starts_at = at
-                appointment.updated_at = now
-                release_settled(session, appointment.id, now)
-            else:
-                appointment = Appointment(
-                    patient_id=patient.id, starts_at=at, created_at=now, updated_at=now
-                )
-            patients.add_appointment(session, appointment)
-            planned: list[int] = []
-            if patient.consented_at is not None:
-                rows = plan_appointment(
-                    session, appointment, patient, self.policy, self.clinic_zone, now
-                )
-                planned = ids(rows)
-            return Scheduled(patient.id, patient.display_name or "", at, moved_from, tuple(planned))
+        patient = find(session, patient_ref)
+        upcoming = patients.upcoming_appointments(session, patient.id, now)
+        moved_from = None
+        if upcoming:
+            appointment = upcoming[0]
+            moved_from = as_utc(appointment.starts_at)
+            appointment.starts_at = at
+            appointment.updated_at = now
+            release_settled(session, appointment.id, now)
+        else:
+            appointment = Appointment(
+                patient_id=patient.id, starts_at=at, created_at=now, updated_at=now
+            )
+        patients.add_appointment(session, appointment)
+        planned: list[int] = []
+        if patient.consented_at is not None:
+            rows = plan_appointment(
+                session, appointment, patient, self.policy, self.clinic_zone, now
+            )
+            planned = ids(rows)
+        return Scheduled(patient.id, patient.display_name or "", at, moved_from, tuple(planned))
 
     def split_patient_and_when(self, text: str) -> tuple[str, datetime | None]:
         """ "Jane D. 2026-12-10 09:30" -> the name and the moment (clinic time unless a zone follows)."""

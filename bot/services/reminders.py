@@ -1,11 +1,10 @@
 """Reminders' decisions, without Telegram: what fell due while the bot was down, whether a due
 reminder still goes out (its verdict), claiming it so it is sent once, its message, and
-recording the result. The Telegram side (bot/telegram/reminder_jobs.py) arms the jobs and
-sends what this service hands it.
+recording the result. The Telegram side (bot/telegram/reminder_jobs.py) arms the jobs.
 
-A row is claimed (pending -> sending) in its own transaction before the message goes out and
-marked sent after, so two firings can never both send it. A row found still "sending" at
-start-up (the process died mid-send) is recorded as unconfirmed rather than sent again.
+A row is claimed (pending -> sending) in the transaction that puts its message in the outbox,
+so two firings can never both send it and a crash cannot lose it; the outbox's dispatcher
+records it sent (or failed) once Telegram answered (`settle`).
 """
 
 from __future__ import annotations
@@ -13,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.services.config import ServiceConfig
+from bot.services.outbox import Kind, Outbox, ref_to_data
 from bot.services.reminder_plans import (
     intake_submitted_for,
     is_intake_kind,
@@ -38,7 +39,7 @@ from flows.when import format_local
 from storage import patients, reminders
 from storage.clock import as_utc, utcnow
 from storage.db import session_scope
-from storage.models import AppointmentStatus, Patient, Reminder, ReminderStatus
+from storage.models import AppointmentStatus, Patient, Priority, Reminder, ReminderStatus
 
 ON_TIME = timedelta(minutes=1)
 """A reminder fired within this of its moment is on time; later, it was missed by downtime."""
@@ -83,11 +84,16 @@ class ReminderService:
     """One transaction per decision; every method is safe to call from a worker thread."""
 
     def __init__(
-        self, engine: Engine, config: ServiceConfig, clock: Callable[[], datetime] = utcnow
+        self,
+        engine: Engine,
+        config: ServiceConfig,
+        clock: Callable[[], datetime] = utcnow,
+        outbox: Outbox | None = None,
     ) -> None:
         self.engine = engine
         self.config = config
         self.clock = clock
+        self.outbox = outbox or Outbox(config.provider_chat_ids)
 
     def pending(self) -> list[tuple[int, str, datetime]]:
         """Every pending reminder: (id, key, due)."""
@@ -101,10 +107,9 @@ class ReminderService:
             return [(r.id, r.key, as_utc(r.due_at)) for r in found if r and r.status == PENDING]
 
     def recover(self) -> Recovered:
-        """At start-up: settle rows interrupted mid-send, and sort what is due from what is not."""
+        """At start-up: sort what is due from what is not (a claimed one waits in the outbox)."""
         now = self.clock()
         with session_scope(self.engine) as session:
-            reminders.settle_interrupted(session)
             rows = reminders.pending(session)
             overdue = [r for r in rows if as_utc(r.due_at) <= now]
             # After downtime a patient gets one intake message, not the two or three that fell due.
@@ -144,7 +149,28 @@ class ReminderService:
             if not reminders.claim(session, reminder_id):
                 return None, []
             assert patient is not None
-            return self.message(session, reminder, patient), []
+            outgoing = self.message(session, reminder, patient)
+            self._queue(session, outgoing, now)
+            return outgoing, []
+
+    def _queue(self, session: Session, outgoing: Outgoing, now: datetime) -> None:
+        button = outgoing.button
+        payload = {
+            "reminder_id": outgoing.reminder_id,
+            "text": outgoing.text,
+            "button": None
+            if button is None
+            else {"label": button.label, "ref": ref_to_data(button.ref), "step": button.step},
+        }
+        self.outbox.add(
+            session,
+            outgoing.chat_id,
+            Kind.REMINDER,
+            payload,
+            Priority.BULK,
+            now,
+            dedupe_key=f"reminder:{outgoing.reminder_id}",
+        )
 
     def verdict(
         self,
@@ -224,15 +250,10 @@ class ReminderService:
 
     def finish(self, reminder_id: int, status: str) -> list[int]:
         """Record how sending went (SENT or FAILED); the next check-in reminder to arm, if any."""
-        now = self.clock()
         with session_scope(self.engine) as session:
-            reminder = reminders.get(session, reminder_id)
-            assert reminder is not None
-            reminder.status = status
-            reminder.sent_at = now if status == SENT else None
-            session.add(reminder)
-            patient = patients.get(session, reminder.patient_id)
-            return self._next_checkin(session, reminder, patient, now)
+            return settle(
+                session, reminder_id, status == SENT, self.clock(), self.config.clinic_zone
+            )
 
     def _next_checkin(
         self, session: Session, reminder: Reminder, patient: Patient | None, now: datetime
@@ -242,3 +263,21 @@ class ReminderService:
             return []
         session.flush()
         return [r.id for r in plan_checkin(session, patient, self.config.clinic_zone, now)]
+
+
+def settle(
+    session: Session, reminder_id: int, sent: bool, now: datetime, clinic_zone: ZoneInfo
+) -> list[int]:
+    """A claimed reminder went out (or Telegram refused it): record it, and after a check-in
+    reminder plan the next one. Returns the reminder rows planned (to arm)."""
+    reminder = reminders.get(session, reminder_id)
+    if reminder is None or reminder.status != SENDING:
+        return []
+    reminder.status = SENT if sent else FAILED
+    reminder.sent_at = now if sent else None
+    session.add(reminder)
+    patient = patients.get(session, reminder.patient_id)
+    if reminder.kind != ReminderKind.CHECKIN or patient is None:
+        return []
+    session.flush()
+    return [r.id for r in plan_checkin(session, patient, clinic_zone, now)]

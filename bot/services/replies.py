@@ -31,6 +31,14 @@ class DialogueRef:
 
 
 @dataclass(frozen=True)
+class Target:
+    """Where a reply goes: the chat, and the message whose button was pressed (if any)."""
+
+    chat_id: int
+    button_message_id: int | None = None
+
+
+@dataclass(frozen=True)
 class Alert:
     """An urgent safety alert for every provider chat: who, and what triggered it."""
 

@@ -25,17 +25,17 @@ from bot.services.compiling import IntakeCompiler
 from bot.services.config import ServiceConfig
 from bot.services.intake import IntakeService, is_open
 from bot.services.joining import JOIN_CONSENT_STEP, Joining, consent_choice
+from bot.services.outbox import Outbox
 from bot.services.preferences import PreferencesService
-from bot.services.reminder_plans import ids, patient_zone, replan_patient
-from bot.services.replies import OPEN_CHECKIN, DialogueKind, DialogueRef, Reply
+from bot.services.reminder_plans import ids, replan_patient
+from bot.services.replies import OPEN_CHECKIN, DialogueKind, DialogueRef, Reply, Target
 from bot.services.safety import SafetyService
 from bot.services.transactions import UnitOfWork
 from flows import messages
-from flows.dialogue import Begin, Command, Event, Typed
+from flows.dialogue import Begin, Event, Typed
 from flows.safety import RiskLevel, assess_risk
-from flows.when import format_local
 from storage import patients, reminders
-from storage.clock import as_utc, utcnow
+from storage.clock import utcnow
 from storage.models import ActiveDialogue, Checkin, Intake, Patient
 
 
@@ -72,8 +72,9 @@ class ConversationRouter:
     ) -> None:
         self.engine = engine
         self.config = config
-        self.work = UnitOfWork(engine, clock)
-        self.safety = SafetyService()
+        outbox = Outbox(config.provider_chat_ids) if config.replies_to_outbox else None
+        self.work = UnitOfWork(engine, clock, outbox)
+        self.safety = SafetyService(outbox)
         self.compiler = IntakeCompiler(config.clinic_zone)
         self.intakes = IntakeService(config, self.safety, self.compiler)
         self.checkins = CheckinService(config, self.safety)
@@ -84,7 +85,9 @@ class ConversationRouter:
 
     def start(self, chat_id: int, token: str | None, update_id: int | None = None) -> Reply:
         """/start, with the token of an invitation link or without."""
-        return self.work.run(update_id, lambda s, now: self._start(s, chat_id, token, now))
+        return self.work.run(
+            update_id, lambda s, now: self._start(s, chat_id, token, now), Target(chat_id)
+        )
 
     def handle(
         self,
@@ -93,13 +96,18 @@ class ConversationRouter:
         *,
         update_id: int | None = None,
         ref: DialogueRef | None = None,
+        button_message_id: int | None = None,
     ) -> Reply:
-        """A typed message, a command, unreadable media, or a button of the dialogue `ref`."""
-        return self.work.run(update_id, partial(self._route, chat_id, event, ref))
+        """A typed message, a command, unreadable media, or a button of the dialogue `ref` (on
+        the message `button_message_id`)."""
+        target = Target(chat_id, button_message_id)
+        return self.work.run(update_id, partial(self._route, chat_id, event, ref), target)
 
     def open(self, chat_id: int, what: str, update_id: int | None = None) -> Reply:
         """/checkin, /reminders, /timezone or /appointment."""
-        return self.work.run(update_id, lambda s, now: self._open(s, chat_id, what, now))
+        return self.work.run(
+            update_id, lambda s, now: self._open(s, chat_id, what, now), Target(chat_id)
+        )
 
     def screen_text(self, chat_id: int, text: str, update_id: int | None = None) -> Reply | None:
         """Text that answers nothing (an edited message, a photo's caption): checked for risk only."""
@@ -112,7 +120,7 @@ class ConversationRouter:
                 return Reply(say=[messages.CRISIS_RESOURCES])  # nothing about them is stored
             return self._screened(session, patient, text, None, now) or Reply()
 
-        return self.work.run(update_id, check)
+        return self.work.run(update_id, check, Target(chat_id))
 
     def start_demo(self, chat_id: int, name: str) -> Reply:
         """The console demo's patient: no invitation, consent asked inside the intake."""
@@ -269,7 +277,7 @@ class ConversationRouter:
                 return self._checkin(session, patient, where.checkin, event, now)
             case Destination.SETTINGS:
                 return self._settings(session, patient, event, now)
-        return self._idle(session, patient, event, now, where.intake)
+        return self.intakes.idle(session, patient, event, now, where.intake)
 
     def _button(
         self, session: Session, patient: Patient, event: Event, ref: DialogueRef, now: datetime
@@ -310,31 +318,10 @@ class ConversationRouter:
                 greet = messages.INTAKE_OPENING  # the intake has just opened
             return self.intakes.apply(session, patient, where.intake, Begin(), now, greeting=greet)
         if where.to is Destination.IDLE:
-            return self._idle(session, patient, Begin(), now, where.intake, greet)
+            return self.intakes.idle(session, patient, Begin(), now, where.intake, greet)
         return self._dispatch(session, patient, where, Begin(), None, now)
 
     # --- the dialogues --------------------------------------------------------------------
-
-    def _idle(
-        self,
-        session: Session,
-        patient: Patient,
-        event: Event,
-        now: datetime,
-        intake: Intake | None,
-        greet: str | None = None,
-    ) -> Reply:
-        """Nothing to fill in: say what comes next."""
-        say = [greet] if greet else []
-        if isinstance(event, Command) and event.name == "help":
-            say.append(messages.IDLE_HELP)
-        elif isinstance(event, Command) and event.name == "unknown":
-            say.append(messages.UNKNOWN_COMMAND)
-        elif intake is not None and intake.submitted_at is not None:
-            say.append(messages.ALREADY_SUBMITTED + " " + messages.CHECKIN_HELP_HINT)
-        else:
-            say.append(self.intakes.what_next(session, patient, now))
-        return Reply(say=say)
 
     def _checkin(
         self, session: Session, patient: Patient, checkin: Checkin, event: Event, now: datetime
@@ -372,15 +359,8 @@ class ConversationRouter:
         if what == "checkin":
             return self.checkins.start(session, patient, now)
         if what == "appointment":
-            return Reply(say=[self._next_appointment(session, patient, now)])
+            return Reply(say=[self.intakes.next_appointment(session, patient, now)])
         return self.preferences.open(session, patient, what)
-
-    def _next_appointment(self, session: Session, patient: Patient, now: datetime) -> str:
-        upcoming = patients.upcoming_appointments(session, patient.id, now)
-        if not upcoming:
-            return messages.NO_UPCOMING_APPOINTMENT
-        zone = patient_zone(patient, self.config.clinic_zone)
-        return messages.next_appointment(format_local(as_utc(upcoming[0].starts_at), zone))
 
     def _open_from_reminder(
         self, session: Session, patient: Patient, reminder_id: int, step: str, now: datetime

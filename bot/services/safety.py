@@ -8,19 +8,16 @@ stores it and says which provider alerts must go out.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.services.outbox import Outbox
 from bot.services.replies import Alert, DialogueKind, DialogueRef, Reply
 from flows import messages, safety_dialogue
 from flows.dialogue import Command, Event, SafetySignal, Tapped, Typed
-from storage import patients, safety
-from storage.clock import as_utc, utcnow
-from storage.db import session_scope
+from storage import safety
 from storage.models import ActiveDialogue, Patient
 from storage.models import SafetyEvent as SafetyEventRow
 
@@ -28,7 +25,11 @@ UNNAMED = "Unnamed patient"
 
 
 class SafetyService:
-    """Stores safety events and runs the patient-level safety question."""
+    """Stores safety events (with their provider alerts) and runs the patient-level safety
+    question."""
+
+    def __init__(self, outbox: Outbox | None = None) -> None:
+        self.outbox = outbox
 
     def record(
         self,
@@ -58,6 +59,8 @@ class SafetyService:
             )
             if signal.alert:
                 alerts.append(Alert(row.id, name or patient.display_name or UNNAMED, signal.detail))
+        if self.outbox is not None:
+            self.outbox.alerts(session, alerts, now)
         return alerts
 
     # --- the safety question outside any dialogue ----------------------------------------
@@ -137,89 +140,3 @@ def close(session: Session, patient: Patient) -> None:
 
 def patient_ref(patient: Patient) -> DialogueRef:
     return DialogueRef(DialogueKind.PATIENT, patient.id)
-
-
-# --- the alerts' ledger -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Acknowledged:
-    first: bool  # False when another provider had already acknowledged it
-    by: str
-    at: datetime
-    messages: tuple[tuple[int, int], ...]  # every alert message to mark: (chat id, message id)
-
-
-class AlertLedger:
-    """What happened to each alert: who was sent it (which messages), who acknowledged it.
-
-    Every step is written to the safety audit table.
-    """
-
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow) -> None:
-        self.engine = engine
-        self.clock = clock
-
-    def text(self, event_id: int) -> tuple[str, str] | None:
-        """The patient's name and the trigger, for the alert message."""
-        with session_scope(self.engine) as session:
-            event = safety.get(session, event_id)
-            if event is None:
-                return None
-            patient = patients.get(session, event.patient_id)
-            name = patient.display_name if patient and patient.display_name else UNNAMED
-            return name, event.detail
-
-    def sent(
-        self, event_id: int, messages: Sequence[tuple[int, int]], failed: Sequence[int], again: bool
-    ) -> None:
-        """Record the alert messages that went out (and the chats that could not be reached)."""
-        now = self.clock()
-        with session_scope(self.engine) as session:
-            event = safety.get(session, event_id)
-            assert event is not None
-            event.alert_messages = [*(event.alert_messages or []), *[list(m) for m in messages]]
-            event.alerted_chat_ids = sorted(
-                {*(event.alerted_chat_ids or []), *(c for c, _ in messages)}
-            )
-            event.times_alerted += 1
-            event.last_alerted_at = now
-            session.add(event)
-            chats = ", ".join(str(c) for c, _ in messages)
-            action = "realerted" if again else "alerted"
-            safety.add_audit(session, event_id, action, "bot", f"provider chats {chats}", now)
-            for chat_id in failed:
-                safety.add_audit(
-                    session, event_id, "alert_failed", "bot", f"provider chat {chat_id}", now
-                )
-
-    def acknowledge(self, event_id: int, chat_id: int, name: str) -> Acknowledged | None:
-        """A provider acknowledged the alert; the first to do so is kept."""
-        now = self.clock()
-        with session_scope(self.engine) as session:
-            event = safety.get(session, event_id)
-            if event is None or not event.alert:
-                return None
-            first = event.acknowledged_at is None
-            if first:
-                event.acknowledged_at = now
-                event.acknowledged_by = name[:200]
-                session.add(event)
-            action = "acknowledged" if first else "acknowledged_again"
-            safety.add_audit(session, event_id, action, f"chat {chat_id}: {name}"[:200], None, now)
-            messages = tuple((int(c), int(m)) for c, m in (event.alert_messages or []))
-            return Acknowledged(
-                first, event.acknowledged_by or name, as_utc(event.acknowledged_at) or now, messages
-            )
-
-    def unacknowledged(self) -> list[tuple[int, datetime | None]]:
-        """Alerts still waiting for a provider, with when they were last sent."""
-        with session_scope(self.engine) as session:
-            return [
-                (r.id, as_utc(r.last_alerted_at)) for r in safety.unacknowledged_alerts(session)
-            ]
-
-    def is_acknowledged(self, event_id: int) -> bool:
-        with session_scope(self.engine) as session:
-            event = safety.get(session, event_id)
-            return event is None or event.acknowledged_at is not None

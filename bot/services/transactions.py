@@ -12,7 +12,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot.services.replies import Reply
+from bot.services.outbox import Outbox, mark_shown
+from bot.services.replies import Reply, Target
 from storage import updates
 from storage.clock import utcnow
 from storage.db import session_scope
@@ -30,18 +31,41 @@ class ConcurrentChange(Exception):
 class UnitOfWork:
     """Runs each event's work in its own transaction, at most once per Telegram update."""
 
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Callable[[], datetime] = utcnow,
+        outbox: Outbox | None = None,
+    ) -> None:
         self.engine = engine
         self.clock = clock
+        self.outbox = outbox  # None: the caller shows replies itself (the terminal demo)
 
-    def run(self, update_id: int | None, work: Callable[[Session, datetime], Reply]) -> Reply:
+    def run(
+        self,
+        update_id: int | None,
+        work: Callable[[Session, datetime], Reply],
+        target: Target | None = None,
+    ) -> Reply:
+        """Do `work` in one transaction, with the reply to `target` written to the outbox in it."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 with session_scope(self.engine) as session:
                     now = self.clock()
                     if update_id is not None and not updates.claim(session, update_id, now):
                         return Reply(duplicate=True)
-                    return work(session, now)
+                    reply = work(session, now)
+                    if self.outbox is None:  # shown by the caller as it returns
+                        mark_shown(session, reply.ref, reply.screen)
+                    elif target is not None:
+                        self.outbox.reply(
+                            session,
+                            target.chat_id,
+                            reply,
+                            now,
+                            button_message_id=target.button_message_id,
+                        )
+                    return reply
             except ConcurrentChange:
                 log.info("a dialogue changed concurrently; retrying (attempt %d)", attempt)
             except IntegrityError as error:

@@ -28,28 +28,31 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
 
+from bot.services.alerts import AlertLedger
+from bot.services.commands import Commands
 from bot.services.config import ServiceConfig
+from bot.services.deliveries import Deliveries
+from bot.services.inbox import Inbox
 from bot.services.lookups import ProviderLookups
+from bot.services.outbox import Outbox
 from bot.services.providers import ProviderService
 from bot.services.reminders import ReminderService
 from bot.services.router import ConversationRouter
-from bot.services.safety import AlertLedger
 from bot.settings import Settings
 from bot.telegram import patient_handlers as patients
 from bot.telegram import provider_handlers as providers
 from bot.telegram.alerts import AlertDispatcher
-from bot.telegram.delivery import Delivery
+from bot.telegram.dispatcher import Dispatcher
+from bot.telegram.inbox import InboxWorker
 from bot.telegram.keyboards import ACKNOWLEDGE_PATTERN
 from bot.telegram.reminder_jobs import ReminderJobs
-from bot.telegram.services import KEY, BotServices, services
+from bot.telegram.senders import Senders
+from bot.telegram.services import KEY, BotServices
 from storage.db import make_engine
-
-REDELIVER_EVERY = timedelta(minutes=5)
 
 PATIENT_MENU = (
     BotCommand("checkin", "Log how you feel today (under a minute)"),
@@ -83,7 +86,7 @@ SETTINGS_COMMANDS = ["checkin", "reminders", "timezone", "appointment"]
 
 
 async def _post_init(application: Application) -> None:
-    """Set the command menus, prune old update ids, and catch up on reminders, alerts and intakes."""
+    """Set the command menus, prune old update ids, and catch up on reminders and alerts."""
     bot_services: BotServices = application.bot_data[KEY]
     await application.bot.set_my_commands(PATIENT_MENU)
     for chat_id in bot_services.settings.provider_chat_ids:
@@ -94,24 +97,21 @@ async def _post_init(application: Application) -> None:
     await asyncio.to_thread(bot_services.router.work.forget_old_updates)
     await bot_services.reminders.start()
     await bot_services.alerts.start()
-    await bot_services.delivery.redeliver()
-    assert application.job_queue is not None
-    # An intake that reached no provider (a network blip) is tried again every few minutes.
-    application.job_queue.run_repeating(_redeliver, interval=REDELIVER_EVERY, first=REDELIVER_EVERY)
-
-
-async def _redeliver(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await services(context).delivery.redeliver()
 
 
 def build_application(settings: Settings, engine: Engine | None = None) -> Application:
-    """The bot, ready for run_polling() or for tests to start against a fake Bot API."""
+    """The bot, ready for bot.telegram.runner to start (or tests, against a fake Bot API).
+
+    python-telegram-bot's own Updater is left out: updates arrive through the inbox
+    (bot.telegram.inbox), stored before Telegram is told they arrived.
+    """
     application = (
         ApplicationBuilder()
         .token(settings.token())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
         .rate_limiter(AIORateLimiter(max_retries=5))
+        .updater(None)
         .post_init(_post_init)
         .build()
     )
@@ -121,37 +121,39 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
 
 
 def build_services(
-    application: Application,
-    settings: Settings,
-    engine: Engine | None = None,
+    application: Application, settings: Settings, engine: Engine | None = None
 ) -> BotServices:
     """Every service the handlers use, on one database engine."""
     database = engine or make_engine(settings.database_url)
-    config = ServiceConfig(settings.clinic_name, settings.zone, settings.reminder_policy())
-    invite_ttl = timedelta(days=settings.invite_ttl_days)
-    lookups = ProviderLookups(database, settings.zone)
-    alerts = AlertDispatcher(
-        application,
-        AlertLedger(database),
-        settings.provider_chat_ids,
-        timedelta(minutes=settings.alert_repeat_minutes),
-        settings.clinic_timezone,
+    config = ServiceConfig(
+        settings.clinic_name,
+        settings.zone,
+        settings.reminder_policy(),
+        provider_chat_ids=settings.provider_chat_ids,
     )
+    outbox = Outbox(config.provider_chat_ids)
+    lookups = ProviderLookups(database, settings.zone)
+    ledger = AlertLedger(database, outbox)
+    senders = Senders(application.bot, lookups, ledger, settings.zone, settings.clinic_name)
+    dispatcher = Dispatcher(Deliveries(database, settings.zone), senders)
+    reminders = ReminderJobs(
+        application, ReminderService(database, config, outbox=outbox), dispatcher.wake
+    )
+    repeat = timedelta(minutes=settings.alert_repeat_minutes)
+    alerts = AlertDispatcher(application, ledger, repeat, dispatcher.wake)
+    dispatcher.on_settled, dispatcher.after_alert = reminders.arm, alerts.plan_repeat
     return BotServices(
         settings=settings,
         router=ConversationRouter(database, config),
-        providers=ProviderService(database, settings.zone, config.policy, invite_ttl),
-        lookups=lookups,
-        alerts=alerts,
-        reminders=ReminderJobs(application, ReminderService(database, config)),
-        delivery=Delivery(
-            application.bot,
-            lookups,
-            alerts,
-            settings.provider_chat_ids,
-            settings.zone,
-            settings.clinic_name,
+        providers=ProviderService(
+            database, settings.zone, config.policy, timedelta(days=settings.invite_ttl_days)
         ),
+        lookups=lookups,
+        commands=Commands(database, outbox),
+        alerts=alerts,
+        reminders=reminders,
+        dispatcher=dispatcher,
+        inbox=InboxWorker(application, Inbox(database)),
     )
 
 

@@ -1,8 +1,10 @@
-"""Patient-side Telegram handlers: turn each update into an event, then show the reply, arm any
-reminders it planned, and notify providers.
+"""Patient-side Telegram handlers: turn each update into an event for the conversation router.
 
-Every handler is small: read the update, call the conversation router, render. Nothing about a
-patient is logged; only update ids and exception types are.
+Every handler is small: read the update, call the router (one transaction that stores what the
+patient said, what changed, and the reply in the outbox), arm any reminders it planned, and
+wake the outbox's dispatcher, which sends the reply. A handler never sends a message itself;
+only a button press is answered at once (Telegram's spinner). Nothing about a patient is
+logged; only update ids and exception types are.
 """
 
 from __future__ import annotations
@@ -10,19 +12,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
-from collections.abc import Awaitable
+import unicodedata
 
-from telegram import CallbackQuery, Chat, Message, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram import Chat, Message, Update
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.render.html import esc
-from bot.render.screens import screen_messages, screen_text
 from bot.services.replies import DialogueRef, Reply
 from bot.telegram import callbacks
-from bot.telegram.keyboards import keyboard
-from bot.telegram.services import services
+from bot.telegram.services import BotServices, services
 from flows.dialogue import Command, Event, Typed, Unsupported
 
 log = logging.getLogger(__name__)
@@ -39,9 +38,37 @@ SOMETHING_WENT_WRONG = (
     "Sorry, something went wrong on my side. Your answers so far are saved. Please try again, "
     "or send /start to see where you are."
 )
+UNREADABLE_TEXT = (
+    "Sorry, that message has characters I can't store (invisible control characters). "
+    "Nothing was saved: please type your answer again."
+)
 STALE_TOAST = "Already answered — here's the current question."
 DIALOGUE_COMMANDS = ("back", "skip", "pause", "restart", "help")
 """Commands every question understands; any other command is answered as unknown."""
+
+
+def storable(text: str) -> bool:
+    """Text without NUL or other control characters (line breaks and tabs are fine)."""
+    return not any(unicodedata.category(c) == "Cc" and c not in "\n\r\t" for c in text)
+
+
+def _after(bot_services: BotServices, reply: Reply) -> None:
+    """What a reply asks of the adapter once it is stored: arm its reminders, send it."""
+    if reply.reminders:
+        bot_services.reminders.arm(reply.reminders)
+    bot_services.dispatcher.wake()
+
+
+async def _notice(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, *, once: bool = True
+) -> None:
+    """A plain notice to this chat, through the outbox (`once`: at most once per update)."""
+    chat = update.effective_chat
+    assert chat is not None
+    bot_services = services(context)
+    update_id = update.update_id if once else None
+    await asyncio.to_thread(bot_services.commands.answer, update_id, chat.id, [esc(text)])
+    bot_services.dispatcher.wake()
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -49,10 +76,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     assert chat is not None
     token = context.args[0] if context.args else None
-    reply = await asyncio.to_thread(
-        services(context).router.start, chat.id, token, update.update_id
-    )
-    await show(update, context, reply)
+    bot_services = services(context)
+    reply = await asyncio.to_thread(bot_services.router.start, chat.id, token, update.update_id)
+    _after(bot_services, reply)
 
 
 async def open_dialogue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -61,8 +87,9 @@ async def open_dialogue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     message = update.effective_message
     assert chat is not None and message is not None and message.text is not None
     what = message.text.split()[0].lstrip("/").split("@")[0].lower()
-    reply = await asyncio.to_thread(services(context).router.open, chat.id, what, update.update_id)
-    await show(update, context, reply)
+    bot_services = services(context)
+    reply = await asyncio.to_thread(bot_services.router.open, chat.id, what, update.update_id)
+    _after(bot_services, reply)
 
 
 async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -70,36 +97,36 @@ async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
     name = message.text.split()[0].lstrip("/").split("@")[0].lower()
-    event = Command(name if name in DIALOGUE_COMMANDS else "unknown")
-    await _handle(update, context, event)
+    await _handle(update, context, Command(name if name in DIALOGUE_COMMANDS else "unknown"))
 
 
 async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A typed answer, or anything else the patient writes."""
     message = update.effective_message
     assert message is not None
-    await _handle(update, context, Typed(message.text or ""))
+    typed = message.text or ""
+    if not storable(typed):
+        await _notice(update, context, UNREADABLE_TEXT)
+        return
+    await _handle(update, context, Typed(typed))
 
 
 async def unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos, voice notes, files: explain what the bot can read (a caption is still
     checked for risk language)."""
-    if await _screen_for_risk(
-        update, context, update.effective_message.caption if update.effective_message else None
-    ):
+    caption = update.effective_message.caption if update.effective_message else None
+    if await _screen_for_risk(update, context, caption):
         return
     await _handle(update, context, Unsupported("media"))
 
 
 async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """An edited message: answers are never changed silently, but the new words are checked for risk."""
-    chat = update.effective_chat
     message = update.effective_message
-    assert chat is not None
     text = (message.text or message.caption) if message else None
     if await _screen_for_risk(update, context, text):
         return
-    await context.bot.send_message(chat.id, EDITED_MESSAGE)
+    await _notice(update, context, EDITED_MESSAGE)
 
 
 async def _screen_for_risk(
@@ -107,14 +134,15 @@ async def _screen_for_risk(
 ) -> bool:
     """Show crisis resources (and alert) for risk language in text that answers no question."""
     chat = update.effective_chat
-    if not text or chat is None:
+    if not text or chat is None or not storable(text):
         return False
+    bot_services = services(context)
     reply = await asyncio.to_thread(
-        services(context).router.screen_text, chat.id, text, update.update_id
+        bot_services.router.screen_text, chat.id, text, update.update_id
     )
     if reply is None:
         return False
-    await show(update, context, reply)
+    _after(bot_services, reply)
     return True
 
 
@@ -122,7 +150,7 @@ async def group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Anything in a group or channel: politely refuse, store nothing."""
     chat = update.effective_chat
     if chat is not None and chat.type in (Chat.GROUP, Chat.SUPERGROUP):
-        await context.bot.send_message(chat.id, GROUP_REFUSAL)
+        await _notice(update, context, GROUP_REFUSAL)
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -131,7 +159,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert query is not None
     press = callbacks.decode(query.data)
     if press is None:
-        await query.answer(STALE_TOAST)
+        await _answer_query(update, STALE_TOAST)
         await _handle(update, context, Command("help"))
         return
     await _handle(update, context, press.event, press.ref)
@@ -145,109 +173,31 @@ async def _handle(
 ) -> None:
     chat = update.effective_chat
     assert chat is not None
+    query = update.callback_query
+    pressed = query.message.message_id if query and isinstance(query.message, Message) else None
+    bot_services = services(context)
     # The database work runs in a worker thread so a slow disk never stalls the event loop.
     reply = await asyncio.to_thread(
-        services(context).router.handle, chat.id, event, update_id=update.update_id, ref=ref
+        bot_services.router.handle,
+        chat.id,
+        event,
+        update_id=update.update_id,
+        ref=ref,
+        button_message_id=pressed if ref is not None else None,
     )
-    await show(update, context, reply)
+    _after(bot_services, reply)
+    if query is not None and ref is not None:
+        await _answer_query(update, STALE_TOAST if reply.stale else None)
 
 
-async def show(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
-    """Send what the service decided, after it is stored: notices, then the screen.
-
-    Alerts, the submitted intake and reminders go out even when the patient's reply fails
-    (a network error, a blocked bot): what matters to safety never waits on the patient's chat.
-    """
-    if reply.duplicate:
+async def _answer_query(update: Update, toast: str | None) -> None:
+    """Stop the button's spinner (a query older than Telegram keeps can't be answered)."""
+    if update.callback_query is None:
         return
     try:
-        await _show_to_patient(update, context, reply)
-    finally:
-        await _for_providers(context, reply)
-
-
-async def _for_providers(context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
-    """Alerts, the submitted intake and reminders, each on its own so one failure stops no other."""
-    bot_services = services(context)
-    delivery = bot_services.delivery
-    steps: list[tuple[str, Awaitable[None]]] = []
-    if reply.alerts:
-        steps.append(("safety alert", delivery.send_alerts(reply.alerts)))
-    if reply.submitted is not None:
-        steps.append(("intake delivery", delivery.send_intake(reply.submitted)))
-    if reply.reminders:
-        steps.append(
-            ("reminder arming", asyncio.to_thread(bot_services.reminders.arm, reply.reminders))
-        )
-    for name, step in steps:
-        try:
-            await step
-        except Exception as error:
-            log.error(
-                "%s failed: %s\n%s",
-                name,
-                type(error).__name__,
-                "".join(traceback.format_tb(error.__traceback__)),
-            )
-
-
-async def _show_to_patient(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply
-) -> None:
-    chat = update.effective_chat
-    assert chat is not None
-    query = update.callback_query
-    if query is not None:
-        await _acknowledge(query, reply)
-    if (
-        reply.edit_in_place
-        and query is not None
-        and isinstance(query.message, Message)
-        and reply.screen
-    ):
-        await _redraw(query.message, reply)
-        return
-    for notice in reply.say:
-        await context.bot.send_message(chat.id, esc(notice), parse_mode=ParseMode.HTML)
-    if reply.screen is not None and reply.ref is not None:
-        pages = screen_messages(reply.screen)
-        for page in pages[:-1]:
-            await context.bot.send_message(chat.id, page, parse_mode=ParseMode.HTML)
-        await context.bot.send_message(
-            chat.id,
-            pages[-1],
-            parse_mode=ParseMode.HTML,
-            reply_markup=keyboard(reply.screen, reply.ref),
-        )
-
-
-async def _acknowledge(query: CallbackQuery, reply: Reply) -> None:
-    """Answer the button press and clear the keyboard it came from, so it cannot be pressed again."""
-    try:
-        await query.answer(STALE_TOAST if reply.stale else None)
+        await update.callback_query.answer(toast)
     except BadRequest:
-        pass  # a query older than Telegram keeps can no longer be answered; the reply still goes out
-    if (
-        not reply.edit_in_place
-        and isinstance(query.message, Message)
-        and query.message.reply_markup
-    ):
-        try:
-            await query.message.edit_reply_markup(reply_markup=None)
-        except BadRequest:
-            pass  # already cleared, or the message is too old to edit
-
-
-async def _redraw(message: Message, reply: Reply) -> None:
-    assert reply.screen is not None and reply.ref is not None
-    try:
-        await message.edit_text(
-            screen_text(reply.screen),
-            parse_mode=ParseMode.HTML,
-            reply_markup=keyboard(reply.screen, reply.ref),
-        )
-    except BadRequest:
-        pass  # "message is not modified": the same toggle state arrived twice
+        pass
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -262,6 +212,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         and update.effective_chat.type == Chat.PRIVATE
     ):
         try:
-            await context.bot.send_message(update.effective_chat.id, SOMETHING_WENT_WRONG)
-        except TelegramError:
-            log.warning("could not tell the patient about the failure")
+            # Not claiming the update: its handling failed, and a replay may still succeed.
+            await _notice(update, context, SOMETHING_WENT_WRONG, once=False)
+        except Exception as failure:  # the database itself may be what failed
+            log.warning("could not tell the patient about the failure: %s", type(failure).__name__)

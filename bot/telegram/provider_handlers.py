@@ -2,23 +2,27 @@
 /export, /help, and the Acknowledge button on safety alerts.
 
 They work only from chats in PROVIDER_CHAT_IDS; from anyone else the update falls through to
-the patient handlers, which answer it like any unknown command.
+the patient handlers, which answer it like any unknown command. Each command is one
+transaction with its answer in the outbox (bot.services.commands): an update delivered twice
+has one effect, and a crash loses no answer.
 """
 
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from telegram import InputFile, Update
-from telegram.constants import ParseMode
+from sqlmodel import Session
+from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes, filters
 
 from bot.render import documents
-from bot.render.chart import render_checkin_chart
 from bot.render.html import esc, split_blocks
-from bot.render.summary import render_checkin_log, render_checkin_summary
-from bot.services.lookups import CheckinLog
-from bot.services.providers import ProviderError
+from bot.services.lookups import AgendaRow, IntakeLine
+from bot.services.outbox import Kind
+from bot.services.providers import Invited, ProviderError, Scheduled
 from bot.telegram import callbacks
 from bot.telegram.services import BotServices, services
 from flows.when import format_local
@@ -42,11 +46,6 @@ def provider_filter(chat_ids: tuple[int, ...]) -> filters.BaseFilter:
     return filters.Chat(chat_id=list(chat_ids)) & filters.ChatType.PRIVATE
 
 
-async def _reply(update: Update, text: str) -> None:
-    assert update.effective_message is not None
-    await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
-
-
 def _arguments(update: Update) -> str:
     message = update.effective_message
     assert message is not None and message.text is not None
@@ -54,98 +53,122 @@ def _arguments(update: Update) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
-async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/invite <name> [<when>]: a new patient and their single-use link."""
-    service = services(context).providers
-    name, when = service.split_patient_and_when(_arguments(update))
-    chat = update.effective_chat
-    assert chat is not None
-    try:
-        invited = await asyncio.to_thread(service.invite, name, when, f"chat:{chat.id}")
-    except ProviderError as error:
-        await _reply(update, esc(error))
-        return
+def _chat_id(update: Update) -> int:
+    assert update.effective_chat is not None
+    return update.effective_chat.id
+
+
+async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, *pages: str) -> None:
+    """Messages of HTML to this provider, once per update."""
+    bot_services = services(context)
+    await asyncio.to_thread(
+        bot_services.commands.answer, update.update_id, _chat_id(update), list(pages)
+    )
+    bot_services.dispatcher.wake()
+
+
+async def _request(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, kind: Kind, payload: dict[str, object]
+) -> None:
+    """Something the dispatcher renders as it sends it (an intake, a file, check-ins)."""
+    bot_services = services(context)
+    await asyncio.to_thread(
+        bot_services.commands.request, update.update_id, _chat_id(update), kind, payload
+    )
+    bot_services.dispatcher.wake()
+
+
+def invite_text(invited: Invited, username: str, zone: ZoneInfo) -> str:
     lines = [
         f"Invitation for <b>{esc(invited.display_name)}</b> (patient #{invited.patient_id}).",
-        f"Link: {esc(invited.link(context.bot.username))}",
-        f"It works once and expires {esc(format_local(invited.expires_at, service.clinic_zone))}.",
+        f"Link: {esc(invited.link(username))}",
+        f"It works once and expires {esc(format_local(invited.expires_at, zone))}.",
         "Send it to the patient privately.",
     ]
     if invited.appointment_at is not None:
-        lines.insert(
-            1, f"Appointment: {esc(format_local(invited.appointment_at, service.clinic_zone))}"
-        )
+        lines.insert(1, f"Appointment: {esc(format_local(invited.appointment_at, zone))}")
     else:
         lines.insert(1, "No appointment yet: set it with /appointment.")
-    await _reply(update, "\n".join(lines))
+    return "\n".join(lines)
+
+
+async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/invite <name> [<when>]: a new patient and their single-use link."""
+    bot_services = services(context)
+    providers, zone = bot_services.providers, bot_services.settings.zone
+    name, when = providers.split_patient_and_when(_arguments(update))
+    chat_id, username = _chat_id(update), context.bot.username
+
+    def work(session: Session, now: datetime) -> list[str]:
+        invited = providers.invite_in(session, now, name, when, f"chat:{chat_id}")
+        return [invite_text(invited, username, zone)]
+
+    await asyncio.to_thread(bot_services.commands.run, update.update_id, chat_id, work)
+    bot_services.dispatcher.wake()
+
+
+def scheduled_text(scheduled: Scheduled, zone: ZoneInfo) -> str:
+    starts = format_local(scheduled.starts_at, zone)
+    text = f"Appointment for <b>{esc(scheduled.display_name)}</b>: {esc(starts)}"
+    if scheduled.moved_from is not None:
+        moved = format_local(scheduled.moved_from, zone)
+        text += f" (moved from {esc(moved)}; reminders moved too)"
+    return text + "."
 
 
 async def appointment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/appointment <patient> <when>: set or move a patient's next appointment."""
     bot_services = services(context)
-    service = bot_services.providers
-    patient, when = service.split_patient_and_when(_arguments(update))
+    providers, zone = bot_services.providers, bot_services.settings.zone
+    patient, when = providers.split_patient_and_when(_arguments(update))
     if not patient or when is None:
-        await _reply(
-            update, "Usage: /appointment Jane D. 2026-12-10 09:30 (or #id instead of the name)"
-        )
+        usage = "Usage: /appointment Jane D. 2026-12-10 09:30 (or #id instead of the name)"
+        await _answer(update, context, usage)
         return
-    try:
-        scheduled = await asyncio.to_thread(service.schedule, patient, when)
-    except ProviderError as error:
-        await _reply(update, esc(error))
-        return
-    await asyncio.to_thread(bot_services.reminders.arm, list(scheduled.reminders))
-    zone = service.clinic_zone
-    starts = format_local(scheduled.starts_at, zone)
-    text = f"Appointment for <b>{esc(scheduled.display_name)}</b>: {esc(starts)}"
-    if scheduled.moved_from is not None:
-        text += (
-            f" (moved from {esc(format_local(scheduled.moved_from, zone))}; reminders moved too)"
-        )
-    await _reply(update, text + ".")
+    planned: list[int] = []
+
+    def work(session: Session, now: datetime) -> list[str]:
+        scheduled = providers.schedule_in(session, now, patient, when)
+        planned.extend(scheduled.reminders)
+        return [scheduled_text(scheduled, zone)]
+
+    await asyncio.to_thread(bot_services.commands.run, update.update_id, _chat_id(update), work)
+    bot_services.reminders.arm(planned)
+    bot_services.dispatcher.wake()
 
 
 async def checkins(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/checkins <patient>: the patient's check-in summary, log and chart."""
+    await _checkins(update, context, "Usage: /checkins Jane D. (or #id)", latest=0)
+
+
+async def _checkins(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, usage: str, *, latest: int
+) -> None:
     name = _arguments(update).strip()
     if not name:
-        await _reply(update, "Usage: /checkins Jane D. (or #id)")
+        await _answer(update, context, usage)
         return
-    bot_services = services(context)
     try:
-        log = await asyncio.to_thread(bot_services.lookups.checkin_log, name)
+        patient_id = await asyncio.to_thread(services(context).lookups.patient_id, name)
     except ProviderError as error:
-        await _reply(update, esc(error))
+        await _answer(update, context, esc(error))
         return
-    zone_name = bot_services.settings.clinic_timezone
-    await _reply(update, render_checkin_summary(log.summary, log.since, zone_name))
-    for page in render_checkin_log(log.records, zone_name):
-        await _reply(update, page)
-    await _send_chart(update, context, bot_services, log, "Mood and sleep, with visits marked")
-
-
-async def _send_chart(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    bot_services: BotServices,
-    log: CheckinLog,
-    caption: str,
-) -> None:
-    chart = await asyncio.to_thread(
-        render_checkin_chart,
-        log.records,
-        log.visits,
-        bot_services.settings.zone,
-        title=f"Check-ins: {log.display_name}",
+    caption = (
+        "Mood and sleep, with visits marked" if not latest else "Mood and sleep, visits marked"
     )
-    assert update.effective_chat is not None
-    await context.bot.send_photo(update.effective_chat.id, chart, caption=caption)
+    payload = {
+        "patient_id": patient_id,
+        "summary": not latest,
+        "latest": latest,
+        "caption": caption,
+    }
+    await _request(update, context, Kind.CHECKINS, payload)
 
 
 async def provider_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/help from a provider: the provider commands."""
-    await _reply(update, PROVIDER_HELP)
+    await _answer(update, context, PROVIDER_HELP)
 
 
 async def acknowledge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -156,21 +179,26 @@ async def acknowledge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     press = callbacks.decode(query.data)
     bot_services = services(context)
     if press is None or chat.id not in bot_services.settings.provider_chat_ids:
-        await query.answer("This button is not for this chat.")
+        await _toast(update, "This button is not for this chat.")
         return
     user = update.effective_user
     name = (user.full_name if user else None) or f"chat {chat.id}"
-    await query.answer(await bot_services.alerts.acknowledge(press.ref.id, chat.id, name))
+    toast = await bot_services.alerts.acknowledge(press.ref.id, chat.id, name)
+    bot_services.dispatcher.wake()
+    await _toast(update, toast)
 
 
-async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/today: today's and tomorrow's appointments with each intake's status."""
-    bot_services = services(context)
-    rows = await asyncio.to_thread(bot_services.lookups.agenda)
-    zone = bot_services.settings.zone
+async def _toast(update: Update, text: str) -> None:
+    assert update.callback_query is not None
+    try:
+        await update.callback_query.answer(text)
+    except BadRequest:
+        pass  # a query older than Telegram keeps can no longer be answered
+
+
+def agenda_text(rows: list[AgendaRow], zone: ZoneInfo) -> list[str]:
     if not rows:
-        await _reply(update, "<b>Today and tomorrow</b>\nNo appointments.")
-        return
+        return ["<b>Today and tomorrow</b>\nNo appointments."]
     lines = ["<b>Today and tomorrow</b>"]
     for row in rows:
         status = row.status + (" · ⚠️ safety flag" if row.safety_flag else "")
@@ -181,37 +209,43 @@ async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             f"• {esc(format_local(row.starts_at, zone))} — {esc(row.display_name)} "
             f"(#{row.patient_id}): {esc(status)}{intake}"
         )
-    for page in split_blocks(["\n".join(lines)]):
-        await _reply(update, page)
+    return split_blocks(["\n".join(lines)])
+
+
+async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/today: today's and tomorrow's appointments with each intake's status."""
+    bot_services = services(context)
+    rows = await asyncio.to_thread(bot_services.lookups.agenda)
+    await _answer(update, context, *agenda_text(rows, bot_services.settings.zone))
+
+
+def history_text(name: str, patient_id: int, lines: list[IntakeLine], zone: ZoneInfo) -> str:
+    text = [f"<b>{esc(name)}</b> (#{patient_id})", "<b>Intakes</b>"]
+    text.extend(
+        f"• /intake {line.intake_id} — {esc(format_local(line.submitted_at, zone))}: "
+        f"PHQ-9 {esc(line.phq9)}, GAD-7 {esc(line.gad7)}"
+        for line in lines
+    )
+    if not lines:
+        text.append("• none submitted yet")
+    return "\n".join(text)
 
 
 async def patient(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/patient <name or #id>: past intakes with scores, the latest check-ins, the chart."""
     name = _arguments(update).strip()
     if not name:
-        await _reply(update, "Usage: /patient Jane D. (or #id)")
+        await _answer(update, context, "Usage: /patient Jane D. (or #id)")
         return
     bot_services = services(context)
-    lookups = bot_services.lookups
     try:
-        person, intakes = await asyncio.to_thread(lookups.history, name)
-        log = await asyncio.to_thread(lookups.checkin_log, f"#{person.id}")
+        person, lines = await asyncio.to_thread(bot_services.lookups.history, name)
     except ProviderError as error:
-        await _reply(update, esc(error))
+        await _answer(update, context, esc(error))
         return
-    zone = bot_services.settings.zone
-    lines = [f"<b>{esc(person.display_name or '')}</b> (#{person.id})", "<b>Intakes</b>"]
-    lines.extend(
-        f"• /intake {line.intake_id} — {esc(format_local(line.submitted_at, zone))}: "
-        f"PHQ-9 {esc(line.phq9)}, GAD-7 {esc(line.gad7)}"
-        for line in intakes
-    )
-    if not intakes:
-        lines.append("• none submitted yet")
-    await _reply(update, "\n".join(lines))
-    for page in render_checkin_log(log.records[-5:], zone.key):
-        await _reply(update, page.replace("Check-in log", "Latest check-ins", 1))
-    await _send_chart(update, context, bot_services, log, "Mood and sleep, visits marked")
+    text = history_text(person.display_name or "", person.id, lines, bot_services.settings.zone)
+    payload = {"patient_id": person.id, "summary": False, "latest": 5, "intro": text}
+    await _request(update, context, Kind.CHECKINS, payload)
 
 
 def _intake_number(text: str) -> int | None:
@@ -224,18 +258,12 @@ def _intake_number(text: str) -> int | None:
 
 async def intake(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/intake <id>: the summary, chart and PDF of a submitted intake, again."""
-    text = _arguments(update).strip()
-    number = _intake_number(text)
+    number = _intake_number(_arguments(update))
     if number is None:
-        await _reply(update, "Usage: /intake 12")
+        await _answer(update, context, "Usage: /intake 12")
         return
-    bot_services = services(context)
-    record = await asyncio.to_thread(bot_services.lookups.intake, number)
-    if record is None:
-        await _reply(update, f"No submitted intake #{number}.")
-        return
-    assert update.effective_chat is not None
-    await bot_services.delivery.send_record(record.compiled, [update.effective_chat.id])
+    if await _submitted(update, context, number):
+        await _request(update, context, Kind.INTAKE, {"intake_id": number})
 
 
 async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -243,28 +271,16 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     parts = _arguments(update).split()
     number = _intake_number(parts[0]) if len(parts) == 2 else None
     if number is None or parts[1].lower() not in documents.FORMATS:
-        await _reply(update, "Usage: /export 12 pdf (or fhir, or json)")
+        await _answer(update, context, "Usage: /export 12 pdf (or fhir, or json)")
         return
-    bot_services = services(context)
-    record = await asyncio.to_thread(bot_services.lookups.intake, number)
-    if record is None:
-        await _reply(update, f"No submitted intake #{number}.")
-        return
-    fmt = parts[1].lower()
-    delivery, settings = bot_services.delivery, bot_services.settings
-    chart = None
-    if fmt == "pdf":
-        compiled = record.compiled
-        chart = await asyncio.to_thread(delivery.chart, compiled.patient_id, compiled.patient_name)
-    data = await asyncio.to_thread(
-        documents.render_document,
-        record.compiled,
-        record.answers,
-        fmt,
-        clinic=settings.clinic_name,
-        zone=settings.zone,
-        chart_png=chart,
-    )
-    assert update.effective_chat is not None
-    name = documents.file_name(record.compiled.intake_id, fmt)
-    await context.bot.send_document(update.effective_chat.id, InputFile(data, filename=name))
+    if await _submitted(update, context, number):
+        payload = {"intake_id": number, "format": parts[1].lower()}
+        await _request(update, context, Kind.DOCUMENT, payload)
+
+
+async def _submitted(update: Update, context: ContextTypes.DEFAULT_TYPE, number: int) -> bool:
+    bot_services: BotServices = services(context)
+    if await asyncio.to_thread(bot_services.lookups.intake, number) is None:
+        await _answer(update, context, f"No submitted intake #{number}.")
+        return False
+    return True

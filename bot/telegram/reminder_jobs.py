@@ -1,24 +1,23 @@
-"""Sending reminders on time, exactly once, across restarts: the Telegram side.
+"""Reminders on time, exactly once, across restarts: the Telegram side.
 
 The reminders table says what is due (planned by bot/services/reminder_plans.py); this module
-arms one job per pending row on python-telegram-bot's JobQueue (APScheduler), fires it, and
-sends what bot/services/reminders.py decides. On start-up it first settles what fell due while
-the bot was down; a sweep every few minutes re-arms every pending row, so changes made by
-another process (`intake-bot appointment` in a terminal) reach the running bot.
+arms one job per pending row on python-telegram-bot's JobQueue (APScheduler). A job claims its
+row (bot/services/reminders.py), which puts the message in the outbox for the dispatcher. On
+start-up it first settles what fell due while the bot was down; a sweep every few minutes
+re-arms every pending row, so changes made by another process (`intake-bot appointment` in a
+terminal) reach the running bot.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes, Job
 
-from bot.services.reminders import FAILED, SENT, Outgoing, ReminderService
-from bot.telegram.keyboards import reminder_keyboard
+from bot.services.reminders import ReminderService
 
 log = logging.getLogger(__name__)
 
@@ -26,15 +25,21 @@ SWEEP_EVERY = timedelta(minutes=5)
 
 
 class ReminderJobs:
-    """Arms, fires and sends reminders; one per application."""
+    """Arms and fires reminders; one per application."""
 
-    def __init__(self, application: Application, service: ReminderService) -> None:
+    def __init__(
+        self,
+        application: Application,
+        service: ReminderService,
+        wake: Callable[[], None] | None = None,
+    ) -> None:
         self.application = application
         self.service = service
+        self.wake = wake  # the outbox's dispatcher, once a reminder's message is queued
         self._armed: dict[str, tuple[Job, datetime]] = {}  # reminder key -> its job and moment
 
     async def start(self) -> None:
-        """At start-up: settle rows interrupted mid-send, catch up, arm the rest, start the sweep."""
+        """At start-up: catch up on what fell due while down, arm the rest, start the sweep."""
         recovered = await asyncio.to_thread(self.service.recover)
         await asyncio.gather(*(self.fire(reminder_id) for reminder_id in recovered.due_now))
         self._arm_rows(recovered.later)
@@ -83,24 +88,9 @@ class ReminderJobs:
         await self.fire(reminder_id)
 
     async def fire(self, reminder_id: int) -> None:
+        """Claim the reminder: its message goes into the outbox, and the dispatcher sends it."""
         outgoing, follow_up = await asyncio.to_thread(self.service.claim, reminder_id)
-        if outgoing is not None:
-            status = await self._send(outgoing)
-            follow_up = await asyncio.to_thread(self.service.finish, reminder_id, status)
+        if outgoing is not None and self.wake is not None:
+            self.wake()
         if follow_up:
             await asyncio.to_thread(self.arm, follow_up)
-
-    async def _send(self, outgoing: Outgoing) -> str:
-        try:
-            await self.application.bot.send_message(
-                outgoing.chat_id, outgoing.text, reply_markup=reminder_keyboard(outgoing.button)
-            )
-        except Forbidden:
-            log.warning(
-                "reminder %s not delivered: the patient blocked the bot", outgoing.reminder_id
-            )
-            return FAILED
-        except TelegramError as error:
-            log.error("reminder %s not delivered: %s", outgoing.reminder_id, type(error).__name__)
-            return FAILED
-        return SENT

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from telegram.ext import ContextTypes
 
+from bot.services.commands import Commands
 from bot.services.lookups import ProviderLookups
 from bot.services.providers import ProviderService
 from bot.services.router import ConversationRouter
@@ -15,7 +16,8 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.telegram.alerts import AlertDispatcher
-    from bot.telegram.delivery import Delivery
+    from bot.telegram.dispatcher import Dispatcher
+    from bot.telegram.inbox import InboxWorker
     from bot.telegram.reminder_jobs import ReminderJobs
 
 KEY = "services"
@@ -27,9 +29,11 @@ class BotServices:
     router: ConversationRouter
     providers: ProviderService
     lookups: ProviderLookups
+    commands: Commands
     alerts: AlertDispatcher
     reminders: ReminderJobs
-    delivery: Delivery
+    dispatcher: Dispatcher
+    inbox: InboxWorker
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:

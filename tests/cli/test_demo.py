@@ -80,10 +80,17 @@ def test_a_demo_intake_is_never_sent_on_to_providers_later(tmp_path: Path) -> No
 
 
 def test_a_demo_safety_alert_is_settled_so_no_bot_sends_it_later(tmp_path: Path) -> None:
-    from bot.services.safety import AlertLedger
+    from sqlmodel import Session, select
+
+    from bot.services.alerts import AlertLedger
+    from bot.services.outbox import Outbox
     from storage.db import make_engine
+    from storage.models import OutboxMessage
 
     result = run_demo(tmp_path, "I agree\nI want to kill myself\nyes\n")
     assert result.returncode == 0, result.stderr
     assert "URGENT" in result.stdout
-    assert AlertLedger(make_engine(f"sqlite:///{tmp_path / 'demo.db'}")).unacknowledged() == []
+    engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    assert AlertLedger(engine, Outbox()).unacknowledged() == []
+    with Session(engine) as session:  # and nothing waits in an outbox for any chat
+        assert session.exec(select(OutboxMessage)).all() == []

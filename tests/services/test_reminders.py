@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
 from service_support import (
+    CLINIC,
+    CLINIC_ZONE,
     NOW,
     Chat,
     Services,
@@ -27,9 +30,13 @@ from service_support import (
 )
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from telegram import Bot
 from telegram.error import Forbidden
 from telegram.ext import Application
 
+from bot.services.alerts import AlertLedger
+from bot.services.deliveries import Deliveries
+from bot.services.outbox import Outbox
 from bot.services.reminders import (
     MISSED,
     POSTPONED,
@@ -40,7 +47,9 @@ from bot.services.reminders import (
 )
 from bot.services.replies import OPEN_CHECKIN, OPEN_INTAKE, DialogueKind, DialogueRef
 from bot.telegram import callbacks
+from bot.telegram.dispatcher import Dispatcher
 from bot.telegram.reminder_jobs import ReminderJobs
+from bot.telegram.senders import Senders
 from flows import messages
 from flows.dialogue import Tapped, Typed
 from flows.preferences import REMINDERS
@@ -96,23 +105,42 @@ class StandInBot:
     sent: list[tuple[int, str, Any]] = field(default_factory=list)
     refuse: set[int] = field(default_factory=set)  # chats that blocked the bot
 
-    async def send_message(self, chat_id: int, text: str, reply_markup: Any = None) -> None:
+    async def send_message(self, chat_id: int, text: str, reply_markup: Any = None) -> Any:
         if chat_id in self.refuse:
             raise Forbidden("Forbidden: bot was blocked by the user")
         self.sent.append((chat_id, text, reply_markup))
+        return SimpleNamespace(message_id=len(self.sent))
 
 
 @dataclass
 class StandInApplication:
     bot: StandInBot = field(default_factory=StandInBot)
     job_queue: StandInJobQueue = field(default_factory=StandInJobQueue)
+    dispatcher: Dispatcher | None = None
+
+    async def deliver(self) -> None:
+        """What the outbox's dispatcher does: send everything due (the reminders claimed)."""
+        assert self.dispatcher is not None
+        while await self.dispatcher.send_due():
+            pass
 
 
 def runner_for(services: Services) -> tuple[ReminderJobs, StandInApplication]:
-    """The reminders' jobs on a stand-in application, and their service on the test clock."""
+    """The reminders' jobs on a stand-in application (whose bot records what it sends), the
+    outbox's real dispatcher, and their services on the test clock."""
     application = StandInApplication()
     service = ReminderService(services.engine, config(), clock=services.clock)
-    return ReminderJobs(cast(Application, application), service), application
+    runner = ReminderJobs(cast(Application, application), service)
+    senders = Senders(
+        cast(Bot, application.bot),
+        services.lookups,
+        AlertLedger(services.engine, Outbox()),
+        CLINIC_ZONE,
+        CLINIC,
+    )
+    deliveries = Deliveries(services.engine, CLINIC_ZONE, clock=services.clock)
+    application.dispatcher = Dispatcher(deliveries, senders, on_settled=runner.arm)
+    return runner, application
 
 
 # --- patients and their reminders -------------------------------------------------------
@@ -376,7 +404,7 @@ def test_several_overdue_intake_reminders_send_only_the_latest(services: Service
     assert utc(following.due_at) == datetime(2026, 1, 20, 2, 0, tzinfo=UTC)  # tonight, 8 PM CST
 
 
-def test_a_row_left_sending_by_a_crash_is_unconfirmed_and_never_sent_again(
+async def test_a_reminder_claimed_before_a_crash_waits_in_the_outbox_and_goes_out_once(
     services: Services,
 ) -> None:
     _, patient_id = joined(services)
@@ -384,16 +412,39 @@ def test_a_row_left_sending_by_a_crash_is_unconfirmed_and_never_sent_again(
     services.clock.now = INTAKE_OPEN_DUE
     crashed, _ = runner_for(services)
     outgoing, _ = crashed.service.claim(row.id)
-    assert outgoing is not None  # ...and the process died before _finish
+    assert outgoing is not None  # queued in the outbox... and the process died before sending
 
     services.clock.now = INTAKE_OPEN_DUE + timedelta(minutes=10)
-    restarted, _ = runner_for(services)
+    restarted, application = runner_for(services)
     recovered = restarted.service.recover()
-    due_now, later = recovered.due_now, recovered.later
-    assert row.id not in due_now and row.id not in [rid for rid, _, _ in later]
-    assert status(services.engine, row.id) == UNCONFIRMED
+    assert row.id not in recovered.due_now  # not claimed a second time
+    assert row.id not in [rid for rid, _, _ in recovered.later]
+    assert status(services.engine, row.id) == SENDING
     assert restarted.service.claim(row.id) == (None, [])
-    assert restarted.service.recover().due_now == []  # a second start leaves it alone too
+    await application.deliver()
+    assert [text for _, text, _ in application.bot.sent] == [messages.INTAKE_READY]
+    assert status(services.engine, row.id) == SENT
+    await application.deliver()
+    assert len(application.bot.sent) == 1  # sent once
+
+
+def test_a_row_left_sending_by_the_build_before_the_outbox_stays_unconfirmed(
+    services: Services,
+) -> None:
+    """Revision 0003 records a reminder that was mid-send under the old code as unconfirmed;
+    nothing claims or sends such a row again."""
+    _, patient_id = joined(services)
+    row = reminder(services.engine, patient_id, "intake_open")
+    with Session(services.engine) as session:
+        stored = session.get(Reminder, row.id)
+        assert stored is not None
+        stored.status = UNCONFIRMED
+        session.add(stored)
+        session.commit()
+    services.clock.now = INTAKE_OPEN_DUE + timedelta(minutes=10)
+    runner, _ = runner_for(services)
+    assert row.id not in runner.service.recover().due_now
+    assert runner.service.claim(row.id) == (None, [])
     assert status(services.engine, row.id) == UNCONFIRMED
 
 
@@ -464,6 +515,7 @@ async def test_fire_sends_once_and_a_blocked_chat_is_recorded_failed(services: S
     await runner.fire(mine.id)
     await runner.fire(mine.id)  # fired twice (a sweep and the job): sent once
     await runner.fire(theirs.id)
+    await application.deliver()
     assert [(chat_id, text) for chat_id, text, _ in application.bot.sent] == [
         (chat.chat_id, messages.CHECKIN_DUE)
     ]
@@ -509,6 +561,7 @@ async def test_start_after_downtime_sends_what_is_useful_and_arms_the_rest(
     services.clock.now = INTAKE_48H_DUE + timedelta(hours=2)  # 11:00 AM CST
     runner, application = runner_for(services)
     await runner.start()
+    await application.deliver()
     assert [(c, t) for c, t, _ in application.bot.sent] == [(chat.chat_id, messages.INTAKE_NUDGE)]
     assert (
         status(services.engine, reminder(services.engine, patient_id, "intake_open").id) == MISSED

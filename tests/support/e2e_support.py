@@ -13,6 +13,7 @@ from bot.render.html import to_plain
 from bot.services.providers import ProviderService
 from bot.settings import Settings
 from bot.telegram.app import build_application
+from bot.telegram.runner import BotRuntime
 from bot.telegram.services import KEY, BotServices
 from storage.db import make_engine
 
@@ -38,19 +39,12 @@ def settings_for(fake: FakeBotAPI, database_url: str, **overrides: object) -> Se
 @asynccontextmanager
 async def running_bot(settings: Settings) -> AsyncIterator[Application]:
     """The bot as `intake-bot run` starts it, polling the fake server until the block ends."""
-    application = build_application(settings)
-    await application.initialize()
-    if application.post_init:
-        await application.post_init(application)
-    await application.start()
-    assert application.updater is not None
-    await application.updater.start_polling(poll_interval=0, timeout=1)
+    runtime = BotRuntime(build_application(settings))
+    await runtime.start()
     try:
-        yield application
+        yield runtime.application
     finally:
-        await application.updater.stop()
-        await application.stop()
-        await application.shutdown()
+        await runtime.stop()
 
 
 def bot_services(application: Application) -> BotServices:

@@ -9,7 +9,7 @@ button presses the way bot/telegram/patient_handlers.py does.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, func, select
 
 from bot.services.config import ServiceConfig
+from bot.services.deliveries import Deliveries
 from bot.services.joining import JOIN_CONSENT_STEP
 from bot.services.lookups import ProviderLookups
 from bot.services.providers import Invited, ProviderService
@@ -83,8 +84,21 @@ def make_services(engine: Engine, clock: Clock | None = None) -> Services:
 _update_ids: Iterator[int] = itertools.count(FIRST_UPDATE_ID)
 
 
+def deliver_all(engine: Engine, clock: Callable[[], datetime]) -> int:
+    """What the Telegram dispatcher would do: every message due in the outbox reaches Telegram
+    (recording what its going changes, e.g. the question the patient has now seen)."""
+    deliveries = Deliveries(engine, CLINIC_ZONE, clock=clock, owner="test-dispatcher")
+    sent = 0
+    while batch := deliveries.claim(100):
+        for message in batch:
+            deliveries.sent(message, [1])
+            sent += 1
+    return sent
+
+
 class Chat:
-    """One patient's chat with the router; every call is a new Telegram update."""
+    """One patient's chat with the router; every call is a new Telegram update, and what the
+    router put in the outbox is delivered at once (as the dispatcher would)."""
 
     def __init__(self, service: ConversationRouter, chat_id: int = FIRST_CHAT_ID) -> None:
         self.service = service
@@ -92,21 +106,24 @@ class Chat:
         self.last_update_id: int | None = None
         self.last: Reply | None = None
 
+    def _delivered(self, reply: Reply) -> Reply:
+        self.last = reply
+        deliver_all(self.service.engine, self.service.work.clock)
+        return reply
+
     def _next(self) -> int:
         self.last_update_id = next(_update_ids)
         return self.last_update_id
 
     def start(self, token: str | None = None) -> Reply:
-        self.last = self.service.start(self.chat_id, token, update_id=self._next())
-        return self.last
+        return self._delivered(self.service.start(self.chat_id, token, update_id=self._next()))
 
     def send(self, event: Event, ref: DialogueRef | None = None) -> Reply:
-        self.last = self.service.handle(self.chat_id, event, update_id=self._next(), ref=ref)
-        return self.last
+        reply = self.service.handle(self.chat_id, event, update_id=self._next(), ref=ref)
+        return self._delivered(reply)
 
     def open(self, what: str) -> Reply:
-        self.last = self.service.open(self.chat_id, what, update_id=self._next())
-        return self.last
+        return self._delivered(self.service.open(self.chat_id, what, update_id=self._next()))
 
     def press(
         self, ref: DialogueRef, step: str, value: str = "", kind: str = callbacks.ANSWER

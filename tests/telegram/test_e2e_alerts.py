@@ -19,7 +19,7 @@ from e2e_support import (
     settings_for,
     tap,
 )
-from fake_bot_api import FakeBotAPI
+from fake_bot_api import FakeBotAPI, FakeChat
 from sqlmodel import Session, select
 
 from storage.db import make_engine
@@ -110,6 +110,12 @@ async def test_unacknowledged_alert_is_resent_after_a_restart(fake: FakeBotAPI, 
     assert "Not yet acknowledged" in plain(alert_copies(fake, PROVIDER_CHAT_ID)[-1])
 
 
+def asks_if_safe(chat: FakeChat) -> bool:
+    """The latest question with buttons is the safety question."""
+    latest = next((m for m in reversed(chat.messages) if m.inline_keyboard), None)
+    return latest is not None and "Yes, I'm safe right now" in " ".join(latest.buttons())
+
+
 async def test_risk_in_an_edit_or_a_caption_is_caught_and_alerts_reach_providers_when_the_patient_cannot(
     fake: FakeBotAPI, settings
 ) -> None:  # type: ignore[no-untyped-def]
@@ -143,12 +149,14 @@ async def test_risk_in_an_edit_or_a_caption_is_caught_and_alerts_reach_providers
         await provider.wait_for(
             lambda chat: len(alert_copies(fake, PROVIDER_CHAT_ID)) == 1, timeout=5
         )
+        await patient.wait_for(asks_if_safe, timeout=5)
         await tap(patient, "Yes, I'm safe right now")
 
         await patient.send_photo(caption="goodbye, I won't be around much longer")
         await provider.wait_for(
             lambda chat: len(alert_copies(fake, PROVIDER_CHAT_ID)) == 2, timeout=5
         )
+        await patient.wait_for(asks_if_safe, timeout=5)
         assert any("988" in plain(m) for m in patient.messages[-3:])
         await tap(patient, "Yes, I'm safe right now")
 

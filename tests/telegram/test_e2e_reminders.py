@@ -183,8 +183,8 @@ async def test_checkin_from_a_reminder_reaches_the_providers_intake(
         reply = await patient.send_command_and_wait("/start")
         assert "Medications" in texts(reply) or "Welcome back" in texts(reply)
         await _finish_intake(patient)
-        await provider.wait_for(
-            lambda chat: any(m.media == "photo" for m in chat.messages), timeout=15
+        await provider.wait_for(  # the intake's last part, its PDF
+            lambda chat: any(m.media == "document" for m in chat.messages), timeout=15
         )
 
         before = len(provider.messages)

@@ -1,0 +1,191 @@
+"""The sending side of the outbox, without Telegram: claim what is due, record each part Telegram
+accepted, and, once a message has gone, what its going changes (the question the patient has
+now seen, a reminder sent, an alert recorded against the provider chat, an intake delivered).
+
+Every method is one short transaction, safe to call from a worker thread, and safe to repeat.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.services.outbox import Kind, Outbox, mark_shown, ref_from_data, screen_from_data
+from bot.services.reminders import settle
+from storage import intakes, outbox, safety
+from storage.clock import utcnow
+from storage.db import session_scope
+from storage.models import OutboxMessage, OutboxStatus, Priority
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+"""How long a claimed message stays with its sender before another may take it over."""
+
+
+def process_name() -> str:
+    """Who claims rows: unique per process, so replicas and restarts never share a claim."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A message to send now, as plain data."""
+
+    id: int
+    chat_id: int
+    kind: Kind
+    payload: dict[str, Any]
+    priority: int
+    attempts: int
+    parts_sent: int
+    message_ids: list[int]
+    uncertain: bool  # an earlier attempt's answer was lost: say it is a re-send
+
+
+def _claimed(row: OutboxMessage) -> Claimed:
+    return Claimed(
+        row.id,
+        row.chat_id,
+        Kind(row.kind),
+        dict(row.payload),
+        row.priority,
+        row.attempts,
+        row.parts_sent,
+        list(row.message_ids or []),
+        row.uncertain,
+    )
+
+
+class Deliveries:
+    """The dispatcher's view of the outbox."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        clinic_zone: ZoneInfo,
+        clock: Callable[[], datetime] = utcnow,
+        owner: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.clinic_zone = clinic_zone
+        self.clock = clock
+        self.owner = owner or process_name()
+
+    def claim(self, limit: int) -> list[Claimed]:
+        now = self.clock()
+        with session_scope(self.engine) as session:
+            rows = outbox.claim(session, self.owner, now, now + LEASE, limit)
+            return [_claimed(row) for row in rows]
+
+    def progress(self, message: Claimed, parts_sent: int, message_ids: list[int]) -> None:
+        """Parts Telegram accepted so far: a crash resumes after them."""
+        with session_scope(self.engine) as session:
+            outbox.save_progress(session, message.id, parts_sent, message_ids, message.uncertain)
+
+    def retry(self, message: Claimed, delay: timedelta, error: str, *, uncertain: bool) -> None:
+        with session_scope(self.engine) as session:
+            outbox.retry_later(session, message.id, self.clock() + delay, error, uncertain)
+
+    def failed(self, message: Claimed, error: str) -> list[int]:
+        """Telegram refused the message for good; what it was for is settled as failed."""
+        with session_scope(self.engine) as session:
+            row = outbox.get(session, message.id)
+            if row is None or row.status != OutboxStatus.PENDING:
+                return []
+            row.last_error = error[:60]
+            outbox.finish(session, row, OutboxStatus.FAILED, self.clock())
+            return self._settle(session, row, sent=False)
+
+    def sent(self, message: Claimed, message_ids: list[int]) -> list[int]:
+        """Every part went out: mark it sent and apply what its going changes.
+
+        Returns reminder rows planned as a result (to arm).
+        """
+        with session_scope(self.engine) as session:
+            row = outbox.get(session, message.id)
+            if row is None or row.status != OutboxStatus.PENDING:
+                return []
+            row.message_ids = message_ids
+            row.parts_sent = max(row.parts_sent, len(message_ids))
+            outbox.finish(session, row, OutboxStatus.SENT, self.clock())
+            return self._settle(session, row, sent=True)
+
+    def release(self) -> None:
+        """At shutdown: give back what this process claimed but did not start."""
+        with session_scope(self.engine) as session:
+            outbox.release(session, self.owner)
+
+    def take_over(self) -> None:
+        """At start, when this is the only sender (polling): take every claim at once, so a
+        message that was in flight when the process stopped goes out now, marked re-sent."""
+        with session_scope(self.engine) as session:
+            outbox.take_over_claims(session)
+
+    # --- what a message's going changes ----------------------------------------------------
+
+    def _settle(self, session: Session, row: OutboxMessage, *, sent: bool) -> list[int]:
+        now = self.clock()
+        match Kind(row.kind):
+            case Kind.REPLY if sent:
+                _mark_shown(session, row.payload)
+            case Kind.ALERT if sent:
+                event_id, message_id = int(row.payload["event_id"]), (row.message_ids or [0])[0]
+                _record_alert(session, event_id, row.chat_id, message_id, row.payload, now)
+            case Kind.INTAKE if row.group_key:
+                _settle_intake(session, row.group_key, now)
+            case Kind.REMINDER:
+                reminder_id = int(row.payload["reminder_id"])
+                return settle(session, reminder_id, sent, now, self.clinic_zone)
+        return []
+
+
+def _mark_shown(session: Session, payload: dict[str, Any]) -> None:
+    screen = payload.get("screen")
+    if screen:
+        mark_shown(session, ref_from_data(payload.get("ref")), screen_from_data(screen))
+
+
+def _record_alert(
+    session: Session,
+    event_id: int,
+    chat_id: int,
+    message_id: int,
+    payload: dict[str, Any],
+    now: datetime,
+) -> None:
+    """The alert's copy reached a provider chat: recorded, so acknowledging marks it."""
+    event = safety.get(session, event_id)
+    if event is None:
+        return
+    if event.acknowledged_at is not None:  # acknowledged while this copy was on its way
+        clear = {"clear": [message_id]}
+        Outbox().add(session, chat_id, Kind.EDIT, clear, Priority.URGENT, now)
+    event.alert_messages = [*(event.alert_messages or []), [chat_id, message_id]]
+    event.alerted_chat_ids = sorted({*(event.alerted_chat_ids or []), chat_id})
+    event.times_alerted = max(event.times_alerted, int(payload.get("round", 1)))
+    event.last_alerted_at = now
+    session.add(event)
+    action = "realerted" if int(payload.get("round", 1)) > 1 else "alerted"
+    safety.add_audit(session, event_id, action, "bot", f"provider chat {chat_id}", now)
+
+
+def _settle_intake(session: Session, group_key: str, now: datetime) -> None:
+    """Once every provider chat's copy is settled, the intake counts as delivered."""
+    rows = outbox.in_group(session, group_key)
+    if any(r.status == OutboxStatus.PENDING for r in rows):
+        return
+    if any(r.status == OutboxStatus.SENT for r in rows):
+        intakes.mark_delivered(session, int(group_key.split(":")[1]), now)
+    else:
+        log.error("%s was submitted but reached no provider chat", group_key)

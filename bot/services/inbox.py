@@ -1,0 +1,71 @@
+"""The inbox, without Telegram: store each received update before Telegram is told it arrived,
+hand updates out for handling (each chat's in order, across processes), forget them once
+handled."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from bot.services.deliveries import process_name
+from storage import inbox
+from storage.clock import utcnow
+from storage.db import session_scope
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=120)
+"""How long a claimed update stays with its process before another may handle it."""
+MAX_ATTEMPTS = 3
+"""An update whose handling stopped the process this many times is set aside (and logged)."""
+
+
+class Inbox:
+    """Received updates, as plain data (update id, chat id, the update as JSON)."""
+
+    def __init__(
+        self, engine: Engine, clock: Callable[[], datetime] = utcnow, owner: str | None = None
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.owner = owner or process_name()
+
+    def store(self, received: Sequence[tuple[int, int | None, dict[str, Any]]]) -> None:
+        with session_scope(self.engine) as session:
+            inbox.store(session, received, self.clock())
+
+    def claim(self, limit: int) -> list[tuple[int, dict[str, Any]]]:
+        """Updates to handle now: one per chat at most, oldest first."""
+        now = self.clock()
+        with session_scope(self.engine) as session:
+            rows = inbox.claim(session, self.owner, now, now + LEASE, limit)
+            poison = [row.update_id for row in rows if row.attempts > MAX_ATTEMPTS]
+            for update_id in poison:
+                log.error(
+                    "update %s was set aside: handling it failed %d times", update_id, MAX_ATTEMPTS
+                )
+                inbox.done(session, update_id)
+            return [
+                (row.update_id, dict(row.payload)) for row in rows if row.update_id not in poison
+            ]
+
+    def done(self, update_id: int) -> None:
+        with session_scope(self.engine) as session:
+            inbox.done(session, update_id)
+
+    def release(self) -> None:
+        with session_scope(self.engine) as session:
+            inbox.release(session, self.owner)
+
+    def take_over(self) -> None:
+        """At start, when this is the only process (polling): every claim is this one's now."""
+        with session_scope(self.engine) as session:
+            inbox.release_all(session)
+
+    def waiting(self) -> int:
+        with session_scope(self.engine) as session:
+            return inbox.waiting(session)

@@ -1,0 +1,169 @@
+"""The outbox's dispatcher: sends what services wrote to the outbox, most urgent first, each
+chat's messages in order, part by part, recording each part Telegram accepted.
+
+Failures: a 429 waits the time Telegram asks; a lost answer (a timeout, a dropped connection)
+is retried within seconds and the retry says it is a re-send; a part Telegram refuses for good
+(a bad request) is skipped and logged; a chat that blocked the bot fails the message. Urgent
+alerts are never given up: they are retried until they go. Nothing here logs message text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.services.deliveries import Claimed, Deliveries
+from bot.telegram.senders import Senders
+from storage.models import Priority
+
+log = logging.getLogger(__name__)
+
+BATCH = 50
+IDLE_POLL = 1.0
+"""Seconds between looks at the outbox when nothing woke the dispatcher (retries falling due,
+rows written by another process)."""
+MAX_ATTEMPTS = 12
+HARMLESS = ("message is not modified", "message to edit not found", "message can't be edited")
+"""Edits Telegram refuses because there is nothing left to do."""
+
+
+def backoff(message: Claimed) -> timedelta:
+    """The first retry within seconds; urgent ones never wait more than 30 s."""
+    cap = 30 if message.priority == Priority.URGENT else 300
+    return timedelta(seconds=min(cap, 2 ** min(message.attempts, 10)))
+
+
+def retry_after(error: RetryAfter) -> timedelta:
+    """The wait Telegram asked for (an int of seconds, or a timedelta, by PTB's settings)."""
+    wait = error.retry_after
+    return wait if isinstance(wait, timedelta) else timedelta(seconds=float(wait))
+
+
+class Dispatcher:
+    """One per process; `wake()` after writing to the outbox."""
+
+    def __init__(
+        self,
+        deliveries: Deliveries,
+        senders: Senders,
+        on_settled: Callable[[list[int]], None] | None = None,
+        after_alert: Callable[[int], None] | None = None,
+    ) -> None:
+        self.deliveries = deliveries
+        self.senders = senders
+        self.on_settled = on_settled  # reminder rows planned when a reminder settles: arm them
+        self.after_alert = after_alert  # an alert's copy went out: plan its repeat
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def start(self, *, only_sender: bool) -> None:
+        if only_sender:
+            await asyncio.to_thread(self.deliveries.take_over)
+        self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        await asyncio.to_thread(self.deliveries.release)
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                sent_any = await self.send_due()
+            except Exception as error:  # the database or a renderer: log, keep the loop alive
+                log.error("the outbox dispatcher failed: %s", type(error).__name__)
+                sent_any = False
+            if not sent_any:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=IDLE_POLL)
+                except TimeoutError:
+                    pass
+
+    async def send_due(self) -> bool:
+        """Send one batch of what is due; False when nothing was."""
+        batch = await asyncio.to_thread(self.deliveries.claim, BATCH)
+        by_chat: dict[int, list[Claimed]] = defaultdict(list)
+        for message in batch:
+            by_chat[message.chat_id].append(message)
+        await asyncio.gather(*(self._send_chat(messages) for messages in by_chat.values()))
+        return bool(batch)
+
+    async def _send_chat(self, messages: Sequence[Claimed]) -> None:
+        for message in sorted(messages, key=lambda m: (m.priority, m.id)):
+            await self.send(message)
+
+    async def send(self, message: Claimed) -> None:
+        """Send every part not yet accepted; record the result."""
+        try:
+            parts = await self.senders.parts(message)
+        except Exception as error:
+            log.error(
+                "outbox message %s could not be rendered: %s", message.id, type(error).__name__
+            )
+            await self._retry(message, error, uncertain=False)
+            return
+        ids = list(message.message_ids)
+        for number in range(message.parts_sent, len(parts)):
+            try:
+                made = await parts[number]()
+            except BadRequest as error:
+                if not any(text in str(error).lower() for text in HARMLESS):
+                    log.error(
+                        "outbox message %s part %d refused: %s",
+                        message.id,
+                        number + 1,
+                        type(error).__name__,
+                    )
+                made = None
+            except TelegramError as error:
+                await self._failed_part(message, error)
+                return
+            ids.append(made or 0)
+            if number + 1 < len(parts):
+                await asyncio.to_thread(self.deliveries.progress, message, number + 1, ids)
+        planned = await asyncio.to_thread(self.deliveries.sent, message, ids)
+        self._after_sent(message, planned)
+
+    def _after_sent(self, message: Claimed, planned: list[int]) -> None:
+        if planned and self.on_settled is not None:
+            self.on_settled(planned)
+        if message.kind == "alert" and self.after_alert is not None:
+            self.after_alert(int(message.payload["event_id"]))
+
+    async def _failed_part(self, message: Claimed, error: TelegramError) -> None:
+        if isinstance(error, Forbidden) and message.priority != Priority.URGENT:
+            log.warning("outbox message %s not delivered: the chat blocked the bot", message.id)
+            planned = await asyncio.to_thread(self.deliveries.failed, message, type(error).__name__)
+            if planned and self.on_settled is not None:
+                self.on_settled(planned)
+            return
+        uncertain = isinstance(error, NetworkError) and not isinstance(error, RetryAfter)
+        await self._retry(message, error, uncertain=uncertain)
+
+    async def _retry(self, message: Claimed, error: Exception, *, uncertain: bool) -> None:
+        name = type(error).__name__
+        if message.attempts >= MAX_ATTEMPTS and message.priority != Priority.URGENT:
+            log.error(
+                "outbox message %s given up after %d attempts: %s",
+                message.id,
+                message.attempts,
+                name,
+            )
+            await asyncio.to_thread(self.deliveries.failed, message, name)
+            return
+        delay = retry_after(error) if isinstance(error, RetryAfter) else backoff(message)
+        log.warning("outbox message %s will be retried: %s", message.id, name)
+        await asyncio.to_thread(self.deliveries.retry, message, delay, name, uncertain=uncertain)

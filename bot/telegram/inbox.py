@@ -1,0 +1,142 @@
+"""Receiving updates crash-safely: each update is stored in the inbox before Telegram is told it
+arrived, and handled from there.
+
+Polling: fetch a batch with getUpdates, store it, and only then ask for the next batch with a
+higher offset — the request that tells Telegram the batch arrived. A crash before the store
+makes Telegram send the batch again; after it, the stored updates are handled at start.
+
+Handling: a worker claims stored updates (one per chat at a time, so each chat's updates are
+handled in order, several chats at once), runs them through the Application's handlers, and
+deletes them once handled. Each handler's own transaction claims the update id, so an update
+replayed after a crash changes nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.error import NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application
+
+from bot.services.inbox import Inbox
+from bot.telegram.dispatcher import retry_after
+
+log = logging.getLogger(__name__)
+
+POLL_TIMEOUT = 10  # seconds of long polling per getUpdates
+BATCH = 32
+CONCURRENT_CHATS = 16
+IDLE_POLL = 1.0
+
+
+def chat_of(update: Update) -> int | None:
+    chat = update.effective_chat
+    return chat.id if chat is not None else None
+
+
+class InboxWorker:
+    """Handles stored updates through the Application; `wake()` when new ones were stored."""
+
+    def __init__(self, application: Application, inbox: Inbox) -> None:
+        self.application = application
+        self.inbox = inbox
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._slots = asyncio.Semaphore(CONCURRENT_CHATS)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def store(self, updates: list[Update]) -> None:
+        """Store received updates (committed when this returns)."""
+        rows = [(u.update_id, chat_of(u), u.to_dict()) for u in updates]
+        await asyncio.to_thread(self.inbox.store, rows)
+        self.wake()
+
+    async def start(self, *, only_receiver: bool) -> None:
+        if only_receiver:
+            await asyncio.to_thread(self.inbox.take_over)
+        self._task = asyncio.create_task(self._run(), name="inbox-worker")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        await asyncio.to_thread(self.inbox.release)
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                handled = await self.handle_waiting()
+            except Exception as error:
+                log.error("the inbox worker failed: %s", type(error).__name__)
+                handled = False
+            if not handled:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=IDLE_POLL)
+                except TimeoutError:
+                    pass
+
+    async def handle_waiting(self) -> bool:
+        """Handle one batch of stored updates; False when there was none."""
+        batch = await asyncio.to_thread(self.inbox.claim, BATCH)
+        await asyncio.gather(*(self._handle(update_id, payload) for update_id, payload in batch))
+        return bool(batch)
+
+    async def _handle(self, update_id: int, payload: dict[str, Any]) -> None:
+        async with self._slots:
+            update = Update.de_json(payload, self.application.bot)
+            await self.application.process_update(update)  # errors go to the error handler
+            await asyncio.to_thread(self.inbox.done, update_id)
+
+
+class Poller:
+    """Long polling that stores before it confirms (see the module docstring)."""
+
+    def __init__(self, application: Application, worker: InboxWorker) -> None:
+        self.application = application
+        self.worker = worker
+        self._task: asyncio.Task[None] | None = None
+        self.offset: int | None = None
+
+    async def start(self) -> None:
+        await self.application.bot.delete_webhook(drop_pending_updates=False)
+        self._task = asyncio.create_task(self._run(), name="inbox-poller")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    async def _run(self) -> None:
+        delay = 1.0
+        while True:
+            try:
+                await self.poll_once()
+                delay = 1.0
+            except RetryAfter as error:
+                await asyncio.sleep(retry_after(error).total_seconds())
+            except (NetworkError, TelegramError) as error:
+                log.warning(
+                    "getUpdates failed (%s); trying again in %.0f s", type(error).__name__, delay
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+
+    async def poll_once(self) -> None:
+        updates = await self.application.bot.get_updates(
+            offset=self.offset, timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES
+        )
+        if updates:
+            await self.worker.store(list(updates))
+            self.offset = updates[-1].update_id + 1  # the next getUpdates confirms these

@@ -1,0 +1,242 @@
+"""What each kind of outbox message becomes in Telegram: a list of parts, each one Bot API call,
+sent in order. The dispatcher skips the parts Telegram already accepted (a crash resumes after
+them) and marks a provider's message as a re-send when an earlier attempt's answer was lost."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
+from telegram.constants import ParseMode
+
+from bot.render.chart import render_checkin_chart
+from bot.render.documents import file_name, render_document
+from bot.render.html import esc
+from bot.render.pdf import render_intake_pdf
+from bot.render.screens import screen_messages, screen_text
+from bot.render.summary import (
+    render_alert,
+    render_checkin_log,
+    render_checkin_summary,
+    render_summary,
+)
+from bot.services.alerts import AlertLedger
+from bot.services.deliveries import Claimed
+from bot.services.lookups import ProviderLookups
+from bot.services.outbox import Kind, ref_from_data, screen_from_data
+from bot.services.reminders import ReminderButton
+from bot.telegram.keyboards import acknowledge_keyboard, keyboard, reminder_keyboard
+from flows.report import CompiledIntake
+from flows.when import format_local
+
+RESENT = "🔁 <i>Re-sent: an earlier copy may have arrived.</i>\n"
+"""Put before a provider's message when an earlier attempt's answer was lost."""
+NOT_ACKNOWLEDGED = "🔁 <b>Not yet acknowledged</b>\n"
+
+SendPart = Callable[[], Awaitable[int | None]]
+"""One Bot API call; the message id it made, if it made one."""
+
+
+@dataclass(frozen=True)
+class Senders:
+    """Renders outbox messages into Bot API calls."""
+
+    bot: Bot
+    lookups: ProviderLookups
+    ledger: AlertLedger
+    zone: ZoneInfo
+    clinic: str
+
+    async def parts(self, message: Claimed) -> list[SendPart]:
+        """The calls that send `message`, in order."""
+        resent = RESENT if message.uncertain else ""
+        match message.kind:
+            case Kind.REPLY:
+                return self._reply(message.chat_id, message.payload)
+            case Kind.HTML:
+                return [self._html(message.chat_id, message.payload["html"])]
+            case Kind.ALERT:
+                return await self._alert(message, resent)
+            case Kind.INTAKE:
+                return await self._intake(message.chat_id, message.payload, resent)
+            case Kind.CHECKINS:
+                return await self._checkins(message.chat_id, message.payload)
+            case Kind.DOCUMENT:
+                return await self._document(message.chat_id, message.payload)
+            case Kind.REMINDER:
+                return [self._reminder(message.chat_id, message.payload)]
+            case Kind.EDIT:
+                return self._edit(message.chat_id, message.payload)
+        raise ValueError(f"no sender for {message.kind}")
+
+    # --- patients -------------------------------------------------------------------------
+
+    def _reply(self, chat_id: int, payload: dict[str, Any]) -> list[SendPart]:
+        screen_data, ref = payload.get("screen"), ref_from_data(payload.get("ref"))
+        screen = screen_from_data(screen_data) if screen_data else None
+        button_message = payload.get("button_message_id")
+        markup = keyboard(screen, ref) if screen is not None and ref is not None else None
+        if payload.get("edit_in_place") and button_message and screen is not None:
+            text = screen_text(screen)
+            return [lambda: self._edit_text(chat_id, int(button_message), text, markup)]
+        parts: list[SendPart] = []
+        if button_message:  # the pressed question's buttons go, so it reads as answered
+            parts.append(lambda: self._clear_keyboard(chat_id, int(button_message)))
+        parts.extend(self._html(chat_id, esc(notice)) for notice in payload.get("say", []))
+        if screen is not None:
+            pages = screen_messages(screen)
+            parts.extend(self._html(chat_id, page) for page in pages[:-1])
+            parts.append(self._html(chat_id, pages[-1], markup))
+        return parts
+
+    def _reminder(self, chat_id: int, payload: dict[str, Any]) -> SendPart:
+        data = payload.get("button")
+        button = None
+        if data is not None:
+            ref = ref_from_data(data["ref"])
+            assert ref is not None
+            button = ReminderButton(data["label"], ref, data["step"])
+        text, markup = str(payload["text"]), reminder_keyboard(button)
+
+        async def send() -> int:
+            sent = await self.bot.send_message(chat_id, text, reply_markup=markup)
+            return sent.message_id
+
+        return send
+
+    # --- providers ------------------------------------------------------------------------
+
+    async def _alert(self, message: Claimed, resent: str) -> list[SendPart]:
+        event_id, round_ = int(message.payload["event_id"]), int(message.payload.get("round", 1))
+        found = await asyncio.to_thread(self.ledger.text, event_id)
+        if found is None:
+            return []
+        body = resent + (NOT_ACKNOWLEDGED if round_ > 1 else "") + render_alert(*found)
+        return [self._html(message.chat_id, body, acknowledge_keyboard(event_id))]
+
+    async def _intake(self, chat_id: int, payload: dict[str, Any], resent: str) -> list[SendPart]:
+        record = await asyncio.to_thread(self.lookups.intake, int(payload["intake_id"]))
+        if record is None:
+            return []
+        compiled = record.compiled
+        pages = render_summary(compiled, self.zone.key)
+        chart, pdf = await asyncio.to_thread(self._attachments, compiled)
+        parts = [
+            self._html(chat_id, resent + page if n == 0 else page) for n, page in enumerate(pages)
+        ]
+        if chart is not None:
+            caption = f"Check-ins, mood and sleep: intake #{compiled.intake_id}"
+            parts.append(self._photo(chat_id, chart, caption))
+        name = file_name(compiled.intake_id, "pdf")
+        parts.append(self._file(chat_id, pdf, name, f"Intake #{compiled.intake_id} (PDF)"))
+        return parts
+
+    async def _checkins(self, chat_id: int, payload: dict[str, Any]) -> list[SendPart]:
+        log = await asyncio.to_thread(self.lookups.checkin_log, f"#{payload['patient_id']}")
+        title = f"Check-ins: {log.display_name}"
+        chart = await asyncio.to_thread(
+            render_checkin_chart, log.records, log.visits, self.zone, title=title
+        )
+        pages: list[str] = [str(payload["intro"])] if payload.get("intro") else []
+        if payload.get("summary", True):
+            pages.append(render_checkin_summary(log.summary, log.since, self.zone.key))
+        latest = int(payload.get("latest", 0))
+        for page in render_checkin_log(
+            log.records[-latest:] if latest else log.records, self.zone.key
+        ):
+            pages.append(page.replace("Check-in log", "Latest check-ins", 1) if latest else page)
+        parts = [self._html(chat_id, page) for page in pages]
+        parts.append(self._photo(chat_id, chart, str(payload.get("caption", "Mood and sleep"))))
+        return parts
+
+    async def _document(self, chat_id: int, payload: dict[str, Any]) -> list[SendPart]:
+        record = await asyncio.to_thread(self.lookups.intake, int(payload["intake_id"]))
+        if record is None:
+            return []
+        fmt = str(payload["format"])
+        compiled = record.compiled
+        chart = await asyncio.to_thread(self.chart, compiled) if fmt == "pdf" else None
+        data = await asyncio.to_thread(
+            render_document,
+            compiled,
+            record.answers,
+            fmt,
+            clinic=self.clinic,
+            zone=self.zone,
+            chart_png=chart,
+        )
+        return [self._file(chat_id, data, file_name(compiled.intake_id, fmt), None)]
+
+    def _edit(self, chat_id: int, payload: dict[str, Any]) -> list[SendPart]:
+        message_ids = [int(m) for m in payload.get("clear", [])]
+        parts = [self._clearing(chat_id, m) for m in message_ids]
+        if payload.get("acknowledged_by") and message_ids:
+            when = format_local(datetime.fromisoformat(payload["at"]), self.zone)
+            note = f"✅ Acknowledged by {esc(payload['acknowledged_by'])} at {esc(when)}"
+            parts.append(lambda: self._note(chat_id, note, max(message_ids)))
+        return parts
+
+    def _attachments(self, compiled: CompiledIntake) -> tuple[bytes | None, bytes]:
+        chart = self.chart(compiled)
+        pdf = render_intake_pdf(compiled, clinic=self.clinic, zone=self.zone.key, chart_png=chart)
+        return chart, pdf
+
+    def chart(self, compiled: CompiledIntake) -> bytes | None:
+        """The check-in chart that goes with an intake: since the previous visit."""
+        if compiled.patient_id is None:
+            return None
+        log = self.lookups.checkin_log(f"#{compiled.patient_id}")
+        title = f"Check-ins since the last visit: {compiled.patient_name}"
+        return render_checkin_chart(log.since_last_visit(), log.visits, self.zone, title=title)
+
+    # --- the calls ------------------------------------------------------------------------
+
+    def _html(
+        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+    ) -> SendPart:
+        async def send() -> int:
+            sent = await self.bot.send_message(
+                chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+            return sent.message_id
+
+        return send
+
+    def _photo(self, chat_id: int, data: bytes, caption: str) -> SendPart:
+        async def send() -> int:
+            return (await self.bot.send_photo(chat_id, data, caption=caption)).message_id
+
+        return send
+
+    def _file(self, chat_id: int, data: bytes, name: str, caption: str | None) -> SendPart:
+        async def send() -> int:
+            document = InputFile(data, filename=name)
+            return (await self.bot.send_document(chat_id, document, caption=caption)).message_id
+
+        return send
+
+    async def _edit_text(
+        self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
+    ) -> int | None:
+        edited = await self.bot.edit_message_text(
+            text, chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
+        return edited.message_id if isinstance(edited, Message) else None
+
+    def _clearing(self, chat_id: int, message_id: int) -> SendPart:
+        return lambda: self._clear_keyboard(chat_id, message_id)
+
+    async def _clear_keyboard(self, chat_id: int, message_id: int) -> None:
+        await self.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+        return None
+
+    async def _note(self, chat_id: int, text: str, reply_to: int) -> int:
+        sent = await self.bot.send_message(
+            chat_id, text, parse_mode=ParseMode.HTML, reply_to_message_id=reply_to
+        )
+        return sent.message_id

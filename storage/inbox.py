@@ -1,0 +1,81 @@
+"""Received Telegram updates not yet handled: stored before Telegram is told they arrived,
+claimed by the process handling them (in update order per chat), deleted once handled."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, exists, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, or_, select
+
+from storage.models import InboxUpdate
+
+
+def store(
+    session: Session, updates: Sequence[tuple[int, int | None, dict[str, Any]]], now: datetime
+) -> None:
+    """Store (update_id, chat_id, payload) rows; an update already stored is left as it is."""
+    if not updates:
+        return
+    rows = [
+        {"update_id": u, "chat_id": c, "payload": p, "received_at": now, "attempts": 0}
+        for u, c, p in updates
+    ]
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(insert(InboxUpdate).values(rows).on_conflict_do_nothing())
+
+
+def claim(
+    session: Session, owner: str, now: datetime, until: datetime, limit: int
+) -> list[InboxUpdate]:
+    """Updates to handle now, oldest first, claimed for `owner` until `until`.
+
+    An update waits while an earlier update of the same chat is still there (claimed by this or
+    another process, or failed to be claimed), so each chat's updates are handled in order.
+    """
+    earlier = aliased(InboxUpdate)
+    blocked = exists().where(
+        col(earlier.chat_id) == col(InboxUpdate.chat_id),
+        col(earlier.update_id) < col(InboxUpdate.update_id),
+    )
+    free = or_(col(InboxUpdate.claimed_until).is_(None), col(InboxUpdate.claimed_until) < now)
+    statement = (
+        select(InboxUpdate).where(free, ~blocked).order_by(col(InboxUpdate.update_id)).limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update(skip_locked=True)
+    rows = list(session.exec(statement).all())
+    for row in rows:
+        row.claimed_by, row.claimed_until, row.attempts = owner, until, row.attempts + 1
+        session.add(row)
+    session.flush()
+    return rows
+
+
+def done(session: Session, update_id: int) -> None:
+    """The update was handled: forget it (its effects are stored, its id kept in ProcessedUpdate)."""
+    session.execute(delete(InboxUpdate).where(col(InboxUpdate.update_id) == update_id))
+
+
+def release(session: Session, owner: str) -> None:
+    """Give back every update `owner` had claimed (at shutdown), so they are handled again."""
+    session.execute(
+        update(InboxUpdate)
+        .where(col(InboxUpdate.claimed_by) == owner)
+        .values(claimed_by=None, claimed_until=None)
+    )
+
+
+def release_all(session: Session) -> None:
+    """Free every claim (the only process restarting after a crash)."""
+    session.execute(update(InboxUpdate).values(claimed_by=None, claimed_until=None))
+
+
+def waiting(session: Session) -> int:
+    return len(session.exec(select(InboxUpdate.update_id)).all())
