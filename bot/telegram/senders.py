@@ -120,21 +120,35 @@ class Senders:
         return [self._html(message.chat_id, body, acknowledge_keyboard(event_id))]
 
     async def _intake(self, chat_id: int, payload: dict[str, Any], resent: str) -> list[SendPart]:
+        """The summary pages at once; the chart and the PDF rendered when their turn comes."""
         record = await asyncio.to_thread(self.lookups.intake, int(payload["intake_id"]))
         if record is None:
             return []
         compiled = record.compiled
         pages = render_summary(compiled, self.zone.key)
-        chart, pdf = await asyncio.to_thread(self._attachments, compiled)
         parts = [
             self._html(chat_id, resent + page if n == 0 else page) for n, page in enumerate(pages)
         ]
-        if chart is not None:
-            caption = f"Check-ins, mood and sleep: intake #{compiled.intake_id}"
-            parts.append(self._photo(chat_id, chart, caption))
-        name = file_name(compiled.intake_id, "pdf")
-        parts.append(self._file(chat_id, pdf, name, f"Intake #{compiled.intake_id} (PDF)"))
-        return parts
+        chart = _Once(lambda: self.chart(compiled))
+        intake_id = compiled.intake_id
+
+        async def send_chart() -> int | None:
+            data = await chart.get()
+            if data is None:
+                return None  # no check-ins to draw: nothing to send
+            caption = f"Check-ins, mood and sleep: intake #{intake_id}"
+            return (await self.bot.send_photo(chat_id, data, caption=caption)).message_id
+
+        async def send_pdf() -> int:
+            drawn = await chart.get()
+            pdf = await asyncio.to_thread(
+                render_intake_pdf, compiled, clinic=self.clinic, zone=self.zone.key, chart_png=drawn
+            )
+            document = InputFile(pdf, filename=file_name(intake_id, "pdf"))
+            caption = f"Intake #{intake_id} (PDF)"
+            return (await self.bot.send_document(chat_id, document, caption=caption)).message_id
+
+        return [*parts, send_chart, send_pdf]
 
     async def _checkins(self, chat_id: int, payload: dict[str, Any]) -> list[SendPart]:
         log = await asyncio.to_thread(self.lookups.checkin_log, f"#{payload['patient_id']}")
@@ -180,11 +194,6 @@ class Senders:
             note = f"✅ Acknowledged by {esc(payload['acknowledged_by'])} at {esc(when)}"
             parts.append(lambda: self._note(chat_id, note, max(message_ids)))
         return parts
-
-    def _attachments(self, compiled: CompiledIntake) -> tuple[bytes | None, bytes]:
-        chart = self.chart(compiled)
-        pdf = render_intake_pdf(compiled, clinic=self.clinic, zone=self.zone.key, chart_png=chart)
-        return chart, pdf
 
     def chart(self, compiled: CompiledIntake) -> bytes | None:
         """The check-in chart that goes with an intake: since the previous visit."""
@@ -240,3 +249,18 @@ class Senders:
             chat_id, text, parse_mode=ParseMode.HTML, reply_to_message_id=reply_to
         )
         return sent.message_id
+
+
+class _Once:
+    """A rendering done once, in a worker thread, the first time it is needed."""
+
+    def __init__(self, render: Callable[[], bytes | None]) -> None:
+        self._render = render
+        self._done = False
+        self._value: bytes | None = None
+
+    async def get(self) -> bytes | None:
+        if not self._done:
+            self._value = await asyncio.to_thread(self._render)
+            self._done = True
+        return self._value

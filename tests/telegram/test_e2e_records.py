@@ -133,8 +133,12 @@ async def test_returning_patient_changes_pdf_and_exports(fake: FakeBotAPI, setti
         assert bundle["resourceType"] == "Bundle"
         kinds = [entry["resource"]["resourceType"] for entry in bundle["entry"]]
         assert kinds[0] == "QuestionnaireResponse" and kinds.count("Observation") == 2
-        reply = await provider.send_command_and_wait(f"/intake {intake_id}", quiet=0.5)
-        assert any(m.media == "document" for m in reply)
+        before = len(provider.messages)
+        await provider.send_command(f"/intake {intake_id}")
+        again = await provider.wait_for(  # summary, chart, then the PDF, rendered in turn
+            lambda chat: any(m.media == "document" for m in chat.messages[before:]), timeout=15
+        )
+        assert again and "Pre-visit intake: Rae T." in texts(provider.messages[before:])
 
         from_patient = await patient.send_command_and_wait("/export 1 pdf")
         assert "don't know that command" in texts(from_patient)
