@@ -12,6 +12,7 @@ from typing import TextIO
 
 from storage import schema
 from storage.db import make_engine
+from storage.engine import rewrite_sqlite_file
 from storage.schema import SchemaError, SchemaStatus
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,10 @@ def upgrade(database_url: str, out: TextIO | None = None) -> int:
         if schema.check(engine) is SchemaStatus.CURRENT:
             print(f"the database is already at the latest revision, {head}", file=out)
             return 0
+        had_tables = schema.check(engine) is not SchemaStatus.EMPTY
         schema.upgrade(engine, on_step=lambda step: print(step, file=out, flush=True))
+        if had_tables:
+            rewrite_sqlite_file(engine)
         print(f"the database is at the latest revision, {head}", file=out)
         return 0
     finally:

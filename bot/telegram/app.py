@@ -125,7 +125,9 @@ def build_services(
     settings: Settings,
     engine: Engine | None = None,
 ) -> BotServices:
-    """Every service the handlers use, on one database engine."""
+    """Every service the handlers use, on one database engine; the data encryption key ring
+    installed first (SettingsError without DATA_ENCRYPTION_KEY)."""
+    settings.configure_encryption()
     database = engine or make_engine(settings.database_url)
     config = ServiceConfig(settings.clinic_name, settings.zone, settings.reminder_policy())
     invite_ttl = timedelta(days=settings.invite_ttl_days)
