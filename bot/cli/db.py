@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 def upgrade(database_url: str, out: TextIO | None = None) -> int:
     """Bring the database to the latest revision, printing one line per revision applied.
     SchemaError for a database made by a newer intake-bot, or made before migrations with
-    tables missing."""
+    tables missing. A SQLite file that had tables is rewritten afterwards (VACUUM), so values
+    a revision rewrote in place (0004 encrypts them) leave no old copy in its free pages."""
     out = out or sys.stdout
     engine = make_engine(database_url, create_tables=False)
     try:
