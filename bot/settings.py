@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from flows.schedule import ReminderPolicy
+from storage import crypto
 from storage.db import DEFAULT_DATABASE_URL
 
 TELEGRAM_API = "https://api.telegram.org/bot"
@@ -25,6 +26,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     telegram_bot_token: SecretStr | None = None
+    # One or more keys, comma-separated, newest first (storage.crypto); never shown anywhere.
+    data_encryption_key: SecretStr | None = None
     telegram_api_base_url: str = TELEGRAM_API
     database_url: str = DEFAULT_DATABASE_URL
     provider_chat_ids: Annotated[tuple[int, ...], NoDecode] = ()
@@ -62,6 +65,18 @@ class Settings(BaseSettings):
             if any(h <= 0 for h in hours):
                 raise ValueError("must be positive hours, like 48,24")
             return hours
+        return value
+
+    @field_validator("data_encryption_key")
+    @classmethod
+    def _keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        try:
+            crypto.parse_keys(value.get_secret_value())
+        except crypto.KeyRingError as error:
+            # The message names the setting itself; pydantic's prefix would name it twice.
+            raise ValueError(str(error).removeprefix(f"{crypto.SETTING} ")) from None
         return value
 
     @field_validator("appointment_reminder_time")
@@ -152,6 +167,22 @@ class Settings(BaseSettings):
                 "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put it in .env"
             )
         return self.telegram_bot_token.get_secret_value().strip()
+
+
+    def encryption_keys(self) -> tuple[bytes, ...]:
+        """The data encryption keys, newest first, or SettingsError naming the setting when
+        there is none."""
+        if self.data_encryption_key is None:
+            raise SettingsError(
+                f"{crypto.SETTING} is not set: every answer is stored encrypted with it; make a "
+                'key with "intake-bot keys new", put it in .env, and keep a copy apart from the '
+                "database and its backups"
+            )
+        return crypto.parse_keys(self.data_encryption_key.get_secret_value())
+
+    def configure_encryption(self) -> None:
+        """Install the key ring storage encrypts with (SettingsError when there is no key)."""
+        crypto.configure(self.encryption_keys())
 
 
 def _clock_time(text: str) -> time:

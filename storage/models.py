@@ -1,14 +1,24 @@
-"""The database tables, all in one place."""
+"""The database tables, all in one place.
+
+Everything a patient types or chooses, and every person's name, is stored encrypted
+(storage.encrypted's column types; the key ring in storage.crypto): answers, names, time zone,
+notes, medications, check-ins, drafts and safety text. Codes the bot itself writes (states,
+question keys, statuses of rows, times) stay readable, so queries can use them.
+"""
 
 from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Text
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, event
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Mapper
 from sqlmodel import Field, SQLModel
 
+from storage import crypto
 from storage.clock import utcnow
+from storage.encrypted import EncryptedJSON, EncryptedText
 
 
 @compiles(JSON, "sqlite")
@@ -48,14 +58,19 @@ class ReminderStatus(StrEnum):
 
 
 class Patient(SQLModel, table=True):
-    """A person using the bot. The display name is stored only once they agree to take part."""
+    """A person using the bot. The display name is stored only once they agree to take part.
+
+    `name_hash` is a keyed hash of the normalised display name (storage.crypto.name_hash), set
+    whenever the row is written: patients are found by name through it."""
 
     id: int = Field(default=None, primary_key=True)
     telegram_chat_id: int | None = Field(
         default=None, sa_column=Column(BigInteger, unique=True, index=True, nullable=True)
     )
-    display_name: str | None = Field(default=None, max_length=200)
-    timezone: str | None = Field(default=None, max_length=64)  # None: the clinic's time zone
+    display_name: str | None = Field(default=None, sa_column=Column(EncryptedText(), nullable=True))
+    name_hash: str | None = Field(default=None, max_length=64, index=True)
+    # None: the clinic's time zone
+    timezone: str | None = Field(default=None, sa_column=Column(EncryptedText(), nullable=True))
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
@@ -75,7 +90,7 @@ class Patient(SQLModel, table=True):
     # The open safety question (active_dialogue == "safety"), e.g. "safety.check".
     safety_question: str | None = Field(default=None, max_length=40)
     settings_draft: dict[str, Any] | None = Field(
-        default=None, sa_column=Column(JSON, nullable=True)
+        default=None, sa_column=Column(EncryptedJSON(), nullable=True)
     )
     checkin_cadence: str = Field(default="off", max_length=8)  # off, daily, weekly
     checkin_time: str | None = Field(default=None, max_length=5)  # HH:MM, patient's local time
@@ -124,7 +139,7 @@ class Intake(SQLModel, table=True):
     step: str | None = Field(default="consent", max_length=64)
     editing: bool = False
     pending: str | None = Field(default=None, max_length=32)
-    draft: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    draft: list[str] | None = Field(default=None, sa_column=Column(EncryptedJSON(), nullable=True))
     # The step of the last question the patient was shown (its message reached Telegram): a
     # typed answer is taken only for that question. None: not shown yet.
     shown_step: str | None = Field(default=None, max_length=64)
@@ -155,8 +170,8 @@ class Answer(SQLModel, table=True):
     id: int = Field(default=None, primary_key=True)
     intake_id: int = Field(foreign_key="intake.id", index=True)
     question_key: str = Field(max_length=64)
-    value: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
-    raw_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    value: Any = Field(default=None, sa_column=Column(EncryptedJSON(), nullable=True))
+    raw_text: str | None = Field(default=None, sa_column=Column(EncryptedText(), nullable=True))
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
@@ -173,15 +188,15 @@ class Medication(SQLModel, table=True):
     patient_id: int = Field(foreign_key="patient.id", index=True)
     intake_id: int = Field(foreign_key="intake.id", index=True)
     position: int
-    # Text, not VARCHAR(n): a typed medication line or a free-text frequency may be up to the
-    # 1000 characters the intake accepts, and PostgreSQL rejects longer values than VARCHAR(n).
-    name: str = Field(sa_column=Column(Text, nullable=False))
-    dose: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    frequency: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    status: str | None = Field(default=None, max_length=32)
-    missed_days: int | None = None
-    reasons: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
-    raw_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    name: str = Field(sa_column=Column(EncryptedText(), nullable=False))
+    dose: str | None = Field(default=None, sa_column=Column(EncryptedText(), nullable=True))
+    frequency: str | None = Field(default=None, sa_column=Column(EncryptedText(), nullable=True))
+    status: str | None = Field(default=None, sa_column=Column(EncryptedText(), nullable=True))
+    missed_days: int | None = Field(default=None, sa_column=Column(EncryptedJSON(), nullable=True))
+    reasons: list[str] | None = Field(
+        default=None, sa_column=Column(EncryptedJSON(), nullable=True)
+    )
+    raw_text: str | None = Field(default=None, sa_column=Column(EncryptedText(), nullable=True))
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
@@ -194,10 +209,12 @@ class SafetyEvent(SQLModel, table=True):
     patient_id: int = Field(foreign_key="patient.id", index=True)
     intake_id: int | None = Field(default=None, foreign_key="intake.id", index=True)
     kind: str = Field(max_length=40)
-    detail: str = Field(sa_column=Column(Text, nullable=False))
+    detail: str = Field(sa_column=Column(EncryptedText(), nullable=False))
     step: str | None = Field(default=None, max_length=64)
     shown: str | None = Field(default=None, max_length=40)
-    patient_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    patient_text: str | None = Field(
+        default=None, sa_column=Column(EncryptedText(), nullable=True)
+    )
     alert: bool = False
     alerted_chat_ids: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     # The alert messages in provider chats, as [chat_id, message_id] pairs, to mark them acknowledged.
@@ -211,7 +228,10 @@ class SafetyEvent(SQLModel, table=True):
     acknowledged_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
-    acknowledged_by: str | None = Field(default=None, max_length=200)
+    # The acknowledging provider's Telegram name.
+    acknowledged_by: str | None = Field(
+        default=None, sa_column=Column(EncryptedText(), nullable=True)
+    )
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
@@ -258,9 +278,11 @@ class Checkin(SQLModel, table=True):
     reminder_id: int | None = Field(default=None, foreign_key="reminder.id")
     step: str | None = Field(default=None, max_length=40)
     pending: str | None = Field(default=None, max_length=32)
-    draft: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    draft: list[str] | None = Field(default=None, sa_column=Column(EncryptedJSON(), nullable=True))
     shown_step: str | None = Field(default=None, max_length=40)  # as Intake.shown_step
-    answers: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    answers: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(EncryptedJSON(), nullable=True)
+    )
     started_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
@@ -276,11 +298,19 @@ class SafetyAudit(SQLModel, table=True):
     id: int = Field(default=None, primary_key=True)
     safety_event_id: int = Field(foreign_key="safetyevent.id", index=True)
     action: str = Field(max_length=24)  # shown, alerted, realerted, acknowledged, alert_failed
-    actor: str | None = Field(default=None, max_length=200)  # a provider chat and name, or "bot"
-    detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # A provider chat and name, or "bot".
+    actor: str | None = Field(default=None, sa_column=Column(EncryptedText(), nullable=True))
+    detail: str | None = Field(default=None, sa_column=Column(EncryptedText(), nullable=True))
     at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
+
+
+@event.listens_for(Patient, "before_insert")
+@event.listens_for(Patient, "before_update")
+def _hash_the_name(_mapper: Mapper[Patient], _connection: Connection, patient: Patient) -> None:
+    """The name's keyed hash follows the name, under the newest key, whoever wrote the row."""
+    patient.name_hash = crypto.name_hash(patient.display_name)
 
 
 class InboxUpdate(SQLModel, table=True):
@@ -295,7 +325,7 @@ class InboxUpdate(SQLModel, table=True):
     chat_id: int | None = Field(
         default=None, sa_column=Column(BigInteger, nullable=True, index=True)
     )
-    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    payload: dict[str, Any] = Field(sa_column=Column(EncryptedJSON(), nullable=False))
     received_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
@@ -336,7 +366,7 @@ class OutboxMessage(SQLModel, table=True):
     id: int = Field(default=None, primary_key=True)
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
     kind: str = Field(max_length=24)
-    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    payload: dict[str, Any] = Field(sa_column=Column(EncryptedJSON(), nullable=False))
     priority: int = Field(default=Priority.CONVERSATION)
     status: str = Field(default=OutboxStatus.PENDING, max_length=12)
     dedupe_key: str | None = Field(default=None, max_length=120, sa_column_kwargs={"unique": True})

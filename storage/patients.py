@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
+from storage import crypto
 from storage.clock import as_utc
 from storage.models import Appointment, AppointmentStatus, Invitation, Patient
 
@@ -27,9 +28,14 @@ def create(session: Session, chat_id: int | None, display_name: str | None = Non
 
 
 def by_name(session: Session, name: str) -> Sequence[Patient]:
-    """Patients whose display name is `name`, in any case."""
+    """Patients whose display name is `name` in any case, Unicode form or spacing ("Émile  r."
+    finds "ÉMILE R."): names are stored encrypted, so the look-up goes through their keyed hash
+    (storage.crypto.name_hash), under every key of the ring."""
+    hashes = crypto.name_hashes(name)
+    if not hashes:
+        return []
     return session.exec(
-        select(Patient).where(func.lower(Patient.display_name) == name.lower())
+        select(Patient).where(col(Patient.name_hash).in_(hashes)).order_by(col(Patient.id))
     ).all()
 
 

@@ -8,6 +8,10 @@ Each PostgreSQL test gets a schema of its own, created before and dropped (with 
 it) after the test. The schema is named in the URL (`?options=-csearch_path=t_...`), so any
 engine made from `database_url`, including a second one after a simulated restart, sees the
 same tables, and tests can run in parallel against one database.
+
+Stored data is encrypted (storage.crypto): the session generates one DATA_ENCRYPTION_KEY, puts it
+in the environment (so the command-line tests' subprocesses have it too) and installs the key
+ring; `key_ring` lets a test change the ring and puts the session's back afterwards.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
-from storage import intakes, patients
+from storage import crypto, intakes, patients
 from storage.db import make_engine
 from storage.models import Answer, Intake, Patient, utcnow
 
@@ -42,10 +46,23 @@ FIRST_CHAT_ID = 5_000_000_001
 """Factory-made patients get chat ids from here up: above 2**31, as real Telegram ids can be."""
 
 
+TEST_KEY = crypto.new_key()
+"""The session's data encryption key: made fresh for each run, never a fixed test key."""
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "postgres: the PostgreSQL run of a test parametrized over both databases"
     )
+    os.environ[crypto.SETTING] = TEST_KEY
+    crypto.configure(TEST_KEY)
+
+
+@pytest.fixture
+def key_ring() -> Iterator[Callable[[str], None]]:
+    """key_ring(text): install another ring (as DATA_ENCRYPTION_KEY's text) for this test only."""
+    yield crypto.configure
+    crypto.configure(TEST_KEY)
 
 
 # --- the databases ----------------------------------------------------------------------

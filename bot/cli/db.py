@@ -12,6 +12,7 @@ from typing import TextIO
 
 from storage import schema
 from storage.db import make_engine
+from storage.engine import rewrite_sqlite_file
 from storage.schema import SchemaError, SchemaStatus
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,8 @@ log = logging.getLogger(__name__)
 def upgrade(database_url: str, out: TextIO | None = None) -> int:
     """Bring the database to the latest revision, printing one line per revision applied.
     SchemaError for a database made by a newer intake-bot, or made before migrations with
-    tables missing."""
+    tables missing. A SQLite file that had tables is rewritten afterwards (VACUUM), so values
+    a revision rewrote in place (0004 encrypts them) leave no old copy in its free pages."""
     out = out or sys.stdout
     engine = make_engine(database_url, create_tables=False)
     try:
@@ -28,7 +30,10 @@ def upgrade(database_url: str, out: TextIO | None = None) -> int:
         if schema.check(engine) is SchemaStatus.CURRENT:
             print(f"the database is already at the latest revision, {head}", file=out)
             return 0
+        had_tables = schema.check(engine) is not SchemaStatus.EMPTY
         schema.upgrade(engine, on_step=lambda step: print(step, file=out, flush=True))
+        if had_tables:
+            rewrite_sqlite_file(engine)
         print(f"the database is at the latest revision, {head}", file=out)
         return 0
     finally:

@@ -4,13 +4,21 @@ Options are numbered; type a number, the option's words, or your own answer; `ba
 `pause`, `restart` and `help` work as the Telegram commands do. When standard input is not a
 terminal, one answer is read per line, so a whole intake can be scripted. At the end the
 compiled intake is printed exactly as a provider would receive it.
+
+It needs no set-up: unless DATABASE_URL is set it keeps its own database, data/demo.db, and
+unless DATA_ENCRYPTION_KEY is set it keeps its own key beside its SQLite file (demo.key, made
+on the first run, readable by its owner only).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+from pathlib import Path
 from typing import TextIO
+
+from sqlalchemy.engine import Engine, make_url
 
 from bot.render.html import to_plain
 from bot.render.screens import review_blocks
@@ -21,9 +29,13 @@ from bot.services.lookups import ProviderLookups
 from bot.services.outbox import Outbox
 from bot.services.replies import Reply
 from bot.services.router import ConversationRouter
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from flows.dialogue import Screen, Typed
+from storage import crypto, rekey
 from storage.db import make_engine
+
+DEMO_DATABASE_URL = "sqlite:///data/demo.db"
+DEMO_KEY_FILE = "demo.key"
 
 BANNER = (
     "intake-bot demo: you are the patient. Type an option's number or words, or your own answer.\n"
@@ -75,7 +87,7 @@ class Demo:
             settings.reminder_policy(),
             replies_to_outbox=False,
         )
-        engine = make_engine(settings.database_url)
+        engine = open_demo_database(settings)
         self.router = ConversationRouter(engine, config)
         self.alerts = AlertLedger(engine, Outbox())
         self.lookups = ProviderLookups(engine, settings.zone)
@@ -157,6 +169,55 @@ def _read(lines: TextIO, interactive: bool) -> str | None:
     if not line:
         return None
     return line.rstrip("\n")
+
+
+def demo_database_url(settings: Settings) -> str:
+    """DATABASE_URL when it is set, else the demo's own SQLite file."""
+    return settings.database_url if "database_url" in settings.model_fields_set else DEMO_DATABASE_URL
+
+
+def demo_key_file(database_url: str) -> Path | None:
+    """Where the demo keeps its own key: beside its SQLite file (None for other databases)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database).expanduser().parent / DEMO_KEY_FILE
+
+
+def _demo_keys(settings: Settings, key_file: Path | None) -> tuple[bytes, ...]:
+    if settings.data_encryption_key is not None or key_file is None:
+        return settings.encryption_keys()
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # Created readable by its owner only, and never overwritten: it unlocks the demo's answers.
+        handle = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        text = key_file.read_text(encoding="ascii").strip()
+    else:
+        text = crypto.new_key()
+        with os.fdopen(handle, "w", encoding="ascii") as written:
+            written.write(text + "\n")
+    try:
+        return crypto.parse_keys(text)
+    except crypto.KeyRingError:
+        raise SettingsError(f"the demo's key file {key_file} is damaged: delete it") from None
+
+
+def open_demo_database(settings: Settings) -> Engine:
+    """The demo's database, with its key ring installed and checked against what it holds."""
+    url = demo_database_url(settings)
+    key_file = demo_key_file(url)
+    crypto.configure(_demo_keys(settings, key_file))
+    engine = make_engine(url)
+    if rekey.unreadable(engine) is not None:
+        engine.dispose()
+        if settings.data_encryption_key is not None or key_file is None:
+            raise SettingsError(f"{crypto.SETTING} cannot read the data already in the database")
+        raise SettingsError(
+            f"the demo database was written with another key than {key_file}: "
+            "delete the database file and the key file to start afresh"
+        )
+    return engine
 
 
 def run_demo(

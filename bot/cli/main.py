@@ -9,10 +9,13 @@ Usage:
     intake-bot diagram  # rewrite flows/intake_machine.md, the Mermaid diagram of the intake
     intake-bot db upgrade   # after a backup: bring the database to the latest schema
     intake-bot db current   # the database's schema revision, and whether it is the latest
+    intake-bot keys new     # a new DATA_ENCRYPTION_KEY
+    intake-bot keys rotate  # re-encrypt everything stored with the newest key (counts only)
 
 Settings come from the environment and .env (see .env.example). A missing or malformed
 setting prints one line naming it and exits with status 2; so does a database whose schema
-is behind (or was made by a newer intake-bot): `run` refuses to start on it.
+is behind (or was made by a newer intake-bot): `run` refuses to start on it, and without a
+DATA_ENCRYPTION_KEY that reads the stored data.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from collections.abc import Sequence
 
 from bot.cli.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
+from storage.crypto import KeyRingError
 from storage.schema import SchemaError
 
 USAGE_ERROR = 2
@@ -59,6 +63,14 @@ def parser() -> argparse.ArgumentParser:
     db_commands.add_parser(
         "current", help="print the database's schema revision and whether it is the latest"
     )
+    keys = commands.add_parser("keys", help="the data encryption key: make one, or rotate")
+    keys_commands = keys.add_subparsers(dest="keys_command", required=True)
+    keys_commands.add_parser("new", help="print a new random DATA_ENCRYPTION_KEY")
+    keys_commands.add_parser(
+        "rotate",
+        help="re-encrypt every stored value with the newest key in DATA_ENCRYPTION_KEY",
+        description="List the new key first and the old ones after it (new,old), then run this.",
+    )
     return root
 
 
@@ -86,15 +98,18 @@ def _provider_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
 def run(settings: Settings) -> int:
     """Run the bot with long polling until SIGINT or SIGTERM."""
     from bot.cli.db import check_before_run
+    from bot.cli.keys import check_encryption_key
     from bot.telegram.runner import BotApiUnreachable, TokenRejected, run_polling
 
     settings.token()  # fail early and clearly when the token is missing
+    settings.configure_encryption()  # ...or the data encryption key
     if not settings.provider_chat_ids:
         raise SettingsError(
             "PROVIDER_CHAT_IDS is empty: intakes and safety alerts would reach nobody; "
             "set the providers' Telegram chat ids"
         )
     check_before_run(settings.database_url)
+    check_encryption_key(settings)
     try:
         run_polling(settings)
     except TokenRejected:
@@ -122,9 +137,15 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     """Run the command `args` names, with the settings read."""
     if args.command == "run":
         return run(settings)
+    if args.command == "keys":
+        from bot.cli import keys
+
+        return keys.rotate(settings)
     if args.command == "db":
         from bot.cli import db
 
+        if settings.data_encryption_key is not None:
+            settings.configure_encryption()  # a revision may encrypt or decrypt stored data
         return (
             db.upgrade(settings.database_url)
             if args.db_command == "upgrade"
@@ -133,6 +154,7 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command in ("invite", "appointment", "export"):
         from bot.cli import providers
 
+        settings.configure_encryption()
         if args.command == "invite":
             return providers.invite(settings, args.name, args.at, args.username)
         if args.command == "export":
@@ -147,11 +169,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "diagram":
         return write_diagram(to_stdout=args.stdout)
+    if args.command == "keys" and args.keys_command == "new":
+        from bot.cli import keys
+
+        return keys.new()  # needs no settings: a broken .env must not stop making a key
     try:
         settings = load_settings()
         configure_logging(settings.log_level)
         return dispatch(args, settings)
-    except (SettingsError, SchemaError) as error:
+    except (SettingsError, SchemaError, KeyRingError) as error:
         print(f"intake-bot: {error}", file=sys.stderr)
         return USAGE_ERROR
 

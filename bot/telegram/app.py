@@ -123,7 +123,9 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
 def build_services(
     application: Application, settings: Settings, engine: Engine | None = None
 ) -> BotServices:
-    """Every service the handlers use, on one database engine."""
+    """Every service the handlers use, on one database engine; the data encryption key ring
+    installed first (SettingsError without DATA_ENCRYPTION_KEY)."""
+    settings.configure_encryption()
     database = engine or make_engine(settings.database_url)
     config = ServiceConfig(
         settings.clinic_name,

@@ -6,6 +6,8 @@ PostgreSQL (see conftest.database_url).
   (tests/data/schema_before_migrations.*.sql), so databases in the field upgrade.
 - A full intake stored in the old schema reads back the same after the upgrade, and an open
   safety question moves from settings_step to its own column.
+- 0004 encrypts what was stored in the clear (none of it stays readable, even in the SQLite
+  file's free pages after `db upgrade`), refuses without a key, and its downgrade decrypts.
 - `intake-bot db current` / `db upgrade`, and `intake-bot run` refusing a database that is
   behind with one line and status 2.
 """
@@ -38,7 +40,7 @@ from flows.compiled import compile_intake, medication_rows
 from flows.preferences import TIME as SETTINGS_TIME
 from flows.report import CompiledIntake
 from flows.safety_dialogue import SAFETY_CHECK, SAFETY_CLARIFY
-from storage import intakes, patients, safety, schema
+from storage import crypto, intakes, patients, safety, schema
 from storage.clock import as_utc
 from storage.db import make_engine
 from storage.models import Checkin, Intake, Patient, Reminder, SafetyAudit, SafetyEvent
@@ -614,6 +616,103 @@ def test_downgrade_puts_the_safety_question_back_in_settings_step(
         assert session.exec(select(Intake)).one().patient_id == ids[0]
 
 
+# --- 0004: encryption at rest ------------------------------------------------------------
+
+IN_THE_CLEAR = (
+    "Test Patient",
+    "Second Patient",
+    "sertraline",
+    "Lamictal",
+    "felt better",
+    "vitamin D",
+    "My mother is in hospital",
+    "Should I change my dose?",
+    "coffee with lamictal",
+    "slept badly on Sunday",
+    "dry mouth",
+    "America/Chicago",
+    "risk language in a message outside the intake",
+)
+"""What fill_old_schema stores in the clear: names, medicines, typed words, a time zone."""
+
+
+def raw_dump(engine: Engine) -> str:
+    """Every row of every table as plain SQL reads it (nothing decrypted), lowercased."""
+    with engine.connect() as connection:
+        return repr(
+            {
+                table: sorted(
+                    repr(tuple(row))
+                    for row in connection.execute(text(f'SELECT * FROM "{table}"'))
+                )
+                for table in sorted(inspect(connection).get_table_names())
+            }
+        ).lower()
+
+
+def readable(dump: str) -> list[str]:
+    return [words for words in IN_THE_CLEAR if words.lower() in dump]
+
+
+def test_0004_encrypts_what_was_stored_in_the_clear_and_its_downgrade_decrypts_it(
+    database_url: str, other_database_url: str, engine_of: Any
+) -> None:
+    engine = engine_of()
+    schema.upgrade(engine, schema.BASELINE)
+    stored = fill_old_schema(engine)
+    schema.upgrade(engine, "0003")
+    before = raw_dump(engine)
+    assert readable(before) == list(IN_THE_CLEAR)  # the check sees plain text
+
+    schema.upgrade(engine, "0004")
+
+    assert readable(raw_dump(engine)) == []
+    with Session(engine) as session:
+        assert intakes.current_typed_texts(session, stored.intake_id) == stored.typed
+        found = patients.by_name(session, "TEST PATIENT")
+        assert [p.telegram_chat_id for p in found] == [CHAT_IDS[0]]
+        assert [p.id for p in patients.by_name(session, "second patient")] == [
+            stored.safety_patient
+        ]
+
+    schema.downgrade(engine, "0003")
+
+    assert raw_dump(engine) == before  # every row exactly as 0003 held it
+    fresh = engine_of(other_database_url)
+    schema.upgrade(fresh, "0003")
+    assert describe(engine) == describe(fresh)
+    schema.upgrade(engine)
+    with Session(engine) as session:
+        assert intakes.current_answers(session, stored.intake_id) == stored.answers
+
+
+def test_0004_refuses_without_a_key_and_changes_nothing(
+    database_url: str, engine_of: Any, key_ring: Any
+) -> None:
+    engine = engine_of()
+    schema.upgrade(engine, "0003")
+    fill_old_schema(engine)
+    crypto.reset()
+    with pytest.raises(crypto.KeyRingError) as refused:
+        schema.upgrade(engine)
+    assert str(refused.value) == (
+        "revision 0004 encrypts the data already stored: set DATA_ENCRYPTION_KEY first (make a "
+        'key with "intake-bot keys new", and keep a copy apart from the database)'
+    )
+    assert schema.current_revision(engine) == "0003"
+    assert readable(raw_dump(engine)) == list(IN_THE_CLEAR)
+    assert "name_hash" not in {c["name"] for c in inspect(engine).get_columns("patient")}
+
+
+def test_an_empty_database_needs_no_key_to_be_created(
+    database_url: str, engine_of: Any, key_ring: Any
+) -> None:
+    crypto.reset()
+    engine = engine_of()
+    assert [arrows(schema.upgrade(engine))] == [chain(None)]
+    assert schema.check(engine) is SchemaStatus.CURRENT
+
+
 # --- the command line and the start-up check --------------------------------------------
 
 
@@ -687,6 +786,33 @@ def test_db_upgrade_of_an_empty_database_runs_every_revision(
     lines = upgraded.stdout.splitlines()
     assert [line.split(":")[0] for line in lines[:-1]] == chain(None)
     assert lines[-1] == f"the database is at the latest revision, {HEAD}"
+
+
+def test_db_upgrade_encrypts_the_stored_data_with_the_key_and_leaves_no_plain_copy(
+    database_url: str, engine_of: Any, tmp_path: Path
+) -> None:
+    engine = engine_of()
+    schema.upgrade(engine, "0003")
+    fill_old_schema(engine)
+    engine.dispose()
+    without_key = cli_env(database_url)
+    del without_key[crypto.SETTING]
+    refused = intake_bot(tmp_path, without_key, "db", "upgrade")
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1
+    assert refused.stderr.startswith(
+        "intake-bot: revision 0004 encrypts the data already stored: set DATA_ENCRYPTION_KEY first"
+    )
+    assert schema.current_revision(database_url) == "0003"
+
+    upgraded = intake_bot(tmp_path, cli_env(database_url), "db", "upgrade")
+
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert upgraded.stdout.splitlines()[-1] == f"the database is at the latest revision, {HEAD}"
+    assert readable(raw_dump(engine)) == []
+    if engine.dialect.name == "sqlite":  # the file itself: no old copy in its free pages
+        path = Path(make_url(database_url).database or "")
+        on_disk = b"".join(p.read_bytes() for p in path.parent.glob(f"{path.name}*")).lower()
+        assert [w for w in IN_THE_CLEAR if w.lower().encode() in on_disk] == []
 
 
 def test_run_refuses_a_database_that_is_behind_with_one_line_and_status_2(

@@ -4,6 +4,9 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-30
 
+Both payloads hold what patients wrote and are encrypted (storage.encrypted.EncryptedJSON:
+base64 text), so they are TEXT here.
+
 - inboxupdate: each Telegram update is stored before Telegram is told it arrived, and deleted
   once handled.
 - outboxmessage: every message to a patient or provider, written in the transaction of the
@@ -34,7 +37,7 @@ def upgrade() -> None:
         "inboxupdate",
         sa.Column("update_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("chat_id", sa.BigInteger(), nullable=True),
-        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("claimed_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
@@ -49,7 +52,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
-        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
         sa.Column("priority", sa.Integer(), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
         sa.Column("dedupe_key", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
