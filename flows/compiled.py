@@ -16,7 +16,7 @@ from flows.answers import describe
 from flows.instruments import GAD7, PHQ9, PHQ9_FUNCTION_OPTIONS, Score
 from flows.medications import recognise
 from flows.options import Option
-from flows.parsing import normalise
+from flows.parsing import MedicationLine, normalise, parse_medication_line
 from flows.questions import (
     DAILY_STEPS,
     SLEEP_STEPS,
@@ -114,6 +114,7 @@ def _medications(answers: Answers) -> tuple[MedicationReport, ...]:
         frequency = answers.get(f"med.{n}.frequency")
         reasons = answers.get(f"med.{n}.reasons")
         missed = answers.get(f"med.{n}.missed")
+        line = _read_again(entry)
         reports.append(
             MedicationReport(
                 name=entry["name"],
@@ -126,9 +127,21 @@ def _medications(answers: Answers) -> tuple[MedicationReport, ...]:
                 raw_text=entry.get("raw"),
                 current_dose=_free_text(answers.get(f"med.{n}.current_dose")),
                 recognised=recognise(entry["name"]).status == "exact",
+                timing=line.timing if line else None,
+                titration=line.titration if line else None,
+                purpose=line.own_purpose if line else None,
+                dose_unknown=bool(entry.get("dose_unknown")) or is_choice(dose, "unsure"),
+                verbatim=line.raw if line and not line.fully_read else None,
             )
         )
     return tuple(reports)
+
+
+def _read_again(entry: Mapping[str, Any]) -> MedicationLine | None:
+    """The line the patient typed, read again: intakes stored before a part of a line was read
+    (timing, titration, a purpose) report it too, and keep the words that were not."""
+    raw = entry.get("raw")
+    return parse_medication_line(raw) if isinstance(raw, str) and raw.strip() else None
 
 
 def _frequency_text(value: Any) -> str | None:

@@ -136,9 +136,10 @@ def _changes(changes: Changes, timezone: str) -> str:
 
 
 def _medication_line(med: MedicationReport) -> str:
-    what = " ".join(
-        (med.name, med.dose or "(dose not given)", med.frequency or "(how often not given)")
-    )
+    """The reading of one medicine, how it is taken, and the patient's words when not all read."""
+    dose = med.dose or ("(dose not known)" if med.dose_unknown else "(dose not given)")
+    what = " ".join((med.name, dose, med.frequency or "(how often not given)"))
+    what = ", ".join((what, *med.details))
     details = [med.status_label + (f" (now {med.current_dose})" if med.current_dose else "")]
     if med.missed_days is not None:
         details.append(f"missed doses on {med.missed_days} of 7 days")
@@ -146,7 +147,10 @@ def _medication_line(med: MedicationReport) -> str:
         details.append("reasons: " + ", ".join(med.reason_labels))
     if not med.recognised:
         details.append("name not on the clinic's medication list (as typed)")
-    return f"• {esc(what)} — {esc('; '.join(details))}"
+    line = f"• {esc(what)} — {esc('; '.join(details))}"
+    if med.verbatim:
+        line += f"\n   patient's words: “{esc(med.verbatim)}”"
+    return line
 
 
 def _medications(compiled: CompiledIntake) -> str:
