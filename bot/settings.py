@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from flows.fhir import DEFAULT_PATIENT_SYSTEM
 from flows.schedule import ReminderPolicy
 from storage.db import DEFAULT_DATABASE_URL
 
@@ -37,6 +38,10 @@ class Settings(BaseSettings):
     appointment_reminder_time: str = "17:00"
     quiet_hours: str = "21:00-08:00"
     alert_repeat_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # The system of the patient identifier in FHIR exports: a URI the clinic controls.
+    fhir_patient_identifier_system: str = Field(
+        default=DEFAULT_PATIENT_SYSTEM, min_length=1, max_length=200, pattern=r"^\S+:\S+$"
+    )
 
     @field_validator("provider_chat_ids", mode="before")
     @classmethod

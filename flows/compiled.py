@@ -53,12 +53,14 @@ def compile_intake(
     checkins: CheckinSummary | None = None,
     checkins_since: datetime | None = None,
     patient_id: int | None = None,
+    export_ids: tuple[str, str] | None = None,
 ) -> CompiledIntake:
     """Assemble the provider's view of an intake from its current answers.
 
     `safety_alerts` are the details of the safety alerts raised while the patient answered;
     `safety_responses` what the patient said to the safety questions that raised no alert;
-    `typed_texts` the patient's own words for answers read from text, by step key.
+    `typed_texts` the patient's own words for answers read from text, by step key;
+    `export_ids` the patient's and the intake's ids in exports.
     """
     current = reachable_answers(answers)
     typed_texts = typed_texts or {}
@@ -93,6 +95,8 @@ def compile_intake(
         checkins=checkins,
         checkins_since=checkins_since,
         patient_id=patient_id,
+        patient_export_id=export_ids[0] if export_ids else None,
+        intake_export_id=export_ids[1] if export_ids else None,
     )
 
 

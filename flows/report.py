@@ -113,6 +113,8 @@ class CompiledIntake:
     checkins_since: datetime | None = None
     patient_id: int | None = None
     changes: Changes | None = None  # since the previous intake, for a returning patient
+    patient_export_id: str | None = None  # the random ids exports name the patient and
+    intake_export_id: str | None = None  # the intake's resources by (flows.fhir.ExportIds)
 
 
 # --- changes since the last intake ----------------------------------------------------------

@@ -1,5 +1,6 @@
 """The database tables, all in one place."""
 
+import uuid
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -43,6 +44,11 @@ class ReminderStatus(StrEnum):
     FAILED = "failed"  # Telegram refused it (a blocked bot, a deleted chat)
 
 
+def new_export_id() -> str:
+    """A random UUID naming a patient or an intake in exports (FHIR): unique across databases."""
+    return str(uuid.uuid4())
+
+
 # Every table's `id` is typed `int`: it is None only until the row is flushed, and every row
 # storage hands out has been flushed.
 
@@ -78,6 +84,9 @@ class Patient(SQLModel, table=True):
         default=None, sa_column=Column(JSON, nullable=True)
     )
     checkin_cadence: str = Field(default="off", max_length=8)  # off, daily, weekly
+    # The Patient resource's id in exports: random, given once, never reused by another database.
+    # Every row has one (the migration gave the old rows theirs); see storage.records.export_ids.
+    export_id: str | None = Field(default_factory=new_export_id, max_length=36)
     checkin_time: str | None = Field(default=None, max_length=5)  # HH:MM, patient's local time
     checkin_weekday: int | None = None  # 0 = Monday
     checkins_paused: bool = False
@@ -142,6 +151,8 @@ class Intake(SQLModel, table=True):
     delivered_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+    # The namespace of the intake's resource ids in exports (FHIR): random, given once.
+    export_id: str | None = Field(default_factory=new_export_id, max_length=36)
 
 
 class Answer(SQLModel, table=True):

@@ -261,6 +261,13 @@ def _day(moment: datetime, tz: ZoneInfo) -> str:
     return f"{local.day} {local:%b}"
 
 
+def chart_title(compiled: CompiledIntake, zone: str) -> str:
+    """The title of the check-in chart sent with an intake: the period its summary counts."""
+    since = compiled.checkins_since
+    period = f"since {_day(since, ZoneInfo(zone))}" if since is not None else "since joining"
+    return f"Check-ins {period}: {compiled.patient_name}"
+
+
 def render_alert(patient_name: str, detail: str) -> str:
     """The urgent safety alert for provider chats: who and what triggered it, nothing more."""
     return (

@@ -16,7 +16,7 @@ from flows.compiled import compile_intake
 from flows.report import CheckinRecord, CheckinSummary, CompiledIntake
 from flows.schedule import ReminderKind
 from flows.when import format_local
-from storage import checkins, intakes, patients, reminders, safety
+from storage import checkins, intakes, patients, records, reminders, safety
 from storage.clock import as_utc
 from storage.models import Intake, Patient
 
@@ -143,6 +143,7 @@ def compile_submitted(
         checkins=checkins,
         checkins_since=checkins_since,
         patient_id=patient.id,
+        export_ids=records.export_ids(session, patient, intake),
     )
 
 

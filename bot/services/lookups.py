@@ -61,7 +61,11 @@ class CheckinLog:
     since: datetime | None
 
     def since_last_visit(self) -> list[CheckinRecord]:
-        return [r for r in self.records if self.since is None or r.at >= self.since]
+        return self.checkins_from(self.since)
+
+    def checkins_from(self, moment: datetime | None) -> list[CheckinRecord]:
+        """The check-ins from `moment` on (all of them for None)."""
+        return [r for r in self.records if moment is None or r.at >= moment]
 
 
 def _score_words(score: Score) -> str:

@@ -16,7 +16,7 @@ from telegram.error import TelegramError
 from bot.render.chart import render_checkin_chart
 from bot.render.documents import file_name
 from bot.render.pdf import render_intake_pdf
-from bot.render.summary import render_summary
+from bot.render.summary import chart_title, render_summary
 from bot.services.lookups import ProviderLookups
 from bot.services.replies import Alert
 from bot.telegram.alerts import AlertDispatcher
@@ -96,18 +96,19 @@ class Delivery:
             log.error("intake %s was submitted but reached no provider chat", compiled.intake_id)
 
     def attachments(self, compiled: CompiledIntake) -> tuple[bytes | None, bytes]:
-        """The check-in chart (since the previous visit) and the PDF that go with an intake."""
-        chart = self.chart(compiled.patient_id, compiled.patient_name)
+        """The check-in chart and the PDF that go with an intake."""
+        chart = self.chart(compiled)
         pdf = render_intake_pdf(compiled, clinic=self.clinic, zone=self.zone.key, chart_png=chart)
         return chart, pdf
 
-    def chart(self, patient_id: int | None, patient_name: str) -> bytes | None:
-        if patient_id is None:
+    def chart(self, compiled: CompiledIntake) -> bytes | None:
+        """The check-ins the intake's summary counts (the same period), with the visits."""
+        if compiled.patient_id is None:
             return None
-        checkins = self.lookups.checkin_log(f"#{patient_id}")
+        checkins = self.lookups.checkin_log(f"#{compiled.patient_id}")
         return render_checkin_chart(
-            checkins.since_last_visit(),
+            checkins.checkins_from(compiled.checkins_since),
             checkins.visits,
             self.zone,
-            title=f"Check-ins since the last visit: {patient_name}",
+            title=chart_title(compiled, self.zone.key),
         )

@@ -255,7 +255,7 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chart = None
     if fmt == "pdf":
         compiled = record.compiled
-        chart = await asyncio.to_thread(delivery.chart, compiled.patient_id, compiled.patient_name)
+        chart = await asyncio.to_thread(delivery.chart, compiled)
     data = await asyncio.to_thread(
         documents.render_document,
         record.compiled,
@@ -264,6 +264,7 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         clinic=settings.clinic_name,
         zone=settings.zone,
         chart_png=chart,
+        patient_system=settings.fhir_patient_identifier_system,
     )
     assert update.effective_chat is not None
     name = documents.file_name(record.compiled.intake_id, fmt)

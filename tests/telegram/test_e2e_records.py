@@ -22,6 +22,7 @@ from e2e_support import (
     texts,
 )
 from fake_bot_api import FakeBotAPI, FakeChat
+from fhir_checks import validate_bundle
 from pypdf import PdfReader
 from sqlmodel import Session, select
 
@@ -131,8 +132,9 @@ async def test_returning_patient_changes_pdf_and_exports(fake: FakeBotAPI, setti
         document = next(m for m in reply if m.media == "document")
         bundle = json.loads(document.file.data)  # type: ignore[union-attr]
         assert bundle["resourceType"] == "Bundle"
-        kinds = [entry["resource"]["resourceType"] for entry in bundle["entry"]]
-        assert kinds[0] == "QuestionnaireResponse" and kinds.count("Observation") == 2
+        kinds = [resource["resourceType"] for resource in validate_bundle(bundle)]
+        assert kinds[:2] == ["Patient", "QuestionnaireResponse"]
+        assert kinds.count("Observation") == 4  # PHQ-9 and GAD-7: each a panel and a total
         reply = await provider.send_command_and_wait(f"/intake {intake_id}", quiet=0.5)
         assert any(m.media == "document" for m in reply)
 
