@@ -240,8 +240,11 @@ INTAKE_NUDGE = (
 )
 
 
-def appointment_tomorrow(clinic: str, when: str) -> str:
-    return f"Reminder: you have an appointment with {clinic} tomorrow, {when}."
+def appointment_reminder(clinic: str, when: str, days_ahead: int) -> str:
+    """The appointment reminder, naming the day as it is when it is sent: a reminder planned
+    for the day before but sent late (after a restart) says "today", never "tomorrow"."""
+    day = {0: "today, ", 1: "tomorrow, "}.get(days_ahead, "on ")
+    return f"Reminder: you have an appointment with {clinic} {day}{when}."
 
 
 CHECKIN_DUE = "Time for your quick check-in. It takes under a minute."
