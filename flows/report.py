@@ -149,6 +149,9 @@ class Changes:
     side_effects_new: tuple[str, ...]
     side_effects_resolved: tuple[str, ...]
     stressors_new: tuple[str, ...]  # domains bothering the patient now that did not before
+    # "Response" is judged against the baseline, the patient's first intake: which one it was.
+    baseline_intake_id: int | None = None
+    baseline_submitted_at: datetime | None = None
 
     @property
     def anything(self) -> bool:

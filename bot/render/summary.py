@@ -33,7 +33,7 @@ def render_summary(compiled: CompiledIntake, timezone: str) -> list[str]:
     blocks = [
         _heading(compiled, timezone),
         _flags(compiled),
-        _scores(compiled),
+        _scores(compiled, timezone),
         *([_changes(compiled.changes, timezone)] if compiled.changes is not None else []),
         *(
             [render_checkin_summary(compiled.checkins, compiled.checkins_since, timezone)]
@@ -83,27 +83,40 @@ def _score_line(score: Score) -> str:
     )
 
 
-def _scores(compiled: CompiledIntake) -> str:
+def _scores(compiled: CompiledIntake, timezone: str) -> str:
     changes = {c.instrument: c for c in compiled.changes.scores} if compiled.changes else {}
-    lines = ["<b>Scores</b>", _score_line(compiled.phq9) + _score_change(changes.get("PHQ-9"))]
+    against = baseline_words(compiled.changes, timezone) if compiled.changes else None
+    lines = [
+        "<b>Scores</b>",
+        _score_line(compiled.phq9) + _score_change(changes.get("PHQ-9"), against),
+    ]
     item9 = compiled.phq9.item_scores[8]
     if item9 is not None:
         lines.append(f"   item 9 (self-harm thoughts): {item9}")
     if compiled.phq9_function:
         lines.append(f"   difficulty: {esc(compiled.phq9_function)}")
-    lines.append(_score_line(compiled.gad7) + _score_change(changes.get("GAD-7")))
+    lines.append(_score_line(compiled.gad7) + _score_change(changes.get("GAD-7"), against))
     return "\n".join(lines)
 
 
-def _score_change(change: ScoreChange | None) -> str:
-    """ " (+6 since last intake: meaningful change, response)", by the reference's conventions."""
+def baseline_words(changes: Changes, timezone: str) -> str:
+    """The intake "response" is judged against: "intake #3 of 2 Nov" (the first intake)."""
+    number = f"intake #{changes.baseline_intake_id}" if changes.baseline_intake_id else "intake"
+    when = changes.baseline_submitted_at
+    return f"the first {number}" + (f" of {_day(when, ZoneInfo(timezone))}" if when else "")
+
+
+def _score_change(change: ScoreChange | None, against: str | None) -> str:
+    """ " (+6 since last intake: meaningful change, response vs. the first intake #3 of 2 Nov,
+    18)", by the reference's conventions."""
     if change is None or change.delta is None:
         return ""
+    response = f"response vs. {against or 'the first intake'}, {change.baseline}"
     notes = [
         word
         for word, applies in (
             ("change of 5 or more", change.meaningful),
-            ("response", change.response),
+            (response, change.response),
             ("remission", change.remission),
         )
         if applies

@@ -85,6 +85,8 @@ def changes() -> Changes:
         side_effects_new=("nausea or upset stomach",),
         side_effects_resolved=("headache",),
         stressors_new=("Work or school",),
+        baseline_intake_id=3,
+        baseline_submitted_at=datetime(2026, 9, 1, 15, 0, tzinfo=UTC),
     )
 
 
@@ -215,7 +217,8 @@ def test_scores_with_bands_item_9_difficulty_and_the_change_since_last_intake(fu
         text,
         [
             "PHQ-9 6 / 27 mild 0 +6 since 3 Nov (meaningful change)",
-            "GAD-7 0 / 21 minimal 9 -9 since 3 Nov (meaningful change, response, remission)",
+            "GAD-7 0 / 21 minimal 9 -9 since 3 Nov (meaningful change, response vs. the first "
+            "intake #3 of 1 Sep, 12, remission)",
             "PHQ-9 item 9 (self-harm thoughts) 0 of 3",
             "Somewhat difficult",
         ],
