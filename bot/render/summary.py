@@ -65,12 +65,24 @@ def _when(moment: datetime) -> str:
     return moment.strftime("%a %d %b %Y, %H:%M %Z")
 
 
+def flag_rows(compiled: CompiledIntake) -> list[tuple[bool, str]]:
+    """The flags in order, each as (False, text), with the patient's answers to the safety
+    question as (True, text) right under the safety flags they answer (first when none)."""
+    rows = [(False, flag.text) for flag in compiled.flags]
+    safety = [i for i, flag in enumerate(compiled.flags) if flag.kind == "safety"]
+    at = safety[-1] + 1 if safety else 0
+    rows[at:at] = [(True, said) for said in compiled.safety_responses]
+    return rows
+
+
 def _flags(compiled: CompiledIntake) -> str:
-    responses = [f"   safety question: {esc(said)}" for said in compiled.safety_responses]
+    lines = [
+        f"   safety question: {esc(text)}" if answer else f"• {esc(text)}"
+        for answer, text in flag_rows(compiled)
+    ]
     if not compiled.flags:
-        return "\n".join(["<b>Flags:</b> none", *responses])
-    lines = [f"• {esc(flag.text)}" for flag in compiled.flags]
-    return "\n".join(["<b>⚠️ Flags</b>", *lines, *responses])
+        return "\n".join(["<b>Flags:</b> none", *lines])
+    return "\n".join(["<b>⚠️ Flags</b>", *lines])
 
 
 def _score_line(score: Score) -> str:

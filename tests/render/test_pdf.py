@@ -419,3 +419,24 @@ def test_the_fallback_font_is_embedded_only_for_characters_dejavu_lacks(full: by
     with_cjk = render(intake(returning_answers(**{"q.1": "漢字?"})))
     assert any("LastResort" in name for name in embedded_fonts(with_cjk))
     assert "1. 漢字?" in " ".join(pages_text(with_cjk))
+
+
+def test_the_safety_answer_sits_under_the_safety_flag_it_answers() -> None:
+    compiled = compile_intake(
+        returning_answers(),
+        intake_id=42,
+        patient_name="Zoë O’Brien",
+        submitted_at=SUBMITTED,
+        safety_alerts=("risk language in a typed answer",),
+        safety_responses=("the patient answered that they are safe right now",),
+    )
+    assert [flag.kind for flag in compiled.flags][:2] == ["safety", "missed_doses"]
+    text = " ".join(pages_text(render(compiled)))
+    assert_in_order(
+        text,
+        [
+            "• Safety: risk language in a typed answer",
+            "Safety question: the patient answered that they are safe right now",
+            "• Missed doses",
+        ],
+    )

@@ -64,6 +64,30 @@ def test_a_response_says_which_intake_it_is_judged_against() -> None:
     ) in text
 
 
+def test_the_safety_answer_sits_under_the_safety_flag_it_answers() -> None:
+    answers = {
+        **BASE_ANSWERS,
+        "med.1.name": {"name": "sertraline", "dose": "50 mg", "frequency": "once a day"},
+        "med.1.status": "as_prescribed",
+        "med.1.missed": 3,
+        "med.1.more": "done",
+    }
+    compiled = compile_intake(
+        answers,
+        intake_id=7,
+        patient_name="Ana",
+        safety_alerts=("risk language in a typed answer",),
+        safety_responses=("the patient answered that they are safe right now",),
+    )
+    text = to_plain(render_summary(compiled, "America/Chicago")[0])
+    flags = text.split("Flags\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert flags == [
+        "• Safety: risk language in a typed answer",
+        "   safety question: the patient answered that they are safe right now",
+        "• Missed doses: sertraline on 3 of the past 7 days",
+    ]
+
+
 def test_no_flags_is_said_plainly() -> None:
     text = to_plain(render_summary(compiled_with(), "America/Chicago")[0])
     assert "Flags: none" in text
