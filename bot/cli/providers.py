@@ -111,7 +111,7 @@ def export(
         checkins = lookups.checkin_log(f"#{person_id}")
         chart = render_checkin_chart(
             checkins.checkins_from(compiled.checkins_since),
-            checkins.visits,
+            checkins.visits_from(compiled.checkins_since),
             settings.zone,
             title=chart_title(compiled, settings.clinic_timezone),
         )

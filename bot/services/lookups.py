@@ -67,6 +67,11 @@ class CheckinLog:
         """The check-ins from `moment` on (all of them for None)."""
         return [r for r in self.records if moment is None or r.at >= moment]
 
+    def visits_from(self, moment: datetime | None) -> list[datetime]:
+        """The visits from `moment` on (all of them for None): a chart of a period marks only
+        its own visits, so its dates span no check-ins it leaves out."""
+        return [v for v in self.visits if moment is None or v >= moment]
+
 
 def _score_words(score: Score) -> str:
     return f"{score.total} ({score.band})" if score.complete else "incomplete"

@@ -108,7 +108,7 @@ class Delivery:
         checkins = self.lookups.checkin_log(f"#{compiled.patient_id}")
         return render_checkin_chart(
             checkins.checkins_from(compiled.checkins_since),
-            checkins.visits,
+            checkins.visits_from(compiled.checkins_since),
             self.zone,
             title=chart_title(compiled, self.zone.key),
         )
