@@ -4,6 +4,7 @@ providers' /today, /patient, /intake and /export commands."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
@@ -108,9 +109,10 @@ async def test_returning_patient_changes_pdf_and_exports(fake: FakeBotAPI, setti
         )
         second = provider.messages[before:]
         summary = "\n".join(plain(m) for m in second if m.media is None)
-        assert (
-            "PHQ-9: 0 / 27 — minimal (-16 since last intake: change of 5 or more, response, remission)"
-            in summary
+        assert re.search(
+            r"PHQ-9: 0 / 27 — minimal \(-16 since last intake: change of 5 or more, response vs\. "
+            r"the first intake #1 of \d{1,2} [A-Z][a-z]{2}, 16, remission\)",
+            summary,
         )
         assert "Changes since the last intake" in summary
         assert "Dose changed: sertraline: 50 mg once a day → 100 mg once a day" in summary
