@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from flows.fhir import DEFAULT_PATIENT_SYSTEM
 from flows.schedule import ReminderPolicy
 from storage import crypto
 from storage.db import DEFAULT_DATABASE_URL
@@ -40,6 +41,10 @@ class Settings(BaseSettings):
     appointment_reminder_time: str = "17:00"
     quiet_hours: str = "21:00-08:00"
     alert_repeat_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # The system of the patient identifier in FHIR exports: a URI the clinic controls.
+    fhir_patient_identifier_system: str = Field(
+        default=DEFAULT_PATIENT_SYSTEM, min_length=1, max_length=200, pattern=r"^\S+:\S+$"
+    )
 
     @field_validator("provider_chat_ids", mode="before")
     @classmethod
@@ -167,7 +172,6 @@ class Settings(BaseSettings):
                 "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put it in .env"
             )
         return self.telegram_bot_token.get_secret_value().strip()
-
 
     def encryption_keys(self) -> tuple[bytes, ...]:
         """The data encryption keys, newest first, or SettingsError naming the setting when

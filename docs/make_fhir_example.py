@@ -1,8 +1,9 @@
 """Writes docs/intake-example.fhir.json: the FHIR export of one intake with made-up demo answers.
 
 Run from the project root: `.venv/bin/python docs/make_fhir_example.py`. The answers are invented
-("Demo Patient", intake 1001); the output is a FHIR R4 Bundle (collection) holding the
-QuestionnaireResponse and the PHQ-9 and GAD-7 score Observations, the same every run.
+("Demo Patient", intake 1001); the output is a FHIR R4 Bundle (collection) holding the Patient,
+the QuestionnaireResponse and the PHQ-9 and GAD-7 panel and score Observations, the same every
+run (the export ids are fixed here; a clinic's are random, stored once per patient and intake).
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flows.compiled import compile_intake  # noqa: E402
-from flows.fhir import intake_bundle  # noqa: E402
+from flows.fhir import DEFAULT_PATIENT_SYSTEM, ExportIds, intake_bundle  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "intake-example.fhir.json"
 SUBMITTED = datetime(2026, 11, 30, 19, 42, 5, tzinfo=ZoneInfo("America/Chicago"))
 PATIENT_ID = 17
+EXPORT_IDS = ExportIds(
+    patient="3f0c9b8e-5a41-4c0e-9a57-2d6e1f4b7c90", intake="8b2d4f6a-1c3e-4a5b-9d7f-0e2c4a6b8d1f"
+)
 
 # Two medicines (the second typed without dose or frequency), a few missed doses, moderate
 # PHQ-9 and mild GAD-7, poorer sleep, two side effects, work stress and two questions.
@@ -85,7 +89,12 @@ def main() -> None:
     compiled = compile_intake(
         DEMO_ANSWERS, intake_id=1001, patient_name="Demo Patient", submitted_at=SUBMITTED
     )
-    bundle = intake_bundle(DEMO_ANSWERS, compiled, patient_id=PATIENT_ID)
+    bundle = intake_bundle(
+        DEMO_ANSWERS,
+        compiled,
+        ids=EXPORT_IDS,
+        patient_identifier=(DEFAULT_PATIENT_SYSTEM, str(PATIENT_ID)),
+    )
     text = json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"
     OUTPUT.write_text(text, encoding="utf-8")
     print(f"wrote {OUTPUT.relative_to(ROOT)} ({len(bundle['entry'])} resources)")

@@ -9,7 +9,14 @@ from typing import Any
 
 from flows import messages
 from flows.options import Option
-from flows.parsing import match_option, match_options, normalise, parse_number
+from flows.parsing import (
+    MedicationLine,
+    match_option,
+    match_options,
+    normalise,
+    parse_number,
+    sentence_kind,
+)
 from flows.parsing import parse_medication_line as parse_line
 from flows.questions import Kind, Question, option_label
 from flows.safety import RiskLevel, assess_risk
@@ -63,7 +70,7 @@ def parse_typed(question: Question, text: str) -> Parsed:
                 return Parsed.failed("not_a_number")
             return Parsed(number)
         case Kind.TEXT:
-            option = _exact_option(question, text)
+            option = _exact_option(question, text) or _unsure_dose(question, text)
             return Parsed(option_value(question, option) if option else text)
         case Kind.MEDICATION:
             return _parse_medication(question, text)
@@ -80,6 +87,13 @@ def _exact_option(question: Question, text: str) -> Option | None:
     return None
 
 
+def _unsure_dose(question: Question, text: str) -> Option | None:
+    """ "Not sure of the dose" at a dose question is its "Not sure" button."""
+    if question.structured and sentence_kind(text) == "unsure_dose":
+        return next((o for o in question.options if o.value == "unsure"), None)
+    return None
+
+
 def _parse_choice(question: Question, text: str) -> Parsed:
     option = match_option(text, question.options)
     if option is not None:
@@ -90,15 +104,44 @@ def _parse_choice(question: Question, text: str) -> Parsed:
 
 
 def _parse_medication(question: Question, text: str) -> Parsed:
+    """A medication line; a sentence instead of a medicine ("I stopped taking it") is answered."""
     option = _exact_option(question, text)
     if option is not None:
         return Parsed(option_value(question, option))
     line = parse_line(text)
-    if line is None:
-        return Parsed.failed("not_a_medication")
-    return Parsed(
-        {"name": line.name, "dose": line.dose, "frequency": line.frequency, "raw": line.raw}
-    )
+    if line is not None:
+        return Parsed(medication_value(line))
+    kind = sentence_kind(text)
+    stopped = next((o for o in question.options if o.value == STOPPED), None)
+    if kind == "stopped" and stopped is not None:
+        return Parsed(option_value(question, stopped))
+    return Parsed.failed(_SENTENCE_PROBLEMS.get(kind or "", "not_a_medication"))
+
+
+STOPPED = "stopped"
+"""The option value of "I stopped it", where a medication question offers it."""
+_SENTENCE_PROBLEMS = {"stopped": "stopped_which", "unsure_dose": "dose_without_name"}
+
+
+def medication_value(line: MedicationLine) -> dict[str, Any]:
+    """A medication line as stored: name, dose, schedule and the typed line, then only the
+    other parts that were read ("timing", "titration", "purpose", "dose_unknown") and the
+    words that were not ("note")."""
+    value: dict[str, Any] = {
+        "name": line.name,
+        "dose": line.dose,
+        "frequency": line.schedule,
+        "raw": line.raw,
+    }
+    extras = {
+        "timing": line.timing,
+        "titration": line.titration,
+        "purpose": line.own_purpose,
+        "dose_unknown": line.dose_unknown or None,
+        "note": line.note,
+    }
+    value.update({key: part for key, part in extras.items() if part})
+    return value
 
 
 def _multi_value(question: Question, values: list[str]) -> list[str]:
@@ -208,6 +251,10 @@ def problem_text(parsed: Parsed, question: Question | None, too_long: Callable[[
             return messages.not_a_number(question.minimum, question.maximum)
         case "not_a_medication":
             return messages.NOT_A_MEDICATION
+        case "stopped_which":
+            return messages.STOPPED_WHICH_MEDICINE
+        case "dose_without_name":
+            return messages.DOSE_WITHOUT_NAME
         case "empty":
             return messages.EMPTY_ANSWER
     return messages.NOT_UNDERSTOOD

@@ -83,6 +83,8 @@ def changes_since(
         side_effects_new=new_effects,
         side_effects_resolved=resolved_effects,
         stressors_new=_new_stressors(current, previous),
+        baseline_intake_id=baseline.intake_id if baseline else None,
+        baseline_submitted_at=baseline.submitted_at if baseline else None,
     )
 
 

@@ -16,7 +16,7 @@ from flows.answers import describe
 from flows.instruments import GAD7, PHQ9, PHQ9_FUNCTION_OPTIONS, Score
 from flows.medications import recognise
 from flows.options import Option
-from flows.parsing import normalise
+from flows.parsing import MedicationLine, normalise, parse_medication_line
 from flows.questions import (
     DAILY_STEPS,
     SLEEP_STEPS,
@@ -53,12 +53,14 @@ def compile_intake(
     checkins: CheckinSummary | None = None,
     checkins_since: datetime | None = None,
     patient_id: int | None = None,
+    export_ids: tuple[str, str] | None = None,
 ) -> CompiledIntake:
     """Assemble the provider's view of an intake from its current answers.
 
     `safety_alerts` are the details of the safety alerts raised while the patient answered;
     `safety_responses` what the patient said to the safety questions that raised no alert;
-    `typed_texts` the patient's own words for answers read from text, by step key.
+    `typed_texts` the patient's own words for answers read from text, by step key;
+    `export_ids` the patient's and the intake's ids in exports.
     """
     current = reachable_answers(answers)
     typed_texts = typed_texts or {}
@@ -93,6 +95,8 @@ def compile_intake(
         checkins=checkins,
         checkins_since=checkins_since,
         patient_id=patient_id,
+        patient_export_id=export_ids[0] if export_ids else None,
+        intake_export_id=export_ids[1] if export_ids else None,
     )
 
 
@@ -114,6 +118,7 @@ def _medications(answers: Answers) -> tuple[MedicationReport, ...]:
         frequency = answers.get(f"med.{n}.frequency")
         reasons = answers.get(f"med.{n}.reasons")
         missed = answers.get(f"med.{n}.missed")
+        line = _read_again(entry)
         reports.append(
             MedicationReport(
                 name=entry["name"],
@@ -126,9 +131,21 @@ def _medications(answers: Answers) -> tuple[MedicationReport, ...]:
                 raw_text=entry.get("raw"),
                 current_dose=_free_text(answers.get(f"med.{n}.current_dose")),
                 recognised=recognise(entry["name"]).status == "exact",
+                timing=line.timing if line else None,
+                titration=line.titration if line else None,
+                purpose=line.own_purpose if line else None,
+                dose_unknown=bool(entry.get("dose_unknown")) or is_choice(dose, "unsure"),
+                verbatim=line.raw if line and not line.fully_read else None,
             )
         )
     return tuple(reports)
+
+
+def _read_again(entry: Mapping[str, Any]) -> MedicationLine | None:
+    """The line the patient typed, read again: intakes stored before a part of a line was read
+    (timing, titration, a purpose) report it too, and keep the words that were not."""
+    raw = entry.get("raw")
+    return parse_medication_line(raw) if isinstance(raw, str) and raw.strip() else None
 
 
 def _frequency_text(value: Any) -> str | None:

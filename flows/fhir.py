@@ -1,10 +1,16 @@
-"""The intake as FHIR R4 resources: a QuestionnaireResponse, score Observations and a Bundle.
+"""The intake as FHIR R4 resources: a Patient, a QuestionnaireResponse, score Observations and a
+Bundle that holds them (the Questionnaire itself is in flows.fhir_questionnaire).
 
 Plain dicts, ready for `json.dumps`; no FHIR library is needed to build them (the tests check
-them against the fhir.resources R4B models). Everything is derived from the stored answers and
-the compiled intake, so the same intake always gives the same JSON, ids included.
+them against the fhir.resources R4B models). Everything is derived from the stored answers, the
+compiled intake and the intake's `ExportIds`, so the same intake always gives the same JSON.
 
-Layout of the QuestionnaireResponse (item linkIds):
+Ids: random UUIDs stored once per patient and per intake (`ExportIds`), so ids never collide
+across clinics or databases and a re-export gives the same ones. In the Bundle every fullUrl is
+a urn:uuid and every reference (subject, author, source, derivedFrom, hasMember) is the fullUrl
+of another entry, so each resolves inside the Bundle.
+
+Layout of the QuestionnaireResponse (item linkIds are those of the Questionnaire):
 
 - one group per section (built in flows.fhir_items, laid out as each section's spec in the
   questions registry says): "medications", "phq9", "gad7", "sleep", "daily", "side_effects",
@@ -12,15 +18,21 @@ Layout of the QuestionnaireResponse (item linkIds):
 - PHQ-9 and GAD-7 items use the LOINC item code as linkId in the US Core style ("/44250-9")
   and answer with LOINC answer codes; the totals are "/44261-6" and "/70274-6", present only
   when every item was answered (a partial total would understate severity);
-- every other answer is a clinic item whose linkId is the intake's step key ("med.1.status",
-  "sleep.hours"). Each medication is a group "med.<n>", its name, dose and frequency are items
-  even when they came from the medication line the patient typed ("med.<n>.line", verbatim);
-  the follow-up questions on a side effect are nested under that side effect's answer to
-  "se.checklist".
+- every other answer is a clinic item whose linkId is the intake's step key without its slot
+  number ("sleep.hours", "med.status" for "med.2.status", "q" for "q.2"). Each medication is
+  a repetition of the group "med": name, dose and frequency are items even when they came from
+  the line the patient typed; what else the line said ("med.timing", "med.titration",
+  "med.purpose") and the line itself ("med.line", verbatim) follow. "I don't take any" is
+  "meds.none". The patient's questions are the answers of one item "q". The follow-up
+  questions on a side effect are nested under that side effect's answer to "se.checklist".
 - option answers are valueCoding in the clinic's code system (code = the stored option value,
   display = the button label), numbers valueInteger or valueDecimal, typed text valueString.
   Skipped answers, answers no longer on the patient's path (`reachable_answers`) and answers
   that only steer the dialogue ("Add another medication", "That's all") are left out.
+
+Observations: per instrument with an item answered, a panel (44249-1 PHQ-9, 69737-5 GAD-7)
+with one component per answered item; when every item was answered, the total (44261-6,
+70274-6) as a member of the panel.
 
 The PHQ-9/GAD-7 licence line is not an answer, and a response has no copyright element (the
 Questionnaire's `copyright` is where the reference puts it). It goes in the response's
@@ -34,25 +46,40 @@ from __future__ import annotations
 import html
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from flows.fhir_items import LOINC, Item, section_groups
-from flows.instruments import GAD7, LICENCE_LINE, PHQ9, Instrument, Score
-from flows.questions import Answers, reachable_answers
+from flows.instruments import (
+    ANSWER_OPTIONS,
+    GAD7,
+    LICENCE_LINE,
+    LOINC_ANSWER_CODES,
+    PHQ9,
+    Instrument,
+    Score,
+)
+from flows.questions import Answers, option_label, reachable_answers
 from flows.report import CompiledIntake
 
-INTAKE_IDENTIFIER_SYSTEM = "https://intake-bot.example/fhir/intake-id"
-DEFAULT_QUESTIONNAIRE = "https://intake-bot.example/fhir/Questionnaire/pre-visit-intake|1"
+QUESTIONNAIRE_URL = "https://intake-bot.example/fhir/Questionnaire/pre-visit-intake"
+QUESTIONNAIRE_VERSION = "1"
+DEFAULT_QUESTIONNAIRE = f"{QUESTIONNAIRE_URL}|{QUESTIONNAIRE_VERSION}"
+DEFAULT_PATIENT_SYSTEM = "https://intake-bot.example/fhir/patient-id"
+URI_SYSTEM = "urn:ietf:rfc:3986"  # an identifier whose value is a URI (here a urn:uuid)
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 XHTML = "http://www.w3.org/1999/xhtml"
-
-_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://intake-bot.example/fhir/intake")
 
 TOTAL_DISPLAY: Mapping[str, str] = {
     # LOINC long common names of the total-score codes.
     PHQ9.total_loinc: "Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]",
     GAD7.total_loinc: "Generalized anxiety disorder 7 item (GAD-7) total score [Reported.PHQ]",
+}
+PANEL_DISPLAY: Mapping[str, str] = {
+    # LOINC long common names of the panel codes.
+    PHQ9.panel_loinc: "PHQ-9 quick depression assessment panel [Reported.PHQ]",
+    GAD7.panel_loinc: "Generalized anxiety disorder 7 item (GAD-7)",
 }
 BAND_SOURCES: Mapping[str, str] = {
     PHQ9.key: "Kroenke, Spitzer & Williams 2001",
@@ -67,18 +94,33 @@ CHECKLIST_NOTE = (
 # --- ids and references -----------------------------------------------------------------
 
 
-def resource_id(intake_id: int, kind: str) -> str:
-    """A stable UUID for one resource of an intake (`kind`: "QuestionnaireResponse", ...)."""
-    return str(uuid.uuid5(_ID_NAMESPACE, f"{intake_id}/{kind}"))
+@dataclass(frozen=True)
+class ExportIds:
+    """The random UUIDs an intake's resources are named by, stored once per patient and intake.
+
+    Every resource of an intake gets a UUIDv5 of the intake's own UUID and its kind, so a
+    re-export gives the same ids, and two databases (or clinics) never give the same ones.
+    """
+
+    patient: str  # the Patient resource's id
+    intake: str  # the namespace of the intake's resources
+
+    def of(self, kind: str) -> str:
+        """The id of one resource of the intake (`kind`: "Bundle", "Observation/44261-6", ...)."""
+        return str(uuid.uuid5(uuid.UUID(self.intake), kind))
+
+    @property
+    def response(self) -> str:
+        return self.of("QuestionnaireResponse")
 
 
-def response_id(intake_id: int) -> str:
-    """The id of the intake's QuestionnaireResponse (also its urn:uuid in the Bundle)."""
-    return resource_id(intake_id, "QuestionnaireResponse")
+def urn(resource_id: str) -> str:
+    """How a resource is referred to, and its fullUrl, inside the Bundle."""
+    return f"urn:uuid:{resource_id}"
 
 
-def _patient(patient_id: int, patient_name: str | None) -> dict[str, Any]:
-    reference: dict[str, Any] = {"reference": f"Patient/{patient_id}"}
+def _patient_reference(ids: ExportIds, patient_name: str | None) -> dict[str, Any]:
+    reference: dict[str, Any] = {"reference": urn(ids.patient)}
     if patient_name:
         reference["display"] = patient_name
     return reference
@@ -100,7 +142,7 @@ def fhir_datetime(moment: datetime) -> str:
 def _answer_text(answer: Mapping[str, Any]) -> str:
     if "valueCoding" in answer:
         return str(answer["valueCoding"]["display"])
-    for key in ("valueString", "valueInteger"):
+    for key in ("valueString", "valueInteger", "valueBoolean"):
         if key in answer:
             return str(answer[key])
     value = answer["valueDecimal"]
@@ -136,25 +178,44 @@ def _narrative(groups: list[Item], patient_name: str, authored: str) -> dict[str
 # --- resources --------------------------------------------------------------------------
 
 
+def patient_resource(
+    ids: ExportIds, patient_name: str, *, identifier_system: str, identifier_value: str
+) -> dict[str, Any]:
+    """The patient: the name as given at the invitation, and the clinic's identifier for them."""
+    return {
+        "resourceType": "Patient",
+        "id": ids.patient,
+        "text": {
+            "status": "generated",
+            "div": f'<div xmlns="{XHTML}"><p>{html.escape(patient_name)}</p></div>',
+        },
+        "identifier": [{"system": identifier_system, "value": identifier_value}],
+        "active": True,
+        "name": [{"text": patient_name}],
+    }
+
+
 def questionnaire_response(
     answers: Answers,
     *,
-    intake_id: int,
-    patient_id: int,
+    ids: ExportIds,
     patient_name: str,
     authored: datetime,
     questionnaire_url: str = DEFAULT_QUESTIONNAIRE,
 ) -> dict[str, Any]:
-    """The intake's answers as a completed FHIR R4 QuestionnaireResponse (a JSON-ready dict)."""
+    """The intake's answers as a completed FHIR R4 QuestionnaireResponse (a JSON-ready dict).
+
+    The patient is referred to as the Bundle's Patient entry (urn:uuid).
+    """
     when = fhir_datetime(authored)
     current = reachable_answers(answers)
     groups = section_groups(current)
-    patient = _patient(patient_id, patient_name)
+    patient = _patient_reference(ids, patient_name)
     response: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
-        "id": response_id(intake_id),
+        "id": ids.response,
         "text": _narrative(groups, patient_name, when),
-        "identifier": {"system": INTAKE_IDENTIFIER_SYSTEM, "value": str(intake_id)},
+        "identifier": {"system": URI_SYSTEM, "value": urn(ids.response)},
         "questionnaire": questionnaire_url,
         "status": "completed",
         "subject": patient,
@@ -168,103 +229,147 @@ def questionnaire_response(
 
 
 def score_observations(
-    compiled: CompiledIntake,
-    *,
-    response_id: str,
-    patient_id: int,
-    effective: datetime | None = None,
-    response_reference: str | None = None,
+    compiled: CompiledIntake, *, ids: ExportIds, effective: datetime | None = None
 ) -> list[dict[str, Any]]:
-    """One Observation per complete PHQ-9 / GAD-7 total, derived from the response.
+    """Per instrument with any item answered: a panel Observation (LOINC panel code, one
+    component per answered item) and, when every item was answered, the total's Observation,
+    a member of the panel. Both are derived from the QuestionnaireResponse.
 
-    `effective` defaults to when the intake was submitted. `response_reference` overrides
-    "QuestionnaireResponse/<response_id>" (the Bundle points at the response's urn:uuid).
-    Bands go in a note: there is no standard code for them, and none is made up.
+    `effective` defaults to when the intake was submitted. Bands go in a note: there is no
+    standard code for them, and none is made up.
     """
     moment = effective or compiled.submitted_at
     if moment is None:
         raise ValueError("the intake has no submission time: pass `effective`")
-    when = fhir_datetime(moment)
-    reference = response_reference or f"QuestionnaireResponse/{response_id}"
-    return [
-        _score_observation(compiled, instrument, total, patient_id, when, reference)
-        for instrument, total in ((PHQ9, compiled.phq9), (GAD7, compiled.gad7))
-        if total.complete
-    ]
+    context = _ObservationContext(compiled.patient_name, ids, fhir_datetime(moment))
+    resources: list[dict[str, Any]] = []
+    for instrument, score in ((PHQ9, compiled.phq9), (GAD7, compiled.gad7)):
+        if score.answered == 0:
+            continue
+        total = _total_observation(instrument, score, context) if score.complete else None
+        resources.append(_panel_observation(instrument, score, context, total))
+        if total is not None:
+            resources.append(total)
+    return resources
 
 
-def _score_observation(
-    compiled: CompiledIntake,
-    instrument: Instrument,
-    total: Score,
-    patient_id: int,
-    when: str,
-    reference: str,
+@dataclass(frozen=True)
+class _ObservationContext:
+    patient_name: str
+    ids: ExportIds
+    when: str
+
+    def base(self, kind: str, summary: list[str], code: dict[str, Any]) -> dict[str, Any]:
+        """What every score Observation has: id, narrative, status, category, code, subject."""
+        paragraphs = "".join(f"<p>{html.escape(line)}</p>" for line in summary)
+        return {
+            "resourceType": "Observation",
+            "id": self.ids.of(kind),
+            "text": {"status": "generated", "div": f'<div xmlns="{XHTML}">{paragraphs}</div>'},
+            "status": "final",
+            "category": [
+                {
+                    "coding": [
+                        {"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}
+                    ]
+                }
+            ],
+            "code": code,
+            "subject": _patient_reference(self.ids, self.patient_name),
+            "effectiveDateTime": self.when,
+            "derivedFrom": [{"reference": urn(self.ids.response)}],
+        }
+
+
+def _total_observation(
+    instrument: Instrument, total: Score, context: _ObservationContext
 ) -> dict[str, Any]:
     code = instrument.total_loinc
     band = f"{instrument.name} severity band: {total.band} ({BAND_SOURCES[instrument.key]})"
     summary = f"{instrument.name} total score {total.total} of {instrument.max_total}"
-    return {
-        "resourceType": "Observation",
-        "id": resource_id(compiled.intake_id, f"Observation/{code}"),
-        "text": {
-            "status": "generated",
-            "div": f'<div xmlns="{XHTML}"><p>{html.escape(summary)}</p>'
-            f"<p>{html.escape(band)}</p></div>",
-        },
-        "status": "final",
-        "category": [
-            {"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}
-        ],
-        "code": {
-            "coding": [{"system": LOINC, "code": code, "display": TOTAL_DISPLAY[code]}],
-            "text": f"{instrument.name} total score",
-        },
-        "subject": _patient(patient_id, compiled.patient_name),
-        "effectiveDateTime": when,
-        "valueInteger": total.total,
-        "note": [{"text": band}],
-        "derivedFrom": [{"reference": reference}],
+    coded = {
+        "coding": [{"system": LOINC, "code": code, "display": TOTAL_DISPLAY[code]}],
+        "text": f"{instrument.name} total score",
     }
+    observation = context.base(f"Observation/{code}", [summary, band], coded)
+    observation["valueInteger"] = total.total
+    observation["note"] = [{"text": band}]
+    return observation
+
+
+def _panel_observation(
+    instrument: Instrument,
+    score: Score,
+    context: _ObservationContext,
+    total: dict[str, Any] | None,
+) -> dict[str, Any]:
+    code = instrument.panel_loinc
+    coded = {
+        "coding": [{"system": LOINC, "code": code, "display": PANEL_DISPLAY[code]}],
+        "text": instrument.name,
+    }
+    answered = f"{score.answered} of {len(instrument.items)} items answered"
+    panel = context.base(f"Observation/{code}", [f"{instrument.name}: {answered}"], coded)
+    panel["component"] = [
+        {
+            "code": {"coding": [{"system": LOINC, "code": item.loinc, "display": item.text}]},
+            "valueCodeableConcept": {
+                "coding": [
+                    {
+                        "system": LOINC,
+                        "code": LOINC_ANSWER_CODES[str(value)],
+                        "display": option_label(ANSWER_OPTIONS, str(value)),
+                    }
+                ]
+            },
+        }
+        for item, value in zip(instrument.items, score.item_scores, strict=True)
+        if value is not None
+    ]
+    if total is not None:
+        panel["hasMember"] = [{"reference": urn(total["id"])}]
+    return panel
 
 
 def intake_bundle(
     answers: Answers,
     compiled: CompiledIntake,
     *,
-    patient_id: int,
+    ids: ExportIds,
+    patient_identifier: tuple[str, str],
     authored: datetime | None = None,
     questionnaire_url: str = DEFAULT_QUESTIONNAIRE,
 ) -> dict[str, Any]:
-    """A collection Bundle: the QuestionnaireResponse, then an Observation per complete total.
+    """A collection Bundle: the Patient, the QuestionnaireResponse, then the score Observations.
 
-    Ids and fullUrls ("urn:uuid:...") are UUIDv5 of the intake id, so exporting the same intake
-    twice gives the same Bundle. `authored` defaults to `compiled.submitted_at`.
+    Every reference (subject, author, source, derivedFrom, hasMember) is the urn:uuid fullUrl of
+    an entry in the Bundle. `patient_identifier` is (system, value) of the clinic's identifier
+    for the patient; `authored` defaults to `compiled.submitted_at`.
     """
     moment = authored or compiled.submitted_at
     if moment is None:
         raise ValueError("the intake has no submission time: pass `authored`")
+    system, value = patient_identifier
+    patient = patient_resource(
+        ids, compiled.patient_name, identifier_system=system, identifier_value=value
+    )
     response = questionnaire_response(
         answers,
-        intake_id=compiled.intake_id,
-        patient_id=patient_id,
+        ids=ids,
         patient_name=compiled.patient_name,
         authored=moment,
         questionnaire_url=questionnaire_url,
     )
-    observations = score_observations(
-        compiled,
-        response_id=response["id"],
-        patient_id=patient_id,
-        effective=moment,
-        response_reference=f"urn:uuid:{response['id']}",
-    )
+    observations = score_observations(compiled, ids=ids, effective=moment)
+    bundle_id = ids.of("Bundle")
     return {
         "resourceType": "Bundle",
-        "id": resource_id(compiled.intake_id, "Bundle"),
+        "id": bundle_id,
+        "identifier": {"system": URI_SYSTEM, "value": urn(bundle_id)},
         "type": "collection",
+        "timestamp": fhir_datetime(moment),
         "entry": [
-            {"fullUrl": f"urn:uuid:{resource['id']}", "resource": resource}
-            for resource in (response, *observations)
+            {"fullUrl": urn(resource["id"]), "resource": resource}
+            for resource in (patient, response, *observations)
         ],
     }

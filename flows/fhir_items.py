@@ -6,6 +6,7 @@ flows.fhir for the whole layout and what is left out). Plain dicts, ready for `j
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -17,6 +18,7 @@ from flows.instruments import (
     PHQ9_FUNCTION_OPTIONS,
 )
 from flows.options import Option
+from flows.parsing import parse_medication_line
 from flows.questions import (
     REGISTRY,
     SE_FIELDS,
@@ -29,6 +31,7 @@ from flows.questions import (
     SectionSpec,
     checked_side_effects,
     instrument_score,
+    is_choice,
     is_suspected_medicine,
     medication_count,
     medication_entry,
@@ -160,25 +163,53 @@ def _instrument_group(spec: SectionSpec, answers: Answers) -> Item | None:
     return _group(spec.group_id, instrument.name, items)
 
 
+def template_link_id(key: str) -> str:
+    """The linkId of a step in the Questionnaire: slot numbers dropped ("med.2.dose" is
+    "med.dose", "q.3" is "q"), since a repeating group or item has one linkId."""
+    return re.sub(r"\.\d+(?=\.|$)", "", key)
+
+
+def _slot_item(key: str, answers: Answers) -> Item | None:
+    """A step of a numbered slot ("med.2.status") under its Questionnaire linkId."""
+    found = _step_item(key, answers)
+    if found is not None:
+        found["linkId"] = template_link_id(key)
+    return found
+
+
 def _medication_fields(n: int, entry: dict[str, Any], answers: Answers) -> list[Item | None]:
-    """One medicine: its name, dose and frequency (typed or asked), then the other answers."""
-    key = f"med.{n}.name"
-    fields: list[Item | None] = [item(key, "Medication name", [{"valueString": entry["name"]}])]
+    """One medicine: its name, dose and frequency (typed or asked), then the other answers,
+    what else the patient said about it (timing, titration, purpose) and the line as typed."""
+    fields: list[Item | None] = [item(MED_NAME, "Medication name", [{"valueString": entry["name"]}])]
     for field in ("dose", "frequency"):
         step = f"med.{n}.{field}"
         question = question_for(step, answers)
         if entry.get(field):  # read from the line the patient typed
             said = _answers(step, question, entry[field], answers)
-            fields.append(item(step, question.label, said))
+            fields.append(item(template_link_id(step), question.label, said))
         else:
-            fields.append(_step_item(step, answers))
+            fields.append(_slot_item(step, answers))
     fields.extend(
-        _step_item(f"med.{n}.{field}", answers)
+        _slot_item(f"med.{n}.{field}", answers)
         for field in ("status", "current_dose", "missed", "reasons", "reasons_other")
     )
-    line = text_answer(entry.get("raw"))
-    fields.append(item(f"med.{n}.line", f"Medication {n} as typed", _as_list(line)))
+    raw = entry.get("raw")
+    line = parse_medication_line(raw) if isinstance(raw, str) and raw.strip() else None
+    parts = (line.timing, line.titration, line.own_purpose) if line else (None, None, None)
+    for (field, text), part in zip(LINE_PARTS.items(), parts, strict=True):
+        fields.append(item(f"med.{field}", text, _as_list(text_answer(part))))
+    fields.append(item("med.line", "Medication as typed", _as_list(text_answer(raw))))
     return fields
+
+
+MED_NAME = "med.name"
+LINE_PARTS: Mapping[str, str] = {
+    "timing": "When or on what occasion it is taken, as typed",
+    "titration": "How the dose is changing, as typed",
+    "purpose": "What it is taken for, as typed",
+}
+"""The parts of a typed medication line besides name, dose and frequency, by field."""
+NO_MEDICATION = "meds.none"
 
 
 def _medication_group(spec: SectionSpec, answers: Answers) -> Item | None:
@@ -188,13 +219,16 @@ def _medication_group(spec: SectionSpec, answers: Answers) -> Item | None:
         entry = medication_entry(answers, n)
         if entry is None:
             # "I don't take any" is an answer; "That's all" on a later slot only ends the list.
-            if n == 1:
-                items.append(_step_item(key, answers))
+            if n == 1 and is_choice(answers.get(key), "none"):
+                items.append(item(NO_MEDICATION, NO_MEDICATION_TEXT, [{"valueBoolean": True}]))
             break
         fields = _medication_fields(n, entry, answers)
-        items.append(_group(f"med.{n}", question_for(key, answers).label, fields))
+        items.append(_group("med", "Medication", fields))
     items.append(_step_item("meds.new", answers))
     return _group(spec.group_id, spec.section.label, items)
+
+
+NO_MEDICATION_TEXT = "Takes no medication for their mental health"
 
 
 def _side_effect_group(spec: SectionSpec, answers: Answers) -> Item | None:
@@ -214,13 +248,19 @@ def _side_effect_group(spec: SectionSpec, answers: Answers) -> Item | None:
 
 
 def _plain_group(spec: SectionSpec, answers: Answers) -> Item | None:
-    items = []
+    """The section's answers in order; numbered steps ("q.1", "q.2") as one repeating item."""
+    items: list[Item | None] = []
     for key in answers:
         if section_of(key) is not spec.section:
             continue
         if spec.section is Section.QUESTIONS and key != "q.1" and isinstance(answers[key], dict):
             continue  # "That's all my questions" ends the list; it answers nothing
-        items.append(_step_item(key, answers))
+        found = _slot_item(key, answers)
+        earlier = next((i for i in items if i and found and i["linkId"] == found["linkId"]), None)
+        if earlier is not None and found is not None:
+            earlier["answer"].extend(found["answer"])
+        else:
+            items.append(found)
     return _group(spec.group_id, spec.section.label, items)
 
 

@@ -93,6 +93,14 @@ NOT_A_MEDICATION = (
     "I couldn't read that as a medicine. Please type its name, and the dose and how often if you "
     'know them — for example "sertraline 50 mg once a day".'
 )
+STOPPED_WHICH_MEDICINE = (
+    "Thanks for telling me. Which medicine did you stop? Type its name (for example "
+    '"sertraline"); the next question lets you say that you stopped it.'
+)
+DOSE_WITHOUT_NAME = (
+    "That's fine: you don't need to know the dose. What is the medicine called? Type its name, "
+    'for example "sertraline"; when I ask about the dose, you can tap "Not sure".'
+)
 EMPTY_ANSWER = "I didn't get any text there. Please type your answer or tap a button."
 PICK_AT_LEAST_ONE = 'Please tap at least one option (or "None of these"), then Done.'
 CANNOT_SKIP = (
@@ -236,8 +244,11 @@ INTAKE_NUDGE = (
 )
 
 
-def appointment_tomorrow(clinic: str, when: str) -> str:
-    return f"Reminder: you have an appointment with {clinic} tomorrow, {when}."
+def appointment_reminder(clinic: str, when: str, days_ahead: int) -> str:
+    """The appointment reminder, naming the day as it is when it is sent: a reminder planned
+    for the day before but sent late (after a restart) says "today", never "tomorrow"."""
+    day = {0: "today, ", 1: "tomorrow, "}.get(days_ahead, "on ")
+    return f"Reminder: you have an appointment with {clinic} {day}{when}."
 
 
 CHECKIN_DUE = "Time for your quick check-in. It takes under a minute."

@@ -49,6 +49,21 @@ class MedicationReport:
     raw_text: str | None
     current_dose: str | None = None  # what the patient takes now, when not as prescribed
     recognised: bool = True  # the name is on the clinic's medication list
+    timing: str | None = None  # "with dinner", "before presentations", as typed
+    titration: str | None = None  # "increasing to 50 mg", as typed
+    purpose: str | None = None  # "for nightmares", as typed, when not part of the frequency
+    dose_unknown: bool = False  # the patient said they do not know the dose
+    verbatim: str | None = None  # the line as typed, when not every word of it was read
+
+    @property
+    def details(self) -> tuple[str, ...]:
+        """What the patient said besides name, dose and frequency, as typed."""
+        return tuple(part for part in (self.purpose, self.timing, self.titration) if part)
+
+    @property
+    def dose_text(self) -> str | None:
+        """The dose, or "not known" when the patient said they do not know it."""
+        return self.dose or ("not known" if self.dose_unknown else None)
 
     @property
     def status_label(self) -> str:
@@ -98,6 +113,8 @@ class CompiledIntake:
     checkins_since: datetime | None = None
     patient_id: int | None = None
     changes: Changes | None = None  # since the previous intake, for a returning patient
+    patient_export_id: str | None = None  # the random ids exports name the patient and
+    intake_export_id: str | None = None  # the intake's resources by (flows.fhir.ExportIds)
 
 
 # --- changes since the last intake ----------------------------------------------------------
@@ -132,6 +149,9 @@ class Changes:
     side_effects_new: tuple[str, ...]
     side_effects_resolved: tuple[str, ...]
     stressors_new: tuple[str, ...]  # domains bothering the patient now that did not before
+    # "Response" is judged against the baseline, the patient's first intake: which one it was.
+    baseline_intake_id: int | None = None
+    baseline_submitted_at: datetime | None = None
 
     @property
     def anything(self) -> bool:

@@ -201,7 +201,9 @@ def to_blob(token: str) -> bytes:
     try:
         return base64.b64decode(token, validate=True)
     except (binascii.Error, ValueError):
-        raise KeyRingError(f"a stored value is not encrypted data that {SETTING} can read") from None
+        raise KeyRingError(
+            f"a stored value is not encrypted data that {SETTING} can read"
+        ) from None
 
 
 def reencrypt(blob: bytes) -> bytes | None:

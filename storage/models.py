@@ -6,8 +6,8 @@ notes, medications, check-ins, drafts and safety text. Codes the bot itself writ
 question keys, statuses of rows, times) stay readable, so queries can use them.
 """
 
+import uuid
 from datetime import datetime
-from enum import IntEnum, StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, event
@@ -19,6 +19,7 @@ from sqlmodel import Field, SQLModel
 from storage import crypto
 from storage.clock import utcnow
 from storage.encrypted import EncryptedJSON, EncryptedText
+from storage.statuses import OutboxStatus, Priority
 
 
 @compiles(JSON, "sqlite")
@@ -28,29 +29,9 @@ def _sqlite_json_as_text(_type: JSON, _compiler: Any, **_kw: Any) -> str:
     return "TEXT"
 
 
-class ActiveDialogue(StrEnum):
-    """Which dialogue a patient's typed text goes to (`Patient.active_dialogue`; None: routed by
-    what is open, usually the intake)."""
-
-    INTAKE = "intake"
-    CHECKIN = "checkin"
-    SETTINGS = "settings"
-    SAFETY = "safety"
-
-
-class AppointmentStatus(StrEnum):
-    SCHEDULED = "scheduled"
-    CANCELLED = "cancelled"
-
-
-class ReminderStatus(StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"  # claimed: its message is going out
-    SENT = "sent"
-    MISSED = "missed"
-    CANCELLED = "cancelled"
-    UNCONFIRMED = "unconfirmed"  # the process stopped mid-send: it may or may not have arrived
-    FAILED = "failed"  # Telegram refused it (a blocked bot, a deleted chat)
+def new_export_id() -> str:
+    """A random UUID naming a patient or an intake in exports (FHIR): unique across databases."""
+    return str(uuid.uuid4())
 
 
 # Every table's `id` is typed `int`: it is None only until the row is flushed, and every row
@@ -93,6 +74,9 @@ class Patient(SQLModel, table=True):
         default=None, sa_column=Column(EncryptedJSON(), nullable=True)
     )
     checkin_cadence: str = Field(default="off", max_length=8)  # off, daily, weekly
+    # The Patient resource's id in exports: random, given once, never reused by another database.
+    # Every row has one (the migration gave the old rows theirs); see storage.records.export_ids.
+    export_id: str | None = Field(default_factory=new_export_id, max_length=36)
     checkin_time: str | None = Field(default=None, max_length=5)  # HH:MM, patient's local time
     checkin_weekday: int | None = None  # 0 = Monday
     checkins_paused: bool = False
@@ -160,6 +144,8 @@ class Intake(SQLModel, table=True):
     delivered_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+    # The namespace of the intake's resource ids in exports (FHIR): random, given once.
+    export_id: str | None = Field(default_factory=new_export_id, max_length=36)
 
 
 class Answer(SQLModel, table=True):
@@ -212,9 +198,7 @@ class SafetyEvent(SQLModel, table=True):
     detail: str = Field(sa_column=Column(EncryptedText(), nullable=False))
     step: str | None = Field(default=None, max_length=64)
     shown: str | None = Field(default=None, max_length=40)
-    patient_text: str | None = Field(
-        default=None, sa_column=Column(EncryptedText(), nullable=True)
-    )
+    patient_text: str | None = Field(default=None, sa_column=Column(EncryptedText(), nullable=True))
     alert: bool = False
     alerted_chat_ids: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     # The alert messages in provider chats, as [chat_id, message_id] pairs, to mark them acknowledged.
@@ -334,22 +318,6 @@ class InboxUpdate(SQLModel, table=True):
     claimed_until: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
-
-
-class OutboxStatus(StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"  # gave up: Telegram refused it for good (logged by error type)
-    CANCELLED = "cancelled"  # no longer needed (an alert's repeat after it was acknowledged)
-
-
-class Priority(IntEnum):
-    """What goes first when there is more to send than Telegram allows."""
-
-    URGENT = 0  # safety alerts and crisis replies
-    CONVERSATION = 1  # replies to the patient (or provider) who is talking
-    PROVIDER = 2  # compiled intakes and look-ups for providers
-    BULK = 3  # reminders
 
 
 class OutboxMessage(SQLModel, table=True):

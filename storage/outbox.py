@@ -12,7 +12,8 @@ from sqlalchemy import exists, func, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, or_, select
 
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import OutboxMessage
+from storage.statuses import OutboxStatus
 
 
 def add(session: Session, message: OutboxMessage) -> OutboxMessage | None:

@@ -9,7 +9,8 @@ from sqlmodel import Session, col, select
 
 from storage import crypto
 from storage.clock import as_utc
-from storage.models import Appointment, AppointmentStatus, Invitation, Patient
+from storage.models import Appointment, Invitation, Patient
+from storage.statuses import AppointmentStatus
 
 
 def by_chat(session: Session, chat_id: int) -> Patient | None:

@@ -1,4 +1,5 @@
-"""Reads across aggregates for what providers look up: the agenda of upcoming visits."""
+"""Reads across aggregates for what providers look up: the agenda of upcoming visits, and the
+ids a patient and an intake are exported under."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from storage.models import Appointment, AppointmentStatus, Intake, Patient
+from storage.models import Appointment, Intake, Patient, new_export_id
+from storage.statuses import AppointmentStatus
 
 
 def agenda(
@@ -25,3 +27,14 @@ def agenda(
         .order_by(col(Appointment.starts_at))
     )
     return [(a, p, i) for a, p, i in session.exec(statement).all()]
+
+
+def export_ids(session: Session, patient: Patient, intake: Intake) -> tuple[str, str]:
+    """The patient's and the intake's export ids; a row without one is given it now, once."""
+    for row in (patient, intake):
+        if row.export_id is None:
+            row.export_id = new_export_id()
+            session.add(row)
+            session.flush()
+    assert patient.export_id is not None and intake.export_id is not None
+    return patient.export_id, intake.export_id

@@ -89,7 +89,7 @@ def unreadable(engine: Engine) -> str | None:
                         return (
                             f"{crypto.SETTING} cannot read the stored data ({table.name}.{column.name} "
                             "was encrypted with another key): set the key it was written with; to "
-                            'change keys, list the new one first and the old one after it, then run '
+                            "change keys, list the new one first and the old one after it, then run "
                             '"intake-bot keys rotate"'
                         )
     return None
@@ -112,7 +112,9 @@ def rotate(engine: Engine) -> Rotation:
     return done
 
 
-def _pages(engine: Engine, statement: sa.Select[Any], key: sa.ColumnClause[Any]) -> Iterator[Sequence[Any]]:
+def _pages(
+    engine: Engine, statement: sa.Select[Any], key: sa.ColumnClause[Any]
+) -> Iterator[Sequence[Any]]:
     last: Any = None
     while True:
         page = statement if last is None else statement.where(key > last)
@@ -147,7 +149,9 @@ def _rotate_table(engine: Engine, table: _Plain, done: Rotation) -> None:
         with engine.begin() as connection:
             for name, params in changes.items():
                 if params:
-                    done.reencrypted[table.name] += connection.execute(replace[name], params).rowcount
+                    done.reencrypted[table.name] += connection.execute(
+                        replace[name], params
+                    ).rowcount
 
 
 def _reencrypted(table: _Plain, column: str, value: Any, done: Rotation) -> Any:

@@ -14,7 +14,8 @@ from sqlalchemy import func, update
 from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col, select
 
-from storage.models import Reminder, ReminderStatus
+from storage.models import Reminder
+from storage.statuses import ReminderStatus
 
 
 def get(session: Session, reminder_id: int) -> Reminder | None:

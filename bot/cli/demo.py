@@ -173,7 +173,9 @@ def _read(lines: TextIO, interactive: bool) -> str | None:
 
 def demo_database_url(settings: Settings) -> str:
     """DATABASE_URL when it is set, else the demo's own SQLite file."""
-    return settings.database_url if "database_url" in settings.model_fields_set else DEMO_DATABASE_URL
+    return (
+        settings.database_url if "database_url" in settings.model_fields_set else DEMO_DATABASE_URL
+    )
 
 
 def demo_key_file(database_url: str) -> Path | None:

@@ -19,3 +19,6 @@ def configure_logging(level: str) -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # Alembic logs each revision it runs; `intake-bot db upgrade` prints them itself.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # fontTools (fpdf2's font subsetting) logs the glyph names of every PDF it makes at INFO:
+    # "edieresis", "uniFE91"... spell out the patient's text.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)

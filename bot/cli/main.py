@@ -6,6 +6,7 @@ Usage:
     intake-bot invite --name "Jane D." --at "2026-12-03 15:00"   # a single-use link
     intake-bot appointment --patient "Jane D." --at "2026-12-10 09:30"
     intake-bot export --patient "Jane D." --format pdf   # or fhir, json; --intake <id>
+    intake-bot export --questionnaire   # the FHIR Questionnaire the fhir exports answer
     intake-bot diagram  # rewrite flows/intake_machine.md, the Mermaid diagram of the intake
     intake-bot db upgrade   # after a backup: bring the database to the latest schema
     intake-bot db current   # the database's schema revision, and whether it is the latest
@@ -88,10 +89,19 @@ def _provider_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     )
     appointment.add_argument("--patient", required=True, help='a name given at invite, or "#id"')
     appointment.add_argument("--at", required=True, help='e.g. "2026-12-10 09:30"')
-    export = commands.add_parser("export", help="write a submitted intake as PDF, FHIR or JSON")
-    export.add_argument("--patient", required=True, help='a name given at invite, or "#id"')
+    export = commands.add_parser(
+        "export",
+        help="write a submitted intake as PDF, FHIR or JSON, or the FHIR Questionnaire",
+        description="Either --patient and --format, or --questionnaire.",
+    )
+    export.add_argument("--patient", help='a name given at invite, or "#id"')
     export.add_argument("--intake", type=int, help="the intake id (default: the latest)")
-    export.add_argument("--format", required=True, choices=("pdf", "fhir", "json"))
+    export.add_argument("--format", choices=("pdf", "fhir", "json"))
+    export.add_argument(
+        "--questionnaire",
+        action="store_true",
+        help="write the FHIR Questionnaire the intakes' FHIR exports answer",
+    )
     export.add_argument("--output", help="the file to write (default: intake-<id>.<format>)")
 
 
@@ -157,7 +167,11 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         settings.configure_encryption()
         if args.command == "invite":
             return providers.invite(settings, args.name, args.at, args.username)
+        if args.command == "export" and args.questionnaire:
+            return providers.export_questionnaire(args.output)
         if args.command == "export":
+            if not (args.patient and args.format):
+                raise SettingsError("export needs --patient and --format, or --questionnaire")
             return providers.export(settings, args.patient, args.intake, args.format, args.output)
         return providers.appointment(settings, args.patient, args.at)
     from bot.cli.demo import run_demo

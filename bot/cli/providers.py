@@ -1,4 +1,4 @@
-"""`intake-bot invite` and `intake-bot appointment`: the provider commands, from a terminal.
+"""`intake-bot invite`, `appointment` and `export`: the provider commands, from a terminal.
 
 Times are read in the clinic's time zone unless another is named ("2026-12-03 15:00
 America/New_York"). The invitation link needs the bot's username, asked of the Bot API
@@ -12,7 +12,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.render.chart import render_checkin_chart
-from bot.render.documents import file_name, render_document
+from bot.render.documents import (
+    QUESTIONNAIRE_FILE,
+    file_name,
+    questionnaire_document,
+    render_document,
+)
+from bot.render.summary import chart_title
 from bot.services.lookups import ProviderLookups
 from bot.services.providers import ProviderError, ProviderService
 from bot.settings import Settings, SettingsError
@@ -104,10 +110,10 @@ def export(
     if fmt == "pdf":
         checkins = lookups.checkin_log(f"#{person_id}")
         chart = render_checkin_chart(
-            checkins.since_last_visit(),
-            checkins.visits,
+            checkins.checkins_from(compiled.checkins_since),
+            checkins.visits_from(compiled.checkins_since),
             settings.zone,
-            title=f"Check-ins since the last visit: {compiled.patient_name}",
+            title=chart_title(compiled, settings.clinic_timezone),
         )
     data = render_document(
         compiled,
@@ -116,8 +122,17 @@ def export(
         clinic=settings.clinic_name,
         zone=settings.zone,
         chart_png=chart,
+        patient_system=settings.fhir_patient_identifier_system,
     )
-    target = Path(output or file_name(compiled.intake_id, fmt))
+    return _write(Path(output or file_name(compiled.intake_id, fmt)), data)
+
+
+def export_questionnaire(output: str | None) -> int:
+    """Write the FHIR Questionnaire that every intake's QuestionnaireResponse answers."""
+    return _write(Path(output or QUESTIONNAIRE_FILE), questionnaire_document())
+
+
+def _write(target: Path, data: bytes) -> int:
     target.write_bytes(data)
     print(f"wrote {target} ({len(data):,} bytes)")
     return 0

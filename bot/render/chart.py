@@ -62,7 +62,7 @@ SLEEP_TEXT_COLOUR = "#8a5a1c"  # darker than the bars, so the right axis reads o
 VISIT_COLOUR = "#b2182b"
 GRID_COLOUR = "#dddddd"
 
-NO_CHECKINS = "No check-ins yet"
+NO_CHECKINS = "No check-ins in this period"
 NO_ANSWERS = "No mood or sleep answers\nin these check-ins"
 
 # Without a "Software" entry Agg writes no metadata that changes between runs, so the same

@@ -12,10 +12,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.render.pdf import render_intake_pdf
-from flows.fhir import intake_bundle
+from flows.fhir import DEFAULT_PATIENT_SYSTEM, ExportIds, intake_bundle
+from flows.fhir_questionnaire import questionnaire
 from flows.report import CompiledIntake
 
 FORMATS = ("pdf", "fhir", "json")
+QUESTIONNAIRE_FILE = "pre-visit-intake.questionnaire.fhir.json"
 _SUFFIXES = {"pdf": "pdf", "fhir": "fhir.json", "json": "json"}
 
 
@@ -31,21 +33,41 @@ def render_document(
     clinic: str,
     zone: ZoneInfo,
     chart_png: bytes | None,
+    patient_system: str = DEFAULT_PATIENT_SYSTEM,
 ) -> bytes:
-    """The intake in format `fmt` (pdf, fhir or json)."""
+    """The intake in format `fmt` (pdf, fhir or json); `patient_system` is the system of the
+    patient identifier in FHIR (the clinic's FHIR_PATIENT_IDENTIFIER_SYSTEM)."""
     if fmt == "pdf":
         return render_intake_pdf(compiled, clinic=clinic, zone=zone.key, chart_png=chart_png)
     if fmt == "fhir":
-        return fhir_document(compiled, answers)
+        return fhir_document(compiled, answers, patient_system)
     if fmt == "json":
         return json_document(compiled)
     raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
-def fhir_document(compiled: CompiledIntake, answers: Mapping[str, Any]) -> bytes:
+def fhir_document(
+    compiled: CompiledIntake, answers: Mapping[str, Any], patient_system: str
+) -> bytes:
+    """The intake as a FHIR Bundle: Patient, QuestionnaireResponse and score Observations."""
     assert compiled.patient_id is not None and compiled.submitted_at is not None
-    bundle = intake_bundle(answers, compiled, patient_id=compiled.patient_id)
-    return json.dumps(bundle, indent=2, ensure_ascii=False).encode()
+    assert compiled.patient_export_id is not None and compiled.intake_export_id is not None
+    bundle = intake_bundle(
+        answers,
+        compiled,
+        ids=ExportIds(compiled.patient_export_id, compiled.intake_export_id),
+        patient_identifier=(patient_system, str(compiled.patient_id)),
+    )
+    return _json(bundle)
+
+
+def questionnaire_document() -> bytes:
+    """The Questionnaire the FHIR export's QuestionnaireResponse answers."""
+    return _json(questionnaire())
+
+
+def _json(resource: Mapping[str, Any]) -> bytes:
+    return json.dumps(resource, indent=2, ensure_ascii=False).encode()
 
 
 def json_document(compiled: CompiledIntake) -> bytes:

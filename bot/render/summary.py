@@ -33,7 +33,7 @@ def render_summary(compiled: CompiledIntake, timezone: str) -> list[str]:
     blocks = [
         _heading(compiled, timezone),
         _flags(compiled),
-        _scores(compiled),
+        _scores(compiled, timezone),
         *([_changes(compiled.changes, timezone)] if compiled.changes is not None else []),
         *(
             [render_checkin_summary(compiled.checkins, compiled.checkins_since, timezone)]
@@ -65,12 +65,24 @@ def _when(moment: datetime) -> str:
     return moment.strftime("%a %d %b %Y, %H:%M %Z")
 
 
+def flag_rows(compiled: CompiledIntake) -> list[tuple[bool, str]]:
+    """The flags in order, each as (False, text), with the patient's answers to the safety
+    question as (True, text) right under the safety flags they answer (first when none)."""
+    rows = [(False, flag.text) for flag in compiled.flags]
+    safety = [i for i, flag in enumerate(compiled.flags) if flag.kind == "safety"]
+    at = safety[-1] + 1 if safety else 0
+    rows[at:at] = [(True, said) for said in compiled.safety_responses]
+    return rows
+
+
 def _flags(compiled: CompiledIntake) -> str:
-    responses = [f"   safety question: {esc(said)}" for said in compiled.safety_responses]
+    lines = [
+        f"   safety question: {esc(text)}" if answer else f"• {esc(text)}"
+        for answer, text in flag_rows(compiled)
+    ]
     if not compiled.flags:
-        return "\n".join(["<b>Flags:</b> none", *responses])
-    lines = [f"• {esc(flag.text)}" for flag in compiled.flags]
-    return "\n".join(["<b>⚠️ Flags</b>", *lines, *responses])
+        return "\n".join(["<b>Flags:</b> none", *lines])
+    return "\n".join(["<b>⚠️ Flags</b>", *lines])
 
 
 def _score_line(score: Score) -> str:
@@ -83,27 +95,40 @@ def _score_line(score: Score) -> str:
     )
 
 
-def _scores(compiled: CompiledIntake) -> str:
+def _scores(compiled: CompiledIntake, timezone: str) -> str:
     changes = {c.instrument: c for c in compiled.changes.scores} if compiled.changes else {}
-    lines = ["<b>Scores</b>", _score_line(compiled.phq9) + _score_change(changes.get("PHQ-9"))]
+    against = baseline_words(compiled.changes, timezone) if compiled.changes else None
+    lines = [
+        "<b>Scores</b>",
+        _score_line(compiled.phq9) + _score_change(changes.get("PHQ-9"), against),
+    ]
     item9 = compiled.phq9.item_scores[8]
     if item9 is not None:
         lines.append(f"   item 9 (self-harm thoughts): {item9}")
     if compiled.phq9_function:
         lines.append(f"   difficulty: {esc(compiled.phq9_function)}")
-    lines.append(_score_line(compiled.gad7) + _score_change(changes.get("GAD-7")))
+    lines.append(_score_line(compiled.gad7) + _score_change(changes.get("GAD-7"), against))
     return "\n".join(lines)
 
 
-def _score_change(change: ScoreChange | None) -> str:
-    """ " (+6 since last intake: meaningful change, response)", by the reference's conventions."""
+def baseline_words(changes: Changes, timezone: str) -> str:
+    """The intake "response" is judged against: "intake #3 of 2 Nov" (the first intake)."""
+    number = f"intake #{changes.baseline_intake_id}" if changes.baseline_intake_id else "intake"
+    when = changes.baseline_submitted_at
+    return f"the first {number}" + (f" of {_day(when, ZoneInfo(timezone))}" if when else "")
+
+
+def _score_change(change: ScoreChange | None, against: str | None) -> str:
+    """ " (+6 since last intake: meaningful change, response vs. the first intake #3 of 2 Nov,
+    18)", by the reference's conventions."""
     if change is None or change.delta is None:
         return ""
+    response = f"response vs. {against or 'the first intake'}, {change.baseline}"
     notes = [
         word
         for word, applies in (
             ("change of 5 or more", change.meaningful),
-            ("response", change.response),
+            (response, change.response),
             ("remission", change.remission),
         )
         if applies
@@ -136,9 +161,10 @@ def _changes(changes: Changes, timezone: str) -> str:
 
 
 def _medication_line(med: MedicationReport) -> str:
-    what = " ".join(
-        (med.name, med.dose or "(dose not given)", med.frequency or "(how often not given)")
-    )
+    """The reading of one medicine, how it is taken, and the patient's words when not all read."""
+    dose = med.dose or ("(dose not known)" if med.dose_unknown else "(dose not given)")
+    what = " ".join((med.name, dose, med.frequency or "(how often not given)"))
+    what = ", ".join((what, *med.details))
     details = [med.status_label + (f" (now {med.current_dose})" if med.current_dose else "")]
     if med.missed_days is not None:
         details.append(f"missed doses on {med.missed_days} of 7 days")
@@ -146,7 +172,10 @@ def _medication_line(med: MedicationReport) -> str:
         details.append("reasons: " + ", ".join(med.reason_labels))
     if not med.recognised:
         details.append("name not on the clinic's medication list (as typed)")
-    return f"• {esc(what)} — {esc('; '.join(details))}"
+    line = f"• {esc(what)} — {esc('; '.join(details))}"
+    if med.verbatim:
+        line += f"\n   patient's words: “{esc(med.verbatim)}”"
+    return line
 
 
 def _medications(compiled: CompiledIntake) -> str:
@@ -255,6 +284,13 @@ def _day(moment: datetime, tz: ZoneInfo) -> str:
         moment = moment.replace(tzinfo=UTC)
     local = moment.astimezone(tz)
     return f"{local.day} {local:%b}"
+
+
+def chart_title(compiled: CompiledIntake, zone: str) -> str:
+    """The title of the check-in chart sent with an intake: the period its summary counts."""
+    since = compiled.checkins_since
+    period = f"since {_day(since, ZoneInfo(zone))}" if since is not None else "since joining"
+    return f"Check-ins {period}: {compiled.patient_name}"
 
 
 def render_alert(patient_name: str, detail: str) -> str:

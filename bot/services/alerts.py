@@ -18,7 +18,7 @@ from bot.services.safety import UNNAMED
 from storage import outbox, patients, safety
 from storage.clock import as_utc, utcnow
 from storage.db import session_scope
-from storage.models import Priority
+from storage.statuses import Priority
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from flows.dialogue import Begin, Event
 from flows.schedule import is_late
 from storage import checkins, reminders
 from storage.clock import as_utc
-from storage.models import ActiveDialogue, Checkin, Patient, Reminder
+from storage.models import Checkin, Patient, Reminder
+from storage.statuses import ActiveDialogue
 
 
 class CheckinService:

@@ -18,7 +18,7 @@ from bot.services.providers import ProviderError
 from storage import updates
 from storage.clock import utcnow
 from storage.db import session_scope
-from storage.models import Priority
+from storage.statuses import Priority
 
 Work = Callable[[Session, datetime], list[str]]
 """A command's effect in the transaction; returns its answer as messages of Telegram HTML."""

@@ -16,7 +16,7 @@ from flows.compiled import compile_intake
 from flows.report import CheckinRecord, CheckinSummary, CompiledIntake
 from flows.schedule import ReminderKind
 from flows.when import format_local
-from storage import checkins, intakes, patients, reminders, safety
+from storage import checkins, intakes, patients, records, reminders, safety
 from storage.clock import as_utc
 from storage.models import Intake, Patient
 
@@ -81,8 +81,13 @@ class IntakeCompiler:
         return self.compile(session, patient, intake, _submitted(intake))
 
     def extras(self, session: Session, patient: Patient, intake: Intake) -> Extras:
-        """The appointment, and the check-ins since the previous visit (or since joining)."""
-        since = as_utc(patient.linked_at)
+        """The appointment, and the check-ins since the previous visit or the previous intake's
+        submission, whichever came first (or since joining).
+
+        A check-in made after an intake was submitted (before its visit, say) reached no
+        provider in that intake: counting from the earlier of the two, the next intake has it.
+        """
+        starts = None
         shown = None
         appointment = (
             patients.get_appointment(session, intake.appointment_id)
@@ -92,9 +97,7 @@ class IntakeCompiler:
         if appointment is not None:
             starts = as_utc(appointment.starts_at)
             shown = format_local(starts, self.zone)
-            earlier = [v for v in patients.visit_times(session, patient.id) if v < starts]
-            if earlier:
-                since = earlier[-1]
+        since = _period_start(session, patient, intake, starts)
         records, missed = checkin_records(session, patient.id, since)
         return Extras(shown, summarise_checkins(records, missed), since)
 
@@ -143,7 +146,26 @@ def compile_submitted(
         checkins=checkins,
         checkins_since=checkins_since,
         patient_id=patient.id,
+        export_ids=records.export_ids(session, patient, intake),
     )
+
+
+def _period_start(
+    session: Session, patient: Patient, intake: Intake, starts: datetime | None
+) -> datetime | None:
+    """The earlier of the previous visit (before `starts`) and the previous intake's
+    submission; when there is neither, when the patient joined."""
+    ends = as_utc(intake.submitted_at) if intake.submitted_at is not None else None
+    before: list[datetime] = []
+    if starts is not None:
+        before += [v for v in patients.visit_times(session, patient.id) if v < starts][-1:]
+    submitted = [
+        as_utc(i.submitted_at)
+        for i in intakes.submitted(session, patient.id)
+        if i.id != intake.id and i.submitted_at is not None
+    ]
+    before += [s for s in submitted if ends is None or s < ends][-1:]
+    return min(before) if before else as_utc(patient.linked_at)
 
 
 def _submitted(intake: Intake) -> datetime:

@@ -25,7 +25,8 @@ from bot.services.reminders import settle
 from storage import intakes, outbox, safety
 from storage.clock import utcnow
 from storage.db import session_scope
-from storage.models import OutboxMessage, OutboxStatus, Priority
+from storage.models import OutboxMessage
+from storage.statuses import OutboxStatus, Priority
 
 log = logging.getLogger(__name__)
 

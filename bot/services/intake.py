@@ -24,7 +24,8 @@ from flows.schedule import intake_opens_at
 from flows.when import format_local
 from storage import intakes, patients
 from storage.clock import as_utc
-from storage.models import ActiveDialogue, Intake, Patient
+from storage.models import Intake, Patient
+from storage.statuses import ActiveDialogue
 
 IDLE_AFTER = timedelta(hours=1)
 """After this long without a word, the next message is greeted with "welcome back"."""

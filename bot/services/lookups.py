@@ -61,7 +61,16 @@ class CheckinLog:
     since: datetime | None
 
     def since_last_visit(self) -> list[CheckinRecord]:
-        return [r for r in self.records if self.since is None or r.at >= self.since]
+        return self.checkins_from(self.since)
+
+    def checkins_from(self, moment: datetime | None) -> list[CheckinRecord]:
+        """The check-ins from `moment` on (all of them for None)."""
+        return [r for r in self.records if moment is None or r.at >= moment]
+
+    def visits_from(self, moment: datetime | None) -> list[datetime]:
+        """The visits from `moment` on (all of them for None): a chart of a period marks only
+        its own visits, so its dates span no check-ins it leaves out."""
+        return [v for v in self.visits if moment is None or v >= moment]
 
 
 def _score_words(score: Score) -> str:

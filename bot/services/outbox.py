@@ -22,7 +22,8 @@ from flows.dialogue import ReviewGroup, Screen
 from flows.options import Option
 from flows.questions import Section
 from storage import checkins, intakes, outbox
-from storage.models import OutboxMessage, Priority
+from storage.models import OutboxMessage
+from storage.statuses import Priority
 
 
 class Kind(StrEnum):

@@ -25,7 +25,8 @@ from flows.preferences import (
     start_reminders,
     start_timezone,
 )
-from storage.models import ActiveDialogue, Patient
+from storage.models import Patient
+from storage.statuses import ActiveDialogue
 
 REMINDERS, TIMEZONE = "reminders", "timezone"
 

@@ -23,7 +23,8 @@ from flows.schedule import (
 )
 from storage import intakes, patients, reminders
 from storage.clock import as_utc
-from storage.models import Appointment, AppointmentStatus, Patient, Reminder, ReminderStatus
+from storage.models import Appointment, Patient, Reminder
+from storage.statuses import AppointmentStatus, ReminderStatus
 
 PENDING, CANCELLED = ReminderStatus.PENDING, ReminderStatus.CANCELLED
 

@@ -39,7 +39,8 @@ from flows.when import format_local
 from storage import patients, reminders
 from storage.clock import as_utc, utcnow
 from storage.db import session_scope
-from storage.models import AppointmentStatus, Patient, Priority, Reminder, ReminderStatus
+from storage.models import Patient, Reminder
+from storage.statuses import AppointmentStatus, Priority, ReminderStatus
 
 ON_TIME = timedelta(minutes=1)
 """A reminder fired within this of its moment is on time; later, it was missed by downtime."""
@@ -149,7 +150,7 @@ class ReminderService:
             if not reminders.claim(session, reminder_id):
                 return None, []
             assert patient is not None
-            outgoing = self.message(session, reminder, patient)
+            outgoing = self.message(session, reminder, patient, now)
             self._queue(session, outgoing, now)
             return outgoing, []
 
@@ -231,16 +232,21 @@ class ReminderService:
                 return POSTPONED
         return SENDING
 
-    def message(self, session: Session, reminder: Reminder, patient: Patient) -> Outgoing:
-        """What the claimed reminder says, with the button it carries."""
+    def message(
+        self, session: Session, reminder: Reminder, patient: Patient, now: datetime
+    ) -> Outgoing:
+        """What the claimed reminder says at `now`, with the button it carries."""
         assert patient.telegram_chat_id is not None
         kind = ReminderKind(reminder.kind)
         if kind is ReminderKind.APPOINTMENT:
             appointment = patients.get_appointment(session, reminder.appointment_id or 0)
             assert appointment is not None
             zone = patient_zone(patient, self.config.clinic_zone)
-            when = format_local(as_utc(appointment.starts_at), zone)
-            text = messages.appointment_tomorrow(self.config.clinic_name, when)
+            starts = as_utc(appointment.starts_at)
+            # The day is named from when it is sent, in the patient's zone, not when it was due.
+            days_ahead = (starts.astimezone(zone).date() - now.astimezone(zone).date()).days
+            when = format_local(starts, zone)
+            text = messages.appointment_reminder(self.config.clinic_name, when, days_ahead)
             return Outgoing(reminder.id, patient.telegram_chat_id, text, None)
         text, label, step = _WORDING.get(kind, _NUDGE)
         ref = DialogueRef(DialogueKind.REMINDER, reminder.id)

@@ -36,7 +36,8 @@ from flows.dialogue import Begin, Event, Typed
 from flows.safety import RiskLevel, assess_risk
 from storage import patients, reminders
 from storage.clock import utcnow
-from storage.models import ActiveDialogue, Checkin, Intake, Patient
+from storage.models import Checkin, Intake, Patient
+from storage.statuses import ActiveDialogue
 
 
 class Destination(Enum):

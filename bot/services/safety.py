@@ -18,8 +18,9 @@ from bot.services.replies import Alert, DialogueKind, DialogueRef, Reply
 from flows import messages, safety_dialogue
 from flows.dialogue import Command, Event, SafetySignal, Tapped, Typed
 from storage import safety
-from storage.models import ActiveDialogue, Patient
+from storage.models import Patient
 from storage.models import SafetyEvent as SafetyEventRow
+from storage.statuses import ActiveDialogue
 
 UNNAMED = "Unnamed patient"
 

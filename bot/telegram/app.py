@@ -136,7 +136,14 @@ def build_services(
     outbox = Outbox(config.provider_chat_ids)
     lookups = ProviderLookups(database, settings.zone)
     ledger = AlertLedger(database, outbox)
-    senders = Senders(application.bot, lookups, ledger, settings.zone, settings.clinic_name)
+    senders = Senders(
+        application.bot,
+        lookups,
+        ledger,
+        settings.zone,
+        settings.clinic_name,
+        settings.fhir_patient_identifier_system,
+    )
     dispatcher = Dispatcher(Deliveries(database, settings.zone), senders)
     reminders = ReminderJobs(
         application, ReminderService(database, config, outbox=outbox), dispatcher.wake

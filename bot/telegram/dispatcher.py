@@ -19,7 +19,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.services.deliveries import Claimed, Deliveries
 from bot.telegram.senders import Senders
-from storage.models import Priority
+from storage.statuses import Priority
 
 log = logging.getLogger(__name__)
 

@@ -20,6 +20,7 @@ from bot.render.html import esc
 from bot.render.pdf import render_intake_pdf
 from bot.render.screens import screen_messages, screen_text
 from bot.render.summary import (
+    chart_title,
     render_alert,
     render_checkin_log,
     render_checkin_summary,
@@ -51,6 +52,7 @@ class Senders:
     ledger: AlertLedger
     zone: ZoneInfo
     clinic: str
+    patient_system: str  # FHIR_PATIENT_IDENTIFIER_SYSTEM
 
     async def parts(self, message: Claimed) -> list[SendPart]:
         """The calls that send `message`, in order."""
@@ -183,6 +185,7 @@ class Senders:
             clinic=self.clinic,
             zone=self.zone,
             chart_png=chart,
+            patient_system=self.patient_system,
         )
         return [self._file(chat_id, data, file_name(compiled.intake_id, fmt), None)]
 
@@ -196,12 +199,16 @@ class Senders:
         return parts
 
     def chart(self, compiled: CompiledIntake) -> bytes | None:
-        """The check-in chart that goes with an intake: since the previous visit."""
+        """The check-ins the intake's summary counts (the same period), with the visits."""
         if compiled.patient_id is None:
             return None
         log = self.lookups.checkin_log(f"#{compiled.patient_id}")
-        title = f"Check-ins since the last visit: {compiled.patient_name}"
-        return render_checkin_chart(log.since_last_visit(), log.visits, self.zone, title=title)
+        return render_checkin_chart(
+            log.checkins_from(compiled.checkins_since),
+            log.visits_from(compiled.checkins_since),
+            self.zone,
+            title=chart_title(compiled, self.zone.key),
+        )
 
     # --- the calls ------------------------------------------------------------------------
 

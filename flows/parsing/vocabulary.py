@@ -234,3 +234,123 @@ NONE_ANSWERS = frozenset(
         "nil",
     }
 )
+
+# --- the rest of a medication line ---------------------------------------------------------
+
+# A dose that is changing. The words are read with the rest of their clause ("increasing to
+# 50 mg next week"), so the provider sees the plan as the patient wrote it.
+TITRATION_WORDS = (
+    "increasing",
+    "increase",
+    "increased",
+    "going up",
+    "titrating up",
+    "titrating down",
+    "titrating",
+    "uptitrating",
+    "ramping up",
+    "tapering off",
+    "tapering down",
+    "tapering",
+    "taper",
+    "tapered",
+    "weaning off",
+    "weaning",
+    "coming off",
+    "reducing",
+    "reduced",
+    "decreasing",
+    "decreased",
+    "going down",
+    "cutting down",
+    "cutting back",
+    "stepping down",
+    "lowering",
+    "lowered",
+    "raising",
+    "raised",
+)
+
+# When in the day, or on what occasion, a medicine is taken: the preposition starts the phrase
+# ("with dinner", "before presentations", "after lunch", "at 8 pm", "on an empty stomach").
+TIMING_PREPOSITIONS = ("with", "before", "after", "during", "around", "at", "on", "in")
+TIMING_PHRASE_WORDS = 3
+"""At most this many words after the preposition belong to a timing phrase."""
+
+# A dose the patient does not know ("not sure of the dose", "dose unknown").
+UNKNOWN_DOSE_OPENINGS = (
+    "not sure",
+    "unsure",
+    "no idea",
+    "don't know",
+    "dont know",
+    "do not know",
+    "can't remember",
+    "cant remember",
+    "cannot remember",
+    "don't remember",
+    "dont remember",
+    "do not remember",
+    "forgot",
+    "forget",
+    "not certain",
+)
+DOSE_WORDS = ("dose", "dosage", "strength", "amount", "how much", "how many mg", "mg")
+
+# Saying a medicine was stopped, instead of naming one ("I stopped taking it").
+STOPPED_WORDS = frozenset(
+    {
+        "stopped",
+        "stop",
+        "stopping",
+        "quit",
+        "quitting",
+        "discontinued",
+        "off",
+        "anymore",
+        "longer",
+    }
+)
+
+# Words that never make up a medicine's name: a "name" made only of these is a sentence about
+# a medicine ("I stopped taking it", "not sure of the dose", "I don't know").
+_SENTENCE_WORDS = """
+    i i'm im i've ive i'd me my it its it's them they that this those these one ones
+    the a an of about on to for any more no not never don't dont do did didn't does
+    doesn't have had has am was were be been is are came come coming went taking
+    take took taken sure unsure know remember forgot forget what which how much
+    dose dosage strength amount idk can't cant cannot yet now anything
+    last week weeks month months year years ago since while recently yesterday
+    today medicine medication meds really think guess maybe unknown
+"""
+SENTENCE_WORDS = STOPPED_WORDS | frozenset(_SENTENCE_WORDS.split())
+
+# Words that carry nothing by themselves between the parts of a medication line; a leftover
+# piece made only of these is not kept as a note ("sertraline and 50 mg").
+FILLER_WORDS = frozenset(
+    {
+        "and",
+        "or",
+        "then",
+        "also",
+        "plus",
+        "of",
+        "a",
+        "an",
+        "the",
+        "my",
+        "i",
+        "take",
+        "takes",
+        "taking",
+        "currently",
+        "still",
+        "on",
+        "am",
+        "im",
+        "i'm",
+        "using",
+        "use",
+        "prescribed",
+    }
+)

@@ -44,7 +44,7 @@ def medication_entry(answers: Answers, n: int) -> dict[str, Any] | None:
     a name the patient confirmed ("Did you mean sertraline?") takes the listed name.
     """
     previous = previous_medications(answers)
-    if n <= len(previous) and answers.get(f"med.{n}.still") != "changed":
+    if n <= len(previous) and _still(answers, n) != "changed":
         return previous[n - 1]
     value = answers.get(f"med.{n}.name")
     if not (isinstance(value, dict) and "name" in value):
@@ -59,11 +59,20 @@ def medication_entry(answers: Answers, n: int) -> dict[str, Any] | None:
 def medication_status(answers: Answers, n: int) -> str | None:
     """As prescribed, different or stopped; for a carried medicine, from "still taking?"."""
     if n <= len(previous_medications(answers)):
-        still = answers.get(f"med.{n}.still")
+        still = _still(answers, n)
         return {"yes": "as_prescribed", "changed": "as_prescribed", "stopped": "stopped"}.get(
             still or ""
         )
     return answers.get(f"med.{n}.status")
+
+
+def _still(answers: Answers, n: int) -> str | None:
+    """A carried medicine's "still taking it?", where "it changed" then "I stopped it" is stopped."""
+    still = answers.get(f"med.{n}.still")
+    name = answers.get(f"med.{n}.name")
+    if still == "changed" and isinstance(name, dict) and name.get("choice") == "stopped":
+        return "stopped"
+    return still if isinstance(still, str) else None
 
 
 def medication_name(answers: Answers, n: int) -> str:
@@ -94,9 +103,10 @@ def medication_steps(answers: Answers) -> list[str]:
 def _carried_steps(answers: Answers, n: int) -> list[str]:
     """A medicine from last time: "still taking it?", what it is now if it changed, adherence."""
     steps = [f"med.{n}.still"]
-    still = answers.get(f"med.{n}.still")
-    if still == "changed":
+    still = _still(answers, n)
+    if answers.get(f"med.{n}.still") == "changed":
         steps.append(f"med.{n}.name")
+    if still == "changed":
         steps.extend(_name_follow_ups(answers, n))
     if still == "stopped":
         steps.append(f"med.{n}.reasons")
@@ -134,7 +144,7 @@ def _name_follow_ups(answers: Answers, n: int) -> list[str]:
     ):
         steps.append(f"med.{n}.confirm")
     entry = medication_entry(answers, n)
-    if entry is not None and not entry.get("dose"):
+    if entry is not None and not entry.get("dose") and not entry.get("dose_unknown"):
         steps.append(f"med.{n}.dose")
     if entry is not None and not entry.get("frequency"):
         steps.append(f"med.{n}.frequency")

@@ -35,6 +35,10 @@ STILL_OPTIONS = (
     Option("changed", "Yes, but it changed", aliases=("changed", "different")),
     Option("stopped", "I stopped it", aliases=("stopped", "no", "stop")),
 )
+STOPPED_NOW_OPTION = Option(
+    "stopped", "I stopped it", aliases=("stopped", "i stopped taking it", "i stopped")
+)
+"""At "what do you take now instead?": the medicine was stopped, not changed."""
 MORE_OPTIONS = (
     Option("another", "Add another medication", aliases=("another", "add", "yes", "more")),
     Option("done", "That's all", aliases=("done", "no", "that's it", "thats all", "finished")),
@@ -141,6 +145,7 @@ def _name(key: str, n: int, answers: Answers) -> Question:
             'Name, dose and how often, for example "sertraline 100 mg once a day".',
             Kind.MEDICATION,
             f"Medication {n} now",
+            options=(STOPPED_NOW_OPTION,),
         )
     if n == 1:
         text = (

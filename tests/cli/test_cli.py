@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -148,22 +149,30 @@ def test_invite_appointment_and_export_from_the_command_line(tmp_path: Path) -> 
     assert bad_time.returncode == 1 and "Cannot read the time" in bad_time.stderr
 
 
-def test_export_writes_each_format_of_a_submitted_intake(tmp_path: Path) -> None:
+def _submitted_intake(folder: Path) -> None:
+    """A database in `folder` with one patient, Lou K., and one submitted intake (#1)."""
     from datetime import UTC, datetime
+
+    from sqlmodel import Session
 
     from storage import intakes, patients
     from storage.db import make_engine
 
-    url = f"sqlite:///{tmp_path / 'data' / 'intake.db'}"
-    engine = make_engine(url)
-    from sqlmodel import Session
-
+    engine = make_engine(f"sqlite:///{folder / 'data' / 'intake.db'}")
     now = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
     with Session(engine) as session:
         patient = patients.create(session, 77, display_name="Lou K.")
         intake = intakes.create(session, patient.id, now)
         answers = {
-            "med.1.name": {"choice": "none"},
+            "med.1.name": {
+                "name": "seroquel",
+                "dose": "25–50 mg",
+                "frequency": "at bedtime, as needed",
+                "raw": "seroquel 25-50 mg at bedtime as needed",
+            },
+            "med.1.status": "as_prescribed",
+            "med.1.missed": 0,
+            "med.1.more": "done",
             "meds.new": {"choice": "none"},
             **{f"phq9.{n}": "1" for n in range(1, 10)},
             **{f"gad7.{n}": "0" for n in range(1, 8)},
@@ -173,6 +182,51 @@ def test_export_writes_each_format_of_a_submitted_intake(tmp_path: Path) -> None
         intake.state, intake.step, intake.submitted_at = "submitted", None, now
         session.add(intake)
         session.commit()
+    engine.dispose()
+
+
+def test_fhir_exports_have_ids_of_their_own_and_answer_the_exported_questionnaire(
+    tmp_path: Path,
+) -> None:
+    from fhir_checks import assert_conforms, validate_bundle
+
+    clinics = [tmp_path / "north", tmp_path / "south"]
+    bundles = []
+    for folder in clinics:
+        folder.mkdir()
+        _submitted_intake(folder)
+        for output in ("first.json", "again.json"):
+            result = run_cli(
+                folder, "export", "--patient", "Lou K.", "--format", "fhir", "--output", output,
+                FHIR_PATIENT_IDENTIFIER_SYSTEM="https://north.example/patients",
+            )  # fmt: skip
+            assert result.returncode == 0, result.stderr
+        first = json.loads((folder / "first.json").read_text())
+        assert first == json.loads((folder / "again.json").read_text())  # ids stored once
+        bundles.append(first)
+    ids = [{entry["resource"]["id"] for entry in b["entry"]} | {b["id"]} for b in bundles]
+    assert ids[0].isdisjoint(ids[1])  # intake #1 of two databases shares no id
+    written = run_cli(tmp_path, "export", "--questionnaire", "--output", "questionnaire.json")
+    assert written.returncode == 0, written.stderr
+    questionnaire = json.loads((tmp_path / "questionnaire.json").read_text())
+    for bundle in bundles:
+        patient, response, *observations = validate_bundle(bundle)
+        assert patient["identifier"] == [
+            {"system": "https://north.example/patients", "value": "1"}
+        ]
+        assert patient["name"] == [{"text": "Lou K."}]
+        assert_conforms(response, questionnaire)
+        assert {o["code"]["coding"][0]["code"] for o in observations} >= {"44249-1", "69737-5"}
+
+
+def test_export_needs_a_patient_and_a_format_or_the_questionnaire(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "export", "--patient", "Lou K.")
+    assert result.returncode == 2
+    assert "--questionnaire" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_export_writes_each_format_of_a_submitted_intake(tmp_path: Path) -> None:
+    _submitted_intake(tmp_path)
     for fmt, check in (
         ("pdf", lambda data: data.startswith(b"%PDF")),
         ("fhir", lambda data: b'"resourceType": "Bundle"' in data and b"44261-6" in data),

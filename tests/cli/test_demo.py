@@ -44,6 +44,18 @@ def test_scripted_demo_prints_the_provider_copy(tmp_path: Path) -> None:
     assert (tmp_path / "demo.db").exists()
 
 
+def test_the_demo_keeps_as_needed_and_the_patients_words(tmp_path: Path) -> None:
+    script = SCRIPT.read_text().replace(
+        "Lamictal 100mg BID\n", "trazodone 50mg at bedtime as needed — Zoë\n"
+    )
+    result = run_demo(tmp_path, script)
+    assert result.returncode == 0, result.stderr
+    assert "Got it: trazodone · 50 mg · at bedtime, as needed." in result.stdout
+    provider = result.stdout[result.stdout.index("What the provider receives"):]
+    assert "• trazodone 50 mg at bedtime, as needed — " in provider
+    assert "patient's words: “trazodone 50mg at bedtime as needed — Zoë”" in provider
+
+
 def test_demo_input_ending_early_keeps_answers(tmp_path: Path) -> None:
     result = run_demo(tmp_path, "I agree\nsertraline 50 mg once a day\n")
     assert result.returncode == 0, result.stderr

@@ -646,3 +646,8 @@ def test_a_returning_patient_with_several_changes() -> None:
     assert result.side_effects_resolved == ("trouble sleeping",)
     assert result.stressors_new == ("Housing",)
     assert result.previous_submitted_at == EARLIER
+    # "response" is judged against the first intake, not the last: which one is said
+    assert (result.baseline_intake_id, result.baseline_submitted_at) == (
+        baseline.intake_id,
+        datetime(2025, 12, 1, tzinfo=UTC),
+    )

@@ -1,5 +1,7 @@
-"""The FHIR export: a QuestionnaireResponse, score Observations and a Bundle, checked against the
-fhir.resources R4B models for structure and against the clinical reference for codes and values."""
+"""The FHIR export: a Patient, a QuestionnaireResponse, score Observations and a Bundle, and the
+Questionnaire, checked against the fhir.resources R4B models for structure, for references that
+resolve inside the Bundle and items the Questionnaire defines, and against the clinical
+reference for codes and values."""
 
 from __future__ import annotations
 
@@ -16,14 +18,21 @@ from zoneinfo import ZoneInfo
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.observation import Observation
+from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from fhir_checks import assert_conforms, references, validate_bundle
 
 from flows import fhir
 from flows.compiled import compile_intake
+from flows.fhir_questionnaire import questionnaire
 from flows.instruments import LICENCE_LINE
 from flows.report import CompiledIntake
 
 WHEN = datetime(2026, 3, 2, 8, 45, 12, 345678, tzinfo=ZoneInfo("America/Chicago"))
+IDS = fhir.ExportIds(
+    patient="5d1b1d2e-9c1f-4c3a-8a55-0b6f7e0c2a11", intake="a3c5e7f9-1b2d-4e6f-8a0c-2e4f6a8c0e13"
+)
+PATIENT_SYSTEM = "https://clinic.example/patients"
 ANSWER_SYSTEM = "https://intake-bot.example/fhir/CodeSystem/intake-answers"
 
 # Copied from shared/clinical/reference.md, not from flows.instruments, so a typo there shows.
@@ -120,24 +129,33 @@ def compiled_of(answers: dict[str, Any], intake_id: int = 41) -> CompiledIntake:
 
 
 def response_of(answers: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-    options: dict[str, Any] = {
-        "intake_id": 41,
-        "patient_id": 9,
-        "patient_name": "Demo Patient",
-        "authored": WHEN,
-    }
+    options: dict[str, Any] = {"ids": IDS, "patient_name": "Demo Patient", "authored": WHEN}
     options.update(kwargs)
     return fhir.questionnaire_response(answers, **options)
 
 
-def bundle_of(answers: dict[str, Any], intake_id: int = 41) -> dict[str, Any]:
-    return fhir.intake_bundle(answers, compiled_of(answers, intake_id), patient_id=9)
+def bundle_of(answers: dict[str, Any], ids: fhir.ExportIds = IDS) -> dict[str, Any]:
+    return fhir.intake_bundle(
+        answers, compiled_of(answers), ids=ids, patient_identifier=(PATIENT_SYSTEM, "9")
+    )
+
+
+def medicines(response: dict[str, Any]) -> list[dict[str, dict[str, Any]]]:
+    """Each repetition of the "med" group: its items by linkId."""
+    return [
+        {item["linkId"]: item for item in med["item"]}
+        for med in group(response, "medications")["item"]
+        if med["linkId"] == "med"
+    ]
 
 
 def walk(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Every item of a response by linkId, including groups and items nested under answers."""
+    """Every item of a response by linkId, including groups and items nested under answers
+    (the repeating "med" group and its items are in `medicines`)."""
     found: dict[str, dict[str, Any]] = {}
     for item in items:
+        if item["linkId"] == "med":
+            continue
         assert item["linkId"] not in found, f"duplicate linkId {item['linkId']}"
         found[item["linkId"]] = item
         nested = list(item.get("item", []))
@@ -172,13 +190,12 @@ def group(response: dict[str, Any], link_id: str) -> dict[str, Any]:
 
 
 def test_every_resource_and_the_bundle_validate_against_r4b() -> None:
-    bundle = bundle_of(full_answers())
-    Bundle.model_validate(bundle)
-    response, *observations = (entry["resource"] for entry in bundle["entry"])
-    QuestionnaireResponse.model_validate(response)
-    assert len(observations) == 2
-    for observation in observations:
-        Observation.model_validate(observation)
+    resources = validate_bundle(bundle_of(full_answers()))
+    assert [r["resourceType"] for r in resources] == [
+        "Patient",
+        "QuestionnaireResponse",
+        *["Observation"] * 4,
+    ]
 
 
 def test_a_minimal_intake_validates_too() -> None:
@@ -186,7 +203,9 @@ def test_a_minimal_intake_validates_too() -> None:
     response = response_of(minimal)
     QuestionnaireResponse.model_validate(response)
     assert [item["linkId"] for item in response["item"]] == ["medications"]
-    assert fhir.intake_bundle(minimal, compiled_of(minimal), patient_id=9)["entry"][1:] == []
+    assert_conforms(response, questionnaire())
+    resources = validate_bundle(bundle_of(minimal))
+    assert [r["resourceType"] for r in resources] == ["Patient", "QuestionnaireResponse"]
 
 
 def test_the_r4b_models_reject_a_broken_response() -> None:
@@ -204,16 +223,16 @@ def test_status_subject_author_and_questionnaire() -> None:
     response = response_of(full_answers())
     assert response["resourceType"] == "QuestionnaireResponse"
     assert response["status"] == "completed"
-    patient = {"reference": "Patient/9", "display": "Demo Patient"}
+    patient = {"reference": f"urn:uuid:{IDS.patient}", "display": "Demo Patient"}
     assert response["subject"] == response["author"] == response["source"] == patient
     assert response["questionnaire"] == (
         "https://intake-bot.example/fhir/Questionnaire/pre-visit-intake|1"
     )
     assert response["identifier"] == {
-        "system": "https://intake-bot.example/fhir/intake-id",
-        "value": "41",
+        "system": "urn:ietf:rfc:3986",
+        "value": f"urn:uuid:{IDS.response}",
     }
-    assert response["id"] == fhir.response_id(41)
+    assert response["id"] == IDS.response == IDS.of("QuestionnaireResponse")
 
 
 def test_authored_keeps_the_local_offset() -> None:
@@ -306,41 +325,68 @@ def test_an_incomplete_total_is_left_out() -> None:
     items = items_of(response_of(answers))
     assert "/44254-1" not in items and "/44261-6" not in items
     assert "/44250-9" in items and "/70274-6" in items
-    observations = fhir.score_observations(compiled_of(answers), response_id="r", patient_id=9)
-    assert [o["code"]["coding"][0]["code"] for o in observations] == ["70274-6"]
+    observations = fhir.score_observations(compiled_of(answers), ids=IDS)
+    # the PHQ-9 panel has the eight items answered, and no total
+    assert [o["code"]["coding"][0]["code"] for o in observations] == [
+        "44249-1",
+        "69737-5",
+        "70274-6",
+    ]
+    assert len(observations[0]["component"]) == 8 and "hasMember" not in observations[0]
 
 
 def test_medications_are_one_group_each_with_the_line_and_the_follow_ups() -> None:
     response = response_of(full_answers())
     medications = group(response, "medications")["item"]
-    assert [item["linkId"] for item in medications] == ["med.1", "med.2", "meds.new"]
+    assert [item["linkId"] for item in medications] == ["med", "med", "meds.new"]
     first = {item["linkId"]: item["answer"] for item in medications[0]["item"]}
     assert first == {
-        "med.1.name": [{"valueString": "sertraline"}],
-        "med.1.dose": [{"valueString": "50 mg"}],
-        "med.1.frequency": [clinic("once a day", "Once a day")],
-        "med.1.status": [clinic("as_prescribed", "Taking it as prescribed")],
-        "med.1.missed": [{"valueInteger": 2}],
-        "med.1.reasons": [
+        "med.name": [{"valueString": "sertraline"}],
+        "med.dose": [{"valueString": "50 mg"}],
+        "med.frequency": [clinic("once a day", "Once a day")],
+        "med.status": [clinic("as_prescribed", "Taking it as prescribed")],
+        "med.missed": [{"valueInteger": 2}],
+        "med.reasons": [
             clinic("forgot", "I forgot"),
             clinic("other", "Another reason"),
         ],
-        "med.1.reasons_other": [{"valueString": "Travelling for work"}],
-        "med.1.line": [{"valueString": "sertraline 50 mg once a day"}],
+        "med.reasons_other": [{"valueString": "Travelling for work"}],
+        "med.line": [{"valueString": "sertraline 50 mg once a day"}],
     }
     second = {item["linkId"]: item["answer"] for item in medications[1]["item"]}
-    assert second["med.2.dose"] == [{"valueString": "150 mg"}]
-    assert second["med.2.frequency"][0]["valueCoding"]["code"] == "every morning"
-    assert second["med.2.current_dose"] == [{"valueString": "75 mg"}]
-    assert second["med.2.status"][0]["valueCoding"]["code"] == "different"
+    assert second["med.dose"] == [{"valueString": "150 mg"}]
+    assert second["med.frequency"][0]["valueCoding"]["code"] == "every morning"
+    assert second["med.current_dose"] == [{"valueString": "75 mg"}]
+    assert second["med.status"][0]["valueCoding"]["code"] == "different"
     assert only_answer(medications[2]) == {"valueString": "Melatonin 3 mg"}
+
+
+def test_what_else_a_medication_line_said_is_an_item_and_the_line_is_kept() -> None:
+    line = "seroquel 25-50 mg at bedtime as needed — before exams, increasing"
+    answers = full_answers(
+        **{
+            "med.1.name": {
+                "name": "seroquel",
+                "dose": "25–50 mg",
+                "frequency": "at bedtime, as needed",
+                "raw": line,
+            }
+        }
+    )
+    first = {key: item["answer"][0] for key, item in medicines(response_of(answers))[0].items()}
+    assert first["med.dose"] == {"valueString": "25–50 mg"}
+    assert first["med.frequency"] == {"valueString": "at bedtime, as needed"}
+    assert first["med.timing"] == {"valueString": "before exams"}
+    assert first["med.titration"] == {"valueString": "increasing"}
+    assert first["med.line"] == {"valueString": line}
 
 
 def test_navigation_answers_are_left_out() -> None:
     items = items_of(response_of(full_answers()))
     assert not any(key.endswith(".more") for key in items)
-    assert "q.3" not in items  # "That's all my questions"
-    assert [only_answer(items[key])["valueString"] for key in ("q.1", "q.2")] == [
+    assert not any(key.startswith("q.") for key in items)  # one item, "q"
+    # "That's all my questions" (q.3) is not an answer
+    assert [answer["valueString"] for answer in items["q"]["answer"]] == [
         "Can I take the bupropion at night instead?",
         "Is the jaw clenching from the medicine?",
     ]
@@ -356,19 +402,21 @@ def test_quick_reply_answers_are_coded() -> None:
             "q.1": {"choice": "done"},
         }
     )
-    items = items_of(response_of(answers))
+    response = response_of(answers)
+    items = items_of(response)
     expected = {
-        "med.1.name": ("none", "I don't take any"),
         "meds.new": ("none", "Nothing new"),
         "se.checklist": ("none", "None of these"),
         "stress.notes": ("none", "Nothing to add"),
-        "q.1": ("done", "No questions"),
+        "q": ("done", "No questions"),
     }
     for key, (code, display) in expected.items():
         assert only_answer(items[key]) == {
             "valueCoding": {"system": ANSWER_SYSTEM, "code": code, "display": display}
         }
-    assert not any(key.startswith(("med.2", "se.nausea", "q.2")) for key in items)
+    assert only_answer(items["meds.none"]) == {"valueBoolean": True}
+    assert medicines(response) == []
+    assert not any(key.startswith("se.nausea") for key in items)
 
 
 def test_numbers_and_choices_in_sleep_and_daily_life() -> None:
@@ -415,7 +463,7 @@ def test_skipped_answers_are_left_out() -> None:
     items = items_of(response)
     assert "sleep.hours" not in items and "stress.money" not in items
     assert "daily" not in items  # a section with nothing answered has no (empty) group
-    assert only_answer(items["med.2.dose"])["valueCoding"]["code"] == "unsure"
+    assert only_answer(medicines(response)[1]["med.dose"])["valueCoding"]["code"] == "unsure"
     QuestionnaireResponse.model_validate(response)
 
 
@@ -429,22 +477,26 @@ def test_only_reachable_answers_are_exported() -> None:
         },
         **{f"phq9.{n}": "0" for n in range(1, 10)},  # no problem checked: no functional question
     )
-    items = items_of(response_of(answers))
-    for key in ("med.1.reasons", "med.1.reasons_other", "med.2", "med.2.current_dose",
-                "se.other", "se.insomnia.frequency", "/69722-7"):  # fmt: skip
+    response = response_of(answers)
+    items = items_of(response)
+    for key in ("se.other", "se.insomnia.frequency", "/69722-7"):
         assert key not in items, key
     assert "se.nausea.frequency" in items
+    [first] = medicines(response)  # the second medicine is gone, with its current dose
+    assert "med.reasons" not in first and "med.reasons_other" not in first
 
 
 def test_every_answer_on_the_path_appears() -> None:
     """Apart from navigation and derived items, the linkIds are exactly the reachable step keys."""
+    from flows.fhir_items import template_link_id
     from flows.questions import reachable_answers
 
     answers = full_answers()
-    items = items_of(response_of(answers))
+    response = response_of(answers)
+    items = items_of(response)
     loinc_links = {f"/{code}" for code in (*PHQ9_LOINC, *GAD7_LOINC, "69722-7")}
     expected = {
-        key
+        template_link_id(key)
         for key, value in reachable_answers(answers).items()
         if not key.startswith(("phq9.", "gad7."))
         and not key.endswith(".more")
@@ -453,10 +505,9 @@ def test_every_answer_on_the_path_appears() -> None:
     exported = {
         key
         for key, item in items.items()
-        if "answer" in item and not key.startswith("/") and not key.endswith(".line")
-    }
-    # The first medicine's dose and frequency came from its line: items, though not steps.
-    assert exported == expected | {"med.1.dose", "med.1.frequency"}
+        if "answer" in item and not key.startswith("/")
+    } | {key for med in medicines(response) for key in med if key != "med.line"}
+    assert exported == expected
     assert loinc_links <= set(items)
 
 
@@ -483,7 +534,7 @@ def test_the_narrative_is_xhtml_with_the_answers_and_the_licence_line() -> None:
 
 def test_score_observations() -> None:
     compiled = compiled_of(full_answers())
-    phq9, gad7 = fhir.score_observations(compiled, response_id="abc", patient_id=9)
+    _, phq9, _, gad7 = fhir.score_observations(compiled, ids=IDS)
     for observation, code, total, band in (
         (phq9, "44261-6", 12, "moderate"),
         (gad7, "70274-6", 9, "mild"),
@@ -504,21 +555,43 @@ def test_score_observations() -> None:
         [coding] = observation["code"]["coding"]
         assert (coding["system"], coding["code"]) == ("http://loinc.org", code)
         assert observation["valueInteger"] == total
-        assert observation["subject"] == {"reference": "Patient/9", "display": "Demo Patient"}
+        assert observation["subject"] == {
+            "reference": f"urn:uuid:{IDS.patient}",
+            "display": "Demo Patient",
+        }
         assert observation["effectiveDateTime"] == "2026-03-02T08:45:12-06:00"
-        assert observation["derivedFrom"] == [{"reference": "QuestionnaireResponse/abc"}]
+        assert observation["derivedFrom"] == [{"reference": f"urn:uuid:{IDS.response}"}]
         assert band in observation["note"][0]["text"]
         assert "interpretation" not in observation
     assert phq9["valueInteger"] == compiled.phq9.total
     assert gad7["valueInteger"] == compiled.gad7.total
 
 
+def test_panel_observations_carry_the_panel_codes_and_each_item() -> None:
+    compiled = compiled_of(full_answers())
+    phq9_panel, phq9, gad7_panel, gad7 = fhir.score_observations(compiled, ids=IDS)
+    for panel, total, code, items, values in (
+        (phq9_panel, phq9, "44249-1", PHQ9_LOINC, PHQ9_VALUES),
+        (gad7_panel, gad7, "69737-5", GAD7_LOINC, GAD7_VALUES),
+    ):
+        Observation.model_validate(panel)
+        [coding] = panel["code"]["coding"]
+        assert (coding["system"], coding["code"]) == ("http://loinc.org", code)
+        assert [c["code"]["coding"][0]["code"] for c in panel["component"]] == items
+        assert [
+            c["valueCodeableConcept"]["coding"][0]["code"] for c in panel["component"]
+        ] == [REFERENCE_ANSWERS[value][0] for value in values]
+        assert panel["hasMember"] == [{"reference": f"urn:uuid:{total['id']}"}]
+        assert panel["derivedFrom"] == [{"reference": f"urn:uuid:{IDS.response}"}]
+        assert "valueInteger" not in panel
+
+
 def test_observations_need_a_time() -> None:
     compiled = compile_intake(full_answers(), intake_id=41, patient_name="Demo Patient")
     with pytest.raises(ValueError):
-        fhir.score_observations(compiled, response_id="abc", patient_id=9)
-    [phq9, _] = fhir.score_observations(
-        compiled, response_id="abc", patient_id=9, effective=datetime(2026, 1, 5, tzinfo=UTC)
+        fhir.score_observations(compiled, ids=IDS)
+    [phq9, *_] = fhir.score_observations(
+        compiled, ids=IDS, effective=datetime(2026, 1, 5, tzinfo=UTC)
     )
     assert phq9["effectiveDateTime"] == "2026-01-05T00:00:00+00:00"
 
@@ -529,19 +602,33 @@ def test_observations_need_a_time() -> None:
 def test_bundle_entries_and_references() -> None:
     bundle = bundle_of(full_answers())
     assert (bundle["resourceType"], bundle["type"]) == ("Bundle", "collection")
-    resources = [entry["resource"] for entry in bundle["entry"]]
+    resources = validate_bundle(bundle)  # every reference resolves to an entry
     assert [r["resourceType"] for r in resources] == [
+        "Patient",
         "QuestionnaireResponse",
-        "Observation",
-        "Observation",
+        *["Observation"] * 4,
     ]
     for entry in bundle["entry"]:
         assert entry["fullUrl"] == f"urn:uuid:{entry['resource']['id']}"
-    response_url = bundle["entry"][0]["fullUrl"]
-    for observation in resources[1:]:
+    patient_url, response_url = (entry["fullUrl"] for entry in bundle["entry"][:2])
+    response = resources[1]
+    for role in ("subject", "author", "source"):
+        assert response[role]["reference"] == patient_url
+    for observation in resources[2:]:
         assert observation["derivedFrom"] == [{"reference": response_url}]
-    urls = [entry["fullUrl"] for entry in bundle["entry"]]
-    assert len(set(urls)) == len(urls)
+        assert observation["subject"]["reference"] == patient_url
+    assert set(references(bundle)) == {
+        patient_url,
+        response_url,
+        *(f"urn:uuid:{r['id']}" for r in resources[2:] if "valueInteger" in r),
+    }
+
+
+def test_the_patient_is_named_as_given_with_the_clinics_identifier() -> None:
+    patient = bundle_of(full_answers())["entry"][0]["resource"]
+    assert patient["id"] == IDS.patient
+    assert patient["name"] == [{"text": "Demo Patient"}]
+    assert patient["identifier"] == [{"system": PATIENT_SYSTEM, "value": "9"}]
 
 
 def test_the_bundle_is_json_and_deterministic() -> None:
@@ -549,9 +636,44 @@ def test_the_bundle_is_json_and_deterministic() -> None:
     second = json.dumps(bundle_of(full_answers()), sort_keys=True)
     assert first == second
     assert json.loads(first) == bundle_of(full_answers())
-    other = bundle_of(full_answers(), intake_id=42)
-    assert other["entry"][0]["fullUrl"] != json.loads(first)["entry"][0]["fullUrl"]
-    assert other["id"] != json.loads(first)["id"]
+
+
+def test_ids_come_from_the_intakes_export_ids_not_its_number() -> None:
+    """Intake #41 of another database has other export ids, so no id is shared."""
+    mine = bundle_of(full_answers())
+    elsewhere = fhir.ExportIds(
+        patient="0b8a6a35-43a6-4b5c-9f0b-6d7b9b1f3c21", intake="e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b"
+    )
+    other = bundle_of(full_answers(), ids=elsewhere)
+    ids = {mine["id"], *(entry["resource"]["id"] for entry in mine["entry"])}
+    other_ids = {other["id"], *(entry["resource"]["id"] for entry in other["entry"])}
+    assert len(ids) == 1 + len(mine["entry"])
+    assert ids.isdisjoint(other_ids)
+
+
+# --- the questionnaire ------------------------------------------------------------------------
+
+
+def test_the_questionnaire_validates_and_carries_the_panel_codes() -> None:
+    found = questionnaire()
+    Questionnaire.model_validate(found)
+    groups = {item["linkId"]: item for item in found["item"]}
+    assert groups["phq9"]["code"][0]["code"] == "44249-1"
+    assert groups["gad7"]["code"][0]["code"] == "69737-5"
+    assert [item["code"][0]["code"] for item in groups["phq9"]["item"][:9]] == PHQ9_LOINC
+    assert found["copyright"] == LICENCE_LINE
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"med.1.name": {"choice": "none"}, "se.checklist": ["none"], "q.1": {"choice": "done"}},
+        {"se.checklist": ["nausea", "sleepy", "dizzy", "other"], "se.sleepy.frequency": "daily"},
+    ],
+)
+def test_every_response_item_is_defined_in_the_questionnaire(changes: dict[str, Any]) -> None:
+    assert_conforms(response_of(full_answers(**changes)), questionnaire())
 
 
 def test_the_module_uses_only_the_standard_library() -> None:
@@ -570,4 +692,9 @@ def test_the_docs_example_is_a_valid_bundle() -> None:
     bundle = json.loads(path.read_text(encoding="utf-8"))
     Bundle.model_validate(bundle)
     assert bundle["type"] == "collection"
-    assert bundle["entry"][0]["resource"]["status"] == "completed"
+    [response] = [
+        entry["resource"]
+        for entry in bundle["entry"]
+        if entry["resource"]["resourceType"] == "QuestionnaireResponse"
+    ]
+    assert response["status"] == "completed"

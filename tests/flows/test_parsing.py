@@ -323,7 +323,6 @@ def test_parse_number_bounds_are_inclusive() -> None:
         ("sertraline, 50 mg, 2x/day", "sertraline", "50 mg", "twice a day"),
         ("sertraline 50 mg twice a day", "sertraline", "50 mg", "twice a day"),
         ("Seroquel ½ tab at bedtime", "Seroquel", "1/2 tablet", "at bedtime"),
-        ("prazosin 1 mg as needed for nightmares", "prazosin", "1 mg", "as needed"),
     ],
 )
 def test_parse_medication_line(
@@ -337,11 +336,31 @@ def test_parse_medication_line_none_without_a_name(text: str) -> None:
     assert parse_medication_line(text) is None
 
 
-def test_two_different_frequencies_leave_the_frequency_open() -> None:
+def test_as_needed_with_its_purpose_is_read() -> None:
+    line = parse_medication_line("prazosin 1 mg as needed for nightmares")
+    assert line == MedicationLine(
+        "prazosin", "1 mg", "as needed", "prazosin 1 mg as needed for nightmares",
+        purpose="for nightmares",
+    )
+    assert line.schedule == "as needed for nightmares"
+
+
+def test_a_time_of_day_and_as_needed_are_both_read() -> None:
     line = parse_medication_line("trazodone 50 mg at bedtime as needed")
     assert line == MedicationLine(
-        "trazodone", "50 mg", None, "trazodone 50 mg at bedtime as needed"
+        "trazodone", "50 mg", "at bedtime", "trazodone 50 mg at bedtime as needed",
+        and_as_needed=True,
     )
+    assert line.schedule == "at bedtime, as needed"
+    assert line.fully_read
+
+
+def test_two_different_frequencies_leave_the_frequency_open_and_keep_the_words() -> None:
+    line = parse_medication_line("quetiapine 25 mg twice a day at bedtime")
+    assert line is not None
+    assert (line.name, line.dose, line.frequency) == ("quetiapine", "25 mg", None)
+    assert line.note is not None and "twice a day" in line.note and "at bedtime" in line.note
+    assert not line.fully_read
 
 
 def test_medication_line_is_immutable() -> None:

@@ -20,6 +20,7 @@ from bot.render.pdf import (
     medication_side_effects,
     render_intake_pdf,
 )
+from bot.render.pdf.fonts import PLACEHOLDER
 from flows.checkin_summary import summarise_checkins
 from flows.compiled import compile_intake
 from flows.instruments import LICENCE_LINE
@@ -85,6 +86,8 @@ def changes() -> Changes:
         side_effects_new=("nausea or upset stomach",),
         side_effects_resolved=("headache",),
         stressors_new=("Work or school",),
+        baseline_intake_id=3,
+        baseline_submitted_at=datetime(2026, 9, 1, 15, 0, tzinfo=UTC),
     )
 
 
@@ -122,9 +125,16 @@ def render(compiled: CompiledIntake, chart_png: bytes | None = None) -> bytes:
 
 
 def pages_text(pdf: bytes) -> list[str]:
-    """Each page's text with runs of whitespace (line wraps) as single spaces."""
+    """Each page's text with runs of whitespace (line wraps) as single spaces.
+
+    pypdf reads a NUL (or a backspace) before some CJK and Devanagari glyphs of the embedded
+    fonts, where poppler's pdftotext reads none: those are dropped.
+    """
     reader = PdfReader(io.BytesIO(pdf))
-    return [" ".join(page.extract_text().split()) for page in reader.pages]
+    return [
+        " ".join(page.extract_text().replace("\x00", "").replace("\x08", "").split())
+        for page in reader.pages
+    ]
 
 
 def body_text(pdf: bytes) -> str:
@@ -215,7 +225,8 @@ def test_scores_with_bands_item_9_difficulty_and_the_change_since_last_intake(fu
         text,
         [
             "PHQ-9 6 / 27 mild 0 +6 since 3 Nov (meaningful change)",
-            "GAD-7 0 / 21 minimal 9 -9 since 3 Nov (meaningful change, response, remission)",
+            "GAD-7 0 / 21 minimal 9 -9 since 3 Nov (meaningful change, response vs. the first "
+            "intake #3 of 1 Sep, 12, remission)",
             "PHQ-9 item 9 (self-harm thoughts) 0 of 3",
             "Somewhat difficult",
         ],
@@ -411,8 +422,70 @@ def embedded_fonts(pdf: bytes) -> set[str]:
     return names
 
 
-def test_the_fallback_font_is_embedded_only_for_characters_dejavu_lacks(full: bytes) -> None:
-    assert not any("LastResort" in name for name in embedded_fonts(full))
+DEJAVU = {"DejaVuSansBook", "DejaVuSansBold", "DejaVuSansOblique"}
+
+
+def test_fallback_fonts_are_embedded_only_for_characters_dejavu_lacks(full: bytes) -> None:
+    assert embedded_fonts(full) == DEJAVU
     with_cjk = render(intake(returning_answers(**{"q.1": "漢字?"})))
-    assert any("LastResort" in name for name in embedded_fonts(with_cjk))
+    assert embedded_fonts(with_cjk) == {*DEJAVU, "NotoSansCJKJP"}
     assert "1. 漢字?" in " ".join(pages_text(with_cjk))
+
+
+def subset_glyphs(pdf: bytes, font_name: str) -> set[str]:
+    """The glyph names in the embedded subset of a TrueType font."""
+    from fontTools.ttLib import TTFont
+
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            if str(font["/BaseFont"]).endswith(font_name):
+                descendant = font["/DescendantFonts"][0].get_object()
+                stream = descendant["/FontDescriptor"]["/FontFile2"].get_object()
+                return set(TTFont(io.BytesIO(stream.get_data())).getGlyphOrder())
+    raise AssertionError(f"{font_name} is not embedded")
+
+
+def test_arabic_is_shaped_and_japanese_and_emoji_are_drawn_from_packaged_fonts() -> None:
+    arabic, japanese, emoji = "مرحبا بالعالم", "日本語のテキスト", "😀 🎉"
+    answers = returning_answers(**{"q.1": arabic, "q.2": japanese, "q.3": f"ok {emoji}"})
+    answers["q.4"] = {"choice": "done"}
+    pdf = render(intake(answers))
+    text = " ".join(pages_text(pdf))
+    for said in (arabic, japanese, emoji):
+        assert said in text
+    assert embedded_fonts(pdf) == {*DEJAVU, "NotoSansCJKJP", "NotoEmoji"}
+    glyphs = subset_glyphs(pdf, "DejaVuSansBook")
+    # Shaped, the letters take their joined forms (beh initial, alef final, meem final...)
+    # instead of the isolated letters an unshaped line draws.
+    assert {"uniFE91", "uniFE8E", "uniFEE2"} <= glyphs
+    assert "uni0628" not in glyphs and "uni0627" not in glyphs
+    assert PLACEHOLDER not in text
+
+
+def test_a_script_no_packaged_font_has_is_named_instead_of_drawn_as_boxes() -> None:
+    answers = returning_answers(**{"q.1": "Hieroglyphs: 𓀀𓀁 𓀂 end, then 日本"})
+    text = " ".join(pages_text(render(intake(answers))))
+    assert f"Hieroglyphs: {PLACEHOLDER} end, then 日本" in text
+    assert "𓀀" not in text
+
+
+def test_the_safety_answer_sits_under_the_safety_flag_it_answers() -> None:
+    compiled = compile_intake(
+        returning_answers(),
+        intake_id=42,
+        patient_name="Zoë O’Brien",
+        submitted_at=SUBMITTED,
+        safety_alerts=("risk language in a typed answer",),
+        safety_responses=("the patient answered that they are safe right now",),
+    )
+    assert [flag.kind for flag in compiled.flags][:2] == ["safety", "missed_doses"]
+    text = " ".join(pages_text(render(compiled)))
+    assert_in_order(
+        text,
+        [
+            "• Safety: risk language in a typed answer",
+            "Safety question: the patient answered that they are safe right now",
+            "• Missed doses",
+        ],
+    )

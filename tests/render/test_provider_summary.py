@@ -10,6 +10,7 @@ from html_checks import assert_valid_html
 from bot.render.html import TELEGRAM_TEXT_LIMIT, split_blocks, to_plain
 from bot.render.summary import render_alert, render_summary
 from flows.compiled import compile_intake
+from flows.report import CompiledIntake
 
 BASE_ANSWERS: dict[str, object] = {
     "med.1.name": {"name": "sertraline", "dose": "50 mg", "frequency": "once a day", "raw": "x"},
@@ -40,6 +41,51 @@ def test_patient_text_is_escaped_and_times_are_local() -> None:
     assert "Ana &lt;P&gt; &amp; Co" in page
     assert "Is &lt;b&gt;this&lt;/b&gt; &amp; that ok?" in page
     assert "Thu 26 Nov 2026, 12:30 CST" in to_plain(page)
+
+
+def test_a_response_says_which_intake_it_is_judged_against() -> None:
+    from dataclasses import replace
+
+    from flows.changes import changes_since
+
+    def intake(number: int, when: datetime, phq9: int) -> CompiledIntake:
+        items = {f"phq9.{n}": str(min(3, max(0, phq9 - 3 * (n - 1)))) for n in range(1, 9)}
+        answers = {**BASE_ANSWERS, **items, "phq9.9": "0"}
+        return compile_intake(answers, intake_id=number, patient_name="Ana", submitted_at=when)
+
+    first = intake(3, datetime(2026, 9, 1, 15, 0, tzinfo=UTC), 18)
+    last = intake(5, datetime(2026, 10, 20, 15, 0, tzinfo=UTC), 12)
+    now = intake(7, datetime(2026, 11, 26, 18, 30, tzinfo=UTC), 8)
+    compiled = replace(now, changes=changes_since(now, last, first))
+    text = to_plain(render_summary(compiled, "America/Chicago")[0])
+    assert (
+        "PHQ-9: 8 / 27 — mild (-4 since last intake: response vs. the first intake #3 of "
+        "1 Sep, 18)"
+    ) in text
+
+
+def test_the_safety_answer_sits_under_the_safety_flag_it_answers() -> None:
+    answers = {
+        **BASE_ANSWERS,
+        "med.1.name": {"name": "sertraline", "dose": "50 mg", "frequency": "once a day"},
+        "med.1.status": "as_prescribed",
+        "med.1.missed": 3,
+        "med.1.more": "done",
+    }
+    compiled = compile_intake(
+        answers,
+        intake_id=7,
+        patient_name="Ana",
+        safety_alerts=("risk language in a typed answer",),
+        safety_responses=("the patient answered that they are safe right now",),
+    )
+    text = to_plain(render_summary(compiled, "America/Chicago")[0])
+    flags = text.split("Flags\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert flags == [
+        "• Safety: risk language in a typed answer",
+        "   safety question: the patient answered that they are safe right now",
+        "• Missed doses: sertraline on 3 of the past 7 days",
+    ]
 
 
 def test_no_flags_is_said_plainly() -> None:

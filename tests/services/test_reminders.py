@@ -53,7 +53,8 @@ from bot.telegram.senders import Senders
 from flows import messages
 from flows.dialogue import Tapped, Typed
 from flows.preferences import REMINDERS
-from storage.models import Patient, Reminder, ReminderStatus
+from storage.models import Patient, Reminder
+from storage.statuses import ReminderStatus
 
 UNCONFIRMED = ReminderStatus.UNCONFIRMED
 
@@ -137,6 +138,7 @@ def runner_for(services: Services) -> tuple[ReminderJobs, StandInApplication]:
         AlertLedger(services.engine, Outbox()),
         CLINIC_ZONE,
         CLINIC,
+        "https://clinic.example/patients",
     )
     deliveries = Deliveries(services.engine, CLINIC_ZONE, clock=services.clock)
     application.dispatcher = Dispatcher(deliveries, senders, on_settled=runner.arm)
@@ -250,10 +252,35 @@ def test_a_second_runner_cannot_claim_a_row_the_first_one_claimed(services: Serv
     claimed = [first.service.claim(row.id)[0], second.service.claim(row.id)[0]]
     assert [c is not None for c in claimed] == [True, False]
     assert claimed[0] is not None
-    assert claimed[0].text == messages.appointment_tomorrow(
-        "Test Clinic", "Tue 20 Jan 2026, 9:00 AM CST"
+    assert claimed[0].text == (
+        "Reminder: you have an appointment with Test Clinic tomorrow, Tue 20 Jan 2026, 9:00 AM CST."
     )
     assert claimed[0].button is None
+
+
+def test_a_day_before_reminder_caught_up_on_the_visit_day_says_today(services: Services) -> None:
+    _, patient_id = joined(services)
+    runner, _ = runner_for(services)
+    row = reminder(services.engine, patient_id, "appointment")
+    # The bot was down from the evening before; it is back at 1:00 AM CST on the visit day.
+    services.clock.now = datetime(2026, 1, 20, 7, 0, tzinfo=UTC)
+    assert runner.service.claim(row.id) == (None, [row.id])  # it waits out the quiet hours
+    (postponed,) = [r for r in rows(services.engine, Reminder) if r.id == row.id]
+    services.clock.now = utc(postponed.due_at)  # 8:00 AM CST, the morning of the visit
+    claimed, _ = runner.service.claim(row.id)
+    assert claimed is not None
+    assert claimed.text == (
+        "Reminder: you have an appointment with Test Clinic today, Tue 20 Jan 2026, 9:00 AM CST."
+    )
+    assert "tomorrow" not in claimed.text
+
+
+@pytest.mark.parametrize(
+    ("days_ahead", "said"), [(0, "today, "), (1, "tomorrow, "), (2, "on "), (-1, "on ")]
+)
+def test_the_appointment_reminder_names_the_day_it_is_sent_on(days_ahead: int, said: str) -> None:
+    text = messages.appointment_reminder("Test Clinic", "Tue 20 Jan 2026, 9:00 AM CST", days_ahead)
+    assert text == f"Reminder: you have an appointment with Test Clinic {said}Tue 20 Jan 2026, 9:00 AM CST."
 
 
 def test_intake_reminders_stop_once_the_intake_is_submitted(services: Services) -> None:

@@ -39,15 +39,7 @@ from flows.preferences import REMINDERS, TIME, TIMEZONE, WEEKDAY
 from flows.safety_dialogue import CRISIS_REPLY, SAFETY_CHECK, SAFETY_CLARIFY
 from flows.schedule import to_local
 from flows.when import format_local
-from storage.models import (
-    Answer,
-    Checkin,
-    Intake,
-    Invitation,
-    Patient,
-    Reminder,
-    SafetyEvent,
-)
+from storage.models import Answer, Checkin, Intake, Invitation, Patient, Reminder, SafetyEvent
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 

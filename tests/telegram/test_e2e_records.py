@@ -4,6 +4,7 @@ providers' /today, /patient, /intake and /export commands."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
@@ -22,6 +23,7 @@ from e2e_support import (
     texts,
 )
 from fake_bot_api import FakeBotAPI, FakeChat
+from fhir_checks import validate_bundle
 from pypdf import PdfReader
 from sqlmodel import Session, select
 
@@ -107,9 +109,10 @@ async def test_returning_patient_changes_pdf_and_exports(fake: FakeBotAPI, setti
         )
         second = provider.messages[before:]
         summary = "\n".join(plain(m) for m in second if m.media is None)
-        assert (
-            "PHQ-9: 0 / 27 — minimal (-16 since last intake: change of 5 or more, response, remission)"
-            in summary
+        assert re.search(
+            r"PHQ-9: 0 / 27 — minimal \(-16 since last intake: change of 5 or more, response vs\. "
+            r"the first intake #1 of \d{1,2} [A-Z][a-z]{2}, 16, remission\)",
+            summary,
         )
         assert "Changes since the last intake" in summary
         assert "Dose changed: sertraline: 50 mg once a day → 100 mg once a day" in summary
@@ -131,8 +134,9 @@ async def test_returning_patient_changes_pdf_and_exports(fake: FakeBotAPI, setti
         document = next(m for m in reply if m.media == "document")
         bundle = json.loads(document.file.data)  # type: ignore[union-attr]
         assert bundle["resourceType"] == "Bundle"
-        kinds = [entry["resource"]["resourceType"] for entry in bundle["entry"]]
-        assert kinds[0] == "QuestionnaireResponse" and kinds.count("Observation") == 2
+        kinds = [resource["resourceType"] for resource in validate_bundle(bundle)]
+        assert kinds[:2] == ["Patient", "QuestionnaireResponse"]
+        assert kinds.count("Observation") == 4  # PHQ-9 and GAD-7: each a panel and a total
         before = len(provider.messages)
         await provider.send_command(f"/intake {intake_id}")
         again = await provider.wait_for(  # summary, chart, then the PDF, rendered in turn

@@ -5,16 +5,18 @@ flags first, then scores, changes since the last intake, medications, sleep, ene
 focus, side effects, stressors, check-ins with their chart, and the patient's questions
 verbatim. Nothing is interpreted.
 
-Rendering is pure Python (fpdf2). Text is set in DejaVu Sans, which matplotlib ships inside its
-package, so nothing is downloaded or installed on the system; characters DejaVu lacks (CJK,
-newer emoji…) fall back to matplotlib's Last Resort font, which draws a labelled box for any
-code point, so patient text never breaks rendering. The same input always gives the same
-bytes: the PDF's creation date is the intake's submission time.
+Rendering is pure Python (fpdf2), with text shaping (uharfbuzz) so Arabic joins and runs right
+to left. Text is set in DejaVu Sans, which matplotlib ships inside its package; what DejaVu
+lacks falls back to Noto fonts shipped in Python packages (other scripts, CJK, symbols,
+emoji), so nothing is downloaded or read from the system. A character no font has is written
+as "[text in a script this PDF cannot show — see the Telegram message]", never as boxes, so
+patient text never breaks rendering. The same input always gives the same bytes: the PDF's
+creation date is the intake's submission time.
 
 This module is the entry point and the order of the sections. The rest of the package:
 
 - `style`: page geometry, type sizes, colours, when tables are kept together.
-- `fonts`: DejaVu Sans, and Last Resort only when the text needs it.
+- `fonts`: DejaVu Sans, and the packaged fallback fonts only when the text needs them.
 - `text`: patient text made drawable; local dates and times.
 - `wording`: scores, changes and side effects said as the Telegram summary says them.
 - `document`: the FPDF document, its metadata, and the header and footer on every page.

@@ -8,13 +8,15 @@ the instruments are, and "Page n of N".
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from bot.render.pdf.fonts import FONT, register_fonts
+from bot.render.pdf.fonts import FONT, PLACEHOLDER, register_fonts
 from bot.render.pdf.layout import fit, wrapped_lines
 from bot.render.pdf.style import (
     BOTTOM_GAP,
@@ -41,6 +43,21 @@ UNKNOWN_DATE = datetime(1970, 1, 1, tzinfo=UTC)
 """The PDF's creation date when the intake has no submission time: fixed, so bytes repeat."""
 
 
+def _runs_of(characters: frozenset[str]) -> re.Pattern[str] | None:
+    """A pattern for runs of `characters`, spaces between them included; None for none."""
+    if not characters:
+        return None
+    chars = "".join(re.escape(char) for char in sorted(characters))
+    return re.compile(rf"[{chars}]+(?:\s+[{chars}]+)*")
+
+
+def _placeholder(match: re.Match[str]) -> str:
+    # Invisible format characters (zero-width joiners) alone are dropped, not announced.
+    if all(unicodedata.category(char) == "Cf" for char in match.group().strip()):
+        return ""
+    return PLACEHOLDER
+
+
 class IntakePDF(FPDF):
     """One intake's PDF: US Letter, portrait, millimetres; call `start` before drawing."""
 
@@ -49,7 +66,7 @@ class IntakePDF(FPDF):
         self.compiled = compiled
         self.clinic = clinic
         self.zone = zone
-        register_fonts(self, (clinic, *texts(compiled)))
+        self.cannot_show = _runs_of(register_fonts(self, (clinic, *texts(compiled))))
 
         self.set_creation_date(compiled.submitted_at or UNKNOWN_DATE)
         self.set_title(f"Pre-visit intake #{compiled.intake_id}")
@@ -61,6 +78,13 @@ class IntakePDF(FPDF):
         self.set_margins(SIDE_MARGIN, TOP_MARGIN, SIDE_MARGIN)
         self.set_text_color(*INK)
         self.footer_height = 0.0  # measured once the first page exists (measuring needs a page)
+
+    def normalize_text(self, text: str) -> str:
+        """Text as drawn and measured: characters no font has become `PLACEHOLDER` (once per
+        run of them), so the provider reads a note instead of empty boxes."""
+        if self.cannot_show is not None:
+            text = self.cannot_show.sub(_placeholder, text)
+        return super().normalize_text(text)
 
     def start(self) -> None:
         """The first page; then the footer is measured and pages break above it."""

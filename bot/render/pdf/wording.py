@@ -20,8 +20,9 @@ def score_text(score: Score) -> tuple[str, str]:
     )
 
 
-def change_text(change: ScoreChange, since: str) -> str:
-    """The difference and the fixed-rule flags as they are: "+6 since 3 Nov (meaningful change)"."""
+def change_text(change: ScoreChange, since: str, against: str = "the first intake") -> str:
+    """The difference and the fixed-rule flags as they are: "+6 since 3 Nov (meaningful change)";
+    a response names the intake it is judged against (`against`) and its total there."""
     if change.delta is None:
         missing = "last intake" if change.previous is None else "this intake"
         text = f"not compared: {missing} incomplete"
@@ -31,7 +32,7 @@ def change_text(change: ScoreChange, since: str) -> str:
         word
         for word, on in (
             ("meaningful change", change.meaningful),
-            ("response", change.response),
+            (f"response vs. {against}, {change.baseline}", change.response),
             ("remission", change.remission),
         )
         if on

@@ -91,9 +91,7 @@ def upgrade() -> None:
     # A reminder left "sending" by the code before the outbox has no outbox row: it may or
     # may not have arrived, and is never sent again.
     reminder = sa.table("reminder", sa.column("status", sa.String))
-    op.execute(
-        reminder.update().where(reminder.c.status == "sending").values(status="unconfirmed")
-    )
+    op.execute(reminder.update().where(reminder.c.status == "sending").values(status="unconfirmed"))
 
 
 def downgrade() -> None:

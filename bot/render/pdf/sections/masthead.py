@@ -23,6 +23,7 @@ from bot.render.pdf.style import (
 )
 from bot.render.pdf.tables import grid
 from bot.render.pdf.text import printable, when
+from bot.render.summary import flag_rows
 from flows.report import CompiledIntake
 
 FLAG_PAD = 3.0
@@ -103,9 +104,11 @@ def draw_flags(pdf: IntakePDF) -> None:
 
 
 def _flag_lines(compiled: CompiledIntake) -> list[str]:
-    """Each flag as a bullet, then each answer to the safety question, as drawn."""
-    lines = [f"• {flag.text}" for flag in compiled.flags]
-    lines += [f"Safety question: {said}" for said in compiled.safety_responses]
+    """Each flag as a bullet, each answer to the safety question under its safety flag."""
+    lines = [
+        f"    Safety question: {text}" if answer else f"• {text}"
+        for answer, text in flag_rows(compiled)
+    ]
     return [printable(line) for line in lines]
 
 

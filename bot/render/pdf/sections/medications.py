@@ -18,7 +18,7 @@ MEDICATION_HEADINGS = (
     "Reasons",
     "Side effects the patient ties to it",
 )
-MEDICATION_WIDTHS = (26.0, 17.0, 23.0, 31.0, 17.0, 30.0)
+MEDICATION_WIDTHS = (26.0, 21.0, 27.0, 27.0, 17.0, 26.0)
 """Every column but the last (mm); the last takes the rest of the width."""
 
 SIDE_EFFECT_HEADINGS = (
@@ -46,16 +46,27 @@ def draw_medications(pdf: IntakePDF) -> None:
             paragraph(pdf, "Takes no medication.")
         grid(pdf, MEDICATION_HEADINGS, rows, widths)
         note(pdf, f"{NOTHING} not answered or none.")
+        _draw_patients_words(pdf)
     pdf.ln(1)
     pairs(pdf, [("New medicines or supplements", compiled.new_medicines or "none reported")])
+
+
+def _draw_patients_words(pdf: IntakePDF) -> None:
+    """Each medication line that was not fully read, as the patient typed it."""
+    typed = [med for med in pdf.compiled.medications if med.verbatim]
+    if not typed:
+        return
+    pdf.ln(1)
+    paragraph(pdf, "The patient's own words, where not every word was read:", style="B")
+    pairs(pdf, [(med.name, f"“{med.verbatim}”") for med in typed])
 
 
 def _medication_rows(compiled: CompiledIntake) -> list[tuple[str, ...]]:
     return [
         (
             med.name,
-            med.dose or "not given",
-            med.frequency or "not given",
+            ", ".join((med.dose_text or "not given", *filter(None, [med.titration]))),
+            ", ".join((med.frequency or "not given", *filter(None, [med.timing, med.purpose]))),
             taking(med),
             NOTHING if med.missed_days is None else f"{med.missed_days} of 7",
             ", ".join(med.reason_labels) or NOTHING,

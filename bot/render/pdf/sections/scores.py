@@ -8,6 +8,7 @@ from bot.render.pdf.style import NOTHING
 from bot.render.pdf.tables import grid, grid_start, pairs, pairs_start
 from bot.render.pdf.text import day
 from bot.render.pdf.wording import change_text, score_text
+from bot.render.summary import baseline_words
 from flows.report import Changes, CompiledIntake, ScoreChange
 
 
@@ -36,6 +37,7 @@ def _score_table(pdf: IntakePDF) -> tuple[list[str], list[list[str]], list[float
             else "since last intake"
         )
         by_name = {change.instrument: change for change in changes.scores}
+        against = baseline_words(changes, pdf.zone.key)
         headings += ["Last intake", "Change"]
         widths = [30.0, 24.0, 29.0, 24.0]
     widths.append(pdf.epw - sum(widths))
@@ -44,17 +46,17 @@ def _score_table(pdf: IntakePDF) -> tuple[list[str], list[list[str]], list[float
         total, band = score_text(score)
         row = [score.instrument.name, total, band]
         if changes is not None:
-            row += _change_cells(by_name.get(score.instrument.name), since)
+            row += _change_cells(by_name.get(score.instrument.name), since, against)
         rows.append(row)
     return headings, rows, widths
 
 
-def _change_cells(change: ScoreChange | None, since: str) -> list[str]:
+def _change_cells(change: ScoreChange | None, since: str, against: str) -> list[str]:
     """The last intake's score and the change since, or that there is nothing to compare."""
     if change is None:
         return [NOTHING, "not compared"]
     previous = "incomplete" if change.previous is None else str(change.previous)
-    return [previous, change_text(change, since)]
+    return [previous, change_text(change, since, against)]
 
 
 def _score_details(compiled: CompiledIntake) -> list[tuple[str, str]]:
