@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
+from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,6 +17,9 @@ from storage import crypto
 from storage.db import DEFAULT_DATABASE_URL
 
 TELEGRAM_API = "https://api.telegram.org/bot"
+LOG_FORMATS = ("plain", "json")
+TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+"""A bot token as @BotFather gives it: the bot's number, a colon, then letters, digits, - and _."""
 
 
 class SettingsError(Exception):
@@ -35,6 +40,7 @@ class Settings(BaseSettings):
     clinic_name: str = Field(default="our clinic", min_length=1, max_length=100)
     clinic_timezone: str = "America/Chicago"
     log_level: str = "INFO"
+    log_format: str = "plain"
     invite_ttl_days: int = Field(default=14, ge=1, le=365)
     intake_open_days: int = Field(default=3, ge=1, le=30)
     intake_reminder_hours: Annotated[tuple[int, ...], NoDecode] = (48, 24)
@@ -140,6 +146,14 @@ class Settings(BaseSettings):
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
 
+    @field_validator("log_format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        chosen = value.strip().lower()
+        if chosen not in LOG_FORMATS:
+            raise ValueError("must be plain or json")
+        return chosen
+
     @field_validator("telegram_api_base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
@@ -171,7 +185,13 @@ class Settings(BaseSettings):
             raise SettingsError(
                 "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put it in .env"
             )
-        return self.telegram_bot_token.get_secret_value().strip()
+        token = self.telegram_bot_token.get_secret_value().strip()
+        if not TOKEN_SHAPE.match(token):
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN does not look like a bot token (a number, a colon, then "
+                "letters and digits): copy it again from @BotFather"
+            )
+        return token
 
     def encryption_keys(self) -> tuple[bytes, ...]:
         """The data encryption keys, newest first, or SettingsError naming the setting when
@@ -201,6 +221,12 @@ def load_settings(**overrides: Any) -> Settings:
     """Read the settings, turning validation errors into one line naming each bad setting."""
     try:
         return Settings(**overrides)
+    except OSError as error:  # an .env file this user may not read
+        name = Path(error.filename or ".env").name
+        raise SettingsError(
+            f"{name} in {Path.cwd()} cannot be read ({error.strerror}): let this user read it, "
+            "or run intake-bot as the user that may"
+        ) from None
     except ValidationError as error:
         problems = []
         for item in error.errors():

@@ -1,15 +1,21 @@
 """Database engines and sessions: `make_engine` opens a database (bringing an empty one to the
-latest schema), `session_scope` is one transaction."""
+latest schema), `session_scope` is one transaction, `probe` tells whether a database opens."""
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
-from sqlalchemy.engine import Engine
+from sqlalchemy import text
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage.connection import DatabaseUnavailable, describe
 from storage.engine import new_engine
 
 DEFAULT_DATABASE_URL = "sqlite:///data/intake.db"
@@ -47,3 +53,52 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def probe(database_url: str, *, create: bool = True) -> bool:
+    """Connect once and ask the database a trivial question; DatabaseUnavailable if it fails.
+
+    False when there is no database yet: a SQLite file that does not exist, left uncreated
+    when `create` is False (its folder is checked instead), so that a check run by another
+    user does not leave a file the bot's user cannot write.
+    """
+    url = make_url(database_url)
+    if not create and url.get_backend_name() == "sqlite" and _missing_file(url):
+        _check_folder(database_url, Path(url.database or "").expanduser().parent)
+        return False
+    engine = new_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            if connection.dialect.name == "sqlite":
+                # Opening a file that is not a database succeeds; reading its schema does not,
+                # and a file this user may read but not write fails only when written.
+                version = connection.exec_driver_sql("PRAGMA user_version").scalar()
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                try:  # a write, undone: the file and its folder can be written
+                    connection.exec_driver_sql(f"PRAGMA user_version = {int(version or 0)}")
+                finally:
+                    connection.exec_driver_sql("ROLLBACK")
+    except (SQLAlchemyError, OSError) as error:
+        raise DatabaseUnavailable(describe(database_url, error)) from None
+    finally:
+        engine.dispose()
+    return True
+
+
+def _missing_file(url: URL) -> bool:
+    database = url.database or ""
+    return database not in ("", ":memory:") and not Path(database).expanduser().exists()
+
+
+def _check_folder(database_url: str, folder: Path) -> None:
+    """The folder exists and can be written, or its nearest existing parent can be."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        error: OSError = NotADirectoryError(errno.ENOTDIR, "Not a directory")
+        raise DatabaseUnavailable(describe(database_url, error))
+    if not os.access(existing, os.W_OK | os.X_OK):
+        error = PermissionError(errno.EACCES, "Permission denied")
+        raise DatabaseUnavailable(describe(database_url, error))

@@ -10,18 +10,32 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import create_engine
 
+from storage.connection import DatabaseUnavailable, describe
+
+CONNECT_TIMEOUT_SECONDS = 10
+"""How long to wait for a PostgreSQL server before giving up, unless the URL says otherwise:
+an unreachable host should be one clear error, not a minute of silence."""
+
 
 def new_engine(url: str) -> Engine:
-    """An engine for `url`; a SQLite file's folder is created."""
-    if make_url(url).get_backend_name() == "sqlite":
+    """An engine for `url`; a SQLite file's folder is created (DatabaseUnavailable if it
+    cannot be)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=True)
+    connect_args = (
+        {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    )
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 def _sqlite_engine(url: str) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise DatabaseUnavailable(describe(url, error)) from None
     engine = create_engine(url, connect_args={"check_same_thread": False})
 
     @event.listens_for(engine, "connect")

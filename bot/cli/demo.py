@@ -1,20 +1,29 @@
-"""`intake-bot demo`: the intake in the terminal, through the same service and database as the bot.
+"""`intake-bot demo`: the intake in the terminal, through the same services as the bot, in a
+database of its own (`data/demo.db` unless --database names another), never the clinic's.
 
-Options are numbered; type a number, the option's words, or your own answer; `back`, `skip`,
-`pause`, `restart` and `help` work as the Telegram commands do. When standard input is not a
-terminal, one answer is read per line, so a whole intake can be scripted. At the end the
-compiled intake is printed exactly as a provider would receive it.
+The demo patient is found again by a chat id made from their name, so running the demo again
+continues a paused intake; after a submitted intake `intake-bot demo --returning` plays the
+same patient coming back for the next visit (last visit's medicines are carried over, and the
+provider's copy shows what changed since). `--name` picks another demo patient.
 
-It needs no set-up: unless DATABASE_URL is set it keeps its own database, data/demo.db, and
-unless DATA_ENCRYPTION_KEY is set it keeps its own key beside its SQLite file (demo.key, made
-on the first run, readable by its owner only).
+Options are numbered; type a number, the option's words, or your own answer. Count questions
+("on how many days…") show no option numbers: the number typed is the count. A checklist takes
+every pick on one line ("1, 3") and says what was picked. `back`, `skip`, `pause`, `restart` and
+`help` work as the Telegram commands do. When standard input is not a terminal, one answer is
+read per line, so a whole intake can be scripted. At the end the compiled intake is printed
+exactly as a provider would receive it.
+
+It needs no set-up: it keeps its own database (data/demo.db, or --database), and unless
+DATA_ENCRYPTION_KEY is set its own key beside its SQLite file (demo.key, made on the first run,
+readable by its owner only).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import sys
-import time
 from pathlib import Path
 from typing import TextIO
 
@@ -25,12 +34,16 @@ from bot.render.screens import review_blocks
 from bot.render.summary import render_alert, render_summary
 from bot.services.alerts import AlertLedger
 from bot.services.config import ServiceConfig
+from bot.services.demo_visits import DemoPatient, DemoStage, DemoVisits
 from bot.services.lookups import ProviderLookups
 from bot.services.outbox import Outbox
 from bot.services.replies import Reply
 from bot.services.router import ConversationRouter
 from bot.settings import Settings, SettingsError
-from flows.dialogue import Screen, Typed
+from flows import messages
+from flows.dialogue import Begin, Screen, Typed
+from flows.parsing.choices import match_options
+from flows.when import format_local
 from storage import crypto, rekey
 from storage.db import make_engine
 
@@ -40,12 +53,33 @@ DEMO_KEY_FILE = "demo.key"
 BANNER = (
     "intake-bot demo: you are the patient. Type an option's number or words, or your own answer.\n"
     "Commands: back, skip, pause, restart, help. Ctrl-D ends the demo; every answer is kept in\n"
-    'the database as it is given. Where the bot says "tap", type the option\'s number or words.\n'
+    "the demo's own database as it is given. Where the bot says \"tap\", type the option's number\n"
+    "or words. Run the demo again to continue where you stopped.\n"
 )
+COMMAND_WORDS = frozenset({"back", "skip", "pause", "restart", "help"})
+DONE_INSTRUCTION = re.compile(r"\s*Tap all that apply, then Done\.")
+MULTI_HOW = "  Type the numbers (or words) of all that apply on one line, like: 1, 3 — then Enter."
+FAILED = 1
+
+
+def demo_chat_id(name: str) -> int:
+    """The demo patient's chat id: the same for the same name, so a later run finds them again;
+    negative, so never a private Telegram chat (a demo patient cannot meet a real one)."""
+    digest = hashlib.sha256(name.strip().casefold().encode("utf-8")).digest()
+    return -(int.from_bytes(digest[:6], "big") + 1)
+
+
+def is_count(screen: Screen) -> bool:
+    """A question answered with a count ("0" … "7", "4 or more"), whose buttons are numbers."""
+    return (
+        not screen.numbered
+        and not screen.multi
+        and any(option.label[:1].isdigit() for option in screen.options)
+    )
 
 
 def render_screen(screen: Screen) -> str:
-    """A screen as terminal text with numbered options."""
+    """A screen as terminal text: numbered options, or the counts to type."""
     lines: list[str] = []
     if screen.review:
         lines.extend(to_plain(block) for block in review_blocks(screen)[:-1])
@@ -54,27 +88,53 @@ def render_screen(screen: Screen) -> str:
         lines.append(f"— {screen.header} —")
     if screen.stem:
         lines.append(screen.stem)
-    lines.append(screen.text)
-    counts = not screen.numbered and any(option.label.isdigit() for option in screen.options)
-    for number, option in enumerate(screen.options, start=1):
-        if screen.multi:
-            mark = "[x]" if option.value in screen.selected else "[ ]"
-            lines.append(f"  {number}) {mark} {option.label}")
-        elif counts:
-            lines.append(f"  • {option.label}")  # a count: the number typed is the answer
-        else:
-            lines.append(f"  {number}) {option.label}")
+    lines.append(DONE_INSTRUCTION.sub("", screen.text) if screen.multi else screen.text)
+    if is_count(screen):
+        counts = ", ".join(option.label for option in screen.options)
+        lines.append(f"  Type the number itself (it is a count, not an option): {counts}")
+    else:
+        for number, option in enumerate(screen.options, start=1):
+            mark = ("[x] " if option.value in screen.selected else "[ ] ") if screen.multi else ""
+            lines.append(f"  {number}) {mark}{option.label}")
     if screen.multi:
-        lines.append("  (type the numbers of all that apply, like: 1, 3)")
+        lines.append(MULTI_HOW)
     if screen.current_answer is not None:
         lines.append(f"  Your answer so far: {screen.current_answer}")
-    if screen.hint:
+    if screen.hint and not is_count(screen):
         lines.append(f"  {screen.hint}")
     return "\n".join(lines)
 
 
+def quick_reply(screen: Screen | None, line: str) -> str:
+    """In the terminal every option has a number; a button that Telegram shows without one
+    ("I don't take any") is typed by its number here and sent as its words."""
+    text = line.strip()
+    if screen is None or screen.numbered or screen.multi or is_count(screen):
+        return line  # numbered options and checklists read numbers; a count is the number
+    if not text.isdigit():
+        return line
+    index = int(text) - 1
+    if 0 <= index < len(screen.options):
+        return screen.options[index].label
+    return line
+
+
+def confirmation(screen: Screen | None, line: str, reply: Reply) -> str | None:
+    """What the patient's answer was taken as, for a checklist or a count the bot moved on
+    from (the bot confirms other answers itself)."""
+    text = line.strip()
+    if screen is None or text.lower() in COMMAND_WORDS:
+        return None
+    if reply.screen is not None and reply.screen.step == screen.step:
+        return None  # not accepted: the question is asked again
+    if screen.multi:
+        picked = match_options(text, screen.options)
+        return f"Picked: {', '.join(option.label for option in picked)}." if picked else None
+    return f"Got it: {text}." if is_count(screen) else None
+
+
 class Demo:
-    """One terminal session as one patient."""
+    """One terminal session as one demo patient."""
 
     def __init__(self, settings: Settings, patient_name: str, out: TextIO) -> None:
         self.settings = settings
@@ -89,10 +149,10 @@ class Demo:
         )
         engine = open_demo_database(settings)
         self.router = ConversationRouter(engine, config)
+        self.visits = DemoVisits(self.router)
         self.alerts = AlertLedger(engine, Outbox())
         self.lookups = ProviderLookups(engine, settings.zone)
-        # Negative ids are never private Telegram chats, so a demo patient cannot meet a real one.
-        self.chat_id = -time.time_ns() // 1000
+        self.chat_id = demo_chat_id(patient_name)
         self.screen: Screen | None = None
 
     def say(self, text: str = "") -> None:
@@ -121,42 +181,76 @@ class Demo:
             self.say("-" * 88)
         # Shown here, so a bot later started on the same database does not send it to providers.
         self.lookups.record_delivered(reply.submitted.intake_id)
+        self.say(
+            f'Next: "intake-bot demo --returning" brings {self.patient_name} back for the next '
+            "visit: last visit's medicines are asked about again, and the provider's copy shows "
+            "what changed since this one."
+        )
 
-    def run(self, lines: TextIO, interactive: bool) -> int:
+    def when(self, patient: DemoPatient) -> str:
+        assert patient.last_seen is not None
+        return format_local(patient.last_seen, self.settings.zone)
+
+    def opening(self, returning: bool) -> Reply | None:
+        """The first reply of this run, or None when there is nothing to do (said why)."""
+        patient = self.visits.find(self.chat_id)
+        name = self.patient_name
+        if patient.stage is DemoStage.OPEN:
+            self.say(f"Continuing {name}'s intake (last answer {self.when(patient)}).\n")
+            return self.router.handle(self.chat_id, Begin())
+        if patient.stage is DemoStage.SUBMITTED and returning:
+            medicines = "; ".join(patient.medicines) or "none"
+            self.say(f"{name} comes back for the next visit (last intake {self.when(patient)}).")
+            self.say(f"Medicines at the last visit: {medicines}.\n")
+            return self.visits.next_visit(self.chat_id)
+        if patient.stage is DemoStage.NEW and not returning:
+            return self.router.start_demo(self.chat_id, name)
+        self.say(self.nothing_to_do(patient))
+        return None
+
+    def nothing_to_do(self, patient: DemoPatient) -> str:
+        name = self.patient_name
+        another = 'intake-bot demo --name "Another Name" starts a new demo patient.'
+        if patient.stage is DemoStage.NEW:
+            return f'{name} has no submitted demo intake yet: run "intake-bot demo" first.'
+        if patient.stage is DemoStage.DECLINED:
+            return f"{name} said no to the intake. {another}"
+        return (
+            f"{name}'s intake was submitted {self.when(patient)}. intake-bot demo --returning "
+            f"brings them back for the next visit; {another}"
+        )
+
+    def run(self, lines: TextIO, interactive: bool, returning: bool) -> int:
         self.say(BANNER)
-        reply = self.router.start_demo(self.chat_id, self.patient_name)
+        reply = self.opening(returning)
+        if reply is None:
+            return FAILED if returning else 0
         self.show(reply)
         while True:
             line = _read(lines, interactive)
             if line is None:
                 self.say(
-                    "Input ended before the intake was submitted. The answers so far are saved."
+                    "Input ended before the intake was submitted. The answers so far are saved: "
+                    'run "intake-bot demo" again to continue.'
                 )
                 return 0
             if not interactive:
                 self.say(f"> {line}")
-            typed = quick_reply(self.screen, line)
-            reply = self.router.handle(self.chat_id, Typed(typed))
+            asked = self.screen
+            reply = self.router.handle(self.chat_id, Typed(quick_reply(asked, line)))
+            picked = confirmation(asked, line, reply)
+            if picked:
+                self.say(picked)
+                self.say()
+            if messages.PAUSED in reply.say:
+                self.say('Paused: your answers are saved. Run "intake-bot demo" to continue.')
+                return 0
             self.show(reply)
             if reply.submitted is not None:
                 self.print_provider_copy(reply)
                 return 0
             if reply.finished and reply.screen is None:
                 return 0
-
-
-def quick_reply(screen: Screen | None, line: str) -> str:
-    """In the terminal every option has a number; a button that Telegram shows without one
-    ("I don't take any") is typed by its number here and sent as its words."""
-    text = line.strip()
-    if screen is None or screen.numbered or not text.isdigit():
-        return line
-    if any(option.label.isdigit() for option in screen.options):
-        return line  # a count (days, times woken): the number is the answer
-    index = int(text) - 1
-    if 0 <= index < len(screen.options):
-        return screen.options[index].label
-    return line
 
 
 def _read(lines: TextIO, interactive: bool) -> str | None:
@@ -223,8 +317,15 @@ def open_demo_database(settings: Settings) -> Engine:
 
 
 def run_demo(
-    settings: Settings, patient_name: str, stdin: TextIO | None = None, out: TextIO | None = None
+    settings: Settings,
+    patient_name: str,
+    *,
+    returning: bool = False,
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
 ) -> int:
+    if not settings.database_url.startswith(("sqlite://", "postgresql")):
+        raise SettingsError("--database must be a sqlite:/// or postgresql+psycopg:// URL")
     source = stdin or sys.stdin
     demo = Demo(settings, patient_name, out or sys.stdout)
-    return demo.run(source, interactive=source.isatty())
+    return demo.run(source, interactive=source.isatty(), returning=returning)

@@ -2,36 +2,59 @@
 
 Usage:
     intake-bot run      # the Telegram bot, long polling, until Ctrl-C or SIGTERM
-    intake-bot demo     # the same intake in this terminal: no Telegram, no token
+    intake-bot check    # before patients arrive: settings, database, token, provider chats
+    intake-bot whoami   # while setting up: answer /whoami so providers find their chat ids
+    intake-bot demo     # the same intake in this terminal (its own database): no Telegram
+    intake-bot demo --returning   # the demo patient comes back for the next visit
     intake-bot invite --name "Jane D." --at "2026-12-03 15:00"   # a single-use link
     intake-bot appointment --patient "Jane D." --at "2026-12-10 09:30"
     intake-bot export --patient "Jane D." --format pdf   # or fhir, json; --intake <id>
+    intake-bot backup FILE      # a consistent copy of the database, while the bot runs
+    intake-bot restore FILE     # put a backup back (see `intake-bot restore --help`)
     intake-bot export --questionnaire   # the FHIR Questionnaire the fhir exports answer
     intake-bot diagram  # rewrite flows/intake_machine.md, the Mermaid diagram of the intake
     intake-bot db upgrade   # after a backup: bring the database to the latest schema
     intake-bot db current   # the database's schema revision, and whether it is the latest
     intake-bot keys new     # a new DATA_ENCRYPTION_KEY
     intake-bot keys rotate  # re-encrypt everything stored with the newest key (counts only)
+    intake-bot --version
 
-Settings come from the environment and .env (see .env.example). A missing or malformed
-setting prints one line naming it and exits with status 2; so does a database whose schema
-is behind (or was made by a newer intake-bot): `run` refuses to start on it, and without a
-DATA_ENCRYPTION_KEY that reads the stored data.
+Settings come from the environment and .env (see .env.example). Anything that stops a command
+before it starts (a missing or malformed setting, a database that cannot be opened or whose
+schema is behind, a token the Bot API refuses, a Bot API server that cannot be reached) prints
+one line naming the setting or service and what to do, and exits with status 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
+from sqlalchemy.exc import DBAPIError
+
+from bot.cli.checks import StartupError
 from bot.cli.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
+from storage.connection import DatabaseUnavailable, describe
 from storage.crypto import KeyRingError
 from storage.schema import SchemaError
 
 USAGE_ERROR = 2
 FAILED = 1
+DEMO_DATABASE_URL = "sqlite:///data/demo.db"
+
+
+def version() -> str:
+    """The installed package's version."""
+    try:
+        return metadata.version("intake-bot")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed: pip install -e .)"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -41,17 +64,26 @@ def parser() -> argparse.ArgumentParser:
         description="A Telegram chatbot that prepares patients for psychiatric medication visits.",
         epilog="Settings come from the environment and a .env file; see .env.example.",
     )
+    root.add_argument("--version", action="version", version=f"intake-bot {version()}")
     commands = root.add_subparsers(dest="command", required=True)
     commands.add_parser(
         "run",
         help="run the Telegram bot (long polling) until Ctrl-C or SIGTERM",
         description="Needs TELEGRAM_BOT_TOKEN and PROVIDER_CHAT_IDS (see .env.example).",
     )
-    demo = commands.add_parser("demo", help="try the intake in this terminal")
-    demo.add_argument(
-        "--name", default="Demo Patient", help="the patient name shown to the provider"
+    commands.add_parser(
+        "check",
+        help="check settings, database, token and provider chats; exit 0 when all pass",
+        description="Sends nothing to anyone: asks the Bot API about the bot and each chat.",
     )
+    commands.add_parser(
+        "whoami",
+        help="while setting up: answer /whoami only, so each provider can find their chat id",
+        description="Needs only TELEGRAM_BOT_TOKEN. Prints each chat id asked for; Ctrl-C ends.",
+    )
+    _demo_command(commands)
     _provider_commands(commands)
+    _backup_commands(commands)
     diagram = commands.add_parser("diagram", help="write the intake state machine as Mermaid")
     diagram.add_argument("--stdout", action="store_true", help="print instead of writing the file")
     db = commands.add_parser("db", help="the database schema: upgrade it, or show its revision")
@@ -64,6 +96,11 @@ def parser() -> argparse.ArgumentParser:
     db_commands.add_parser(
         "current", help="print the database's schema revision and whether it is the latest"
     )
+    _keys_commands(commands)
+    return root
+
+
+def _keys_commands(commands: Commands) -> None:
     keys = commands.add_parser("keys", help="the data encryption key: make one, or rotate")
     keys_commands = keys.add_subparsers(dest="keys_command", required=True)
     keys_commands.add_parser("new", help="print a new random DATA_ENCRYPTION_KEY")
@@ -72,10 +109,36 @@ def parser() -> argparse.ArgumentParser:
         help="re-encrypt every stored value with the newest key in DATA_ENCRYPTION_KEY",
         description="List the new key first and the old ones after it (new,old), then run this.",
     )
-    return root
 
 
-def _provider_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+if TYPE_CHECKING:
+    Commands: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def _demo_command(commands: Commands) -> None:
+    demo = commands.add_parser(
+        "demo",
+        help="try the intake in this terminal (its own database, never the clinic's)",
+        description="Run it again to continue a paused intake. The demo never uses DATABASE_URL.",
+    )
+    demo.add_argument(
+        "--name",
+        default="Demo Patient",
+        help="the patient's name shown to the provider; each name is its own demo patient",
+    )
+    demo.add_argument(
+        "--returning",
+        action="store_true",
+        help="the patient comes back for the next visit after a submitted demo intake",
+    )
+    demo.add_argument(
+        "--database",
+        default=DEMO_DATABASE_URL,
+        help=f"where the demo keeps its answers (default: {DEMO_DATABASE_URL})",
+    )
+
+
+def _provider_commands(commands: Commands) -> None:
     invite = commands.add_parser("invite", help="invite a patient: prints a single-use link")
     invite.add_argument(
         "--name", required=True, help='the patient\'s name or initials, e.g. "Jane D."'
@@ -105,34 +168,82 @@ def _provider_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     export.add_argument("--output", help="the file to write (default: intake-<id>.<format>)")
 
 
-def run(settings: Settings) -> int:
-    """Run the bot with long polling until SIGINT or SIGTERM."""
-    from bot.cli.db import check_before_run
-    from bot.cli.keys import check_encryption_key
-    from bot.telegram.runner import BotApiUnreachable, TokenRejected, run_polling
+def _backup_commands(commands: Commands) -> None:
+    backup = commands.add_parser(
+        "backup",
+        help="write a consistent copy of the database to FILE (safe while the bot runs)",
+        description="SQLite: a one-file copy made with SQLite's backup API. PostgreSQL: pg_dump "
+        "(custom format), or the exact command when pg_dump is not installed.",
+    )
+    backup.add_argument("file", type=Path, help="a new file, e.g. backups/intake-2026-12-01.db")
+    restore = commands.add_parser(
+        "restore",
+        help="put a backup back into the database (stop the bot first)",
+        description="SQLite: refused while the bot runs; a database that has tables is replaced "
+        "only with --replace, and is kept beside it first. PostgreSQL: restores into an empty "
+        "database, or prints the exact pg_restore command for one that has tables.",
+    )
+    restore.add_argument("file", type=Path, help="a file made by intake-bot backup")
+    restore.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace a SQLite database that has tables (it is copied aside first)",
+    )
 
-    settings.token()  # fail early and clearly when the token is missing
-    settings.configure_encryption()  # ...or the data encryption key
-    if not settings.provider_chat_ids:
-        raise SettingsError(
-            "PROVIDER_CHAT_IDS is empty: intakes and safety alerts would reach nobody; "
-            "set the providers' Telegram chat ids"
-        )
-    check_before_run(settings.database_url)
-    check_encryption_key(settings)
+
+@contextmanager
+def telegram_failures() -> Iterator[None]:
+    """A refused token or an unreachable Bot API server, met after the checks: one line."""
+    from bot.cli.checks import unreachable_line
+    from bot.telegram.runner import BotApiUnreachable, TokenRejected
+
     try:
-        run_polling(settings)
+        yield
     except TokenRejected:
         raise SettingsError("TELEGRAM_BOT_TOKEN was rejected by the Bot API server") from None
     except BotApiUnreachable as error:
-        print(f"intake-bot: cannot reach the Bot API server ({error})", file=sys.stderr)
-        return FAILED
+        raise StartupError(unreachable_line(error)) from None
+
+
+def run(settings: Settings) -> int:
+    """Check everything `run` needs, then run the bot with long polling until SIGINT or SIGTERM."""
+    from bot.cli.checks import before_start
+    from bot.cli.running import claim
+    from bot.telegram.runner import run_polling
+
+    settings.configure_encryption()  # without a usable key nothing starts
+    before_start(settings)
+    # Claimed once the database is known to be one: a lock file is never made beside another.
+    with claim(settings.database_url), telegram_failures():
+        run_polling(settings)
+    return 0
+
+
+def whoami(settings: Settings) -> int:
+    """Answer /whoami until Ctrl-C, printing each chat id asked for."""
+    from bot.telegram.runner import bot_username, run_whoami
+
+    asked: dict[int, str] = {}
+
+    def seen(chat_id: int, name: str) -> None:
+        if chat_id not in asked:
+            asked[chat_id] = name
+            print(f"{chat_id}  {name}", flush=True)
+
+    with telegram_failures():
+        username = bot_username(settings)
+        print(
+            f"Ask each provider to open https://t.me/{username} in Telegram, press Start and "
+            "send /whoami.\nTheir chat ids appear below (and in their chat). Ctrl-C when done.",
+            flush=True,
+        )
+        run_whoami(settings, seen)
+    if asked:
+        print(f"\nIn .env: PROVIDER_CHAT_IDS={','.join(str(chat_id) for chat_id in asked)}")
     return 0
 
 
 def write_diagram(*, to_stdout: bool) -> int:
-    from pathlib import Path
-
     from flows.machine import DIAGRAM_PATH, diagram_document
 
     if to_stdout:
@@ -147,53 +258,83 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     """Run the command `args` names, with the settings read."""
     if args.command == "run":
         return run(settings)
-    if args.command == "keys":
-        from bot.cli import keys
-
-        return keys.rotate(settings)
+    if args.command == "whoami":
+        return whoami(settings)
     if args.command == "db":
         from bot.cli import db
 
-        if settings.data_encryption_key is not None:
-            settings.configure_encryption()  # a revision may encrypt or decrypt stored data
         return (
             db.upgrade(settings.database_url)
             if args.db_command == "upgrade"
             else db.current(settings.database_url)
         )
-    if args.command in ("invite", "appointment", "export"):
-        from bot.cli import providers
+    if args.command == "keys":
+        from bot.cli import keys
 
-        settings.configure_encryption()
-        if args.command == "invite":
-            return providers.invite(settings, args.name, args.at, args.username)
-        if args.command == "export" and args.questionnaire:
-            return providers.export_questionnaire(args.output)
-        if args.command == "export":
-            if not (args.patient and args.format):
-                raise SettingsError("export needs --patient and --format, or --questionnaire")
-            return providers.export(settings, args.patient, args.intake, args.format, args.output)
-        return providers.appointment(settings, args.patient, args.at)
+        return keys.rotate(settings)
+    if args.command in ("invite", "appointment", "export"):
+        return _provider_command(args, settings)
+    if args.command in ("backup", "restore"):
+        from bot.cli import backup
+
+        if args.command == "backup":
+            return backup.run_backup(settings, args.file)
+        return backup.run_restore(settings, args.file, replace=args.replace)
     from bot.cli.demo import run_demo
 
-    return run_demo(settings, patient_name=args.name)
+    return run_demo(
+        settings.model_copy(update={"database_url": args.database}),
+        patient_name=args.name,
+        returning=args.returning,
+    )
+
+
+def _provider_command(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli import providers
+
+    settings.configure_encryption()
+    if args.command == "invite":
+        return providers.invite(settings, args.name, args.at, args.username)
+    if args.command == "export" and args.questionnaire:
+        return providers.export_questionnaire(args.output)
+    if args.command == "export":
+        if not (args.patient and args.format):
+            raise SettingsError("export needs --patient and --format, or --questionnaire")
+        return providers.export(settings, args.patient, args.intake, args.format, args.output)
+    return providers.appointment(settings, args.patient, args.at)
+
+
+def database_setting(args: argparse.Namespace) -> str:
+    """The setting that names the database the command opens."""
+    return "--database" if args.command == "demo" else "DATABASE_URL"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "diagram":
         return write_diagram(to_stdout=args.stdout)
+    if args.command == "check":
+        from bot.cli.check import check
+
+        return check()
     if args.command == "keys" and args.keys_command == "new":
         from bot.cli import keys
 
         return keys.new()  # needs no settings: a broken .env must not stop making a key
+    settings: Settings | None = None
     try:
         settings = load_settings()
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
         return dispatch(args, settings)
-    except (SettingsError, SchemaError, KeyRingError) as error:
+    except (SettingsError, SchemaError, StartupError, KeyRingError) as error:
         print(f"intake-bot: {error}", file=sys.stderr)
-        return USAGE_ERROR
+    except DatabaseUnavailable as error:
+        print(f"intake-bot: {database_setting(args)}: {error}", file=sys.stderr)
+    except DBAPIError as error:  # the database went away, or never answered
+        assert settings is not None
+        url = args.database if args.command == "demo" else settings.database_url
+        print(f"intake-bot: {database_setting(args)}: {describe(url, error)}", file=sys.stderr)
+    return USAGE_ERROR
 
 
 if __name__ == "__main__":

@@ -61,7 +61,7 @@ def invite(settings: Settings, name: str, at: str | None, username: str | None) 
         raise SettingsError("TELEGRAM_BOT_TOKEN was rejected by the Bot API server") from None
     except BotApiUnreachable as error:
         print(
-            f"intake-bot: cannot reach the Bot API server ({error}); "
+            f"intake-bot: cannot reach the Bot API server {error}; "
             "pass --username to make the link without it",
             file=sys.stderr,
         )

@@ -93,8 +93,13 @@ class IntakeService:
         latest = intakes.latest(session, patient.id)
         return latest if latest is not None and latest.state == Phase.CONSENT else None
 
+    def open_without_appointment(self, session: Session, patient: Patient, now: datetime) -> Intake:
+        """A new intake that belongs to no appointment (the terminal demo's next visit), with
+        last visit's medicines carried over as for any returning patient."""
+        return self._open(session, patient, None, now)
+
     def _open(
-        self, session: Session, patient: Patient, appointment_id: int, now: datetime
+        self, session: Session, patient: Patient, appointment_id: int | None, now: datetime
     ) -> Intake:
         intake = intakes.add(
             session,

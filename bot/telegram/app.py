@@ -6,12 +6,13 @@ Handler order (first match wins, all in group 0):
   2. edited messages -> "edits don't change answers" (the new words are checked for risk)
   3. provider commands, from PROVIDER_CHAT_IDS only: /invite /appointment /checkins /today
      /patient /intake /export /help
-  4. /start [token]
-  5. /checkin /reminders /timezone /appointment
-  6. /back /skip /pause /restart /help and unknown commands
-  7. inline buttons: a provider's Acknowledge on a safety alert, then the patients' buttons
-  8. typed text
-  9. stickers, photos, voice, files and any other message -> what the bot can read
+  4. /whoami, from any private chat -> its chat id (how providers find theirs), nothing stored
+  5. /start [token]
+  6. /checkin /reminders /timezone /appointment
+  7. /back /skip /pause /restart /help and unknown commands
+  8. inline buttons: a provider's Acknowledge on a safety alert, then the patients' buttons
+  9. typed text
+ 10. stickers, photos, voice, files and any other message -> what the bot can read
 """
 
 from __future__ import annotations
@@ -174,6 +175,7 @@ def wire_handlers(application: Application, provider_chat_ids: tuple[int, ...]) 
     application.add_handler(MessageHandler(filters.UpdateType.EDITED, patients.edited))
     for name, callback in PROVIDER_COMMANDS:
         application.add_handler(CommandHandler(name, callback, filters=provider))
+    application.add_handler(CommandHandler("whoami", patients.whoami, filters=private))
     application.add_handler(CommandHandler("start", patients.start, filters=private))
     application.add_handler(
         CommandHandler(SETTINGS_COMMANDS, patients.open_dialogue, filters=private)

@@ -81,6 +81,25 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     _after(bot_services, reply)
 
 
+async def whoami(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/whoami: the chat's id and nothing else, so a provider can find the one to put in
+    PROVIDER_CHAT_IDS. Nothing is stored; words after the command are still checked for risk."""
+    chat = update.effective_chat
+    assert chat is not None
+    if context.args:
+        await _screen_for_risk(update, context, " ".join(context.args))
+    bot_services = services(context)
+    await asyncio.to_thread(
+        bot_services.commands.answer, update.update_id, chat.id, [chat_id_text(chat.id)]
+    )
+    bot_services.dispatcher.wake()
+
+
+def chat_id_text(chat_id: int) -> str:
+    """The whole answer to /whoami (HTML: the id in code type, easy to copy)."""
+    return f"Your chat id: <code>{chat_id}</code>"
+
+
 async def open_dialogue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/checkin, /reminders, /timezone and (for patients) /appointment."""
     chat = update.effective_chat

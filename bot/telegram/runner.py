@@ -1,21 +1,27 @@
 """Running the bot against the Bot API: start everything (a wrong token or an unreachable
 server is one clear line, not a retry loop's traceback), receive by long polling until SIGINT or
-SIGTERM, stop cleanly; and asking the Bot API who the bot is, for invitation links."""
+SIGTERM, stop cleanly; ask the Bot API who the bot is, for invitation links; and, for the
+start-up checks and `intake-bot check`, whether the token is accepted (getMe) and each provider
+chat can be reached (getChat), without sending anything."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from telegram import Bot
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram import Bot, Chat
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
 from bot.settings import Settings
 from bot.telegram.app import build_application
 from bot.telegram.inbox import Poller
 from bot.telegram.services import KEY, BotServices
+from bot.telegram.setup import build_whoami_application
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +31,71 @@ class TokenRejected(Exception):
 
 
 class BotApiUnreachable(Exception):
-    """The Bot API server could not be reached; the message names the error type only."""
+    """The Bot API server could not be reached; the message names the error, never the token."""
+
+
+@dataclass(frozen=True)
+class ChatReach:
+    """Whether the bot can reach one chat: what it is, or why not."""
+
+    chat_id: int
+    reachable: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class BotApiReport:
+    """What the Bot API said about the bot and the chats asked about."""
+
+    username: str
+    name: str
+    chats: tuple[ChatReach, ...]
+
+
+def server_name(settings: Settings) -> str:
+    """The Bot API server as a person names it: scheme, host and port, no path, no token."""
+    parts = urlsplit(settings.telegram_api_base_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _unreachable(settings: Settings, error: TelegramError) -> BotApiUnreachable:
+    reason = str(error).replace(settings.token(), "<token>").splitlines()[0].strip()
+    return BotApiUnreachable(f"{server_name(settings)} ({reason or type(error).__name__})")
+
+
+async def _reach(bot: Bot, chat_id: int) -> ChatReach:
+    try:
+        chat = await bot.get_chat(chat_id)
+    except (BadRequest, Forbidden) as error:
+        return ChatReach(chat_id, False, error.message)
+    kind = "private chat" if chat.type == Chat.PRIVATE else f"{chat.type} chat"
+    who = chat.full_name or chat.title or ""
+    return ChatReach(chat_id, True, f"{kind} with {who}" if who else kind)
+
+
+async def _probe(settings: Settings, chat_ids: tuple[int, ...]) -> BotApiReport:
+    bot = Bot(
+        settings.token(),
+        base_url=settings.telegram_api_base_url,
+        base_file_url=settings.telegram_file_base_url,
+    )
+    async with bot:
+        chats = tuple([await _reach(bot, chat_id) for chat_id in chat_ids])
+        return BotApiReport(bot.username, bot.first_name, chats)
+
+
+def probe_bot_api(settings: Settings, chat_ids: Iterable[int]) -> BotApiReport:
+    """Ask the Bot API who the bot is (getMe) and about each chat (getChat); nothing is sent.
+
+    TokenRejected when the server refuses the token; BotApiUnreachable when it cannot be
+    reached (or fails in another way), naming the server and the error.
+    """
+    try:
+        return asyncio.run(_probe(settings, tuple(chat_ids)))
+    except InvalidToken:
+        raise TokenRejected from None
+    except TelegramError as error:
+        raise _unreachable(settings, error) from None
 
 
 class BotRuntime:
@@ -65,7 +135,7 @@ async def _serve(settings: Settings) -> None:
     except InvalidToken:
         raise TokenRejected from None
     except NetworkError as error:
-        raise BotApiUnreachable(type(error).__name__) from None
+        raise _unreachable(settings, error) from None
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
@@ -82,6 +152,23 @@ def run_polling(settings: Settings) -> None:
     log.info("intake-bot starting")
     asyncio.run(_serve(settings))
     log.info("intake-bot stopped")
+
+
+async def _check_connection(application: Application) -> None:
+    async with application.bot:
+        pass
+
+
+def run_whoami(settings: Settings, seen: Callable[[int, str], None]) -> None:
+    """Answer /whoami only (bot.telegram.setup) until SIGINT or SIGTERM."""
+    application = build_whoami_application(settings, seen)
+    try:
+        asyncio.run(_check_connection(application))
+        application.run_polling(drop_pending_updates=False)
+    except InvalidToken:
+        raise TokenRejected from None
+    except NetworkError as error:
+        raise _unreachable(settings, error) from None
 
 
 async def _username(settings: Settings) -> str:
@@ -101,4 +188,4 @@ def bot_username(settings: Settings) -> str:
     except InvalidToken:
         raise TokenRejected from None
     except TelegramError as error:
-        raise BotApiUnreachable(type(error).__name__) from None
+        raise _unreachable(settings, error) from None

@@ -47,6 +47,7 @@ async def start_bot(tmp_path: Path, env: dict[str, str]) -> asyncio.subprocess.P
 
 async def test_run_serves_a_patient_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     async with FakeBotAPI(token=TOKEN) as fake:
+        fake.private_chat(chat_id=PROVIDER_CHAT_ID, first_name="Dana", last_name="Rivera")
         patient = fake.private_chat(chat_id=1101, first_name="Fay", last_name="Q.")
         env = bot_env(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake.base_url)
         token = invite(settings_for(fake, env["DATABASE_URL"]), "Fay Q.")

@@ -43,8 +43,11 @@ Behaviour copied from Telegram because bots get it wrong in production:
   keyboard; an edit that changes nothing fails with "400 Bad Request: message is not modified".
 * Messages returned to the bot carry ``reply_markup`` only for inline keyboards (reply
   keyboards are recorded on the message but not echoed, as in the real API).
-* Unknown chats give "400 Bad Request: chat not found"; ``chat.blocked = True`` makes sends
-  fail with "403 Forbidden: bot was blocked by the user".
+* Unknown chats give "400 Bad Request: chat not found" (``getChat`` included: it is how a bot
+  checks a chat id without sending anything), a missing ``chat_id`` "400 Bad Request: chat_id
+  is empty"; ``chat.blocked = True`` makes sends fail with "403 Forbidden: bot was blocked by
+  the user"; ``chat.bot_removed = True`` (a group the bot was removed from) makes every call
+  on the chat, ``getChat`` too, fail with "403 Forbidden: bot was kicked from the group chat".
 * Updates stay pending until confirmed by a later ``getUpdates`` with a higher ``offset``.
 * ``allowed_updates`` is recorded but not applied.
 """
@@ -326,6 +329,7 @@ class FakeChat:
         self.chat = chat
         self.user = user
         self.blocked = False
+        self.bot_removed = False
         self.events: list[ChatEvent] = []
         self.all_messages: list[BotMessage] = []
         self.updates: list[JSONDict] = []
@@ -1010,12 +1014,17 @@ class FakeBotAPI:
 
     def _chat_for(self, params: JSONDict, *, sending: bool = False) -> FakeChat:
         raw = params.get("chat_id")
+        if raw is None or raw == "":
+            raise ApiError(400, "Bad Request: chat_id is empty")
         try:
-            chat = self.chats.get(int(raw)) if raw is not None else None
+            chat = self.chats.get(int(raw))
         except (TypeError, ValueError):
             chat = None
         if chat is None:
             raise ApiError(400, "Bad Request: chat not found")
+        if chat.bot_removed:
+            kind = "supergroup chat" if chat.type == "supergroup" else "group chat"
+            raise ApiError(403, f"Forbidden: bot was kicked from the {kind}")
         if sending and chat.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         return chat

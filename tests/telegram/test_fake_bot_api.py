@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 from fake_bot_api import FakeBotAPI
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.error import BadRequest, InvalidToken, RetryAfter
+from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -202,6 +202,32 @@ async def test_user_files_can_be_downloaded(fake: FakeBotAPI, app: Application) 
     file = await app.bot.get_file(update["message"]["document"]["file_id"])
 
     assert bytes(await file.download_as_bytearray()) == b"lab results"
+
+
+async def test_get_chat_describes_known_chats_and_refuses_others_as_telegram_does(
+    fake: FakeBotAPI,
+) -> None:
+    fake.private_chat(chat_id=4242, first_name="Dana", last_name="Rivera")
+    removed = fake.group_chat(chat_id=-3003, title="Front desk")
+    removed.bot_removed = True
+    application = build_app(fake)
+    await application.initialize()
+    try:
+        chat = await application.bot.get_chat(4242)
+        assert (chat.id, chat.type, chat.full_name) == (4242, "private", "Dana Rivera")
+        with pytest.raises(BadRequest, match="Chat not found"):
+            await application.bot.get_chat(777)
+        with pytest.raises(Forbidden, match="bot was kicked from the group chat"):
+            await application.bot.get_chat(-3003)
+    finally:
+        await application.shutdown()
+
+    assert [(c.method, c.status) for c in fake.calls_named("getChat")] == [
+        ("getChat", 200),
+        ("getChat", 400),
+        ("getChat", 403),
+    ]
+    assert not fake.calls_named("sendMessage", "sendChatAction")
 
 
 async def test_wrong_token_is_unauthorized(fake: FakeBotAPI) -> None:
