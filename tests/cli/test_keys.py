@@ -114,7 +114,7 @@ def test_run_with_a_key_that_cannot_read_the_data_refuses(tmp_path: Path) -> Non
     # with the right key it gets past every check: here, to the Bot API nobody answers; even
     # the debug log shows no key
     started = intake_bot(tmp_path, env_for(tmp_path, LOG_LEVEL="DEBUG"), "run")
-    assert started.returncode == 1 and "cannot reach the Bot API server" in started.stderr
+    assert started.returncode == 2 and "cannot reach the Bot API server" in started.stderr
     assert no_key_shown(started)
 
 
