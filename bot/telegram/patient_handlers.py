@@ -86,11 +86,14 @@ async def whoami(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     PROVIDER_CHAT_IDS. Nothing is stored; words after the command are still checked for risk."""
     chat = update.effective_chat
     assert chat is not None
-    if context.args:
-        await _screen_for_risk(update, context, " ".join(context.args))
+    screened = bool(context.args) and await _screen_for_risk(
+        update, context, " ".join(context.args or [])
+    )
     bot_services = services(context)
+    # The risk screen has already claimed this update; the chat id is still owed.
+    update_id = None if screened else update.update_id
     await asyncio.to_thread(
-        bot_services.commands.answer, update.update_id, chat.id, [chat_id_text(chat.id)]
+        bot_services.commands.answer, update_id, chat.id, [chat_id_text(chat.id)]
     )
     bot_services.dispatcher.wake()
 
