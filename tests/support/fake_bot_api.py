@@ -869,7 +869,7 @@ class FakeBotAPI:
     async def _webhook_loop(
         self, targets: list[str], both_every: int, rng: random.Random, retry_after: float
     ) -> None:
-        posting: set[int] = set()
+        posting: dict[int, _Envelope] = {}  # by id(); holding them keeps each id() unique
         tasks: set[asyncio.Task[None]] = set()
         count = itertools.count(1)
         async with ClientSession(timeout=ClientTimeout(total=30)) as client:
@@ -878,7 +878,7 @@ class FakeBotAPI:
                     for envelope in self._forced + self._pending:
                         if self.webhook is None or id(envelope) in posting:
                             continue
-                        posting.add(id(envelope))
+                        posting[id(envelope)] = envelope
                         chosen = (
                             rng.sample(targets, 2)
                             if len(targets) > 1 and next(count) % both_every == 0
