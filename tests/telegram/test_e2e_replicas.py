@@ -189,7 +189,9 @@ async def test_two_replicas_share_the_work_and_nothing_is_lost_or_doubled(
         targets = [f"http://127.0.0.1:{port}/telegram-webhook" for port in ports]
         fake.deliver_by_webhook(targets, both_every=3, seed=9)
 
-        await asyncio.gather(*(intake(chat, token) for chat, token in zip(chats, tokens)))
+        await asyncio.gather(
+            *(intake(chat, token) for chat, token in zip(chats, tokens, strict=True))
+        )
 
         def delivered() -> bool:
             return len(provider_messages(fake, "Pre-visit intake")) >= PATIENTS
@@ -205,7 +207,9 @@ async def test_two_replicas_share_the_work_and_nothing_is_lost_or_doubled(
             await stop(process, log)
 
     # both replicas received updates, and some updates reached both
-    posted = {(target, update_id) for target, update_id, status in fake.webhook_posts if status == 200}
+    posted = {
+        (target, update_id) for target, update_id, status in fake.webhook_posts if status == 200
+    }
     assert {target for target, _ in posted} == set(targets)
     by_update: dict[int, set[str]] = {}
     for target, update_id in posted:
