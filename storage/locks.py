@@ -26,6 +26,9 @@ RUNNING_KEY = 0x1A7A_0001
 """The advisory lock every running bot process holds shared."""
 LEADER_KEY = 0x1A7A_0002
 """The advisory lock the sweep leader holds."""
+SCHEMA = "hashtext(current_schema())"
+"""The second half of each lock's key: advisory locks are per database, and two bots whose
+tables live in two schemas of one database must not share them."""
 
 
 class ProcessLocks:
@@ -43,18 +46,22 @@ class ProcessLocks:
             self._connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         return self._connection
 
-    def _scalar(self, statement: str, key: int) -> bool:
-        return bool(self._connect().execute(text(statement), {"key": key}).scalar())
+    def _scalar(self, function: str, key: int) -> bool:
+        """`function`(key, this schema's hash), e.g. pg_try_advisory_lock: whether it says
+        yes (a function that returns nothing, such as a blocking lock, says yes)."""
+        statement = text(f"SELECT {function}(:key, {SCHEMA})::text")
+        answer = self._connect().execute(statement, {"key": key}).scalar()
+        return answer in ("true", "")
 
     def join(self) -> bool:
         """Register this process as running; True when no other bot process runs on the
         database (so claims left by an earlier process are a crashed one's)."""
         if not self.postgres:
             return True
-        alone = self._scalar("SELECT pg_try_advisory_lock(:key)", RUNNING_KEY)
-        self._scalar("SELECT pg_advisory_lock_shared(:key) IS NULL", RUNNING_KEY)
+        alone = self._scalar("pg_try_advisory_lock", RUNNING_KEY)
+        self._scalar("pg_advisory_lock_shared", RUNNING_KEY)
         if alone:
-            self._scalar("SELECT pg_advisory_unlock(:key)", RUNNING_KEY)
+            self._scalar("pg_advisory_unlock", RUNNING_KEY)
         return alone
 
     def lead(self) -> bool:
@@ -68,7 +75,7 @@ class ProcessLocks:
             if self.leading:
                 self._connect().execute(text("SELECT 1"))
             else:
-                self.leading = self._scalar("SELECT pg_try_advisory_lock(:key)", LEADER_KEY)
+                self.leading = self._scalar("pg_try_advisory_lock", LEADER_KEY)
         except SQLAlchemyError as error:
             log.error("the database connection holding the locks failed: %s", type(error).__name__)
             self._drop()
