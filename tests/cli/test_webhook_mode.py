@@ -39,7 +39,7 @@ async def test_check_shows_webhook_mode_and_where_it_listens(tmp_path: Path) -> 
     async with FakeBotAPI(token=TOKEN) as fake:
         fake.private_chat(chat_id=PROVIDER_CHAT_ID)
         env = webhook_env(tmp_path, fake, WEBHOOK_LISTEN="127.0.0.1:18443")
-        status, out, err = await finished(await intake_bot_async(tmp_path, "check", env=env))
+        _, out, err = await finished(await intake_bot_async(tmp_path, "check", env=env))
         assert not fake.calls_named("setWebhook", "deleteWebhook")  # check changes nothing
     result, detail = rows(out)["mode"]
     assert result == "ok", out + err
