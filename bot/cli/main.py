@@ -202,6 +202,7 @@ def telegram_failures() -> Iterator[None]:
     """A refused token or an unreachable Bot API server, met after the checks: one line."""
     from bot.cli.checks import unreachable_line
     from bot.telegram.runner import BotApiUnreachable, TokenRejected
+    from bot.telegram.webhook import WebhookRefused
 
     try:
         yield
@@ -209,6 +210,8 @@ def telegram_failures() -> Iterator[None]:
         raise SettingsError("TELEGRAM_BOT_TOKEN was rejected by the Bot API server") from None
     except BotApiUnreachable as error:
         raise StartupError(unreachable_line(error)) from None
+    except WebhookRefused as error:
+        raise StartupError(str(error)) from None
 
 
 def run(settings: Settings, *, webhook: bool = False) -> int:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 from tornado.web import Application as WebApplication
@@ -34,6 +35,10 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 1024 * 1024
 """Telegram's updates are small (files come by id): a larger body is refused unread."""
+
+
+class WebhookRefused(Exception):
+    """Telegram refused WEBHOOK_URL (setWebhook); the message says why, in one line."""
 
 
 class UpdateHandler(RequestHandler):
@@ -125,12 +130,19 @@ class WebhookReceiver:
         host, port = self.listen
         self._server = HTTPServer(self.web_application(), max_body_size=MAX_BODY)
         self._server.listen(port, address=host)
-        await self.application.bot.set_webhook(
-            url=self.url,
-            secret_token=self.secret,
-            allowed_updates=ALLOWED_UPDATES,
-            drop_pending_updates=False,
-        )
+        try:
+            await self.application.bot.set_webhook(
+                url=self.url,
+                secret_token=self.secret,
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+            )
+        except BadRequest as error:
+            await self.stop()
+            raise WebhookRefused(
+                f"Telegram refused WEBHOOK_URL {self.url} ({error.message}): it must be an "
+                "HTTPS address on port 443, 80, 88 or 8443 with a valid certificate"
+            ) from None
         log.info("receiving updates by webhook, listening on %s:%d", host, port)
 
     async def stop(self) -> None:

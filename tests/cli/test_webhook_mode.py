@@ -88,3 +88,17 @@ def test_malformed_webhook_settings_are_named_and_the_secret_never_shown(tmp_pat
     line = refused(tmp_path, WEBHOOK_SECRET_TOKEN="short secret!")
     assert line.startswith("intake-bot: WEBHOOK_SECRET_TOKEN must be 16 to 256 letters")
     assert "short secret" not in line
+
+
+async def test_a_webhook_url_telegram_refuses_is_one_line(tmp_path: Path) -> None:
+    async with FakeBotAPI(token=TOKEN) as fake:
+        fake.private_chat(chat_id=PROVIDER_CHAT_ID)
+        fake.webhook_refusal = "bad webhook: Failed to resolve host: Name or service not known"
+        env = webhook_env(tmp_path, fake)
+        status, _, stderr = await finished(await intake_bot_async(tmp_path, "run", env=env))
+    assert status == 2
+    assert one_line(stderr) == (
+        f"intake-bot: Telegram refused WEBHOOK_URL {URL} (Bad webhook: failed to resolve host: "
+        "name or service not known): it must be an HTTPS address on port 443, 80, 88 or 8443 "
+        "with a valid certificate"
+    )

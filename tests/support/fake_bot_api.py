@@ -657,6 +657,7 @@ class FakeBotAPI:
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self.webhook: JSONDict | None = None  # the last setWebhook's parameters, until deleted
+        self.webhook_refusal: str | None = None  # set: setWebhook fails with this 400 description
         self.webhook_posts: list[tuple[str, int, int]] = []  # (target, update_id, HTTP status)
         self._webhook_task: asyncio.Task[None] | None = None
         self._methods: dict[str, Handler] = {
@@ -1081,6 +1082,8 @@ class FakeBotAPI:
 
     async def _set_webhook(self, call: ApiCall, request: web.Request) -> bool:
         url = str(call.params.get("url") or "")
+        if self.webhook_refusal is not None:
+            raise ApiError(400, f"Bad Request: {self.webhook_refusal}")
         if not url.startswith("https://"):
             raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
         if call.params.get("drop_pending_updates"):
