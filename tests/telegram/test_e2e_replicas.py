@@ -6,12 +6,16 @@ Several patients go through a whole intake at the same time. Then: every patient
 conversation (no message doubled or missing), every answer is stored once and in order (each
 patient's answers, superseded ones included, are the same list), the provider got each
 intake and each urgent alert exactly once, and an update delivered again later changes nothing.
+And a burst of 1,000 reminders, under Telegram's flood control, goes out once each.
 """
 
 from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,10 +25,13 @@ from e2e_support import PROVIDER_CHAT_ID, TOKEN, invite, option_button, plain, s
 from fake_bot_api import BotMessage, FakeBotAPI, FakeChat
 from sqlmodel import Session, col, select
 
+from flows.messages import CHECKIN_DUE
+from flows.schedule import ReminderKind
 from storage.db import make_engine
-from storage.models import Answer, Intake, Patient
+from storage.models import Answer, Intake, Patient, Reminder
 
 PATIENTS = 4
+REMINDERS = 1000
 SECRET = "replica-test-secret-0123456789"
 PUBLIC_URL = "https://bot.example-clinic.test/telegram-webhook"
 WAIT = 90.0
@@ -140,6 +147,28 @@ async def stop(process: asyncio.subprocess.Process, log: Path) -> None:
     assert "Traceback" not in log.read_text(), log.read_text()
 
 
+@asynccontextmanager
+async def two_replicas(
+    tmp_path: Path, fake: FakeBotAPI, database_url: str
+) -> AsyncIterator[list[str]]:
+    """Two `intake-bot run --webhook` processes, healthy and with the webhook set; yields the
+    addresses the fake Telegram posts to. Both must stop cleanly, with no traceback."""
+    ports = [unused_port(), unused_port()]
+    replicas = [
+        await start_replica(tmp_path, fake, database_url, f"replica{n}", port)
+        for n, port in enumerate(ports)
+    ]
+    logs = [tmp_path / f"replica{n}" / "bot.log" for n in range(2)]
+    try:
+        for port, process, log in zip(ports, replicas, logs, strict=True):
+            await wait_healthy(port, process, log)
+        assert await fake.wait_until(lambda: len(fake.calls_named("setWebhook")) == 2, WAIT)
+        yield [f"http://127.0.0.1:{port}/telegram-webhook" for port in ports]
+    finally:
+        for process, log in zip(replicas, logs, strict=True):
+            await stop(process, log)
+
+
 def conversation(chat: FakeChat) -> list[str]:
     """What this patient was sent, in order, each message as first sent."""
     return [m.history[0].text or m.history[0].caption or "" for m in chat.messages]
@@ -176,19 +205,8 @@ async def test_two_replicas_share_the_work_and_nothing_is_lost_or_doubled(
     names = [f"Patient {chr(ord('A') + n)}." for n in range(PATIENTS)]
     tokens = [invite(settings, name) for name in names]
     chats = [fake.private_chat(chat_id=7001 + n, first_name=f"P{n}") for n in range(PATIENTS)]
-    ports = [unused_port(), unused_port()]
-    replicas = [
-        await start_replica(tmp_path, fake, database_url, f"replica{n}", port)
-        for n, port in enumerate(ports)
-    ]
-    logs = [tmp_path / f"replica{n}" / "bot.log" for n in range(2)]
-    try:
-        for port, process, log in zip(ports, replicas, logs, strict=True):
-            await wait_healthy(port, process, log)
-        assert await fake.wait_until(lambda: len(fake.calls_named("setWebhook")) == 2, WAIT)
-        targets = [f"http://127.0.0.1:{port}/telegram-webhook" for port in ports]
+    async with two_replicas(tmp_path, fake, database_url) as targets:
         fake.deliver_by_webhook(targets, both_every=3, seed=9)
-
         await asyncio.gather(
             *(intake(chat, token) for chat, token in zip(chats, tokens, strict=True))
         )
@@ -202,9 +220,6 @@ async def test_two_replicas_share_the_work_and_nothing_is_lost_or_doubled(
         await fake.deliver_again(chats[0].updates[3])
         await asyncio.sleep(3.0)  # time for anything doubled to show
         assert len(chats[0].messages) == seen
-    finally:
-        for process, log in zip(replicas, logs, strict=True):
-            await stop(process, log)
 
     # both replicas received updates, and some updates reached both
     posted = {
@@ -236,3 +251,61 @@ async def test_two_replicas_share_the_work_and_nothing_is_lost_or_doubled(
         assert len(intakes) == 1, name
         alerts = [m for m in provider_messages(fake, "URGENT") if name in plain(m)]
         assert len(alerts) == 1, name
+
+
+def burst_of_reminders(fake: FakeBotAPI, database_url: str, count: int) -> list[FakeChat]:
+    """`count` patients with a check-in reminder each, due a few seconds from now."""
+    engine = make_engine(database_url)
+    now = datetime.now(UTC)
+    chats = []
+    with Session(engine) as session:
+        for n in range(count):
+            chat_id = 400_000 + n
+            chats.append(fake.private_chat(chat_id=chat_id, first_name=f"P{n}"))
+            patient = Patient(
+                telegram_chat_id=chat_id,
+                display_name=f"P{n}",
+                linked_at=now,
+                consented_at=now,
+                checkin_cadence="daily",
+                checkin_time="20:00",
+            )
+            session.add(patient)
+            session.flush()
+            session.add(
+                Reminder(
+                    patient_id=patient.id,
+                    kind=ReminderKind.CHECKIN,
+                    key=f"checkin:{patient.id}:burst",
+                    due_at=now + timedelta(seconds=8),
+                )
+            )
+        session.commit()
+    engine.dispose()
+    return chats
+
+
+@pytest.mark.postgres
+async def test_two_replicas_send_a_burst_of_reminders_once_each(
+    tmp_path: Path, fake: FakeBotAPI, postgres_schema_url: str
+) -> None:
+    chats = burst_of_reminders(fake, postgres_schema_url, REMINDERS)
+    fake.flood_limit_per_second = 30  # Telegram's limit is the bot's, whatever the replicas
+    async with two_replicas(tmp_path, fake, postgres_schema_url):
+
+        def all_sent() -> bool:
+            return all(chat.messages for chat in chats)
+
+        assert await fake.wait_until(all_sent, 240)
+        await asyncio.sleep(3.0)  # time for anything doubled to show
+    counts = [sum(CHECKIN_DUE in (m.content or "") for m in chat.messages) for chat in chats]
+    assert counts == [1] * REMINDERS, (
+        f"{counts.count(0)} not delivered, {sum(c > 1 for c in counts)} doubled"
+    )
+    engine = make_engine(postgres_schema_url)
+    with Session(engine) as session:
+        statuses = session.exec(
+            select(Reminder.status).where(col(Reminder.key).endswith(":burst"))
+        ).all()
+    engine.dispose()
+    assert list(statuses) == ["sent"] * REMINDERS  # (and each planned its next: pending)
