@@ -23,6 +23,8 @@ from aiohttp import ClientError, ClientSession
 from cli_support import cli_env, intake_bot_async, unused_port
 from e2e_support import PROVIDER_CHAT_ID, TOKEN, invite, plain, settings_for
 from fake_bot_api import BotMessage, FakeBotAPI, FakeChat
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from flows.messages import (
@@ -34,7 +36,16 @@ from flows.messages import (
 )
 from flows.schedule import ReminderKind
 from storage.db import make_engine
-from storage.models import Answer, Intake, Patient, Reminder
+from storage.models import (
+    Answer,
+    InboxUpdate,
+    Intake,
+    OutboxMessage,
+    Patient,
+    ProcessedUpdate,
+    Reminder,
+)
+from storage.statuses import OutboxStatus
 
 PATIENTS = 4
 REMINDERS = 1000
@@ -42,7 +53,7 @@ SECRET = "replica-test-secret-0123456789"
 PUBLIC_URL = "https://bot.example-clinic.test/telegram-webhook"
 WAIT = 90.0
 
-Step = tuple[str, str]
+Step = tuple[str, str]  # (tap a button | say a text, its label | the text)
 STEPS: list[Step] = [
     ("tap", "I agree"),
     ("say", "sertraline 50 mg once a day"),
@@ -95,14 +106,6 @@ def question(chat: FakeChat) -> BotMessage | None:
     return None
 
 
-def keyboard_state(chat: FakeChat) -> tuple[int, str, tuple[str, ...]]:
-    """The current question as (id, text, buttons)."""
-    message = question(chat)
-    if message is None:
-        return 0, "", ()
-    return message.message_id, plain(message), tuple(message.buttons())
-
-
 def button(chat: FakeChat, label: str) -> str:
     """The full text of the current question's button for `label` ("1. I agree")."""
     message = question(chat)
@@ -113,29 +116,45 @@ def button(chat: FakeChat, label: str) -> str:
     raise AssertionError(f"no button {label!r} among {message.buttons()}")
 
 
-def moved_on(before: tuple[int, str, tuple[str, ...]], chat: FakeChat) -> bool:
-    """A newer question was sent, or the same one redrawn (edited in place, or a toggle)."""
-    now = keyboard_state(chat)
-    return now[0] > before[0] or (now[0] == before[0] and now != before)
+def settled(engine: Engine, update_id: int, chat_id: int) -> bool:
+    """Whether the bot is done with an update: handled (its id kept, out of the inbox), and
+    nothing left to send to the chat. Read from the database both replicas share."""
+    with Session(engine) as session:
+        handled = session.get(ProcessedUpdate, update_id) is not None
+        waiting = session.get(InboxUpdate, update_id) is not None
+        unsent = session.exec(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == OutboxStatus.PENDING)
+        ).one()
+    return handled and not waiting and unsent == 0
 
 
-async def act(chat: FakeChat, kind: str, value: str) -> None:
-    before = keyboard_state(chat)
+async def wait_settled(engine: Engine, chat: FakeChat) -> None:
+    update_id = int(chat.updates[-1]["update_id"])
+    deadline = asyncio.get_running_loop().time() + WAIT
+    while not await asyncio.to_thread(settled, engine, update_id, chat.chat_id):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"update {update_id} never settled\n{chat.describe_recent()}")
+        await asyncio.sleep(0.05)
+
+
+async def act(engine: Engine, chat: FakeChat, kind: str, value: str) -> None:
     if kind == "tap":
         await chat.press(button(chat, value), question(chat))
     else:
         await chat.send_text(value)
-    await chat.wait_for(lambda c: moved_on(before, c), timeout=WAIT)
+    await wait_settled(engine, chat)
 
 
-async def intake(chat: FakeChat, token: str) -> None:
-    """A whole intake, each step waiting only for this patient's own next question."""
+async def intake(engine: Engine, chat: FakeChat, token: str) -> None:
+    """A whole intake, each step waiting until the bot is done with this patient's update."""
     await chat.send_command(f"/start {token}")
-    await chat.wait_for(lambda c: keyboard_state(c)[0] > 0, timeout=WAIT)
+    await wait_settled(engine, chat)
     for kind, value in STEPS:
-        await act(chat, kind, value)
-    await chat.press(button(chat, "✅ Submit"), question(chat))
-    await chat.wait_for(lambda c: any(SUBMITTED in plain(m) for m in c.messages), timeout=WAIT)
+        await act(engine, chat, kind, value)
+    await act(engine, chat, "tap", "✅ Submit")
+    assert any(SUBMITTED in plain(m) for m in chat.messages), chat.describe_recent()
 
 
 async def start_replica(
@@ -241,9 +260,11 @@ async def test_two_replicas_share_the_work_and_nothing_is_lost_or_doubled(
     chats = [fake.private_chat(chat_id=7001 + n, first_name=f"P{n}") for n in range(PATIENTS)]
     async with two_replicas(tmp_path, fake, database_url) as targets:
         fake.deliver_by_webhook(targets, both_every=3, seed=9)
+        engine = make_engine(database_url)
         await asyncio.gather(
-            *(intake(chat, token) for chat, token in zip(chats, tokens, strict=True))
+            *(intake(engine, chat, token) for chat, token in zip(chats, tokens, strict=True))
         )
+        engine.dispose()
 
         def delivered() -> bool:
             return len(provider_messages(fake, "Pre-visit intake")) >= PATIENTS
