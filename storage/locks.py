@@ -97,6 +97,12 @@ class ProcessLocks:
             self._connection = None
 
     def close(self) -> None:
-        """Give up every lock (at shutdown): ending the connection's session frees them."""
+        """Give up every lock (at shutdown): released at once, before the connection ends (a
+        server frees a closed session's locks only once its backend has exited)."""
+        if self._connection is not None and self.postgres:
+            try:
+                self._connection.execute(text("SELECT pg_advisory_unlock_all()"))
+            except SQLAlchemyError:
+                pass
         self._drop()
         self.leading = False

@@ -55,8 +55,10 @@ class UpdateHandler(RequestHandler):
             return
         try:
             payload = json.loads(self.request.body)
+            if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
+                raise ValueError("not an update")
             update = Update.de_json(payload, self.receiver.application.bot)
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, AttributeError):
             log.warning("a webhook request that is not a Telegram update was refused")
             self._answer(400)
             return

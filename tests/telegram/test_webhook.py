@@ -150,6 +150,9 @@ async def test_a_request_that_is_not_an_update_is_refused(telegram: Telegram) ->
     headers = {SECRET_HEADER: SECRET}
     async with telegram.client.post(url, data=b"not json", headers=headers) as response:
         assert response.status == 400
+    for not_an_update in ([1, 2], {"message": {}}, {"update_id": "7"}):
+        async with telegram.client.post(url, json=not_an_update, headers=headers) as response:
+            assert response.status == 400
     async with telegram.client.get(url, headers=headers) as response:
         assert response.status == 405
     async with telegram.client.post(telegram.base + "/elsewhere", json={}) as response:
