@@ -6,6 +6,7 @@ import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -20,6 +21,9 @@ TELEGRAM_API = "https://api.telegram.org/bot"
 LOG_FORMATS = ("plain", "json")
 TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 """A bot token as @BotFather gives it: the bot's number, a colon, then letters, digits, - and _."""
+SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+"""A webhook secret Telegram accepts (1-256 of A-Z a-z 0-9 _ -), and long enough to guess: 16+."""
+DEFAULT_WEBHOOK_LISTEN = "127.0.0.1:8443"
 
 
 class SettingsError(Exception):
@@ -47,6 +51,12 @@ class Settings(BaseSettings):
     appointment_reminder_time: str = "17:00"
     quiet_hours: str = "21:00-08:00"
     alert_repeat_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # Webhook mode (bot.telegram.webhook): the public HTTPS address Telegram posts updates to
+    # (the reverse proxy's), where this process listens behind it, and the secret Telegram
+    # sends back in a header with every update. Empty WEBHOOK_URL: long polling.
+    webhook_url: str = ""
+    webhook_listen: str = DEFAULT_WEBHOOK_LISTEN
+    webhook_secret_token: SecretStr | None = None
     # The system of the patient identifier in FHIR exports: a URI the clinic controls.
     fhir_patient_identifier_system: str = Field(
         default=DEFAULT_PATIENT_SYSTEM, min_length=1, max_length=200, pattern=r"^\S+:\S+$"
@@ -161,6 +171,35 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value
 
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.match(r"^https://[^/\s]+/\S*$", value):
+            raise ValueError(
+                "must be the HTTPS address Telegram sends updates to, like "
+                "https://bot.example-clinic.org/telegram-webhook (or empty, for polling)"
+            )
+        return value
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        _host_port(value)
+        return value.strip()
+
+    @field_validator("webhook_secret_token")
+    @classmethod
+    def _secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if not SECRET_SHAPE.match(value.get_secret_value().strip()):
+            raise ValueError(
+                "must be 16 to 256 letters, digits, _ or - (make one with: "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
@@ -193,6 +232,34 @@ class Settings(BaseSettings):
             )
         return token
 
+    @property
+    def webhook_mode(self) -> bool:
+        """Whether `intake-bot run` receives by webhook (WEBHOOK_URL set) instead of polling."""
+        return bool(self.webhook_url)
+
+    def webhook_path(self) -> str:
+        """The path of WEBHOOK_URL: the one the listener serves updates on."""
+        return urlsplit(self.webhook_url).path or "/"
+
+    def listen_address(self) -> tuple[str, int]:
+        """WEBHOOK_LISTEN as (host, port)."""
+        return _host_port(self.webhook_listen)
+
+    def webhook_secret(self) -> str:
+        """What webhook mode needs, checked: the secret, or SettingsError naming the setting."""
+        if not self.webhook_url:
+            raise SettingsError(
+                "WEBHOOK_URL is not set: webhook mode needs the HTTPS address of the reverse "
+                "proxy that passes Telegram's updates here (see deploy/nginx-webhook.conf)"
+            )
+        if self.webhook_secret_token is None:
+            raise SettingsError(
+                "WEBHOOK_SECRET_TOKEN is not set: webhook mode needs it, so only Telegram can "
+                "post updates; make one with: python3 -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'"
+            )
+        return self.webhook_secret_token.get_secret_value().strip()
+
     def encryption_keys(self) -> tuple[bytes, ...]:
         """The data encryption keys, newest first, or SettingsError naming the setting when
         there is none."""
@@ -215,6 +282,13 @@ def _clock_time(text: str) -> time:
         return time(hours, minutes)
     except ValueError:
         raise ValueError(f"{text.strip()!r} is not a 24-hour time like 21:00") from None
+
+
+def _host_port(text: str) -> tuple[str, int]:
+    host, _, port = text.strip().rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{text.strip()!r} is not a host:port like {DEFAULT_WEBHOOK_LISTEN}")
+    return host.strip("[]"), int(port)
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -55,6 +55,16 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
+def reachable(engine: Engine) -> bool:
+    """Whether the database answers a trivial question now (for /healthz)."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return False
+    return True
+
+
 def probe(database_url: str, *, create: bool = True) -> bool:
     """Connect once and ask the database a trivial question; DatabaseUnavailable if it fails.
 

@@ -13,22 +13,35 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, or_, select
 
-from storage.models import InboxUpdate
+from storage.models import InboxUpdate, ProcessedUpdate
 
 
 def store(
     session: Session, updates: Sequence[tuple[int, int | None, dict[str, Any]]], now: datetime
 ) -> None:
-    """Store (update_id, chat_id, payload) rows; an update already stored is left as it is."""
+    """Store (update_id, chat_id, payload) rows; an update already stored, or already handled
+    (Telegram delivering it again, or to another replica), is left out."""
     if not updates:
         return
+    handled = set(
+        session.exec(
+            select(ProcessedUpdate.update_id).where(
+                col(ProcessedUpdate.update_id).in_([u for u, _, _ in updates])
+            )
+        ).all()
+    )
     rows = [
         {"update_id": u, "chat_id": c, "payload": p, "received_at": now, "attempts": 0}
         for u, c, p in updates
+        if u not in handled
     ]
+    if rows:
+        session.execute(_insert(session)(InboxUpdate).values(rows).on_conflict_do_nothing())
+
+
+def _insert(session: Session) -> Any:
     dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(insert(InboxUpdate).values(rows).on_conflict_do_nothing())
+    return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
 def claim(
@@ -58,9 +71,15 @@ def claim(
     return rows
 
 
-def done(session: Session, update_id: int) -> None:
-    """The update was handled: forget it (its effects are stored, its id kept in ProcessedUpdate)."""
+def done(session: Session, update_id: int, now: datetime) -> None:
+    """The update was handled: forget it, and keep its id in ProcessedUpdate (where its handler
+    may have put it already), so a copy delivered later is not stored again."""
     session.execute(delete(InboxUpdate).where(col(InboxUpdate.update_id) == update_id))
+    session.execute(
+        _insert(session)(ProcessedUpdate)
+        .values(update_id=update_id, processed_at=now)
+        .on_conflict_do_nothing()
+    )
 
 
 def release(session: Session, owner: str) -> None:

@@ -91,12 +91,29 @@ def test_the_nightly_backup_runs_the_same_program_into_the_data_folder() -> None
 
 
 def test_the_webhook_proxy_passes_one_path_to_the_bot_on_this_machine_only() -> None:
+    """The proxy matches the settings it names: the path of WEBHOOK_URL, the replicas at
+    WEBHOOK_LISTEN's default on 127.0.0.1, /healthz for this machine only."""
+    from urllib.parse import urlsplit
+
+    from bot.settings import DEFAULT_WEBHOOK_LISTEN
+
     text = (DEPLOY / "nginx-webhook.conf").read_text()
-    targets = [
-        line.split()[1] for line in text.splitlines() if line.strip().startswith("proxy_pass")
-    ]
-    assert targets == ["http://127.0.0.1:8443;"]
+    lines = [line.strip() for line in text.splitlines()]
+    targets = [line.split()[1] for line in lines if line.startswith("proxy_pass")]
+    assert targets == ["http://intake_bot;", "http://intake_bot;"]
+    upstream = [line.split()[1] for line in lines if line.startswith("server 127.")]
+    assert upstream == [DEFAULT_WEBHOOK_LISTEN + ";"]
+    assert all(
+        line.split()[2].startswith("127.0.0.1:")
+        for line in lines
+        if line.startswith("# server 127.")
+    )
+    example = next(line.split("=", 1)[1] for line in lines if line.startswith("#   WEBHOOK_URL="))
+    path = urlsplit(example).path
+    assert f"location = {path} {{" in lines
+    assert "location = /healthz {" in lines
     assert "access_log off;" in text and "deny all;" in text
+    assert "proxy_next_upstream error timeout http_500 http_502 http_503;" in lines
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="needs systemd-analyze")

@@ -20,6 +20,7 @@ be read.
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -213,10 +214,40 @@ def time_zone(context: CheckContext) -> list[Finding]:
 
 
 def mode(context: CheckContext) -> list[Finding]:
-    """What `run` will do. Only long polling exists so far: no incoming connections needed."""
-    return [
-        Finding("mode", Status.PASS, "polling: the bot asks Telegram for updates; no open port")
-    ]
+    """What `run` will do: long polling (no incoming connections), or with WEBHOOK_URL set,
+    webhook mode: the secret is set and the listening address is free."""
+    settings = context.settings
+    if not settings.webhook_mode:
+        return [
+            Finding("mode", Status.PASS, "polling: the bot asks Telegram for updates; no open port")
+        ]
+    try:
+        settings.webhook_secret()
+    except SettingsError as error:
+        return [Finding("mode", Status.FAIL, str(error))]
+    host, port = settings.listen_address()
+    busy = _port_problem(host, port)
+    if busy is not None:
+        line = (
+            f"WEBHOOK_LISTEN {host}:{port} cannot be listened on ({busy}): stop what uses it "
+            "(a bot already running?) or choose another port, and point the proxy at it"
+        )
+        return [Finding("mode", Status.FAIL if context.prepare else Status.WARN, line)]
+    one_process = "" if settings.database_url.startswith("postgresql") else "; one process only"
+    detail = (
+        f"webhook: Telegram posts to {settings.webhook_url}, passed to {host}:{port} "
+        f"(health: /healthz){one_process}"
+    )
+    return [Finding("mode", Status.PASS, detail)]
+
+
+def _port_problem(host: str, port: int) -> str | None:
+    """Why nothing could listen on host:port now, or None when it could."""
+    try:
+        with socket.create_server((host, port)):
+            return None
+    except OSError as error:
+        return error.strerror or type(error).__name__
 
 
 CHECKS: tuple[Check, ...] = (

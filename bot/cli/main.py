@@ -1,7 +1,7 @@
 """The `intake-bot` command line.
 
 Usage:
-    intake-bot run      # the Telegram bot, long polling, until Ctrl-C or SIGTERM
+    intake-bot run      # the Telegram bot (polling, or webhook), until Ctrl-C or SIGTERM
     intake-bot check    # before patients arrive: settings, database, token, provider chats
     intake-bot whoami   # while setting up: answer /whoami so providers find their chat ids
     intake-bot demo     # the same intake in this terminal (its own database): no Telegram
@@ -66,10 +66,16 @@ def parser() -> argparse.ArgumentParser:
     )
     root.add_argument("--version", action="version", version=f"intake-bot {version()}")
     commands = root.add_subparsers(dest="command", required=True)
-    commands.add_parser(
+    run_command = commands.add_parser(
         "run",
-        help="run the Telegram bot (long polling) until Ctrl-C or SIGTERM",
-        description="Needs TELEGRAM_BOT_TOKEN and PROVIDER_CHAT_IDS (see .env.example).",
+        help="run the Telegram bot (long polling, or webhook) until Ctrl-C or SIGTERM",
+        description="Needs TELEGRAM_BOT_TOKEN and PROVIDER_CHAT_IDS (see .env.example). "
+        "Receives by webhook when WEBHOOK_URL is set (or with --webhook), else by long polling.",
+    )
+    run_command.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates by webhook (needs WEBHOOK_URL and WEBHOOK_SECRET_TOKEN)",
     )
     commands.add_parser(
         "check",
@@ -196,6 +202,7 @@ def telegram_failures() -> Iterator[None]:
     """A refused token or an unreachable Bot API server, met after the checks: one line."""
     from bot.cli.checks import unreachable_line
     from bot.telegram.runner import BotApiUnreachable, TokenRejected
+    from bot.telegram.webhook import WebhookRefused
 
     try:
         yield
@@ -203,19 +210,25 @@ def telegram_failures() -> Iterator[None]:
         raise SettingsError("TELEGRAM_BOT_TOKEN was rejected by the Bot API server") from None
     except BotApiUnreachable as error:
         raise StartupError(unreachable_line(error)) from None
+    except WebhookRefused as error:
+        raise StartupError(str(error)) from None
 
 
-def run(settings: Settings) -> int:
-    """Check everything `run` needs, then run the bot with long polling until SIGINT or SIGTERM."""
+def run(settings: Settings, *, webhook: bool = False) -> int:
+    """Check everything `run` needs, then run the bot until SIGINT or SIGTERM: by webhook with
+    --webhook or when WEBHOOK_URL is set, by long polling otherwise."""
     from bot.cli.checks import before_start
     from bot.cli.running import claim
-    from bot.telegram.runner import run_polling
+    from bot.telegram.runner import run_bot
 
+    webhook = webhook or settings.webhook_mode
+    if webhook:
+        settings.webhook_secret()  # WEBHOOK_URL and WEBHOOK_SECRET_TOKEN, or one line
     settings.configure_encryption()  # without a usable key nothing starts
     before_start(settings)
     # Claimed once the database is known to be one: a lock file is never made beside another.
     with claim(settings.database_url), telegram_failures():
-        run_polling(settings)
+        run_bot(settings, webhook=webhook)
     return 0
 
 
@@ -257,7 +270,7 @@ def write_diagram(*, to_stdout: bool) -> int:
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     """Run the command `args` names, with the settings read."""
     if args.command == "run":
-        return run(settings)
+        return run(settings, webhook=args.webhook)
     if args.command == "whoami":
         return whoami(settings)
     if args.command == "db":

@@ -48,14 +48,14 @@ class Inbox:
                 log.error(
                     "update %s was set aside: handling it failed %d times", update_id, MAX_ATTEMPTS
                 )
-                inbox.done(session, update_id)
+                inbox.done(session, update_id, now)
             return [
                 (row.update_id, dict(row.payload)) for row in rows if row.update_id not in poison
             ]
 
     def done(self, update_id: int) -> None:
         with session_scope(self.engine) as session:
-            inbox.done(session, update_id)
+            inbox.done(session, update_id, self.clock())
 
     def release(self) -> None:
         with session_scope(self.engine) as session:

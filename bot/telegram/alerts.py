@@ -30,6 +30,7 @@ class AlertDispatcher:
         self.ledger = ledger
         self.repeat_after = repeat_after
         self.wake = wake
+        self.active = True  # False on a process that does not lead (bot.telegram.leadership)
 
     async def start(self) -> None:
         """After a restart: plan the next repeat of every alert nobody has acknowledged."""
@@ -39,7 +40,9 @@ class AlertDispatcher:
 
     def plan_repeat(self, event_id: int, when: datetime | None = None) -> None:
         """The alert goes out again at `when` (default: a repeat interval from now) unless
-        someone acknowledges it first."""
+        someone acknowledges it first. Only the leading process plans repeats."""
+        if not self.active:
+            return
         job_queue = self.application.job_queue
         assert job_queue is not None
         name = f"alert-repeat:{event_id}"

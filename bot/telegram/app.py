@@ -87,7 +87,8 @@ SETTINGS_COMMANDS = ["checkin", "reminders", "timezone", "appointment"]
 
 
 async def _post_init(application: Application) -> None:
-    """Set the command menus, prune old update ids, and catch up on reminders and alerts."""
+    """Set the command menus and prune old update ids. (The reminder and alert sweeps start
+    on the process that leads: bot.telegram.leadership.)"""
     bot_services: BotServices = application.bot_data[KEY]
     await application.bot.set_my_commands(PATIENT_MENU)
     for chat_id in bot_services.settings.provider_chat_ids:
@@ -96,8 +97,6 @@ async def _post_init(application: Application) -> None:
         except TelegramError:
             pass  # a provider who has not opened the chat yet gets the menu next start
     await asyncio.to_thread(bot_services.router.work.forget_old_updates)
-    await bot_services.reminders.start()
-    await bot_services.alerts.start()
 
 
 def build_application(settings: Settings, engine: Engine | None = None) -> Application:

@@ -30,6 +30,8 @@ POLL_TIMEOUT = 10  # seconds of long polling per getUpdates
 BATCH = 32
 CONCURRENT_CHATS = 16
 IDLE_POLL = 1.0
+ALLOWED_UPDATES = Update.ALL_TYPES
+"""What Telegram is asked to send, by getUpdates and by setWebhook alike."""
 
 
 def chat_of(update: Update) -> int | None:
@@ -135,7 +137,7 @@ class Poller:
 
     async def poll_once(self) -> None:
         updates = await self.application.bot.get_updates(
-            offset=self.offset, timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES
+            offset=self.offset, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES
         )
         if updates:
             await self.worker.store(list(updates))

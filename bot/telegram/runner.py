@@ -1,6 +1,6 @@
 """Running the bot against the Bot API: start everything (a wrong token or an unreachable
-server is one clear line, not a retry loop's traceback), receive by long polling until SIGINT or
-SIGTERM, stop cleanly; ask the Bot API who the bot is, for invitation links; and, for the
+server is one clear line, not a retry loop's traceback), receive by long polling or by webhook
+until SIGINT or SIGTERM, stop cleanly; ask the Bot API who the bot is, for invitation links; and, for the
 start-up checks and `intake-bot check`, whether the token is accepted (getMe) and each provider
 chat can be reached (getChat), without sending anything."""
 
@@ -20,8 +20,12 @@ from telegram.ext import Application
 from bot.settings import Settings
 from bot.telegram.app import build_application
 from bot.telegram.inbox import Poller
+from bot.telegram.leadership import Leadership
 from bot.telegram.services import KEY, BotServices
 from bot.telegram.setup import build_whoami_application
+from bot.telegram.webhook import WebhookReceiver
+from storage.db import reachable
+from storage.locks import ProcessLocks
 
 log = logging.getLogger(__name__)
 
@@ -100,36 +104,58 @@ def probe_bot_api(settings: Settings, chat_ids: Iterable[int]) -> BotApiReport:
 
 class BotRuntime:
     """Everything a running bot runs: the Application (handlers, JobQueue), the outbox's
-    dispatcher, the inbox's worker and, for long polling, the poller."""
+    dispatcher, the inbox's worker, the sweeps while this process leads, and a receiver: the
+    long-polling poller, or in webhook mode the webhook listener."""
 
-    def __init__(self, application: Application) -> None:
+    def __init__(self, application: Application, *, webhook: bool = False) -> None:
         self.application = application
         self.services: BotServices = application.bot_data[KEY]
-        self.poller = Poller(application, self.services.inbox)
+        engine = self.services.inbox.inbox.engine
+        self.locks = ProcessLocks(engine)
+        self.leadership = Leadership(application, self.locks)
+        self.receiver: Poller | WebhookReceiver
+        if webhook:
+            settings = self.services.settings
+            self.receiver = WebhookReceiver(
+                application,
+                self.services.inbox,
+                url=settings.webhook_url,
+                path=settings.webhook_path(),
+                listen=settings.listen_address(),
+                secret=settings.webhook_secret(),
+                database_ok=lambda: reachable(engine),
+            )
+        else:
+            self.receiver = Poller(application, self.services.inbox)
 
     async def start(self) -> None:
         """Start handling: a wrong token or an unreachable server fails here, before anything
-        is taken from the inbox or the outbox."""
+        is taken from the inbox or the outbox. Claims left behind are taken over at once only
+        when no other bot process runs on the database; otherwise they are taken when their
+        lease runs out (the process that made them may still be working)."""
         await self.application.initialize()  # getMe: the token is checked here
-        await self.services.dispatcher.start(only_sender=True)
+        alone = await asyncio.to_thread(self.locks.join)
+        await self.services.dispatcher.start(only_sender=alone)
         if self.application.post_init is not None:
             await self.application.post_init(self.application)
         await self.application.start()
-        await self.services.inbox.start(only_receiver=True)
-        await self.poller.start()
+        await self.leadership.start()
+        await self.services.inbox.start(only_receiver=alone)
+        await self.receiver.start()
 
     async def stop(self) -> None:
         """Stop receiving first, then handling, then sending; give back unfinished claims."""
-        await self.poller.stop()
+        await self.receiver.stop()
         await self.services.inbox.stop()
         await self.services.dispatcher.stop()
+        await self.leadership.stop()
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
 
 
-async def _serve(settings: Settings) -> None:
-    runtime = BotRuntime(build_application(settings))
+async def _serve(settings: Settings, webhook: bool) -> None:
+    runtime = BotRuntime(build_application(settings), webhook=webhook)
     try:
         await runtime.start()
     except InvalidToken:
@@ -147,10 +173,11 @@ async def _serve(settings: Settings) -> None:
         await runtime.stop()
 
 
-def run_polling(settings: Settings) -> None:
-    """Run the bot with long polling; returns when it was stopped (SIGINT, SIGTERM)."""
-    log.info("intake-bot starting")
-    asyncio.run(_serve(settings))
+def run_bot(settings: Settings, *, webhook: bool = False) -> None:
+    """Run the bot, by long polling or (webhook) by webhook; returns when it was stopped
+    (SIGINT, SIGTERM)."""
+    log.info("intake-bot starting (%s)", "webhook" if webhook else "polling")
+    asyncio.run(_serve(settings, webhook))
     log.info("intake-bot stopped")
 
 

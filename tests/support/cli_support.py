@@ -13,7 +13,7 @@ from pathlib import Path
 
 from e2e_support import PROVIDER_CHAT_ID
 
-SETTINGS_PREFIXES = ("TELEGRAM_", "DATABASE_", "PROVIDER_", "LOG_", "CLINIC_")
+SETTINGS_PREFIXES = ("TELEGRAM_", "DATABASE_", "PROVIDER_", "LOG_", "CLINIC_", "WEBHOOK_")
 
 
 def cli_env(tmp_path: Path, **values: str) -> dict[str, str]:

@@ -50,12 +50,18 @@ Behaviour copied from Telegram because bots get it wrong in production:
   on the chat, ``getChat`` too, fail with "403 Forbidden: bot was kicked from the group chat".
 * Updates stay pending until confirmed by a later ``getUpdates`` with a higher ``offset``.
 * ``allowed_updates`` is recorded but not applied.
+* Webhooks: ``setWebhook`` records the URL and secret; while one is set ``getUpdates`` fails
+  with 409 Conflict. Telegram would post to the webhook URL (the clinic's reverse proxy); a test
+  names the addresses behind it with ``deliver_by_webhook(targets)``: each update is then posted
+  (with the secret header) to a target chosen at random, sometimes to two at once, and posted
+  again after any answer but 200, until one answers 200; the update counts as delivered then.
 """
 
 import asyncio
 import contextlib
 import itertools
 import json
+import random
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -63,7 +69,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal, Self
 
-from aiohttp import web
+from aiohttp import ClientError, ClientSession, ClientTimeout, web
 from aiohttp.web_request import FileField
 
 JSONDict = dict[str, Any]
@@ -650,6 +656,10 @@ class FakeBotAPI:
         self._closing = False
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
+        self.webhook: JSONDict | None = None  # the last setWebhook's parameters, until deleted
+        self.webhook_refusal: str | None = None  # set: setWebhook fails with this 400 description
+        self.webhook_posts: list[tuple[str, int, int]] = []  # (target, update_id, HTTP status)
+        self._webhook_task: asyncio.Task[None] | None = None
         self._methods: dict[str, Handler] = {
             name.lower(): handler for name, handler in self._method_table().items()
         }
@@ -672,6 +682,11 @@ class FakeBotAPI:
         """Stop the server. Stop the PTB Application first, or it will log network errors."""
         self._closing = True
         self.notify()
+        if self._webhook_task is not None:
+            self._webhook_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._webhook_task
+            self._webhook_task = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -836,6 +851,75 @@ class FakeBotAPI:
             )
         return f"The bot fetched update {envelope.update_id} but made no API call in {timeout}s"
 
+    # ----------------------------------------------------------------- webhook delivery
+
+    def deliver_by_webhook(
+        self, targets: list[str], *, both_every: int = 4, seed: int = 0, retry_after: float = 0.2
+    ) -> None:
+        """Post queued updates to ``targets`` (full URLs) as Telegram posts to a webhook: each
+        to one target at random, and every ``both_every``-th update to two targets at once (a
+        duplicate delivery). Needs a webhook set by the bot (its secret is sent). An update is
+        posted again after ``retry_after`` seconds until a target answers 200."""
+        if self._webhook_task is not None:
+            raise RuntimeError("webhook delivery already runs")
+        rng = random.Random(seed)
+        self._webhook_task = asyncio.create_task(
+            self._webhook_loop(targets, both_every, rng, retry_after)
+        )
+
+    async def _webhook_loop(
+        self, targets: list[str], both_every: int, rng: random.Random, retry_after: float
+    ) -> None:
+        posting: dict[int, _Envelope] = {}  # by id(); holding them keeps each id() unique
+        tasks: set[asyncio.Task[None]] = set()
+        count = itertools.count(1)
+        async with ClientSession(timeout=ClientTimeout(total=30)) as client:
+            try:
+                while not self._closing:
+                    for envelope in self._forced + self._pending:
+                        if self.webhook is None or id(envelope) in posting:
+                            continue
+                        posting[id(envelope)] = envelope
+                        chosen = (
+                            rng.sample(targets, 2)
+                            if len(targets) > 1 and next(count) % both_every == 0
+                            else [rng.choice(targets)]
+                        )
+                        task = asyncio.create_task(
+                            self._post_until_accepted(client, envelope, chosen, retry_after)
+                        )
+                        tasks.add(task)
+                        task.add_done_callback(tasks.discard)
+                    await self._wait_changed(0.5)
+            finally:
+                for task in list(tasks):
+                    task.cancel()
+
+    async def _post_until_accepted(
+        self, client: ClientSession, envelope: _Envelope, targets: list[str], retry_after: float
+    ) -> None:
+        while True:
+            statuses = await asyncio.gather(
+                *(self._post_once(client, target, envelope) for target in targets)
+            )
+            if 200 in statuses:
+                if envelope in self._pending:
+                    self._pending.remove(envelope)
+                self._mark_delivered([envelope])
+                return
+            await asyncio.sleep(retry_after)
+
+    async def _post_once(self, client: ClientSession, target: str, envelope: _Envelope) -> int:
+        secret = str((self.webhook or {}).get("secret_token") or "")
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+        try:
+            async with client.post(target, json=envelope.update, headers=headers) as response:
+                status = response.status
+        except (ClientError, OSError, TimeoutError):
+            status = 0
+        self.webhook_posts.append((target, envelope.update_id, status))
+        return status
+
     # ----------------------------------------------------------------- update queue
 
     def enqueue_envelope(self, update: JSONDict) -> _Envelope:
@@ -933,6 +1017,7 @@ class FakeBotAPI:
             "getMe": self._get_me,
             "getUpdates": self._get_updates,
             "deleteWebhook": self._delete_webhook,
+            "setWebhook": self._set_webhook,
             "getWebhookInfo": self._get_webhook_info,
             "setMyCommands": self._set_my_commands,
             "getMyCommands": self._get_my_commands,
@@ -968,6 +1053,12 @@ class FakeBotAPI:
         }
 
     async def _get_updates(self, call: ApiCall, request: web.Request) -> list[JSONDict]:
+        if self.webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; use "
+                "deleteWebhook to delete the webhook first",
+            )
         params = call.params
         if params.get("offset") is not None:
             self._confirm(int(params["offset"]))
@@ -986,11 +1077,25 @@ class FakeBotAPI:
     async def _delete_webhook(self, call: ApiCall, request: web.Request) -> bool:
         if call.params.get("drop_pending_updates"):
             self._pending.clear()
+        self.webhook = None
+        return True
+
+    async def _set_webhook(self, call: ApiCall, request: web.Request) -> bool:
+        url = str(call.params.get("url") or "")
+        if self.webhook_refusal is not None:
+            raise ApiError(400, f"Bad Request: {self.webhook_refusal}")
+        if not url.startswith("https://"):
+            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        if call.params.get("drop_pending_updates"):
+            self._pending.clear()
+        self.webhook = dict(call.params)
+        self.notify()
         return True
 
     async def _get_webhook_info(self, call: ApiCall, request: web.Request) -> JSONDict:
         pending = len(self._pending)
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": pending}
+        url = str((self.webhook or {}).get("url") or "")
+        return {"url": url, "has_custom_certificate": False, "pending_update_count": pending}
 
     def _commands_key(self, params: JSONDict) -> tuple[str, str]:
         scope = params.get("scope") or {"type": "default"}

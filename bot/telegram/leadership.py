@@ -1,0 +1,91 @@
+"""The periodic sweeps run on one bot process only, whichever holds the leader's lock
+(storage.locks): the reminders' catch-up at start and their sweep, and the repeats of urgent
+alerts nobody has acknowledged. Every process sends, receives and handles; only the leader
+sweeps. Every LEAD_EVERY the others try to take the lead (it is free when the leader stopped or
+lost its database connection), and the leader plans the repeat of any alert another process
+sent meanwhile.
+
+A reminder armed on a process that does not lead is harmless: firing claims its row in the
+database, so it goes out once whoever fires it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from telegram.ext import Application
+
+from bot.telegram.services import KEY, BotServices
+from storage.locks import ProcessLocks
+
+log = logging.getLogger(__name__)
+
+LEAD_EVERY = timedelta(seconds=30)
+SWEEP_JOBS = ("reminder-sweep",)
+SWEEP_JOB_PREFIXES = ("alert-repeat:",)
+
+
+class Leadership:
+    """Takes, keeps or loses the lead, and starts or stops the sweeps accordingly."""
+
+    def __init__(
+        self, application: Application, locks: ProcessLocks, every: timedelta = LEAD_EVERY
+    ) -> None:
+        self.application = application
+        self.locks = locks
+        self.every = every
+        self.services: BotServices = application.bot_data[KEY]
+        self.leading = False
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Try for the lead at once (a lone process leads from its first moment), then keep
+        trying in the background."""
+        await self.check()
+        self._task = asyncio.create_task(self._run(), name="leadership")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        await asyncio.to_thread(self.locks.close)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.every.total_seconds())
+            try:
+                await self.check()
+            except Exception as error:  # the database: the next try decides again
+                log.error("the leadership check failed: %s", type(error).__name__)
+
+    async def check(self) -> None:
+        leading = await asyncio.to_thread(self.locks.lead)
+        alerts = self.services.alerts
+        if leading and not self.leading:
+            log.info("this process leads: it runs the reminder and alert sweeps")
+            alerts.active = True
+            self.leading = True
+            await self.services.reminders.start()
+        elif not leading and self.leading:
+            log.warning("this process lost the lead: its sweeps stop; another process takes them")
+            alerts.active = False
+            self.leading = False
+            self._drop_sweeps()
+        elif not leading:
+            alerts.active = False
+        if leading:
+            await alerts.start()  # every alert still unacknowledged has its repeat planned here
+
+    def _drop_sweeps(self) -> None:
+        job_queue = self.application.job_queue
+        if job_queue is None:
+            return
+        for job in job_queue.jobs():
+            name = job.name or ""
+            if name in SWEEP_JOBS or name.startswith(SWEEP_JOB_PREFIXES):
+                job.schedule_removal()

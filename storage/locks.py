@@ -1,0 +1,108 @@
+"""Which bot processes share a database, and which one of them leads.
+
+PostgreSQL: each bot process holds, on a connection of its own, a shared advisory lock for as
+long as it runs ("a bot runs here"); a process that can take that lock exclusively at start is
+the only one, and may take over every claim a crashed predecessor left behind. One process at
+a time holds the leader's advisory lock and runs the periodic sweeps (reminders, alert
+repeats); when it stops or its connection dies, the server frees the lock and another process
+takes it on its next try. Locks are the server's own (pg_try_advisory_lock): nothing is
+written, nothing is left behind by a crash.
+
+SQLite: one bot process per database file (bot.cli.running refuses a second), so that process
+is alone and leads.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+log = logging.getLogger(__name__)
+
+RUNNING_KEY = 0x1A7A_0001
+"""The advisory lock every running bot process holds shared."""
+LEADER_KEY = 0x1A7A_0002
+"""The advisory lock the sweep leader holds."""
+SCHEMA = "hashtext(current_schema())"
+"""The second half of each lock's key: advisory locks are per database, and two bots whose
+tables live in two schemas of one database must not share them."""
+
+
+class ProcessLocks:
+    """This process's place among the bot processes on one database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.postgres = engine.dialect.name == "postgresql"
+        self._connection: Connection | None = None
+        self.leading = False
+
+    def _connect(self) -> Connection:
+        if self._connection is None:
+            # Autocommit: session-level locks, and no transaction left open on the server.
+            self._connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        return self._connection
+
+    def _scalar(self, function: str, key: int) -> bool:
+        """`function`(key, this schema's hash), e.g. pg_try_advisory_lock: whether it says
+        yes (a function that returns nothing, such as a blocking lock, says yes)."""
+        statement = text(f"SELECT {function}(:key, {SCHEMA})::text")
+        answer = self._connect().execute(statement, {"key": key}).scalar()
+        return answer in ("true", "")
+
+    def join(self) -> bool:
+        """Register this process as running; True when no other bot process runs on the
+        database (so claims left by an earlier process are a crashed one's)."""
+        if not self.postgres:
+            return True
+        alone = self._scalar("pg_try_advisory_lock", RUNNING_KEY)
+        self._scalar("pg_advisory_lock_shared", RUNNING_KEY)
+        if alone:
+            self._scalar("pg_advisory_unlock", RUNNING_KEY)
+        return alone
+
+    def lead(self) -> bool:
+        """Whether this process leads now: keeps the lead while its connection lives, takes it
+        when nobody holds it. A lost connection loses the lead (and the running lock, taken
+        again at once)."""
+        if not self.postgres:
+            self.leading = True
+            return True
+        try:
+            if self.leading:
+                self._connect().execute(text("SELECT 1"))
+            else:
+                self.leading = self._scalar("pg_try_advisory_lock", LEADER_KEY)
+        except SQLAlchemyError as error:
+            log.error("the database connection holding the locks failed: %s", type(error).__name__)
+            self._drop()
+            self.leading = False
+            try:
+                self.join()
+            except SQLAlchemyError:
+                self._drop()
+        return self.leading
+
+    def _drop(self) -> None:
+        """End the connection for real (a pooled one would keep its session, and its locks)."""
+        if self._connection is not None:
+            try:
+                self._connection.invalidate()
+                self._connection.close()
+            except SQLAlchemyError:
+                pass
+            self._connection = None
+
+    def close(self) -> None:
+        """Give up every lock (at shutdown): released at once, before the connection ends (a
+        server frees a closed session's locks only once its backend has exited)."""
+        if self._connection is not None and self.postgres:
+            try:
+                self._connection.execute(text("SELECT pg_advisory_unlock_all()"))
+            except SQLAlchemyError:
+                pass
+        self._drop()
+        self.leading = False

@@ -1,0 +1,70 @@
+"""The inbox's queries, on SQLite and PostgreSQL: an update already stored or already handled is
+not stored again; a claim hands out one update per chat, oldest first; and on PostgreSQL two
+processes claiming at the same moment never get the same update, nor two of one chat."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from storage import inbox
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+LATER = T0 + timedelta(minutes=2)
+
+
+def payload(update_id: int) -> dict[str, object]:
+    return {"update_id": update_id, "message": {"text": "x"}}
+
+
+def store(engine: Engine, *updates: tuple[int, int | None]) -> None:
+    with Session(engine) as session:
+        inbox.store(session, [(u, c, payload(u)) for u, c in updates], T0)
+        session.commit()
+
+
+def claim(session: Session, owner: str, limit: int = 10) -> list[int]:
+    return [row.update_id for row in inbox.claim(session, owner, T0, LATER, limit)]
+
+
+def test_a_stored_or_handled_update_is_not_stored_again(engine: Engine) -> None:
+    store(engine, (1, 100), (2, 100))
+    store(engine, (1, 100))  # delivered again while waiting
+    with Session(engine) as session:
+        assert inbox.waiting(session) == 2
+        inbox.done(session, 1, T0)
+        session.commit()
+    store(engine, (1, 100))  # delivered again after it was handled
+    with Session(engine) as session:
+        assert inbox.waiting(session) == 1
+
+
+def test_a_claim_hands_out_one_update_per_chat_oldest_first(engine: Engine) -> None:
+    store(engine, (1, 100), (2, 100), (3, 200), (4, None))
+    with Session(engine) as session:
+        assert claim(session, "a") == [1, 3, 4]
+        session.commit()
+    with Session(engine) as session:
+        assert claim(session, "b") == []  # chat 100's next waits for its first
+        inbox.done(session, 1, T0)
+        session.commit()
+    with Session(engine) as session:
+        assert claim(session, "b") == [2]
+
+
+@pytest.mark.postgres
+def test_two_processes_claiming_at_once_never_share_an_update(postgres_schema_url: str) -> None:
+    from storage.db import make_engine
+
+    engine = make_engine(postgres_schema_url)
+    store(engine, (1, 100), (2, 100), (3, 200), (4, 300))
+    with Session(engine) as first, Session(engine) as second:
+        mine = claim(first, "first", limit=1)  # row 1 locked until `first` commits
+        theirs = claim(second, "second")  # skips it, and chat 100's next waits for it
+        assert mine == [1] and theirs == [3, 4]
+        first.commit()
+        second.commit()
+    engine.dispose()

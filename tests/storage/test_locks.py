@@ -1,0 +1,90 @@
+"""Bot processes sharing one PostgreSQL database: the first to start knows it is alone, later
+ones know they are not; one leads at a time, and the lead passes on when the leader stops.
+Locks are per schema, so bots in two schemas of one database do not see each other. On SQLite
+the only process is alone and leads."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from conftest import PostgresServer
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from storage.db import make_engine
+from storage.locks import ProcessLocks
+
+
+@pytest.fixture
+def opened() -> Iterator[Callable[[Engine], ProcessLocks]]:
+    made: list[ProcessLocks] = []
+
+    def factory(engine: Engine) -> ProcessLocks:
+        made.append(ProcessLocks(engine))
+        return made[-1]
+
+    yield factory
+    for locks in made:
+        locks.close()
+
+
+@pytest.mark.postgres
+def test_the_first_process_is_alone_and_leads_until_it_stops(
+    postgres_schema_url: str, opened: Callable[[Engine], ProcessLocks]
+) -> None:
+    engine = make_engine(postgres_schema_url)
+    first, second, third = opened(engine), opened(engine), opened(engine)
+    assert first.join() is True
+    assert second.join() is False
+    assert first.lead() is True
+    assert second.lead() is False
+    assert first.lead() is True  # keeps it
+    first.close()
+    assert second.lead() is True  # the lead passed on
+    assert third.join() is False  # the second still runs
+    second.close()
+    assert third.lead() is True
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_bots_in_two_schemas_of_one_database_do_not_share_locks(
+    postgres_schema_url: str,
+    postgres_server: PostgresServer,
+    opened: Callable[[Engine], ProcessLocks],
+) -> None:
+    assert postgres_server.admin is not None
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with postgres_server.admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        connection.commit()
+    other_url = postgres_server.url.update_query_dict({"options": f"-csearch_path={schema}"})
+    engines = [
+        make_engine(postgres_schema_url),
+        make_engine(other_url.render_as_string(hide_password=False)),
+    ]
+    try:
+        here, there = opened(engines[0]), opened(engines[1])
+        assert here.join() is True and there.join() is True
+        assert here.lead() is True and there.lead() is True
+        here.close()
+        there.close()
+    finally:
+        for engine in engines:
+            engine.dispose()
+        with postgres_server.admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            connection.commit()
+
+
+def test_on_sqlite_the_only_process_is_alone_and_leads(
+    tmp_path: Path, opened: Callable[[Engine], ProcessLocks]
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'intake.db'}")
+    locks = opened(engine)
+    assert locks.join() is True
+    assert locks.lead() is True
+    engine.dispose()
