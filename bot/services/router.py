@@ -23,6 +23,7 @@ from bot.services import safety as safety_rules
 from bot.services.checkin import CheckinService
 from bot.services.compiling import IntakeCompiler
 from bot.services.config import ServiceConfig
+from bot.services.data_rights import RIGHTS_COMMANDS, DataRights
 from bot.services.intake import IntakeService, is_open
 from bot.services.joining import JOIN_CONSENT_STEP, Joining, consent_choice
 from bot.services.outbox import Outbox
@@ -33,6 +34,7 @@ from bot.services.safety import SafetyService
 from bot.services.transactions import UnitOfWork
 from flows import messages
 from flows.dialogue import Begin, Event, Typed
+from flows.rights_messages import DELETE_CANCELLED
 from flows.safety import RiskLevel, assess_risk
 from storage import patients, reminders
 from storage.clock import utcnow
@@ -45,6 +47,7 @@ class Destination(Enum):
 
     DEMO_CONSENT = auto()  # the demo's intake, which asks for consent itself
     SAFETY_QUESTION = auto()  # the safety question asked outside any dialogue
+    DELETE = auto()  # "delete everything?" is open
     DECLINED = auto()  # said no: nothing more is asked
     CONSENT = auto()  # linked by an invitation, not agreed yet
     BUTTON = auto()  # a button names its dialogue row
@@ -81,6 +84,7 @@ class ConversationRouter:
         self.checkins = CheckinService(config, self.safety)
         self.preferences = PreferencesService(config)
         self.joining = Joining(config)
+        self.rights = DataRights(config, outbox)
 
     # --- entry points ---------------------------------------------------------------------
 
@@ -105,7 +109,7 @@ class ConversationRouter:
         return self.work.run(update_id, partial(self._route, chat_id, event, ref), target)
 
     def open(self, chat_id: int, what: str, update_id: int | None = None) -> Reply:
-        """/checkin, /reminders, /timezone or /appointment."""
+        """/checkin, /reminders, /timezone, /appointment, or one of RIGHTS_COMMANDS."""
         return self.work.run(
             update_id, lambda s, now: self._open(s, chat_id, what, now), Target(chat_id)
         )
@@ -156,7 +160,7 @@ class ConversationRouter:
         if choice == "decline":
             patient.declined_at = now
             session.add(patient)
-            return Reply(say=[messages.DECLINED], finished=True)
+            return Reply(say=[self.rights.declined(session, patient, now)], finished=True)
         reply = self.joining.consent_question(patient)
         reply.say.insert(
             0, messages.NOT_UNDERSTOOD if isinstance(event, Typed) else messages.WELCOME_BACK
@@ -197,6 +201,8 @@ class ConversationRouter:
         ref: DialogueRef | None,
         now: datetime,
     ) -> Where:
+        if patient.active_dialogue == ActiveDialogue.DELETE:
+            return Where(Destination.DELETE)
         if patient.consented_at is None:
             asking = self.intakes.asking_consent(session, patient)
             if asking is not None:
@@ -241,7 +247,7 @@ class ConversationRouter:
             return None
         if where.to in (Destination.CONSENT, Destination.IDLE):
             return self._screened(session, patient, event.text, None, now)
-        if where.to is Destination.SETTINGS and is_clear_risk(event):
+        if where.to in (Destination.SETTINGS, Destination.DELETE) and is_clear_risk(event):
             reply = self._screened(session, patient, event.text, patient.settings_step, now)
             if reply is not None:  # the setting gives way to the safety question
                 patient.settings_step = patient.settings_draft = None
@@ -278,6 +284,11 @@ class ConversationRouter:
                 return self._checkin(session, patient, where.checkin, event, now)
             case Destination.SETTINGS:
                 return self._settings(session, patient, event, now)
+            case Destination.DELETE:
+                answered = self.rights.answer_delete(session, patient, event, now)
+                return answered or Reply(say=[DELETE_CANCELLED]).then(
+                    self._resume(session, patient, now)  # kept: back to where they were
+                )
         return self.intakes.idle(session, patient, event, now, where.intake)
 
     def _button(
@@ -350,9 +361,14 @@ class ConversationRouter:
     # --- commands and reminders' buttons --------------------------------------------------
 
     def _open(self, session: Session, chat_id: int, what: str, now: datetime) -> Reply:
+        if what == "privacy":
+            return self.rights.privacy()
         patient = patients.by_chat(session, chat_id)
-        if patient is None:
+        if patient is None:  # nothing is stored about a stranger
             return Reply(say=[self.joining.invitation_needed()])
+        if what in RIGHTS_COMMANDS:
+            reply = self.rights.command(session, patient, what, now)
+            return reply or self._resume(session, patient, now)
         if patient.consented_at is None:
             return self._resume(session, patient, now)
         if patient.active_dialogue == ActiveDialogue.SAFETY:
