@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, update
+from sqlalchemy import delete, exists
 from sqlmodel import Session, col, or_, select
 
 from storage.models import (
@@ -173,12 +173,11 @@ def unacknowledged_texts(session: Session, patient_id: int) -> int:
     )
 
 
-def erase_texts(session: Session, event_ids: Sequence[int], now: datetime) -> None:
+def erase_texts(session: Session, events: Sequence[SafetyEvent], now: datetime) -> None:
     """The patient's words and the trigger's description go; kind, times and audit stay."""
-    if event_ids:
-        session.execute(
-            update(SafetyEvent)
-            .where(col(SafetyEvent.id).in_(event_ids))
-            .values(patient_text=None, detail=ERASED, text_erased_at=now)
-        )
-
+    for event in events:
+        event.patient_text = None
+        event.detail = ERASED
+        event.text_erased_at = now
+        session.add(event)
+    session.flush()

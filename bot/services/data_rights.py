@@ -40,7 +40,7 @@ def forget_declined_risk(session: Session, patient_id: int | None, now: datetime
     """Erase the words of declined patients' safety events that safety no longer needs (no
     alert, or one a provider acknowledged); how many events were erased."""
     events = erasure.declined_risk_texts(session, patient_id)
-    erasure.erase_texts(session, [e.id for e in events], now)
+    erasure.erase_texts(session, events, now)
     return len(events)
 
 
