@@ -122,7 +122,7 @@ class ConversationRouter:
         def check(session: Session, now: datetime) -> Reply:
             patient = patients.by_chat(session, chat_id)
             if patient is None or patient.consented_at is None:
-                return Reply(say=[messages.CRISIS_RESOURCES])  # nothing about them is stored
+                return Reply(say=[messages.CRISIS_RESOURCES], forget=True)  # nothing is stored
             return self._screened(session, patient, text, None, now) or Reply()
 
         return self.work.run(update_id, check, Target(chat_id))
@@ -137,7 +137,7 @@ class ConversationRouter:
         patient = patients.by_chat(session, chat_id)
         if not token:
             if patient is None:
-                return Reply(say=[self.joining.invitation_needed()])
+                return Reply(say=[self.joining.invitation_needed()], forget=True)
             return self._resume(session, patient, now)
         invitation, usable = self.joining.usable_invitation(session, token, now)
         if patient is not None:
@@ -145,7 +145,7 @@ class ConversationRouter:
                 return self._resume(session, patient, now)  # a spent link, or the same one again
             return Reply(say=[messages.ALREADY_LINKED_ELSEWHERE])
         if invitation is None or not usable:
-            return Reply(say=[self.joining.invitation_not_valid()])
+            return Reply(say=[self.joining.invitation_not_valid()], forget=True)
         return self.joining.link(session, invitation, chat_id, now)
 
     def _consent(self, session: Session, patient: Patient, event: Event, now: datetime) -> Reply:
@@ -183,7 +183,7 @@ class ConversationRouter:
             say = [self.joining.invitation_needed()]
             if is_clear_risk(event):  # crisis resources, but nothing about a stranger is stored
                 say.insert(0, messages.CRISIS_RESOURCES)
-            return Reply(say=say)
+            return Reply(say=say, forget=True)  # nor its reply, once sent
         where = self._where(session, patient, event, ref, now)
         screened = self._screen(session, patient, where, event, now)
         if screened is not None:
@@ -242,7 +242,7 @@ class ConversationRouter:
             say = [messages.DECLINED_NOTHING_MORE]
             if is_clear_risk(event):
                 say.insert(0, messages.CRISIS_RESOURCES)
-            return Reply(say=say)
+            return Reply(say=say, forget=True)  # nor its reply, once sent
         if not isinstance(event, Typed):
             return None
         if where.to in (Destination.CONSENT, Destination.IDLE):
@@ -361,11 +361,12 @@ class ConversationRouter:
     # --- commands and reminders' buttons --------------------------------------------------
 
     def _open(self, session: Session, chat_id: int, what: str, now: datetime) -> Reply:
+        patient = patients.by_chat(session, chat_id)
+        if patient is None:  # nothing is stored about a stranger, nor its reply once sent
+            say = self.rights.privacy().say if what == "privacy" else [self.joining.invitation_needed()]
+            return Reply(say=say, forget=True)
         if what == "privacy":
             return self.rights.privacy()
-        patient = patients.by_chat(session, chat_id)
-        if patient is None:  # nothing is stored about a stranger
-            return Reply(say=[self.joining.invitation_needed()])
         if what in RIGHTS_COMMANDS:
             reply = self.rights.command(session, patient, what, now)
             return reply or self._resume(session, patient, now)
