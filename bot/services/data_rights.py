@@ -20,7 +20,7 @@ from bot.services.outbox import Kind, Outbox
 from bot.services.reminder_plans import plan_checkin
 from bot.services.replies import Reply
 from bot.services.safety import patient_ref
-from flows import messages
+from flows import messages, safety_dialogue
 from flows import rights_messages as words
 from flows.dialogue import Event, Screen, Tapped, Typed
 from flows.parsing import match_option
@@ -62,8 +62,7 @@ class DataRights:
         if what == "delete":
             return self.ask_delete(session, patient)
         if patient.active_dialogue == ActiveDialogue.DELETE:
-            patient.active_dialogue = None  # another command: the question is left unanswered
-            session.add(patient)
+            _leave_delete(session, patient)  # another command: the question is left unanswered
         if what == "mydata":
             return self.mydata(session, patient, now)
         return self.stop(session, patient, now) if patient.consented_at is not None else None
@@ -84,9 +83,9 @@ class DataRights:
     # --- /delete ----------------------------------------------------------------------------
 
     def ask_delete(self, session: Session, patient: Patient) -> Reply:
+        # An open safety question stays pending: after a no, it is asked again.
         patient.active_dialogue = ActiveDialogue.DELETE
         patient.settings_step = patient.settings_draft = None
-        patient.safety_question = None
         session.add(patient)
         return self._question(patient)
 
@@ -103,8 +102,7 @@ class DataRights:
         if choice == "yes":
             return self.delete(session, patient, now)
         if choice == "no":
-            patient.active_dialogue = None
-            session.add(patient)
+            _leave_delete(session, patient)
             return None
         reply = self._question(patient)
         if isinstance(event, Typed):
@@ -163,6 +161,13 @@ class DataRights:
         if any(event.alert for event in erased):
             return words.DECLINED_AFTER_SEEN_ALERT
         return words.DECLINED_AFTER_WORRY if erased else messages.DECLINED
+
+
+def _leave_delete(session: Session, patient: Patient) -> None:
+    """Back from "delete everything?" to a safety question left open, or to nothing."""
+    pending = safety_dialogue.is_safety_question(patient.safety_question)
+    patient.active_dialogue = ActiveDialogue.SAFETY if pending else None
+    session.add(patient)
 
 
 def _choice(event: Event) -> str | None:

@@ -266,3 +266,14 @@ def test_the_delivered_goodbye_and_notice_are_settled(services: Services) -> Non
     statuses = {m.status for m in rows(services.engine, OutboxMessage)}
     assert statuses == {OutboxStatus.SENT}
     assert all(m.payload == {} for m in rows(services.engine, OutboxMessage, OutboxMessage.chat_id == 0))
+
+
+def test_an_open_safety_question_is_asked_again_after_no(services: Services) -> None:
+    chat = joined(services, appointment_in=None)
+    asked = chat.send(Typed(RISK))
+    assert asked.screen is not None and asked.screen.step == "safety.check"
+    chat.open("delete")
+    back = chat.send(Typed("no"))
+    assert back.say[0] == words.DELETE_CANCELLED
+    assert back.screen is not None and back.screen.step == "safety.check"
+    assert count(services.engine, SafetyEvent) >= 1

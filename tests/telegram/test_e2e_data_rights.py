@@ -74,6 +74,8 @@ async def test_mydata_delete_and_what_is_left(fake: FakeBotAPI, database_url: st
         assert "988" in texts(reply)
         await tap(patient, "Yes, I'm safe right now")
 
+        menus = " ".join(str(call.params) for call in fake.calls_named("setMyCommands"))
+        assert all(name in menus for name in ("privacy", "mydata", "delete", "stop"))
         reply = await patient.send_command_and_wait("/privacy")
         assert "Your privacy" in texts(reply) and "365 days" in texts(reply)
 
