@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cli_support import cli_env, intake_bot
@@ -111,3 +112,16 @@ def test_intake_bot_purge_prints_counts_only(tmp_path: Path) -> None:
     assert OLD not in done.stdout + done.stderr
     kept = intake_bot(tmp_path, "purge", env=cli_env(tmp_path, RETENTION_DAYS="0"))
     assert kept.stdout.splitlines()[0] == "RETENTION_DAYS is 0 or empty: no patient is purged"
+
+
+@pytest.mark.parametrize(("given", "kept_for"), [("30", 30), ("0", None), ("", None), (" ", None)])
+def test_retention_days_setting_zero_or_empty_keeps_everything(
+    given: str, kept_for: int | None
+) -> None:
+    from bot.settings import Settings
+
+    no_file: dict[str, Any] = {"_env_file": None}
+    assert Settings(retention_days=given, **no_file).retention_days == kept_for
+    assert Settings(**no_file).retention_days == 365
+    with pytest.raises(ValueError, match="retention_days"):
+        Settings(retention_days="-5", **no_file)

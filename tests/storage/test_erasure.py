@@ -4,9 +4,12 @@ nothing of anyone else's; provider messages about them go, others stay; an outbo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from erasure_checks import left_behind
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from storage import erasure, outbox
@@ -24,9 +27,12 @@ from storage.models import (
 from storage.statuses import Erasure, OutboxStatus
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+Factory = Callable[..., Any]
 
 
-def a_patient_with_everything(session: Session, make_answer, make_intake, name: str, chat: int):  # type: ignore[no-untyped-def]
+def a_patient_with_everything(
+    session: Session, make_answer: Factory, make_intake: Factory, name: str, chat: int
+) -> Patient:
     patient = Patient(telegram_chat_id=chat, display_name=name, created_at=NOW)
     session.add(patient)
     session.flush()
@@ -58,7 +64,7 @@ def a_patient_with_everything(session: Session, make_answer, make_intake, name: 
 
 
 def test_erasing_one_patient_takes_all_of_theirs_and_nothing_of_anyone_elses(
-    session: Session, make_answer, make_intake  # type: ignore[no-untyped-def]
+    session: Session, engine: Engine, make_answer: Factory, make_intake: Factory
 ) -> None:
     gone = a_patient_with_everything(session, make_answer, make_intake, "Gwendolyn Gone", 7001)
     kept = a_patient_with_everything(session, make_answer, make_intake, "Kasimir Kept", 7002)
@@ -68,10 +74,9 @@ def test_erasing_one_patient_takes_all_of_theirs_and_nothing_of_anyone_elses(
     erasure.erase_patient(session, gone, Erasure.DELETED, NOW)
     session.commit()
 
-    engine = session.get_bind()
-    assert left_behind(engine, ("Gwendolyn", "7001")) == []  # type: ignore[arg-type]
+    assert left_behind(engine, ("Gwendolyn", "7001")) == []
     theirs = ("Kasimir Kept typed", "Kasimir Kept at risk", "Kasimir Kept's note", "7002")
-    assert left_behind(engine, theirs) == list(theirs)  # type: ignore[arg-type]
+    assert left_behind(engine, theirs) == list(theirs)
     assert [p.id for p in session.exec(select(Patient)).all()] == [kept.id]
     assert len(session.exec(select(OutboxMessage)).all()) == 5  # Kasimir's four and /today
     [line] = session.exec(select(DataRightsLog)).all()

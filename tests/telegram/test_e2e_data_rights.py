@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 from e2e_support import (
     CLINIC,
@@ -52,7 +53,7 @@ async def checkin_with_note(patient: FakeChat) -> None:
     assert "logged" in texts(reply).lower()
 
 
-def database_rows(database_url: str, model: type) -> list:  # type: ignore[type-arg]
+def database_rows(database_url: str, model: type[Any]) -> list[Any]:
     engine = make_engine(database_url)
     try:
         with Session(engine) as session:
