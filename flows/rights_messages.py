@@ -38,7 +38,8 @@ def privacy(clinic: str, retention_days: int | None) -> str:
 
 
 MYDATA_SENT = (
-    "Here is everything I keep about you, as a file. It is yours: keep it somewhere private."
+    "I've sent you a file with everything I keep about you. It is yours: keep it somewhere "
+    "private."
 )
 MYDATA_CAPTION = "Everything I keep about you"
 MYDATA_FILE = "my-data.txt"

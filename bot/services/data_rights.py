@@ -133,6 +133,11 @@ class DataRights:
                 f"Their next appointment was booked for {html.escape(when)}: please cancel it "
                 "in the clinic's own system."
             )
+        if erasure.unacknowledged_texts(session, patient.id):
+            lines.append(
+                "An urgent safety alert about them had not been acknowledged: it stays in this "
+                "chat but will not be repeated. Please follow it up as the clinic's safety plan says."
+            )
         lines.append("Anything you need for the medical record must be kept there.")
         return "\n".join(lines)
 

@@ -277,3 +277,24 @@ def test_an_open_safety_question_is_asked_again_after_no(services: Services) -> 
     assert back.say[0] == words.DELETE_CANCELLED
     assert back.screen is not None and back.screen.step == "safety.check"
     assert count(services.engine, SafetyEvent) >= 1
+
+
+def test_deleting_with_an_unseen_alert_tells_providers_and_stops_its_repeats(
+    services: Services,
+) -> None:
+    chat = joined(services, appointment_in=None)
+    chat.send(Typed(RISK))
+    [event] = [e for e in rows(services.engine, SafetyEvent) if e.alert]
+    patient_id = rows(services.engine, Patient)[0].id
+    chat.open("delete")
+    services.patients.handle(CHAT_ID, Typed("yes"), update_id=2)
+    notices = [
+        m.payload["html"]
+        for m in rows(services.engine, OutboxMessage)
+        if m.chat_id in PROVIDERS and "left" in m.payload.get("html", "")
+    ]
+    assert len(notices) == 2 and "had not been acknowledged" in notices[0]
+    assert RISK not in notices[0] and f"#{patient_id}" in notices[0]
+    ledger = AlertLedger(services.engine, Outbox(PROVIDERS), clock=services.clock)
+    assert ledger.realert(event.id) is False
+    assert ledger.acknowledge(event.id, PROVIDERS[0], "Dr Rivera") is None
