@@ -84,9 +84,11 @@ class AlertLedger:
                 for round_ in range(2, event.times_alerted + 2):
                     outbox.cancel_pending(session, alert_group(event_id, round_))
                 self._mark_copies(session, event.alert_messages or [], by, at, now)
-                session.flush()
                 # A patient who declined: their words were kept only until this moment.
-                forget_declined_risk(session, event.patient_id, now)
+                patient = patients.get(session, event.patient_id)
+                if patient is not None and patient.declined_at and not patient.consented_at:
+                    session.flush()
+                    forget_declined_risk(session, patient.id, now)
             return Acknowledged(first, by, at)
 
     def _mark_copies(
