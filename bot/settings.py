@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     webhook_url: str = ""
     webhook_listen: str = DEFAULT_WEBHOOK_LISTEN
     webhook_secret_token: SecretStr | None = None
+    # A patient's data is purged this many days after their last visit; None (0 or empty): kept.
+    retention_days: int | None = Field(default=365, ge=1, le=100 * 365)
     # The system of the patient identifier in FHIR exports: a URI the clinic controls.
     fhir_patient_identifier_system: str = Field(
         default=DEFAULT_PATIENT_SYSTEM, min_length=1, max_length=200, pattern=r"^\S+:\S+$"
@@ -86,6 +88,16 @@ class Settings(BaseSettings):
             if any(h <= 0 for h in hours):
                 raise ValueError("must be positive hours, like 48,24")
             return hours
+        return value
+
+    @field_validator("retention_days", mode="before")
+    @classmethod
+    def _keep_forever(cls, value: object) -> object:
+        """0 or an empty value: nothing is purged."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if str(value).strip() == "0":
+            return None
         return value
 
     @field_validator("data_encryption_key")

@@ -144,7 +144,9 @@ HELP = (
     "/help — show this message\n"
     "/checkin — log how you feel today (under a minute)\n"
     "/reminders — choose when I remind you to check in\n"
-    "/appointment — your next appointment; /timezone — your time zone\n\n"
+    "/appointment — your next appointment; /timezone — your time zone\n"
+    "/privacy — what I store and who sees it; /mydata — a copy of it; /delete — delete it; "
+    "/stop — stop all reminders\n\n"
     f"{NO_ADVICE} This chat is not watched around the clock. In a crisis, call or text 988, or "
     "call 911."
 )
@@ -265,6 +267,8 @@ IDLE_HELP = (
     "/reminders: choose when I remind you to check in\n"
     "/appointment: your next appointment\n"
     "/timezone: set your time zone\n"
-    "/start: pick up your pre-visit check-in when it is open\n\n"
+    "/start: pick up your pre-visit check-in when it is open\n"
+    "/privacy: what I store and who sees it; /mydata: a copy of it; /delete: delete it\n"
+    "/stop: stop all reminders\n\n"
     f"{NO_ADVICE} In a crisis, call or text 988, or call 911."
 )

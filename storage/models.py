@@ -80,6 +80,10 @@ class Patient(SQLModel, table=True):
     checkin_time: str | None = Field(default=None, max_length=5)  # HH:MM, patient's local time
     checkin_weekday: int | None = None  # 0 = Monday
     checkins_paused: bool = False
+    # The patient sent /stop: no reminder of any kind goes out until they choose /reminders again.
+    reminders_stopped_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
 
 
 class Invitation(SQLModel, table=True):
@@ -219,6 +223,11 @@ class SafetyEvent(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
+    # The patient's words and the trigger's description were erased (a patient who declined:
+    # kept only until the alert was acknowledged). The kind and the audit trail stay.
+    text_erased_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
 
 
 class ProcessedUpdate(SQLModel, table=True):
@@ -357,3 +366,13 @@ class OutboxMessage(SQLModel, table=True):
     claimed_until: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+
+
+class DataRightsLog(SQLModel, table=True):
+    """What is left of a patient who was erased: their number, why, and when. No name, no chat,
+    nothing they said: "patient #12 deleted at <time> by request" (or by the retention rule)."""
+
+    id: int = Field(default=None, primary_key=True)
+    patient_number: int  # the erased Patient row's id; no foreign key, the row is gone
+    action: str = Field(max_length=16)  # statuses.Erasure: deleted (by request), purged (retention)
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -15,6 +15,9 @@ from sqlmodel import Session, col, or_, select
 from storage.models import OutboxMessage
 from storage.statuses import OutboxStatus
 
+FORGET = "forget"
+"""A payload key: the message is forgotten (words and chat) once settled."""
+
 
 def add(session: Session, message: OutboxMessage) -> OutboxMessage | None:
     """Add a message; None (and nothing added) when its dedupe key was used before."""
@@ -85,9 +88,13 @@ def save_progress(
 
 
 def finish(session: Session, row: OutboxMessage, status: str, now: datetime) -> None:
+    """Settle a message. One flagged "forget" (a goodbye to a patient who left, the notice
+    naming them to providers) keeps neither its words nor its chat once settled."""
     row.status = status
     row.sent_at = now if status == OutboxStatus.SENT else None
     row.claimed_by = row.claimed_until = None
+    if row.payload.get(FORGET):
+        row.payload, row.chat_id = {}, 0
     session.add(row)
 
 

@@ -21,8 +21,15 @@ def get(session: Session, patient_id: int) -> Patient | None:
     return session.get(Patient, patient_id)
 
 
-def create(session: Session, chat_id: int | None, display_name: str | None = None) -> Patient:
+def create(
+    session: Session,
+    chat_id: int | None,
+    display_name: str | None = None,
+    now: datetime | None = None,
+) -> Patient:
     patient = Patient(telegram_chat_id=chat_id, display_name=display_name)
+    if now is not None:
+        patient.created_at = now
     session.add(patient)
     session.flush()
     return patient

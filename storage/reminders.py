@@ -78,3 +78,12 @@ def claim(session: Session, reminder_id: int) -> bool:
         ),
     )
     return result.rowcount == 1
+
+
+def pending_for_patient(session: Session, patient_id: int) -> Sequence[Reminder]:
+    """Every pending reminder of the patient, of any kind."""
+    return session.exec(
+        select(Reminder).where(
+            Reminder.patient_id == patient_id, Reminder.status == ReminderStatus.PENDING
+        )
+    ).all()

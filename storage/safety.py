@@ -73,3 +73,12 @@ def set_alerted(session: Session, event_ids: Sequence[int], chat_ids: Sequence[i
             .where(col(SafetyEvent.id).in_(event_ids))
             .values(alerted_chat_ids=list(chat_ids))
         )
+
+
+def of_patient(session: Session, patient_id: int) -> Sequence[SafetyEvent]:
+    """Every safety event of the patient, oldest first."""
+    return session.exec(
+        select(SafetyEvent)
+        .where(SafetyEvent.patient_id == patient_id)
+        .order_by(col(SafetyEvent.id))
+    ).all()

@@ -318,7 +318,7 @@ def new_revision(message: str) -> Path:
     in-memory SQLite database at the latest revision, in batch mode, which works on both
     databases). Read and tidy it before committing: autogenerate sees no renames and moves no
     data."""
-    number = f"{int(head_revision()) + 1:04d}"
+    number = f"{int(head_revision()[:4]) + 1:04d}"  # "0006_data_rights" is 6
     scratch = create_engine("sqlite://", poolclass=StaticPool)
     try:
         with scratch.connect() as connection:

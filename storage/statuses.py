@@ -12,6 +12,7 @@ class ActiveDialogue(StrEnum):
     CHECKIN = "checkin"
     SETTINGS = "settings"
     SAFETY = "safety"
+    DELETE = "delete"  # the patient asked to delete their data: yes or no?
 
 
 class AppointmentStatus(StrEnum):
@@ -43,3 +44,10 @@ class Priority(IntEnum):
     CONVERSATION = 1  # replies to the patient (or provider) who is talking
     PROVIDER = 2  # compiled intakes and look-ups for providers
     BULK = 3  # reminders
+
+
+class Erasure(StrEnum):
+    """Why a patient's data was erased (`DataRightsLog.action`)."""
+
+    DELETED = "deleted"  # the patient asked (/delete)
+    PURGED = "purged"  # RETENTION_DAYS after their last visit

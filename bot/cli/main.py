@@ -17,6 +17,7 @@ Usage:
     intake-bot db current   # the database's schema revision, and whether it is the latest
     intake-bot keys new     # a new DATA_ENCRYPTION_KEY
     intake-bot keys rotate  # re-encrypt everything stored with the newest key (counts only)
+    intake-bot purge        # erase patients past RETENTION_DAYS now (the bot does it daily)
     intake-bot --version
 
 Settings come from the environment and .env (see .env.example). Anything that stops a command
@@ -103,7 +104,16 @@ def parser() -> argparse.ArgumentParser:
         "current", help="print the database's schema revision and whether it is the latest"
     )
     _keys_commands(commands)
+    _purge_command(commands)
     return root
+
+
+def _purge_command(commands: Commands) -> None:
+    commands.add_parser(
+        "purge",
+        help="erase every patient last seen more than RETENTION_DAYS ago (counts only)",
+        description="The running bot does this once a day; this is for cron, or a stopped bot.",
+    )
 
 
 def _keys_commands(commands: Commands) -> None:
@@ -285,6 +295,10 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.cli import keys
 
         return keys.rotate(settings)
+    if args.command == "purge":
+        from bot.cli.purge import purge
+
+        return purge(settings)
     if args.command in ("invite", "appointment", "export"):
         return _provider_command(args, settings)
     if args.command in ("backup", "restore"):

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.services.data_rights import forget_declined_risk
 from bot.services.outbox import Kind, Outbox
 from bot.services.replies import Alert
 from bot.services.safety import UNNAMED
@@ -83,6 +84,11 @@ class AlertLedger:
                 for round_ in range(2, event.times_alerted + 2):
                     outbox.cancel_pending(session, alert_group(event_id, round_))
                 self._mark_copies(session, event.alert_messages or [], by, at, now)
+                # A patient who declined: their words were kept only until this moment.
+                patient = patients.get(session, event.patient_id)
+                if patient is not None and patient.declined_at and not patient.consented_at:
+                    session.flush()
+                    forget_declined_risk(session, patient.id, now)
             return Acknowledged(first, by, at)
 
     def _mark_copies(

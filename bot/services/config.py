@@ -16,3 +16,5 @@ class ServiceConfig:
     provider_chat_ids: tuple[int, ...] = ()  # who receives alerts and compiled intakes
     # Replies go to the outbox for the Telegram dispatcher; the terminal demo shows them itself.
     replies_to_outbox: bool = True
+    # RETENTION_DAYS: a patient's data is purged this long after their last visit (None: kept).
+    retention_days: int | None = None

@@ -14,8 +14,10 @@ from sqlmodel import Session
 
 from bot.services.compiling import IntakeCompiler, checkin_records
 from bot.services.providers import find
+from bot.services.reminder_plans import patient_zone
 from flows.checkin_summary import summarise_checkins
 from flows.instruments import Score
+from flows.record import PatientRecord, SafetyNote
 from flows.report import CheckinRecord, CheckinSummary, CompiledIntake
 from flows.schedule import at_local
 from storage import intakes, patients, records, safety
@@ -160,6 +162,37 @@ class ProviderLookups:
                 since,
             )
 
+    def record(self, patient_id: int) -> PatientRecord | None:
+        """Everything stored about one patient, for /mydata (None: they are gone)."""
+        with session_scope(self.engine) as session:
+            patient = patients.get(session, patient_id)
+            if patient is None:
+                return None
+            submitted = intakes.submitted(session, patient.id)
+            compiled = [self.compiler.compiled(session, i.id) for i in submitted]
+            latest = intakes.latest(session, patient.id)
+            open_answers: dict[str, Any] = {}
+            if latest is not None and latest.submitted_at is None:
+                open_answers = intakes.current_answers(session, latest.id)
+            return PatientRecord(
+                patient.id,
+                patient.display_name,
+                patient_zone(patient, self.clinic_zone).key,
+                as_utc(patient.linked_at),
+                as_utc(patient.consented_at),
+                _reminder_words(patient),
+                tuple(patients.visit_times(session, patient.id)),
+                tuple(c for c in compiled if c is not None),
+                tuple((key, _answer_words(value)) for key, value in open_answers.items()),
+                tuple(checkin_records(session, patient.id)[0]),
+                tuple(
+                    SafetyNote(
+                        as_utc(e.created_at), e.patient_text, e.alert, e.acknowledged_at is not None
+                    )
+                    for e in safety.of_patient(session, patient.id)
+                ),
+            )
+
     def undelivered_intake_ids(self, settle: timedelta = DELIVERY_SETTLES) -> list[int]:
         """Submitted intakes that reached no provider chat (the process stopped, or Telegram failed)."""
         with session_scope(self.engine) as session:
@@ -168,6 +201,22 @@ class ProviderLookups:
     def record_delivered(self, intake_id: int) -> None:
         with session_scope(self.engine) as session:
             intakes.mark_delivered(session, intake_id, self.clock())
+
+
+def _reminder_words(patient: Patient) -> str:
+    if patient.reminders_stopped_at is not None:
+        return "all reminders stopped (/stop); /reminders turns them back on"
+    if patient.checkin_cadence == "off":
+        return "no check-in reminders"
+    when = f" at {patient.checkin_time}" if patient.checkin_time else ""
+    paused = " (paused)" if patient.checkins_paused else ""
+    return f"{patient.checkin_cadence} check-in reminders{when}{paused}"
+
+
+def _answer_words(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return "" if value is None else str(value)
 
 
 def _intake_status(session: Session, intake: Intake | None) -> str:

@@ -99,6 +99,8 @@ class Outbox:
             "edit_in_place": reply.edit_in_place,
             "button_message_id": button_message_id,
         }
+        if reply.forget:
+            payload[outbox.FORGET] = True
         urgent = reply.alerts or any(messages.CRISIS_RESOURCES in said for said in reply.say)
         priority = Priority.URGENT if urgent else Priority.CONVERSATION
         self._add(session, chat_id, Kind.REPLY, payload, priority, now)

@@ -85,6 +85,12 @@ class PreferencesService:
             patient.checkins_paused = cadence.paused
             session.add(patient)
             planned = ids(plan_checkin(session, patient, self.config.clinic_zone, now))
+            if patient.reminders_stopped_at is not None and cadence.kind != "off":  # after /stop
+                patient.reminders_stopped_at = None
+                rows = replan_patient(
+                    session, patient, self.config.policy, self.config.clinic_zone, now
+                )
+                planned = ids(rows)
         if outcome.timezone is not None:
             patient.timezone = outcome.timezone
             session.add(patient)

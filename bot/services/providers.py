@@ -110,7 +110,7 @@ class ProviderService:
             raise ProviderError("That appointment time is in the past.")
         token = secrets.token_urlsafe(TOKEN_BYTES)
         expires = now + self.invite_ttl
-        patient = patients.create(session, None, display_name=name)
+        patient = patients.create(session, None, display_name=name, now=now)
         patients.add_invitation(
             session,
             Invitation(

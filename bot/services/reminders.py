@@ -184,6 +184,8 @@ class ReminderService:
         """SENDING, MISSED, CANCELLED or POSTPONED (the row's due time moved to later)."""
         if patient is None or patient.telegram_chat_id is None or patient.consented_at is None:
             return CANCELLED
+        if patient.reminders_stopped_at is not None:  # /stop: nothing until /reminders
+            return CANCELLED
         appointment = (
             patients.get_appointment(session, reminder.appointment_id)
             if reminder.appointment_id

@@ -61,6 +61,7 @@ class Reply:
     alerts: list[Alert] = field(default_factory=list)
     reminders: list[int] = field(default_factory=list)  # reminder rows planned or moved: re-arm
     submitted: CompiledIntake | None = None
+    forget: bool = False  # the patient's data was erased: the reply is forgotten once sent
 
     def then(self, following: Reply) -> Reply:
         """One reply that says this one's notices, then shows `following`."""

@@ -23,6 +23,7 @@ from bot.services import safety as safety_rules
 from bot.services.checkin import CheckinService
 from bot.services.compiling import IntakeCompiler
 from bot.services.config import ServiceConfig
+from bot.services.data_rights import RIGHTS_COMMANDS, DataRights
 from bot.services.intake import IntakeService, is_open
 from bot.services.joining import JOIN_CONSENT_STEP, Joining, consent_choice
 from bot.services.outbox import Outbox
@@ -33,6 +34,7 @@ from bot.services.safety import SafetyService
 from bot.services.transactions import UnitOfWork
 from flows import messages
 from flows.dialogue import Begin, Event, Typed
+from flows.rights_messages import DELETE_CANCELLED
 from flows.safety import RiskLevel, assess_risk
 from storage import patients, reminders
 from storage.clock import utcnow
@@ -45,6 +47,7 @@ class Destination(Enum):
 
     DEMO_CONSENT = auto()  # the demo's intake, which asks for consent itself
     SAFETY_QUESTION = auto()  # the safety question asked outside any dialogue
+    DELETE = auto()  # "delete everything?" is open
     DECLINED = auto()  # said no: nothing more is asked
     CONSENT = auto()  # linked by an invitation, not agreed yet
     BUTTON = auto()  # a button names its dialogue row
@@ -81,6 +84,7 @@ class ConversationRouter:
         self.checkins = CheckinService(config, self.safety)
         self.preferences = PreferencesService(config)
         self.joining = Joining(config)
+        self.rights = DataRights(config, outbox)
 
     # --- entry points ---------------------------------------------------------------------
 
@@ -105,7 +109,7 @@ class ConversationRouter:
         return self.work.run(update_id, partial(self._route, chat_id, event, ref), target)
 
     def open(self, chat_id: int, what: str, update_id: int | None = None) -> Reply:
-        """/checkin, /reminders, /timezone or /appointment."""
+        """/checkin, /reminders, /timezone, /appointment, or one of RIGHTS_COMMANDS."""
         return self.work.run(
             update_id, lambda s, now: self._open(s, chat_id, what, now), Target(chat_id)
         )
@@ -118,7 +122,7 @@ class ConversationRouter:
         def check(session: Session, now: datetime) -> Reply:
             patient = patients.by_chat(session, chat_id)
             if patient is None or patient.consented_at is None:
-                return Reply(say=[messages.CRISIS_RESOURCES])  # nothing about them is stored
+                return Reply(say=[messages.CRISIS_RESOURCES], forget=True)  # nothing is stored
             return self._screened(session, patient, text, None, now) or Reply()
 
         return self.work.run(update_id, check, Target(chat_id))
@@ -133,7 +137,7 @@ class ConversationRouter:
         patient = patients.by_chat(session, chat_id)
         if not token:
             if patient is None:
-                return Reply(say=[self.joining.invitation_needed()])
+                return Reply(say=[self.joining.invitation_needed()], forget=True)
             return self._resume(session, patient, now)
         invitation, usable = self.joining.usable_invitation(session, token, now)
         if patient is not None:
@@ -141,7 +145,7 @@ class ConversationRouter:
                 return self._resume(session, patient, now)  # a spent link, or the same one again
             return Reply(say=[messages.ALREADY_LINKED_ELSEWHERE])
         if invitation is None or not usable:
-            return Reply(say=[self.joining.invitation_not_valid()])
+            return Reply(say=[self.joining.invitation_not_valid()], forget=True)
         return self.joining.link(session, invitation, chat_id, now)
 
     def _consent(self, session: Session, patient: Patient, event: Event, now: datetime) -> Reply:
@@ -156,7 +160,7 @@ class ConversationRouter:
         if choice == "decline":
             patient.declined_at = now
             session.add(patient)
-            return Reply(say=[messages.DECLINED], finished=True)
+            return Reply(say=[self.rights.declined(session, patient, now)], finished=True)
         reply = self.joining.consent_question(patient)
         reply.say.insert(
             0, messages.NOT_UNDERSTOOD if isinstance(event, Typed) else messages.WELCOME_BACK
@@ -179,7 +183,7 @@ class ConversationRouter:
             say = [self.joining.invitation_needed()]
             if is_clear_risk(event):  # crisis resources, but nothing about a stranger is stored
                 say.insert(0, messages.CRISIS_RESOURCES)
-            return Reply(say=say)
+            return Reply(say=say, forget=True)  # nor its reply, once sent
         where = self._where(session, patient, event, ref, now)
         screened = self._screen(session, patient, where, event, now)
         if screened is not None:
@@ -197,6 +201,8 @@ class ConversationRouter:
         ref: DialogueRef | None,
         now: datetime,
     ) -> Where:
+        if patient.active_dialogue == ActiveDialogue.DELETE:
+            return Where(Destination.DELETE)
         if patient.consented_at is None:
             asking = self.intakes.asking_consent(session, patient)
             if asking is not None:
@@ -236,12 +242,12 @@ class ConversationRouter:
             say = [messages.DECLINED_NOTHING_MORE]
             if is_clear_risk(event):
                 say.insert(0, messages.CRISIS_RESOURCES)
-            return Reply(say=say)
+            return Reply(say=say, forget=True)  # nor its reply, once sent
         if not isinstance(event, Typed):
             return None
         if where.to in (Destination.CONSENT, Destination.IDLE):
             return self._screened(session, patient, event.text, None, now)
-        if where.to is Destination.SETTINGS and is_clear_risk(event):
+        if where.to in (Destination.SETTINGS, Destination.DELETE) and is_clear_risk(event):
             reply = self._screened(session, patient, event.text, patient.settings_step, now)
             if reply is not None:  # the setting gives way to the safety question
                 patient.settings_step = patient.settings_draft = None
@@ -278,6 +284,11 @@ class ConversationRouter:
                 return self._checkin(session, patient, where.checkin, event, now)
             case Destination.SETTINGS:
                 return self._settings(session, patient, event, now)
+            case Destination.DELETE:
+                answered = self.rights.answer_delete(session, patient, event, now)
+                return answered or Reply(say=[DELETE_CANCELLED]).then(
+                    self._resume(session, patient, now)  # kept: back to where they were
+                )
         return self.intakes.idle(session, patient, event, now, where.intake)
 
     def _button(
@@ -351,8 +362,14 @@ class ConversationRouter:
 
     def _open(self, session: Session, chat_id: int, what: str, now: datetime) -> Reply:
         patient = patients.by_chat(session, chat_id)
-        if patient is None:
-            return Reply(say=[self.joining.invitation_needed()])
+        if patient is None:  # nothing is stored about a stranger, nor its reply once sent
+            say = self.rights.privacy().say if what == "privacy" else [self.joining.invitation_needed()]
+            return Reply(say=say, forget=True)
+        if what == "privacy":
+            return self.rights.privacy()
+        if what in RIGHTS_COMMANDS:
+            reply = self.rights.command(session, patient, what, now)
+            return reply or self._resume(session, patient, now)
         if patient.consented_at is None:
             return self._resume(session, patient, now)
         if patient.active_dialogue == ActiveDialogue.SAFETY:

@@ -8,7 +8,8 @@ Handler order (first match wins, all in group 0):
      /patient /intake /export /help
   4. /whoami, from any private chat -> its chat id (how providers find theirs), nothing stored
   5. /start [token]
-  6. /checkin /reminders /timezone /appointment
+  6. /checkin /reminders /timezone /appointment, and the data rights: /privacy /mydata /delete
+     /stop
   7. /back /skip /pause /restart /help and unknown commands
   8. inline buttons: a provider's Acknowledge on a safety alert, then the patients' buttons
   9. typed text
@@ -36,12 +37,14 @@ from telegram.ext import (
 from bot.services.alerts import AlertLedger
 from bot.services.commands import Commands
 from bot.services.config import ServiceConfig
+from bot.services.data_rights import RIGHTS_COMMANDS
 from bot.services.deliveries import Deliveries
 from bot.services.inbox import Inbox
 from bot.services.lookups import ProviderLookups
 from bot.services.outbox import Outbox
 from bot.services.providers import ProviderService
 from bot.services.reminders import ReminderService
+from bot.services.retention import Retention
 from bot.services.router import ConversationRouter
 from bot.settings import Settings
 from bot.telegram import patient_handlers as patients
@@ -51,6 +54,7 @@ from bot.telegram.dispatcher import Dispatcher
 from bot.telegram.inbox import InboxWorker
 from bot.telegram.keyboards import ACKNOWLEDGE_PATTERN
 from bot.telegram.reminder_jobs import ReminderJobs
+from bot.telegram.retention_jobs import RetentionJob
 from bot.telegram.senders import Senders
 from bot.telegram.services import KEY, BotServices
 from storage.db import make_engine
@@ -61,6 +65,10 @@ PATIENT_MENU = (
     BotCommand("appointment", "Your next appointment"),
     BotCommand("timezone", "Set your time zone"),
     BotCommand("pause", "Stop for now; your answers are saved"),
+    BotCommand("privacy", "What I store, for how long, who sees it"),
+    BotCommand("mydata", "Get everything I keep about you, as a file"),
+    BotCommand("delete", "Delete everything I keep about you"),
+    BotCommand("stop", "Stop all reminders (nothing is deleted)"),
     BotCommand("help", "What I can do"),
 )
 PROVIDER_MENU = (
@@ -83,7 +91,7 @@ PROVIDER_COMMANDS = (
     ("export", providers.export),
     ("help", providers.provider_help),
 )
-SETTINGS_COMMANDS = ["checkin", "reminders", "timezone", "appointment"]
+SETTINGS_COMMANDS = ["checkin", "reminders", "timezone", "appointment", *RIGHTS_COMMANDS]
 
 
 async def _post_init(application: Application) -> None:
@@ -132,6 +140,7 @@ def build_services(
         settings.zone,
         settings.reminder_policy(),
         provider_chat_ids=settings.provider_chat_ids,
+        retention_days=settings.retention_days,
     )
     outbox = Outbox(config.provider_chat_ids)
     lookups = ProviderLookups(database, settings.zone)
@@ -163,6 +172,7 @@ def build_services(
         reminders=reminders,
         dispatcher=dispatcher,
         inbox=InboxWorker(application, Inbox(database)),
+        retention=RetentionJob(application, Retention(database, settings.retention_days)),
     )
 
 

@@ -1,7 +1,7 @@
 """The periodic sweeps run on one bot process only, whichever holds the leader's lock
-(storage.locks): the reminders' catch-up at start and their sweep, and the repeats of urgent
-alerts nobody has acknowledged. Every process sends, receives and handles; only the leader
-sweeps. Every LEAD_EVERY the others try to take the lead (it is free when the leader stopped or
+(storage.locks): the reminders' catch-up at start and their sweep, the repeats of urgent
+alerts nobody has acknowledged, and the daily retention purge. Every process sends, receives
+and handles; only the leader sweeps. Every LEAD_EVERY the others try to take the lead (it is free when the leader stopped or
 lost its database connection), and the leader plans the repeat of any alert another process
 sent meanwhile.
 
@@ -23,7 +23,7 @@ from storage.locks import ProcessLocks
 log = logging.getLogger(__name__)
 
 LEAD_EVERY = timedelta(seconds=30)
-SWEEP_JOBS = ("reminder-sweep",)
+SWEEP_JOBS = ("reminder-sweep", "retention")
 SWEEP_JOB_PREFIXES = ("alert-repeat:",)
 
 
@@ -71,6 +71,7 @@ class Leadership:
             alerts.active = True
             self.leading = True
             await self.services.reminders.start()
+            self.services.retention.start()
         elif not leading and self.leading:
             log.warning("this process lost the lead: its sweeps stop; another process takes them")
             alerts.active = False

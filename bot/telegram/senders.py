@@ -18,6 +18,7 @@ from bot.render.chart import render_checkin_chart
 from bot.render.documents import file_name, render_document
 from bot.render.html import esc
 from bot.render.pdf import render_intake_pdf
+from bot.render.record import render_record
 from bot.render.screens import screen_messages, screen_text
 from bot.render.summary import (
     chart_title,
@@ -32,8 +33,10 @@ from bot.services.lookups import ProviderLookups
 from bot.services.outbox import Kind, ref_from_data, screen_from_data
 from bot.services.reminders import ReminderButton
 from bot.telegram.keyboards import acknowledge_keyboard, keyboard, reminder_keyboard
+from flows import rights_messages as words
 from flows.report import CompiledIntake
 from flows.when import format_local
+from storage.clock import utcnow
 
 RESENT = "🔁 <i>Re-sent: an earlier copy may have arrived.</i>\n"
 """Put before a provider's message when an earlier attempt's answer was lost."""
@@ -170,7 +173,17 @@ class Senders:
         parts.append(self._photo(chat_id, chart, str(payload.get("caption", "Mood and sleep"))))
         return parts
 
+    async def _record(self, chat_id: int, patient_id: int) -> list[SendPart]:
+        """/mydata: the patient's own record as a text file (nothing, if they were deleted)."""
+        found = await asyncio.to_thread(self.lookups.record, patient_id)
+        if found is None:
+            return []
+        data = render_record(found, clinic=self.clinic, made_at=utcnow())
+        return [self._file(chat_id, data, words.MYDATA_FILE, words.MYDATA_CAPTION)]
+
     async def _document(self, chat_id: int, payload: dict[str, Any]) -> list[SendPart]:
+        if "record_of" in payload:
+            return await self._record(chat_id, int(payload["record_of"]))
         record = await asyncio.to_thread(self.lookups.intake, int(payload["intake_id"]))
         if record is None:
             return []

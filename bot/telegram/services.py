@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.telegram.dispatcher import Dispatcher
     from bot.telegram.inbox import InboxWorker
     from bot.telegram.reminder_jobs import ReminderJobs
+    from bot.telegram.retention_jobs import RetentionJob
 
 KEY = "services"
 
@@ -34,6 +35,7 @@ class BotServices:
     reminders: ReminderJobs
     dispatcher: Dispatcher
     inbox: InboxWorker
+    retention: RetentionJob
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:

@@ -1,0 +1,67 @@
+"""The clinic's retention rule, without Telegram: RETENTION_DAYS after a patient's last visit
+(or last use of the bot, whichever is later) everything about them is erased, as /delete
+would, but without telling anyone (the clinic set the rule). Also erases declined patients'
+risk text that safety no longer needs, in case an acknowledgement did not already.
+
+Run daily by the bot (bot/telegram/retention_jobs.py) and by `intake-bot purge` (cron). Logged
+by counts only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from bot.services.data_rights import forget_declined_risk
+from storage import erasure, patients
+from storage.clock import utcnow
+from storage.db import session_scope
+from storage.statuses import Erasure
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Purged:
+    patients: int  # erased for good
+    risk_texts: int  # declined patients' safety events whose words were erased
+
+
+class Retention:
+    """Purges what the retention rule no longer allows to keep; one transaction per patient."""
+
+    def __init__(
+        self, engine: Engine, days: int | None, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self.engine = engine
+        self.days = days  # None: keep until the patient deletes it
+        self.clock = clock
+
+    def purge(self) -> Purged:
+        now = self.clock()
+        with session_scope(self.engine) as session:
+            risk_texts = forget_declined_risk(session, None, now)
+        erased = 0
+        if self.days is not None:
+            with session_scope(self.engine) as session:
+                stale = erasure.last_seen_before(session, now - timedelta(days=self.days))
+            for patient_id in stale:
+                erased += self._erase(patient_id, now)
+        log.info("purged %d patients; erased the risk text of %d events", erased, risk_texts)
+        return Purged(erased, risk_texts)
+
+    def _erase(self, patient_id: int, now: datetime) -> int:
+        cutoff = now - timedelta(days=self.days or 0)
+        with session_scope(self.engine) as session:
+            # Checked again in this transaction: the patient may have come back meanwhile.
+            if patient_id not in erasure.last_seen_before(session, cutoff):
+                return 0
+            patient = patients.get(session, patient_id)
+            if patient is None:
+                return 0
+            erasure.erase_patient(session, patient, Erasure.PURGED, now)
+            return 1
