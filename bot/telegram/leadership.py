@@ -1,9 +1,9 @@
 """The periodic sweeps run on one bot process only, whichever holds the leader's lock
 (storage.locks): the reminders' catch-up at start and their sweep, the repeats of urgent
 alerts nobody has acknowledged, and the daily retention purge. Every process sends, receives
-and handles; only the leader sweeps. Every LEAD_EVERY the others try to take the lead (it is free when the leader stopped or
-lost its database connection), and the leader plans the repeat of any alert another process
-sent meanwhile.
+and handles; only the leader sweeps. Every LEAD_EVERY the others try to take the lead (it is
+free when the leader stopped or lost its database connection), and the leader plans the
+repeat of any alert another process sent meanwhile.
 
 A reminder armed on a process that does not lead is harmless: firing claims its row in the
 database, so it goes out once whoever fires it.
