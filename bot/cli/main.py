@@ -286,6 +286,8 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "db":
         from bot.cli import db
 
+        if settings.data_encryption_key is not None:
+            settings.configure_encryption()  # a revision may encrypt or decrypt stored data
         return (
             db.upgrade(settings.database_url)
             if args.db_command == "upgrade"
