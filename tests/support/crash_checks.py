@@ -50,6 +50,7 @@ class CrashReport:
     updates_sent: int
     answers_stored: int
     exit_code: int
+    exits: list[int]  # the bot stopped by itself, with these statuses
     lost: list[int] = field(default_factory=list)
     unseen: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
@@ -66,6 +67,7 @@ class CrashReport:
             and len(self.duplicates) <= self.kills
             and self.submitted == self.patients
             and self.exit_code == 0
+            and not self.exits
         )
 
     def lines(self) -> list[str]:
@@ -88,6 +90,7 @@ class CrashReport:
             *[f"  lost: update {u}" for u in self.lost],
             *[f"  unseen: {u}" for u in self.unseen],
             *[f"  missing: {m}" for m in self.missing],
+            f"stopped by itself (not killed): {len(self.exits)} {self.exits or ''}".rstrip(),
             f"clean stop at the end: exit status {self.exit_code}",
             "RESULT: " + ("pass" if self.ok else "FAIL"),
         ]
@@ -150,22 +153,32 @@ def _copies(
 
 
 def _patient_duplicates(patient: CrashPatient, kills: list[float]) -> list[Duplicate]:
-    """A message sent twice in a row where the patient sent one update, not two, to cause them
-    (counted from the bot's message before the first copy)."""
+    """Copies of a message beyond what the patient asked for: in a run of identical messages,
+    those beyond the number of updates the patient sent since the message before the run."""
     found = []
     sends = [s.at for s in patient.log]
     events = _sent(patient.chat)
-    for n in range(1, len(events)):
-        before, after = events[n - 1], events[n]
-        same = (before.message.content, before.message.history[0].reply_markup) == (
-            after.message.content,
-            after.message.history[0].reply_markup,
+
+    def same(a: ChatEvent, b: ChatEvent) -> bool:
+        first, second = a.message.history[0], b.message.history[0]
+        return (first.text, first.caption, first.reply_markup) == (
+            second.text,
+            second.caption,
+            second.reply_markup,
         )
-        since = events[n - 2].at if n >= 2 else 0.0
-        if same and sum(since <= s <= after.at for s in sends) < 2:
-            after_kill = any(before.at <= k <= after.at for k in kills)
-            shown = (after.message.content or "")[:40].replace("\n", " ")
+
+    start = 0
+    while start < len(events):
+        end = start
+        while end + 1 < len(events) and same(events[start], events[end + 1]):
+            end += 1
+        since = events[start - 1].at if start else 0.0
+        asked = max(1, sum(since <= s <= events[end].at for s in sends))
+        for later in events[start + asked : end + 1]:
+            after_kill = any(events[start].at <= k <= later.at for k in kills)
+            shown = (later.message.content or "")[:40].replace("\n", " ")
             found.append(Duplicate(f"{patient.name}: {shown!r}", after_kill, None))
+        start = end + 1
     return found
 
 
@@ -176,6 +189,7 @@ def check(
     patients: list[CrashPatient],
     kills: list[Any],
     exit_code: int,
+    exits: list[int],
 ) -> CrashReport:
     kill_times = [k.at for k in kills]
     provider = fake.chats[PROVIDER_CHAT_ID]
@@ -188,6 +202,7 @@ def check(
         sum(len(p.log) for p in patients),
         0,
         exit_code,
+        exits,
     )
     engine = make_engine(database_url, create_tables=False)
     try:

@@ -20,7 +20,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -87,6 +87,10 @@ class BotProcess:
             )  # fmt: skip
         self.started_at = time.monotonic()
 
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.returncode is None
+
     def kill_now(self) -> None:
         if self.process is not None and self.process.returncode is None:
             with suppress(ProcessLookupError):
@@ -136,7 +140,8 @@ class CrashRun:
     kills: list[Kill] = field(default_factory=list)
     patients: list[CrashPatient] = field(default_factory=list)
     bot: BotProcess | None = None
-    _kill_on_provider_answer: bool = False
+    killing: bool = True
+    exits: list[int] = field(default_factory=list)  # exit statuses of stops nobody caused
     _numbers: Iterator[int] = field(default_factory=lambda: iter(range(1, 10**6)))
 
     def environment(self) -> dict[str, str]:
@@ -172,49 +177,70 @@ class CrashRun:
         self.patients.append(patient)
         return patient
 
+    def describe(self) -> str:
+        """Where each unfinished patient is stuck: their last sends and the bot's last messages."""
+        lines = []
+        for patient in self.patients:
+            if patient.submitted:
+                continue
+            lines.append(f"{patient.name} (chat {patient.chat.chat_id}):")
+            lines += [
+                f"  sent {s.update_id} at {s.step}: {s.typed or s.value}" for s in patient.log[-4:]
+            ]
+            lines.append(patient.chat.describe_recent(4))
+        return "\n".join(lines)
+
     # --- the bot's life ------------------------------------------------------------------
 
     def _on_accepted(self, call: ApiCall) -> None:
+        """Half the time Telegram accepts a message to a provider, the bot dies before it reads
+        the answer: the window where a copy may be sent twice."""
         chat = str(call.params.get("chat_id"))
-        if self._kill_on_provider_answer and chat == str(PROVIDER_CHAT_ID) and self.bot:
-            self._kill_on_provider_answer = False
-            self.bot.kill_now()  # the answer to this call is never read
+        alive = self.bot is not None and self.bot.alive
+        sending = call.method.lower().startswith(("send", "edit"))
+        if not (alive and sending and chat == str(PROVIDER_CHAT_ID) and self.killing):
+            return
+        if self.rng.random() < 0.5:
+            assert self.bot is not None
+            self.bot.kill_now()
             self.kills.append(Kill(time.monotonic(), "provider answer", call))
 
-    async def start_bot(self) -> None:
-        assert self.bot is not None
-        await self.bot.start()
-
     async def ready(self) -> bool:
-        """Whether the bot came up: it asked for updates after it was started."""
-        assert self.bot is not None
-        since = self.bot.started_at
-        fake = self.fake
-        return await fake.wait_until(
-            lambda: any(c.method == "getUpdates" and c.at > since for c in fake.calls[-50:]),
-            READY_TIMEOUT,
-        )
+        """Whether the bot came up (it asked for updates after it was started) or died trying."""
+        bot = self.bot
+        assert bot is not None
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            calls = self.fake.calls[-50:]
+            if not bot.alive or any(
+                c.method == "getUpdates" and c.at > bot.started_at for c in calls
+            ):
+                return True
+            await asyncio.sleep(0.05)
+        return False
 
     async def kill_once(self) -> None:
-        """Start the bot, kill it at a random moment, wait for it to be gone."""
-        assert self.bot is not None
-        await self.start_bot()
-        roll = self.rng.random()
-        if roll < 0.15:  # while it starts
-            await asyncio.sleep(self.rng.uniform(0.2, 2.0))
-            self.bot.kill_now()
-            self.kills.append(Kill(time.monotonic(), "start"))
+        """Start the bot, kill it at a random moment (or let a provider's message do it), and
+        wait for it to be gone."""
+        bot = self.bot
+        assert bot is not None
+        kills = len(self.kills)
+        await bot.start()
+        during = "start" if self.rng.random() < 0.15 else "running"
+        if during == "start":
+            moment = self.rng.uniform(0.2, 2.0)
         else:
             if not await self.ready():
-                raise RuntimeError(f"the bot did not come up; see {self.bot.log}")
-            if roll < 0.35:  # the next provider message Telegram accepts, or a moment later
-                self._kill_on_provider_answer = True
-            await asyncio.sleep(self.rng.uniform(0.05, self.config.max_uptime))
-            if self.bot.process is not None and self.bot.process.returncode is None:
-                self._kill_on_provider_answer = False
-                self.bot.kill_now()
-                self.kills.append(Kill(time.monotonic(), "running"))
-        await self.bot.wait()
+                raise RuntimeError(f"the bot did not come up; see {bot.log}")
+            moment = self.rng.uniform(0.05, self.config.max_uptime)
+        with suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(bot.wait()), moment)
+        if bot.alive:
+            bot.kill_now()
+            self.kills.append(Kill(time.monotonic(), during))
+        code = await bot.wait()
+        if len(self.kills) == kills:  # it stopped by itself
+            self.exits.append(code)
 
     async def keep_patients_busy(self, stop: asyncio.Event) -> None:
         """`patients_at_once` patients at a time, a new one whenever one submits."""
@@ -243,13 +269,15 @@ class CrashRun:
         raise RuntimeError("the bot did not finish its work after the last kill")
 
 
-async def run_crash_test(config: CrashConfig) -> CrashReport:
-    """One run: kills, then a clean finish, then the checks."""
+async def run_crash_test(config: CrashConfig, database_url: str | None = None) -> CrashReport:
+    """One run: kills, then a clean finish, then the checks; on `database_url` (an empty
+    database, as the tests' fixtures give) or on a fresh one made here."""
     config.workdir.mkdir(parents=True, exist_ok=True)
-    key = crypto.new_key()
+    key = os.environ.get(crypto.SETTING) or crypto.new_key()  # the tests' own key, if set
     crypto.configure(key)
     rng = random.Random(config.seed)
-    with fresh_database(config) as url:
+    given = nullcontext(database_url) if database_url is not None else None
+    with given or fresh_database(config) as url:
         async with FakeBotAPI(token=TOKEN) as fake:
             fake.private_chat(chat_id=PROVIDER_CHAT_ID, first_name="Dana", last_name="Rivera")
             run = CrashRun(config, url, fake, key, rng)
@@ -264,8 +292,12 @@ async def run_crash_test(config: CrashConfig) -> CrashReport:
                     if patients.done():
                         patients.result()
                 stop.set()
-                await run.start_bot()
-                await asyncio.wait_for(patients, SETTLE_TIMEOUT)
+                run.killing = False
+                await run.bot.start()
+                try:
+                    await asyncio.wait_for(asyncio.shield(patients), SETTLE_TIMEOUT)
+                except TimeoutError:
+                    raise RuntimeError("patients did not finish:\n" + run.describe()) from None
                 await run.settle()
                 code = await run.bot.stop()
             finally:
@@ -274,4 +306,4 @@ async def run_crash_test(config: CrashConfig) -> CrashReport:
                     patients.cancel()
                     with suppress(asyncio.CancelledError):
                         await patients
-            return check(config.database, url, fake, run.patients, run.kills, code)
+            return check(config.database, url, fake, run.patients, run.kills, code, run.exits)

@@ -518,6 +518,17 @@ class FakeChat:
         }
         return self._enqueue({"callback_query": query})
 
+    async def press_data(self, data: str, message: BotMessage) -> JSONDict:
+        """A callback query with any ``data``, as a forged or outdated client could send."""
+        query = {
+            "id": self.api.new_callback_query_id(self),
+            "from": self.user,
+            "chat_instance": f"instance-{self.chat_id}",
+            "message": message.to_api(self.api.bot_user),
+            "data": data,
+        }
+        return self._enqueue({"callback_query": query})
+
     # ----------------------------------------------------------------- waiting for the bot
 
     async def wait_for(
