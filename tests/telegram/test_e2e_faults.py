@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from e2e_support import PROVIDER_CHAT_ID, plain, running_bot, say, settings_for, tap, texts
 from fake_bot_api import ApiCall, FakeBotAPI, FakeChat
 from service_support import SHORTEST_INTAKE, Chat, Clock, join, make_services
@@ -194,24 +195,29 @@ async def test_a_summary_page_refused_for_good_does_not_bring_page_one_back(
     assert len(summaries(provider)) == 1 and len(documents(provider)) == 1
 
 
+@pytest.mark.parametrize("lost_part", ["summary", "PDF"])
 async def test_a_lost_answer_to_a_provider_message_gives_one_copy_marked_as_re_sent(
-    fake: FakeBotAPI, database_url: str
+    fake: FakeBotAPI, database_url: str, lost_part: str
 ) -> None:
     settings = settings_for(fake, database_url)
     patient = fake.private_chat(chat_id=3105, first_name="Eve")
     at_review(settings, patient.chat_id, "Eve Q.")
-    lost = fake.fail(
-        chat_id=PROVIDER_CHAT_ID, kind="lost", when=lambda call: "Pre-visit intake" in text_of(call)
-    )
+    if lost_part == "summary":
+        lost = fake.fail(kind="lost", when=lambda call: "Pre-visit intake" in text_of(call))
+    else:
+        lost = fake.fail(kind="lost", method="sendDocument")
     provider = fake.chats[PROVIDER_CHAT_ID]
     async with running_bot(settings):
         await submit(patient)
-        await provider.wait_for(lambda chat: bool(documents(chat)), timeout=60)
+        await provider.wait_for(lambda chat: len(documents(chat)) >= 1, timeout=60)
         await settled(database_url)
     assert lost.hits == 1
-    first, second = summaries(provider)  # exactly two copies
+    copies = summaries(provider) if lost_part == "summary" else documents(provider)
+    first, second = copies  # exactly two copies of the part whose answer was lost
     assert "Re-sent" not in first and "Re-sent" in second
-    assert len(documents(provider)) == 1
+    others = documents(provider) if lost_part == "summary" else summaries(provider)
+    assert len(others) == 1 and "Re-sent" not in others[0]  # the rest went once, unmarked
+    assert delivered_at(database_url) is not None
 
 
 async def test_a_redelivered_invite_makes_one_patient_and_one_link(
