@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -38,18 +39,17 @@ def main() -> int:
     postgres = os.environ.get("INTAKE_TEST_POSTGRES_URL") or POSTGRES_URL
     passed = True
     for database in databases:
-        with tempfile.TemporaryDirectory(prefix=f"crash-{database}-") as folder:
-            config = CrashConfig(
-                database, args.kills, Path(folder), args.patients, args.seed, postgres
-            )
-            started = time.monotonic()
-            report = asyncio.run(run_crash_test(config))
-            print("\n".join(report.lines()))
-            print(f"seed {args.seed}, {time.monotonic() - started:.0f} s\n", flush=True)
-            passed = passed and report.ok
-            if not report.ok:
-                log = (Path(folder) / "bot.log").read_text(errors="replace")
-                print("bot log (last lines):\n" + "\n".join(log.splitlines()[-30:]))
+        folder = Path(tempfile.mkdtemp(prefix=f"crash-{database}-"))
+        config = CrashConfig(database, args.kills, folder, args.patients, args.seed, postgres)
+        started = time.monotonic()
+        report = asyncio.run(run_crash_test(config))  # on an error the folder stays, with bot.log
+        print("\n".join(report.lines()))
+        print(f"seed {args.seed}, {time.monotonic() - started:.0f} s\n", flush=True)
+        passed = passed and report.ok
+        if report.ok:
+            shutil.rmtree(folder)
+        else:
+            print(f"the database and the bot's log are kept in {folder}")
     return 0 if passed else 1
 
 

@@ -75,7 +75,7 @@ def mark_shown(session: Session, ref: DialogueRef | None, screen: Screen | None)
 
 
 def typed_before_shown(
-    session: Session, chat_id: int, ref: DialogueRef, step: str, message_id: int | None
+    session: Session, chat_id: int, ref: DialogueRef, step: str | None, message_id: int | None
 ) -> bool:
     """Whether the patient's message `message_id` was written before the message showing `step`
     of the dialogue `ref` reached their chat.
@@ -85,7 +85,7 @@ def typed_before_shown(
     question was on its way, it answers what the patient saw then, not this question. False
     when it cannot be told (no message id, or the question's message is not on record).
     """
-    if message_id is None:
+    if message_id is None or step is None:
         return False
     wanted, first_shown = ref_to_data(ref), None
     for row in outbox.latest_sent(session, chat_id, Kind.REPLY):  # newest first

@@ -55,6 +55,7 @@ class CrashReport:
     unseen: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     duplicates: list[Duplicate] = field(default_factory=list)
+    restarts: list[float] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -90,10 +91,17 @@ class CrashReport:
             *[f"  lost: update {u}" for u in self.lost],
             *[f"  unseen: {u}" for u in self.unseen],
             *[f"  missing: {m}" for m in self.missing],
+            f"restart to polling again: median {_median(self.restarts):.1f} s, "
+            f"longest {max(self.restarts, default=0.0):.1f} s",
             f"stopped by itself (not killed): {len(self.exits)} {self.exits or ''}".rstrip(),
             f"clean stop at the end: exit status {self.exit_code}",
             "RESULT: " + ("pass" if self.ok else "FAIL"),
         ]
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2] if ordered else 0.0
 
 
 def pending_work(database_url: str) -> int:

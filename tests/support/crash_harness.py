@@ -42,7 +42,7 @@ from storage.db import make_engine
 TOKEN = "123456:CRASH-TEST-TOKEN"
 PROVIDER_CHAT_ID = 9001
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-READY_TIMEOUT = 30.0
+READY_TIMEOUT = 120.0
 SETTLE_TIMEOUT = 120.0
 
 
@@ -142,6 +142,7 @@ class CrashRun:
     bot: BotProcess | None = None
     killing: bool = True
     exits: list[int] = field(default_factory=list)  # exit statuses of stops nobody caused
+    restarts: list[float] = field(default_factory=list)  # seconds from start to polling
     _numbers: Iterator[int] = field(default_factory=lambda: iter(range(1, 10**6)))
 
     def environment(self) -> dict[str, str]:
@@ -231,7 +232,9 @@ class CrashRun:
             moment = self.rng.uniform(0.2, 2.0)
         else:
             if not await self.ready():
-                raise RuntimeError(f"the bot did not come up; see {bot.log}")
+                tail = "\n".join(bot.log.read_text(errors="replace").splitlines()[-20:])
+                raise RuntimeError(f"the bot did not come up in {READY_TIMEOUT:.0f} s:\n{tail}")
+            self.restarts.append(time.monotonic() - bot.started_at)
             moment = self.rng.uniform(0.05, self.config.max_uptime)
         with suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(bot.wait()), moment)
@@ -306,4 +309,6 @@ async def run_crash_test(config: CrashConfig, database_url: str | None = None) -
                     patients.cancel()
                     with suppress(asyncio.CancelledError):
                         await patients
-            return check(config.database, url, fake, run.patients, run.kills, code, run.exits)
+            report = check(config.database, url, fake, run.patients, run.kills, code, run.exits)
+            report.restarts = run.restarts
+            return report
