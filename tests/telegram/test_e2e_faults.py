@@ -14,7 +14,14 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from e2e_support import PROVIDER_CHAT_ID, plain, running_bot, say, settings_for, tap, texts
+from e2e_support import (
+    PROVIDER_CHAT_ID,
+    option_button,
+    plain,
+    running_bot,
+    settings_for,
+    texts,
+)
 from fake_bot_api import ApiCall, FakeBotAPI, FakeChat
 from service_support import SHORTEST_INTAKE, Chat, Clock, join, make_services
 from sqlmodel import Session, select
@@ -94,9 +101,16 @@ async def settled(database_url: str, timeout: float = 60.0) -> None:
         engine.dispose()
 
 
+async def send_and_see(patient: FakeChat, text: str, expected: str) -> None:
+    """Type `text` and wait (generously: the machine may be busy) until `expected` is shown."""
+    await patient.send_text(text)
+    await patient.wait_for(
+        lambda chat: any(expected in plain(m) for m in chat.messages[-4:]), timeout=30
+    )
+
+
 async def submit(patient: FakeChat) -> None:
-    reply = await say(patient, "submit")
-    assert "has been sent to your care team" in texts(reply)
+    await send_and_see(patient, "submit", "has been sent to your care team")
 
 
 async def test_a_pdf_that_fails_is_sent_again_and_only_then_is_the_intake_delivered(
@@ -130,9 +144,8 @@ async def test_with_two_provider_chats_one_failing_once_still_gets_the_alert_and
     fake.fail(chat_id=SECOND_PROVIDER, when=lambda call: "URGENT" in text_of(call))
     fake.fail(chat_id=SECOND_PROVIDER, when=lambda call: "Pre-visit intake" in text_of(call))
     async with running_bot(settings):
-        reply = await say(patient, "I want to end my life")
-        assert "988" in texts(reply)
-        await tap(patient, "Yes, I'm safe right now")
+        await send_and_see(patient, "I want to end my life", "Are you safe right now?")
+        await patient.press(option_button(patient, "Yes, I'm safe right now"))
         await submit(patient)
         for chat_id in (PROVIDER_CHAT_ID, SECOND_PROVIDER):
             await fake.chats[chat_id].wait_for(lambda chat: bool(documents(chat)), timeout=60)
@@ -160,9 +173,9 @@ async def test_a_failed_urgent_alert_is_tried_again_within_seconds_and_a_429_is_
     busy = fake.fail(method="sendDocument", kind="retry_after", retry_after=2)
     provider = fake.chats[PROVIDER_CHAT_ID]
     async with running_bot(settings):
-        await say(patient, "I want to kill myself")
-        await provider.wait_for(lambda chat: bool(alerts(chat)), timeout=15)
-        await tap(patient, "Yes, I'm safe right now")
+        await send_and_see(patient, "I want to kill myself", "Are you safe right now?")
+        await provider.wait_for(lambda chat: bool(alerts(chat)), timeout=60)  # not 30 minutes
+        await patient.press(option_button(patient, "Yes, I'm safe right now"))
         await submit(patient)
         await provider.wait_for(lambda chat: bool(documents(chat)), timeout=60)
     assert refused.hits == 1 and len(alerts(provider)) == 1
@@ -227,11 +240,11 @@ async def test_a_redelivered_invite_makes_one_patient_and_one_link(
     provider = fake.chats[PROVIDER_CHAT_ID]
     async with running_bot(settings):
         update = await provider.send_command("/invite Gil R.")
-        first = await provider.wait_for_reply()
+        first = await provider.wait_for_reply(timeout=30)
         await fake.deliver_again(update)
-        await provider.wait_for_reply(expect_activity=False)
+        await provider.wait_for_reply(expect_activity=False, timeout=30)
         assert "t.me/" in texts(first)
-        again = await provider.send_command_and_wait("/patient Gil R.")
+        again = await provider.send_command_and_wait("/patient Gil R.", timeout=30)
     links = [m for m in provider.messages if "t.me/" in plain(m)]
     assert len(links) == 1
     assert "Gil R." in texts(again) and "More than one patient" not in texts(again)
@@ -251,11 +264,11 @@ async def test_a_forged_button_and_text_that_cannot_be_stored_get_a_friendly_rep
     with Session(engine) as session:
         before = session.exec(select(Intake)).one()
     async with running_bot(settings):
-        await patient.send_command_and_wait("/start")
+        await patient.send_command_and_wait("/start", timeout=30)
         review = next(m for m in reversed(patient.messages) if m.inline_keyboard)
         await patient.press_data("a|i" + "9" * 20 + "|review|submit", review)
-        forged = await patient.wait_for_reply()
-        reply = await say(patient, "several\x00 days")
+        forged = await patient.wait_for_reply(timeout=30)
+        reply = await patient.send_text_and_wait("several\x00 days", timeout=30)
         assert "something went wrong" not in (texts(forged) + texts(reply)).lower()
         assert texts(reply)  # a friendly reply
         assert patient.callback_answers  # the button's spinner was stopped
