@@ -102,8 +102,12 @@ async def settled(database_url: str, timeout: float = 60.0) -> None:
 
 
 async def send_and_see(patient: FakeChat, text: str, expected: str) -> None:
-    """Type `text` and wait (generously: the machine may be busy) until `expected` is shown."""
-    await patient.send_text(text)
+    """Type `text` (or press the button `text`) and wait (generously: the machine may be busy)
+    until `expected` is shown."""
+    if text.startswith("button:"):
+        await patient.press(option_button(patient, text.removeprefix("button:")))
+    else:
+        await patient.send_text(text)
     await patient.wait_for(
         lambda chat: any(expected in plain(m) for m in chat.messages[-4:]), timeout=30
     )
@@ -145,7 +149,7 @@ async def test_with_two_provider_chats_one_failing_once_still_gets_the_alert_and
     fake.fail(chat_id=SECOND_PROVIDER, when=lambda call: "Pre-visit intake" in text_of(call))
     async with running_bot(settings):
         await send_and_see(patient, "I want to end my life", "Are you safe right now?")
-        await patient.press(option_button(patient, "Yes, I'm safe right now"))
+        await send_and_see(patient, "button:Yes, I'm safe right now", "Here's everything")
         await submit(patient)
         for chat_id in (PROVIDER_CHAT_ID, SECOND_PROVIDER):
             await fake.chats[chat_id].wait_for(lambda chat: bool(documents(chat)), timeout=60)
@@ -175,7 +179,7 @@ async def test_a_failed_urgent_alert_is_tried_again_within_seconds_and_a_429_is_
     async with running_bot(settings):
         await send_and_see(patient, "I want to kill myself", "Are you safe right now?")
         await provider.wait_for(lambda chat: bool(alerts(chat)), timeout=60)  # not 30 minutes
-        await patient.press(option_button(patient, "Yes, I'm safe right now"))
+        await send_and_see(patient, "button:Yes, I'm safe right now", "Here's everything")
         await submit(patient)
         await provider.wait_for(lambda chat: bool(documents(chat)), timeout=60)
     assert refused.hits == 1 and len(alerts(provider)) == 1
