@@ -32,7 +32,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kills", type=int, default=50, help="kills per database (50)")
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--patients", type=int, default=6, help="patients at a time (6)")
+    parser.add_argument("--patients", type=int, default=3, help="patients at a time (3)")
     parser.add_argument("--seed", type=int, default=int(time.time()))
     args = parser.parse_args()
     databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]

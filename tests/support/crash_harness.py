@@ -56,7 +56,7 @@ class CrashConfig:
     patients_at_once: int = 3
     seed: int = 1
     postgres_url: str = POSTGRES_URL
-    max_uptime: float = 5.0  # a kill falls within this many seconds of the bot being up
+    max_uptime: float = 2.5  # a kill falls within this many seconds of the bot being up
 
 
 @dataclass
