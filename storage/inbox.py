@@ -65,10 +65,20 @@ def claim(
         statement = statement.with_for_update(skip_locked=True)
     rows = list(session.exec(statement).all())
     for row in rows:
-        row.claimed_by, row.claimed_until, row.attempts = owner, until, row.attempts + 1
+        row.claimed_by, row.claimed_until = owner, until
         session.add(row)
     session.flush()
     return rows
+
+
+def started(session: Session, update_id: int) -> None:
+    """Its handling starts: counted, so an update that stops the process every time is found.
+    (Claims are not counted: a batch claimed when the process is killed holds bystanders.)"""
+    session.execute(
+        update(InboxUpdate)
+        .where(col(InboxUpdate.update_id) == update_id)
+        .values(attempts=col(InboxUpdate.attempts) + 1)
+    )
 
 
 def done(session: Session, update_id: int, now: datetime) -> None:

@@ -157,6 +157,22 @@ def in_group(session: Session, group_key: str) -> Sequence[OutboxMessage]:
     return session.exec(select(OutboxMessage).where(OutboxMessage.group_key == group_key)).all()
 
 
+def latest_sent(
+    session: Session, chat_id: int, kind: str, limit: int = 10
+) -> Sequence[OutboxMessage]:
+    """The latest messages of `kind` sent to a chat, newest first."""
+    return session.exec(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.kind == kind,
+            OutboxMessage.status == OutboxStatus.SENT,
+        )
+        .order_by(col(OutboxMessage.id).desc())
+        .limit(limit)
+    ).all()
+
+
 def pending_count(session: Session, chat_id: int | None = None) -> int:
     statement = (
         select(func.count())

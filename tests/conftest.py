@@ -54,6 +54,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "postgres: the PostgreSQL run of a test parametrized over both databases"
     )
+    config.addinivalue_line(
+        "markers", "crash: kills the real bot process (tests/telegram/test_crash.py, make crash)"
+    )
     os.environ[crypto.SETTING] = TEST_KEY
     crypto.configure(TEST_KEY)
 

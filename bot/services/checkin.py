@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.services.config import ServiceConfig
+from bot.services.outbox import typed_before_shown
 from bot.services.replies import DialogueKind, DialogueRef, Reply
 from bot.services.safety import SafetyService
 from flows.checkin import CheckinContext, CheckinState, handle_checkin
@@ -53,17 +54,34 @@ class CheckinService:
         return reply
 
     def apply(
-        self, session: Session, patient: Patient, checkin: Checkin, event: Event, now: datetime
+        self,
+        session: Session,
+        patient: Patient,
+        checkin: Checkin,
+        event: Event,
+        now: datetime,
+        message_id: int | None = None,
     ) -> tuple[Reply, bool]:
         """Run one event through the check-in: the reply, and whether the check-in is over
-        (finished or paused: the caller says where the patient can go next)."""
+        (finished or paused: the caller says where the patient can go next). Text typed before
+        the current question reached the chat (`message_id`) is not taken as its answer."""
         state = CheckinState(
             step=checkin.step,
             pending=checkin.pending,
             draft=tuple(checkin.draft) if checkin.draft is not None else None,
         )
         answers = dict(checkin.answers or {})
-        unseen = checkin.shown_step != (checkin.pending or checkin.step)
+        step = checkin.pending or checkin.step
+        unseen = checkin.shown_step != step or (
+            patient.telegram_chat_id is not None
+            and typed_before_shown(
+                session,
+                patient.telegram_chat_id,
+                DialogueRef(DialogueKind.CHECKIN, checkin.id),
+                step,
+                message_id,
+            )
+        )
         outcome = handle_checkin(state, answers, event, CheckinContext(unseen=unseen))
         for item in outcome.record:
             answers[item.key] = item.value

@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=120)
 """How long a claimed update stays with its process before another may handle it."""
 MAX_ATTEMPTS = 3
-"""An update whose handling stopped the process this many times is set aside (and logged)."""
+"""An update whose handling began this many times and never ended (the process stopped each
+time) is set aside (and logged); being claimed alongside it does not count."""
 
 
 class Inbox:
@@ -43,7 +44,7 @@ class Inbox:
         now = self.clock()
         with session_scope(self.engine) as session:
             rows = inbox.claim(session, self.owner, now, now + LEASE, limit)
-            poison = [row.update_id for row in rows if row.attempts > MAX_ATTEMPTS]
+            poison = [row.update_id for row in rows if row.attempts >= MAX_ATTEMPTS]
             for update_id in poison:
                 log.error(
                     "update %s was set aside: handling it failed %d times", update_id, MAX_ATTEMPTS
@@ -52,6 +53,12 @@ class Inbox:
             return [
                 (row.update_id, dict(row.payload)) for row in rows if row.update_id not in poison
             ]
+
+    def started(self, update_id: int) -> None:
+        """Handling begins (an update whose handling began MAX_ATTEMPTS times without ending
+        is set aside at its next claim)."""
+        with session_scope(self.engine) as session:
+            inbox.started(session, update_id)
 
     def done(self, update_id: int) -> None:
         with session_scope(self.engine) as session:

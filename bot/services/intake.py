@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from bot.services.compiling import IntakeCompiler
 from bot.services.config import ServiceConfig
+from bot.services.outbox import typed_before_shown
 from bot.services.reminder_plans import patient_zone
 from bot.services.replies import DialogueKind, DialogueRef, Reply
 from bot.services.safety import SafetyService
@@ -146,10 +147,13 @@ class IntakeService:
         now: datetime,
         *,
         greeting: str | None = None,
+        message_id: int | None = None,
     ) -> Reply:
         """Run one event through the intake dialogue and store everything it decided.
 
         `greeting` is said first (the intake has just opened, or the patient has just agreed).
+        `message_id` is the patient's message, for typed text: written before the current
+        question reached the chat, it is not taken as its answer.
         """
         if patient.active_dialogue != ActiveDialogue.INTAKE and patient.consented_at is not None:
             patient.active_dialogue = ActiveDialogue.INTAKE
@@ -158,7 +162,7 @@ class IntakeService:
         context = Context(
             self.config.clinic_name,
             returning=self._is_returning(intake, now),
-            unseen=intake.shown_step != (intake.pending or intake.step),
+            unseen=self._unseen(patient, intake, session, message_id),
         )
         outcome = handle(
             position(intake), intakes.current_answers(session, intake.id), event, context
@@ -176,6 +180,17 @@ class IntakeService:
             reply.say = [s for s in reply.say if s != messages.WELCOME_BACK]
             reply.say.insert(0, greeting)
         return reply
+
+    @staticmethod
+    def _unseen(
+        patient: Patient, intake: Intake, session: Session, message_id: int | None
+    ) -> bool:
+        """Whether the patient has not seen the current question (yet, or when they typed)."""
+        step = intake.pending or intake.step
+        if intake.shown_step != step:
+            return True
+        chat_id, ref = patient.telegram_chat_id, DialogueRef(DialogueKind.INTAKE, intake.id)
+        return chat_id is not None and typed_before_shown(session, chat_id, ref, step, message_id)
 
     def _is_returning(self, intake: Intake, now: datetime) -> bool:
         updated = as_utc(intake.updated_at)

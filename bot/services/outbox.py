@@ -74,6 +74,31 @@ def mark_shown(session: Session, ref: DialogueRef | None, screen: Screen | None)
         checkins.mark_shown(session, ref.id, screen.step)
 
 
+def typed_before_shown(
+    session: Session, chat_id: int, ref: DialogueRef, step: str | None, message_id: int | None
+) -> bool:
+    """Whether the patient's message `message_id` was written before the message showing `step`
+    of the dialogue `ref` reached their chat.
+
+    Telegram numbers a private chat's messages, the patient's and the bot's, in one sequence:
+    a message with a lower number was sent before. Typed while the bot was down, or while the
+    question was on its way, it answers what the patient saw then, not this question. False
+    when it cannot be told (no message id, or the question's message is not on record).
+    """
+    if message_id is None or step is None:
+        return False
+    wanted, first_shown = ref_to_data(ref), None
+    for row in outbox.latest_sent(session, chat_id, Kind.REPLY):  # newest first
+        screen = row.payload.get("screen")
+        if not screen:
+            continue  # notices only
+        if screen.get("step") != step or row.payload.get("ref") != wanted:
+            break  # before this, the patient was on another question
+        shown = [number for number in row.message_ids or [] if number]
+        first_shown = shown[-1] if shown else first_shown  # shown again: the first time counts
+    return first_shown is not None and message_id < first_shown
+
+
 class Outbox:
     """Adds outbox rows inside the caller's transaction."""
 

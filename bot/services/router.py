@@ -102,11 +102,13 @@ class ConversationRouter:
         update_id: int | None = None,
         ref: DialogueRef | None = None,
         button_message_id: int | None = None,
+        message_id: int | None = None,
     ) -> Reply:
-        """A typed message, a command, unreadable media, or a button of the dialogue `ref` (on
-        the message `button_message_id`)."""
+        """A typed message (the patient's message `message_id`), a command, unreadable media,
+        or a button of the dialogue `ref` (on the message `button_message_id`)."""
         target = Target(chat_id, button_message_id)
-        return self.work.run(update_id, partial(self._route, chat_id, event, ref), target)
+        route = partial(self._route, chat_id, event, ref, message_id)
+        return self.work.run(update_id, route, target)
 
     def open(self, chat_id: int, what: str, update_id: int | None = None) -> Reply:
         """/checkin, /reminders, /timezone, /appointment, or one of RIGHTS_COMMANDS."""
@@ -174,6 +176,7 @@ class ConversationRouter:
         chat_id: int,
         event: Event,
         ref: DialogueRef | None,
+        message_id: int | None,
         session: Session,
         now: datetime,
     ) -> Reply:
@@ -190,7 +193,11 @@ class ConversationRouter:
             return screened
         if where.to in (Destination.INTAKE, Destination.DEMO_CONSENT):
             assert where.intake is not None
-            return self.intakes.apply(session, patient, where.intake, event, now)
+            return self.intakes.apply(
+                session, patient, where.intake, event, now, message_id=message_id
+            )
+        if where.to is Destination.CHECKIN and where.checkin is not None:
+            return self._checkin(session, patient, where.checkin, event, now, message_id)
         return self._dispatch(session, patient, where, event, ref, now)
 
     def _where(
@@ -336,9 +343,15 @@ class ConversationRouter:
     # --- the dialogues --------------------------------------------------------------------
 
     def _checkin(
-        self, session: Session, patient: Patient, checkin: Checkin, event: Event, now: datetime
+        self,
+        session: Session,
+        patient: Patient,
+        checkin: Checkin,
+        event: Event,
+        now: datetime,
+        message_id: int | None = None,
     ) -> Reply:
-        reply, over = self.checkins.apply(session, patient, checkin, event, now)
+        reply, over = self.checkins.apply(session, patient, checkin, event, now, message_id)
         if over and self.intakes.in_progress(session, patient, now) is not None:
             reply.say.append(messages.BACK_TO_INTAKE)
         return reply

@@ -95,6 +95,7 @@ class InboxWorker:
     async def _handle(self, update_id: int, payload: dict[str, Any]) -> None:
         async with self._slots:
             update = Update.de_json(payload, self.application.bot)
+            await asyncio.to_thread(self.inbox.started, update_id)
             await self.application.process_update(update)  # errors go to the error handler
             await asyncio.to_thread(self.inbox.done, update_id)
 

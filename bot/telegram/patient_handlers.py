@@ -197,6 +197,7 @@ async def _handle(
     assert chat is not None
     query = update.callback_query
     pressed = query.message.message_id if query and isinstance(query.message, Message) else None
+    typed = update.message.message_id if update.message is not None else None
     bot_services = services(context)
     # The database work runs in a worker thread so a slow disk never stalls the event loop.
     reply = await asyncio.to_thread(
@@ -206,6 +207,7 @@ async def _handle(
         update_id=update.update_id,
         ref=ref,
         button_message_id=pressed if ref is not None else None,
+        message_id=typed,
     )
     _after(bot_services, reply)
     if query is not None and ref is not None:

@@ -40,6 +40,8 @@ from storage.clock import utcnow
 
 RESENT = "🔁 <i>Re-sent: an earlier copy may have arrived.</i>\n"
 """Put before a provider's message when an earlier attempt's answer was lost."""
+RESENT_CAPTION = "🔁 Re-sent: an earlier copy may have arrived.\n"
+"""The same, before the caption of a chart or a PDF (captions are sent as plain text)."""
 NOT_ACKNOWLEDGED = "🔁 <b>Not yet acknowledged</b>\n"
 
 SendPart = Callable[[], Awaitable[int | None]]
@@ -68,7 +70,7 @@ class Senders:
             case Kind.ALERT:
                 return await self._alert(message, resent)
             case Kind.INTAKE:
-                return await self._intake(message.chat_id, message.payload, resent)
+                return await self._intake(message, bool(resent))
             case Kind.CHECKINS:
                 return await self._checkins(message.chat_id, message.payload)
             case Kind.DOCUMENT:
@@ -124,16 +126,24 @@ class Senders:
         body = resent + (NOT_ACKNOWLEDGED if round_ > 1 else "") + render_alert(*found)
         return [self._html(message.chat_id, body, acknowledge_keyboard(event_id))]
 
-    async def _intake(self, chat_id: int, payload: dict[str, Any], resent: str) -> list[SendPart]:
-        """The summary pages at once; the chart and the PDF rendered when their turn comes."""
-        record = await asyncio.to_thread(self.lookups.intake, int(payload["intake_id"]))
+    async def _intake(self, message: Claimed, resent: bool) -> list[SendPart]:
+        """The summary pages at once; the chart and the PDF rendered when their turn comes.
+
+        After a lost answer, the part that was on its way (the first not yet recorded: a page,
+        the chart or the PDF) says it is a re-send."""
+        chat_id, first = message.chat_id, message.parts_sent
+        record = await asyncio.to_thread(self.lookups.intake, int(message.payload["intake_id"]))
         if record is None:
             return []
         compiled = record.compiled
         pages = render_summary(compiled, self.zone.key)
-        parts = [
-            self._html(chat_id, resent + page if n == 0 else page) for n, page in enumerate(pages)
-        ]
+
+        def mark(number: int) -> str:
+            if not resent or number != first:
+                return ""
+            return RESENT if number < len(pages) else RESENT_CAPTION
+
+        parts = [self._html(chat_id, mark(n) + page) for n, page in enumerate(pages)]
         chart = _Once(lambda: self.chart(compiled))
         intake_id = compiled.intake_id
 
@@ -141,7 +151,7 @@ class Senders:
             data = await chart.get()
             if data is None:
                 return None  # no check-ins to draw: nothing to send
-            caption = f"Check-ins, mood and sleep: intake #{intake_id}"
+            caption = mark(len(pages)) + f"Check-ins, mood and sleep: intake #{intake_id}"
             return (await self.bot.send_photo(chat_id, data, caption=caption)).message_id
 
         async def send_pdf() -> int:
@@ -150,7 +160,7 @@ class Senders:
                 render_intake_pdf, compiled, clinic=self.clinic, zone=self.zone.key, chart_png=drawn
             )
             document = InputFile(pdf, filename=file_name(intake_id, "pdf"))
-            caption = f"Intake #{intake_id} (PDF)"
+            caption = mark(len(pages) + 1) + f"Intake #{intake_id} (PDF)"
             return (await self.bot.send_document(chat_id, document, caption=caption)).message_id
 
         return [*parts, send_chart, send_pdf]

@@ -30,8 +30,9 @@ from service_support import (
 )
 from sqlalchemy.engine import Engine
 
+from bot.services.deliveries import Deliveries
 from bot.services.joining import JOIN_CONSENT_STEP as CONSENT_STEP
-from bot.services.replies import OPEN_CHECKIN, OPEN_INTAKE, DialogueKind, DialogueRef
+from bot.services.replies import OPEN_CHECKIN, OPEN_INTAKE, DialogueKind, DialogueRef, Reply
 from bot.telegram import callbacks
 from flows import messages
 from flows.dialogue import Command, Typed, Unsupported
@@ -808,3 +809,37 @@ def test_the_checkin_reminders_button_starts_a_checkin_tied_to_it(services: Serv
     reply = chat.press(DialogueRef(DialogueKind.REMINDER, reminder.id), "open.checkin", kind=callbacks.OPEN)
     assert reply.screen is not None and reply.screen.step == "checkin.mood"
     assert checkins(services.engine, patient_id)[0].reminder_id == reminder.id
+
+
+def test_text_typed_before_the_question_reached_the_chat_is_not_taken_as_its_answer(
+    services: Services,
+) -> None:
+    """Telegram numbers a chat's messages in one sequence: the patient's message 41, typed while
+    the next question (message 42) was on its way, answers what they saw then, not it."""
+    chat, patient_id = joined(services, appointment_in=timedelta(days=2), chat_id=7_100_000_077)
+    router, updates = services.patients, iter(range(4_100_000_000, 4_100_000_100))
+    deliveries = Deliveries(services.engine, CLINIC_ZONE, clock=services.clock, owner="t")
+
+    def deliver_as(message_id: int) -> None:
+        for message in deliveries.claim(10):
+            deliveries.sent(message, [message_id])
+
+    def typed(text: str, message_id: int) -> Reply:
+        return router.handle(
+            chat.chat_id, Typed(text), update_id=next(updates), message_id=message_id
+        )
+
+    deliver_as(39)  # the first medication question
+    typed("I don't take any", 40)
+    deliver_as(42)  # the next question reached the chat after the patient's message 41
+    reply = typed("none", 41)  # would be a fine answer to it
+    assert reply.say[0] == messages.NOT_SHOWN_YET
+    assert reply.screen is not None and reply.screen.step == "meds.new"
+    deliver_as(44)  # shown again
+    keys = [a.question_key for a in rows(services.engine, Answer)]
+    assert keys == ["med.1.name"]
+
+    typed("none", 43)  # typed after the question first arrived: it is the answer
+    (intake,) = intakes(services.engine, patient_id)
+    assert [a.question_key for a in rows(services.engine, Answer)] == ["med.1.name", "meds.new"]
+    assert intake.step == "phq9.1"

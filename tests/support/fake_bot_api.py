@@ -55,6 +55,14 @@ Behaviour copied from Telegram because bots get it wrong in production:
   names the addresses behind it with ``deliver_by_webhook(targets)``: each update is then posted
   (with the secret header) to a target chosen at random, sometimes to two at once, and posted
   again after any answer but 200, until one answers 200; the update counts as delivered then.
+
+Faults, as a flaky network or Telegram gives them (``fake.fail(...)``, see ``Fault``): a call
+refused with an error (500 by default, or any code and description), refused with 429 and a
+``retry_after``, or *lost*: Telegram accepts the call (the message is in the chat) and the
+answer never reaches the bot (the connection is closed without a response). A fault can target
+one method, one chat, calls matching a predicate, the Nth matching call (``skip``) and a number
+of calls (``times``, ``None`` for every one). ``on_accepted`` is called for every call Telegram
+accepted, before the answer is written: a test can stop the bot there, losing the answer.
 """
 
 import asyncio
@@ -122,6 +130,51 @@ class ApiError(Exception):
         if self.parameters:
             body["parameters"] = self.parameters
         return web.json_response(body, status=self.code)
+
+
+FaultKind = Literal["error", "retry_after", "lost"]
+
+
+@dataclass
+class Fault:
+    """Calls the fake fails on purpose (see the module docstring); ``hits`` counts them."""
+
+    method: str | None = None  # e.g. "sendDocument"; None: every method but getUpdates
+    chat_id: int | None = None
+    when: Callable[["ApiCall"], bool] | None = None
+    skip: int = 0  # let this many matching calls through first: skip=1 fails the 2nd
+    times: int | None = 1  # how many calls to fail; None: every matching call, for good
+    kind: FaultKind = "error"
+    code: int = 500
+    description: str = "Internal Server Error"
+    retry_after: int = 1
+    seen: int = 0
+    hits: int = 0
+
+    def matches(self, call: "ApiCall") -> bool:
+        if self.method is not None and call.method.lower() != self.method.lower():
+            return False
+        if self.method is None and call.method.lower() == "getupdates":
+            return False
+        if self.chat_id is not None and str(call.params.get("chat_id")) != str(self.chat_id):
+            return False
+        return self.when is None or self.when(call)
+
+    def fires(self, call: "ApiCall") -> bool:
+        """Whether this call fails (counted once per matching call)."""
+        if not self.matches(call):
+            return False
+        self.seen += 1
+        if self.seen <= self.skip or (self.times is not None and self.hits >= self.times):
+            return False
+        self.hits += 1
+        return True
+
+    def error(self) -> "ApiError":
+        if self.kind == "retry_after":
+            wait = self.retry_after
+            return ApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
+        return ApiError(self.code, self.description)
 
 
 @dataclass
@@ -471,6 +524,17 @@ class FakeChat:
         }
         return self._enqueue({"callback_query": query})
 
+    async def press_data(self, data: str, message: BotMessage) -> JSONDict:
+        """A callback query with any ``data``, as a forged or outdated client could send."""
+        query = {
+            "id": self.api.new_callback_query_id(self),
+            "from": self.user,
+            "chat_instance": f"instance-{self.chat_id}",
+            "message": message.to_api(self.api.bot_user),
+            "data": data,
+        }
+        return self._enqueue({"callback_query": query})
+
     # ----------------------------------------------------------------- waiting for the bot
 
     async def wait_for(
@@ -618,7 +682,8 @@ class FakeBotAPI:
     Public state: ``calls`` (every request, in order, including rejected ones), ``chats``
     (by id), ``uploads`` (every multipart file the bot uploaded), ``commands`` (by
     (scope JSON, language_code)), ``flood_limit_per_second``/``flood_retry_after``/
-    ``rejected_429`` (optional flood control on send* methods).
+    ``rejected_429`` (optional flood control on send* methods), ``faults`` (see ``fail``),
+    ``on_accepted`` (called with every call Telegram accepted, before its answer is written).
     """
 
     def __init__(
@@ -643,6 +708,8 @@ class FakeBotAPI:
         self.flood_limit_per_second: int | None = None
         self.flood_retry_after: int = 1
         self.rejected_429 = 0
+        self.faults: list[Fault] = []
+        self.on_accepted: Callable[[ApiCall], None] | None = None
         self._pending: list[_Envelope] = []
         self._forced: list[_Envelope] = []
         self._update_ids = itertools.count(1)
@@ -772,6 +839,12 @@ class FakeBotAPI:
     def pending_updates(self) -> list[JSONDict]:
         """Updates not yet confirmed by the bot (plus forced re-deliveries)."""
         return [envelope.update for envelope in self._forced + self._pending]
+
+    def fail(self, **fault: Any) -> Fault:
+        """Fail calls from now on (see ``Fault``); returns the fault, whose ``hits`` count."""
+        made = Fault(**fault)
+        self.faults.append(made)
+        return made
 
     def calls_named(self, *methods: str) -> list[ApiCall]:
         """Recorded calls of the given methods (case-insensitive), in order."""
@@ -968,11 +1041,19 @@ class FakeBotAPI:
         params, files = await _read_params(request)
         call = ApiCall(method, params, files)
         self.calls.append(call)
+        fault = next((f for f in self.faults if f.fires(call)), None)
         try:
+            if fault is not None and fault.kind != "lost":
+                raise fault.error()
             result = await self._call(token, call, request)
         except ApiError as error:
             call.status = error.code
             return error.response()
+        if method.lower() != "getupdates" and self.on_accepted is not None:
+            self.on_accepted(call)
+        if fault is not None and request.transport is not None:  # accepted, answer lost
+            call.status = 0
+            request.transport.close()
         return web.json_response({"ok": True, "result": result})
 
     async def _call(self, token: str, call: ApiCall, request: web.Request) -> Any:

@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 from fake_bot_api import FakeBotAPI
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -258,6 +258,52 @@ async def test_flood_limit_gives_429_and_retry_after(fake: FakeBotAPI) -> None:
     assert fake.rejected_429 == 1
     assert [c.status for c in fake.calls_named("sendMessage")] == [200, 200, 429]
     assert [m.text for m in chat.messages] == ["one", "two"]
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+async def test_faults_fail_the_nth_call_of_one_chat_with_an_error_or_429(fake: FakeBotAPI) -> None:
+    chat, other = fake.private_chat(chat_id=1001), fake.private_chat(chat_id=1002)
+    refused = fake.fail(method="sendMessage", chat_id=1001, skip=1, times=1)
+    busy = fake.fail(method="sendDocument", kind="retry_after", retry_after=4, times=None)
+    application = build_app(fake)
+    await application.initialize()
+    try:
+        await application.bot.send_message(chat.chat_id, "one")
+        with pytest.raises(NetworkError):  # a 500 reaches PTB as a network error
+            await application.bot.send_message(chat.chat_id, "two")
+        await application.bot.send_message(other.chat_id, "elsewhere")
+        await application.bot.send_message(chat.chat_id, "three")
+        for _ in range(2):
+            with pytest.raises(RetryAfter) as raised:
+                await application.bot.send_document(chat.chat_id, REPORT_BYTES)
+            assert raised.value.retry_after in (4, dt.timedelta(seconds=4))
+    finally:
+        await application.shutdown()
+
+    assert (refused.hits, busy.hits) == (1, 2)
+    assert [m.text for m in chat.messages] == ["one", "three"]
+    assert [c.status for c in fake.calls_named("sendMessage")] == [200, 500, 200, 200]
+
+
+async def test_a_lost_answer_delivers_the_message_but_the_bot_sees_a_network_error(
+    fake: FakeBotAPI,
+) -> None:
+    chat = fake.private_chat()
+    fake.fail(method="sendMessage", kind="lost")
+    accepted: list[str] = []
+    fake.on_accepted = lambda call: accepted.append(call.method)
+    application = build_app(fake)
+    await application.initialize()
+    try:
+        with pytest.raises(NetworkError):
+            await application.bot.send_message(chat.chat_id, "arrives unconfirmed")
+        await application.bot.send_message(chat.chat_id, "confirmed")
+    finally:
+        await application.shutdown()
+
+    assert [m.text for m in chat.messages] == ["arrives unconfirmed", "confirmed"]
+    assert [c.status for c in fake.calls_named("sendMessage")] == [0, 200]
+    assert accepted == ["getMe", "sendMessage", "sendMessage"]
 
 
 async def test_unknown_method_json_body_and_query_string(fake: FakeBotAPI) -> None:
