@@ -19,6 +19,7 @@ from flows.options import Option
 from flows.parsing import MedicationLine, normalise, parse_medication_line
 from flows.questions import (
     DAILY_STEPS,
+    REPORTED_SECTIONS,
     SLEEP_STEPS,
     STRESS_DOMAINS,
     STRESS_LEVEL_OPTIONS,
@@ -27,15 +28,28 @@ from flows.questions import (
     checked_side_effects,
     instrument_score,
     is_choice,
+    is_first_visit,
     medication_count,
     medication_entry,
     medication_status,
     option_label,
     question_for,
     reachable_answers,
+    section_steps,
     side_effect_name,
 )
-from flows.report import CheckinSummary, CompiledIntake, Flag, MedicationReport, SideEffectReport
+from flows.questions.history import PREGNANCY_FLAGGED, PREGNANCY_OPTIONS
+from flows.questions.patient_questions import picked_questions
+from flows.questions.substances import DRUG_STEP, WHICH_STEP, audit_c_score, drug_use_positive
+from flows.report import (
+    AnsweredLine,
+    AnsweredSection,
+    CheckinSummary,
+    CompiledIntake,
+    Flag,
+    MedicationReport,
+    SideEffectReport,
+)
 
 PHQ9_FLAG_THRESHOLD = 15
 
@@ -68,12 +82,17 @@ def compile_intake(
     side_effects = _side_effects(current)
     phq9 = instrument_score(PHQ9, current)
     gad7 = instrument_score(GAD7, current)
+    audit_c = audit_c_score(current)
+    flags = (
+        *_flags(safety_alerts, medications, side_effects, phq9),
+        *_first_visit_flags(current),
+    )
     return CompiledIntake(
         intake_id=intake_id,
         patient_name=patient_name,
         submitted_at=submitted_at,
         appointment=appointment,
-        flags=_flags(safety_alerts, medications, side_effects, phq9),
+        flags=flags,
         phq9=phq9,
         phq9_function=_choice_label(current.get("phq9.function"), PHQ9_FUNCTION_OPTIONS),
         gad7=gad7,
@@ -92,6 +111,10 @@ def compile_intake(
             if key.startswith("q.") and isinstance(value, str)
         ),
         safety_responses=safety_responses,
+        first_visit=is_first_visit(current),
+        answered_sections=_answered_sections(current, typed_texts),
+        audit_c=audit_c,
+        picked_questions=picked_questions(current),
         checkins=checkins,
         checkins_since=checkins_since,
         patient_id=patient_id,
@@ -246,6 +269,63 @@ def _flags(
     if phq9.total >= PHQ9_FLAG_THRESHOLD:
         flags.append(Flag("phq9", f"PHQ-9 total {phq9.total} ({phq9.band or 'incomplete'})"))
     return tuple(flags)
+
+
+def _answered_sections(
+    answers: Answers, typed: Mapping[str, str]
+) -> tuple[AnsweredSection, ...]:
+    """The sections reported as plain answers (reasons, past medicines, allergies and health,
+    substances, therapy, physical health), each answer in words, typed text verbatim."""
+    sections = []
+    for section in REPORTED_SECTIONS:
+        lines = []
+        for step in section_steps(section, answers):
+            if step not in answers or step.endswith(".more"):
+                continue  # not answered, or "Add another" / "That's all"
+            question = question_for(step, answers)
+            value = answers[step]
+            own = isinstance(value, str) and question.kind is Kind.TEXT
+            own = own or (isinstance(value, dict) and "other" in value)
+            said = describe(question, value)
+            raw = typed.get(step)
+            if question.kind is Kind.NUMBER and raw and normalise(raw) != normalise(said):
+                said = f"{said} (typed “{raw.strip()}”)"
+            lines.append(AnsweredLine(question.label, said, own_words=own))
+        if lines:
+            sections.append(AnsweredSection(section.value, section.label, tuple(lines)))
+    return tuple(sections)
+
+
+def _first_visit_flags(answers: Answers) -> list[Flag]:
+    """What changes what can be prescribed or needs attention: allergies, pregnancy, a positive
+    AUDIT-C (both cut-offs, sex never inferred) or drug-use screen (Smith et al. 2010)."""
+    flags = []
+    allergies = _free_text(answers.get("bg.allergies"))
+    if allergies:
+        flags.append(Flag("allergy", f"Allergies to medicines: “{allergies}”"))
+    pregnancy = answers.get("bg.pregnancy")
+    if pregnancy in PREGNANCY_FLAGGED:
+        label = option_label(PREGNANCY_OPTIONS, pregnancy)
+        flags.append(Flag("pregnancy", f"Pregnancy: {label.lower()} (matters for prescribing)"))
+    audit = audit_c_score(answers)
+    if audit is not None and audit.positive_women:
+        flags.append(Flag("alcohol", f"Alcohol: AUDIT-C {audit.total} of 12, {audit.band}"))
+    if drug_use_positive(answers):
+        question = question_for(DRUG_STEP, answers)
+        value = answers[DRUG_STEP]
+        times = describe(question, value).lower()
+        if all(option.value != _number_text(value) for option in question.options):
+            times = f"{times} times"  # a typed count, not a button
+        which = answers.get(WHICH_STEP)
+        used = f" ({describe(question_for(WHICH_STEP, answers), which).lower()})" if which else ""
+        flags.append(
+            Flag("substances", f"Other substances: used {times} in the past year{used}")
+        )
+    return flags
+
+
+def _number_text(value: Any) -> str:
+    return str(int(value)) if isinstance(value, int | float) and float(value).is_integer() else ""
 
 
 def medication_rows(compiled: CompiledIntake) -> list[dict[str, Any]]:

@@ -54,6 +54,9 @@ def at(step: str, *, phq9: tuple[int, ...] = ALL_ZERO) -> Driver:
     if step.startswith("se"):
         return _walk_to(d, step)
     d.no_side_effects()
+    if step.startswith(("therapy", "body")):
+        return _walk_to(d, step)
+    d.therapy_and_health()
     if step.startswith("stress"):
         return _walk_to(d, step)
     d.stressors()
@@ -368,10 +371,16 @@ def test_the_whole_intake_by_typing() -> None:
         d.type(text)
     for text in ["rarely", "mild", "a little", "I think it's the lamictal"]:
         d.type(text)
+    assert (d.phase, d.step) == ("therapy", "therapy.now")
+    for text in ["no", "maybe", "a new health problem, ER"]:
+        d.type(text)
+    d.type("Sprained ankle in March")
     assert (d.phase, d.step) == ("stressors", "stress.work")
     for text in ["a lot", "a little", "1", "1", "1", "1", "1", "1", "1"]:
         d.type(text)
     d.type("My mother is in hospital")
+    assert (d.phase, d.step) == ("questions", "q.picked")
+    d.type("I'll type my own")
     assert (d.phase, d.step) == ("questions", "q.1")
     d.type("Should I change my dose?")
     d.type("Can I drink coffee with lamictal?")
@@ -450,10 +459,15 @@ def test_the_whole_intake_by_tapping() -> None:
     d.tap("severe")
     d.tap("not_at_all")
     d.tap("m1")
+    assert (d.phase, d.step) == ("therapy", "therapy.now")
+    d.tap("yes")  # seeing a therapist: no offer of information
+    assert (d.phase, d.step) == ("physical", "body.changes")
+    d.pick("none")
     assert (d.phase, d.step) == ("stressors", "stress.work")
     for _ in range(9):
         d.tap("a_little")
     d.tap("none")
+    d.pick("side_effects", "check_in")
     d.tap("done")
     assert (d.phase, d.step) == ("review", "review")
     out = d.tap("submit")
@@ -478,6 +492,9 @@ def test_the_whole_intake_by_tapping() -> None:
         "m1",
     ]
     assert a["stress.notes"] == {"choice": "none"}
+    assert (a["therapy.now"], a["body.changes"]) == ("yes", ["none"])
+    assert "therapy.info" not in a
+    assert a["q.picked"] == ["side_effects", "check_in"]
     assert a["q.1"] == {"choice": "done"}
 
 
@@ -594,7 +611,7 @@ def test_none_of_these_skips_every_side_effect_follow_up() -> None:
     d = at("se.checklist")
     out = d.pick("none")
     assert out.record == [Recorded("se.checklist", ["none"], None)]
-    assert (d.phase, d.step) == ("stressors", "stress.work")
+    assert (d.phase, d.step) == ("therapy", "therapy.now")
     assert section_steps(Section.SIDE_EFFECTS, d.answers) == ["se.checklist"]
 
 
@@ -616,7 +633,7 @@ def test_each_checked_side_effect_asks_four_follow_ups() -> None:
         else:
             d.command("skip")
     assert asked == expected
-    assert d.phase == "stressors"
+    assert d.phase == "therapy"
     texts = [s.text for s in d.screens if s.step.startswith("se.other.")]
     assert texts[0] == "“itchy skin”: how often do you notice it?"
     assert texts[1] == "“itchy skin”: how strong is it?"
@@ -746,9 +763,9 @@ def test_back_from_review_returns_to_the_last_question() -> None:
     d = Driver()
     d.to_review()
     out = d.command("back")
-    assert (d.phase, d.step) == ("questions", "q.1")
-    assert out.screen is not None and out.screen.current_answer == "No questions"
-    d.tap("done")
+    assert (d.phase, d.step) == ("questions", "q.picked")
+    assert out.screen is not None and out.screen.selected == ("none",)
+    d.done()
     assert d.phase == "review"
 
 
@@ -756,7 +773,7 @@ def test_back_from_the_review_screen_button() -> None:
     d = Driver()
     d.to_review()
     d.command("back", step="review")
-    assert (d.phase, d.step) == ("questions", "q.1")
+    assert (d.phase, d.step) == ("questions", "q.picked")
 
 
 def test_skip_an_optional_question_records_none() -> None:
@@ -1109,7 +1126,7 @@ def test_risk_language_in_a_note_records_the_note_and_alerts() -> None:
     assert event.step == "stress.notes"  # where the words were typed
     assert d.state.pending == "safety.check"
     d.tap("safe")
-    assert (d.phase, d.step) == ("questions", "q.1")
+    assert (d.phase, d.step) == ("questions", "q.picked")
 
 
 def test_risk_language_in_an_answer_to_a_question_alerts() -> None:
@@ -1247,7 +1264,7 @@ def test_an_idiom_in_a_note_is_kept_and_alerts_nobody() -> None:
     assert d.answers["stress.notes"] == "work is killing me"
     assert [(e.kind, e.alert) for e in out.safety] == [("unclear_language", False)]
     d.tap("no")
-    assert (d.step, d.state.pending) == ("q.1", None)
+    assert (d.step, d.state.pending) == ("q.picked", None)
     assert not any(e.alert for e in d.safety)
 
 

@@ -26,6 +26,7 @@ from flows.intake import (
     Typed,
     handle,
 )
+from flows.questions import CARRIED_KEYS, FIRST_VISIT, VISIT_KIND
 
 CLINIC = "Test Clinic"
 
@@ -33,10 +34,12 @@ CLINIC = "Test Clinic"
 class Driver:
     """One patient's intake, driven event by event."""
 
-    def __init__(self, clinic: str = CLINIC) -> None:
+    def __init__(self, clinic: str = CLINIC, *, first_visit: bool = False) -> None:
+        """A follow-up unless `first_visit`: the kind of visit is stored as the service does
+        when the intake opens (an intake without it is a follow-up)."""
         self.clinic = clinic
         self.state = IntakeState()
-        self.answers: dict[str, Any] = {}
+        self.answers: dict[str, Any] = {VISIT_KIND: FIRST_VISIT} if first_visit else {}
         self.history: list[Recorded] = []
         self.safety: list[SafetySignal] = []
         self.screens: list[Screen] = []
@@ -46,8 +49,10 @@ class Driver:
 
     def send(self, event: Event, *, returning: bool = False) -> Outcome:
         outcome = handle(self.state, self.answers, event, Context(self.clinic, returning))
-        if outcome.restart:
+        if outcome.restart:  # what the intake opened with stays, as in storage
+            kept = {k: v for k, v in self.answers.items() if k in CARRIED_KEYS}
             self.answers.clear()
+            self.answers.update(kept)
         for item in outcome.record:
             self.answers[item.key] = item.value
             self.history.append(item)
@@ -177,9 +182,17 @@ class Driver:
             self.tap("not_at_all")
         return self.type(notes)
 
+    def therapy_and_health(self) -> Outcome:
+        """Not seeing a therapist, no information wanted, no new health problems."""
+        assert self.step == "therapy.now", self.state
+        self.tap("no")
+        self.tap("no")
+        return self.pick("none")
+
     def no_questions(self) -> Outcome:
-        assert self.step == "q.1", self.state
-        return self.tap("done")
+        """ "No questions" on the list of common questions: nothing to type either."""
+        assert self.step == "q.picked", self.state
+        return self.pick("none")
 
     def to_review(self, *, phq9: tuple[int, ...] = (0,) * 9) -> Outcome:
         """A short, complete intake from the very start up to the review screen."""
@@ -190,6 +203,7 @@ class Driver:
         self.sleep()
         self.daily()
         self.no_side_effects()
+        self.therapy_and_health()
         self.stressors()
         outcome = self.no_questions()
         assert self.phase == "review", self.state
@@ -246,10 +260,16 @@ def largest_intake() -> Driver:
             d.tap("severe")
         else:
             d.tap("not_at_all")
+    assert d.phase == "therapy"
+    d.tap("no")
+    d.tap("unsure")
+    d.pick("new_problem", "emergency")
+    d.type("A fall, in March")
     assert d.phase == "stressors"
     for _ in range(9):
         d.tap("not_at_all")
     d.tap("none")
+    d.pick("changes", "check_in")
     d.type("A question")
     d.tap("done")
     assert d.phase == "review"
