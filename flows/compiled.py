@@ -25,6 +25,7 @@ from flows.questions import (
     STRESS_LEVEL_OPTIONS,
     Answers,
     Kind,
+    Section,
     checked_side_effects,
     instrument_score,
     is_choice,
@@ -40,6 +41,7 @@ from flows.questions import (
 )
 from flows.questions.history import PREGNANCY_FLAGGED, PREGNANCY_OPTIONS
 from flows.questions.patient_questions import picked_questions
+from flows.questions.stressors import stress_level
 from flows.questions.substances import DRUG_STEP, WHICH_STEP, audit_c_score, drug_use_positive
 from flows.report import (
     AnsweredLine,
@@ -52,6 +54,8 @@ from flows.report import (
 )
 
 PHQ9_FLAG_THRESHOLD = 15
+PROVIDER_TITLES = {Section.REASONS: "Why they're coming"}
+"""Section titles the provider reads where the patient's would not do ("Why you're coming")."""
 
 
 def compile_intake(
@@ -99,8 +103,8 @@ def compile_intake(
         medications=medications,
         takes_no_medication=is_choice(current.get("med.1.name"), "none"),
         new_medicines=_free_text(current.get("meds.new")),
-        sleep=_described(current, SLEEP_STEPS, typed_texts),
-        daily=_described(current, DAILY_STEPS, typed_texts),
+        sleep=_described(current, _met(current, Section.SLEEP, SLEEP_STEPS), typed_texts),
+        daily=_described(current, _met(current, Section.DAILY, DAILY_STEPS), typed_texts),
         side_effects=side_effects,
         no_side_effects=current.get("se.checklist") == ["none"],
         stressors=_stressors(current),
@@ -121,6 +125,12 @@ def compile_intake(
         patient_export_id=export_ids[0] if export_ids else None,
         intake_export_id=export_ids[1] if export_ids else None,
     )
+
+
+def _met(answers: Answers, section: Section, steps: tuple[str, ...]) -> tuple[str, ...]:
+    """The steps of `section` this patient meets (a first visit has no "since last visit")."""
+    met = section_steps(section, answers)
+    return tuple(step for step in steps if step in met)
 
 
 def _choice_label(value: Any, options: tuple[Option, ...]) -> str | None:
@@ -221,9 +231,11 @@ def _described(
 
 
 def _stressors(answers: Answers) -> tuple[tuple[str, str], ...]:
+    """Every domain with how much it bothers the patient (unchecked on the checklist: not at
+    all)."""
     lines = []
     for domain in STRESS_DOMAINS:
-        value = answers.get(f"stress.{domain.value}")
+        value = stress_level(answers, domain.value)
         level = option_label(STRESS_LEVEL_OPTIONS, value) if value is not None else "not answered"
         lines.append((domain.label, level))
     return tuple(lines)
@@ -292,7 +304,8 @@ def _answered_sections(
                 said = f"{said} (typed “{raw.strip()}”)"
             lines.append(AnsweredLine(question.label, said, own_words=own))
         if lines:
-            sections.append(AnsweredSection(section.value, section.label, tuple(lines)))
+            title = PROVIDER_TITLES.get(section, section.label)
+            sections.append(AnsweredSection(section.value, title, tuple(lines)))
     return tuple(sections)
 
 

@@ -31,8 +31,8 @@ FOOTER = (
 FIRST_VISIT_FOOTER = (
     "PHQ-9, GAD-7 and AUDIT-C (Bush et al. 1998; cut-offs Bradley et al. 2007) are validated "
     "instruments, as is the single drug-use question (Smith et al. 2010). Everything else "
-    "(medications, history, sleep, energy/appetite/focus, side effects, which substances, "
-    "therapy, physical health, stressors) is the clinic's own questions, not validated scales. "
+    "(medications, history, sleep, energy/appetite/focus, which substances, therapy, physical "
+    "health, stressors) is the clinic's own questions, not validated scales. "
     "Compiled from the patient's answers without interpretation."
 )
 
@@ -55,7 +55,7 @@ def render_summary(compiled: CompiledIntake, timezone: str) -> list[str]:
         *_answered(compiled, "past_medications", "background"),
         _lines("Sleep", compiled.sleep),
         _lines(f"Energy, appetite, focus {daily}", compiled.daily),
-        _side_effects(compiled),
+        *([] if compiled.first_visit else [_side_effects(compiled)]),
         *_answered(compiled, "substances", "therapy", "physical"),
         _stressors(compiled),
         _questions(compiled),

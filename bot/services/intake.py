@@ -277,6 +277,7 @@ class IntakeService:
         patient = patients.create(session, chat_id, display_name=name)
         patient.linked_at = now
         intake = intakes.create(session, patient.id, now)
+        intakes.record_answer(session, intake.id, VISIT_KIND, FIRST_VISIT, None, now)
         return self.apply(session, patient, intake, Begin(), now)
 
 

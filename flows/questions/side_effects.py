@@ -109,8 +109,8 @@ def medication_options(answers: Answers) -> tuple[Option, ...]:
 
 
 def _steps(answers: Answers) -> list[str]:
-    if is_first_visit(answers) and medication_entry(answers, 1) is None:
-        return []  # a first visit with no medicine has no side effects to ask about
+    if is_first_visit(answers):
+        return []  # not part of a first visit (the issue's list); past medicines say how they went
     steps = ["se.checklist"]
     checked = checked_side_effects(answers)
     if "other" in checked:
@@ -169,17 +169,8 @@ _FIELDS: Mapping[str, _Builder] = {
 }
 
 
-FIRST_VISIT_CHECKLIST = replace(
-    _CHECKLIST_QUESTIONS["se.checklist"],
-    text="Have you noticed any of these lately, while taking your medicines? Tap all that "
-    "apply, then Done.",
-)
-
-
 def side_effect_question(key: str, answers: Answers) -> Question:
     """The question at a side-effects step ("se.checklist", "se.nausea.severity")."""
-    if key == "se.checklist" and is_first_visit(answers):
-        return FIRST_VISIT_CHECKLIST
     if key in _CHECKLIST_QUESTIONS:
         return _CHECKLIST_QUESTIONS[key]
     _, value, field = key.split(".")

@@ -2,8 +2,8 @@
 visit, "since your last visit" on a follow-up.
 
 Therapy: are they seeing a therapist or counsellor; if not, would they like information about
-therapy (medication and therapy are often combined). Physical health: a checklist of new health
-problems, hospital stays and emergency visits, then what happened, in their words.
+therapy (medication and therapy are often combined). Physical health: any new health problems,
+hospital stays or emergency visits, "No" with one tap or what happened in their words.
 """
 
 from __future__ import annotations
@@ -24,12 +24,7 @@ INFO_OPTIONS = (
     Option("no", "No, thanks", aliases=("no",)),
     Option("unsure", "Maybe later", aliases=("maybe", "not sure")),
 )
-HEALTH_OPTIONS = (
-    Option("new_problem", "A new health problem", aliases=("new problem", "new")),
-    Option("hospital", "A hospital stay", aliases=("hospital",)),
-    Option("emergency", "An emergency room visit", aliases=("er", "emergency")),
-    Option("none", "None of these", aliases=("none", "no"), exclusive=True),
-)
+NO_HEALTH_CHANGES = Option("none", "No", aliases=("no", "none", "nothing", "none of these"))
 
 
 def _therapy_steps(answers: Answers) -> list[str]:
@@ -73,45 +68,28 @@ THERAPY_SPEC = SectionSpec(
 )
 
 
-def _health_steps(answers: Answers) -> list[str]:
-    steps = ["body.changes"]
-    changes = answers.get("body.changes")
-    if isinstance(changes, list) and any(v != "none" for v in changes):
-        steps.append("body.details")
-    return steps
-
-
 def _health_question(key: str, answers: Answers) -> Question:
-    if key == "body.changes":
-        when = (
-            "In the past few months" if is_first_visit(answers) else "Since your last visit"
-        )
-        return Question(
-            key,
-            Section.PHYSICAL,
-            f"Your provider asks how you're doing mentally and physically. {when}, have you "
-            "had any of these? Tap all that apply, then Done.",
-            Kind.MULTI,
-            "New health problems, hospital or emergency visits",
-            options=HEALTH_OPTIONS,
-        )
-    if key == "body.details":
-        return Question(
-            key,
-            Section.PHYSICAL,
-            "What happened, and roughly when? A few words are enough.",
-            Kind.TEXT,
-            "What happened",
-            optional=True,
-            max_length=2000,
-        )
-    raise KeyError(key)
+    if key != "body.changes":
+        raise KeyError(key)
+    when = "In the past few months" if is_first_visit(answers) else "Since your last visit"
+    return Question(
+        key,
+        Section.PHYSICAL,
+        f"Your provider asks how you're doing mentally and physically. {when}, have you had "
+        "any new health problems, a hospital stay or an emergency room visit? Tap No, or tell "
+        "me what happened and roughly when.",
+        Kind.TEXT,
+        "New health problems, hospital or emergency visits",
+        options=(NO_HEALTH_CHANGES,),
+        optional=True,
+        max_length=2000,
+    )
 
 
 PHYSICAL_SPEC = SectionSpec(
     Section.PHYSICAL,
     prefixes=("body",),
-    steps=_health_steps,
+    steps=lambda answers: ["body.changes"],
     question=_health_question,
     group_id=Section.PHYSICAL.value,
 )

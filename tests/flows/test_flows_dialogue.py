@@ -73,8 +73,8 @@ def _walk_to(d: Driver, step: str) -> Driver:
             d.tap("as_prescribed")
         elif d.step and d.step.startswith(("phq9", "gad7")):
             d.tap("0")
-        elif d.step and d.step.startswith("stress.") and d.step != "stress.notes":
-            d.tap("not_at_all")
+        elif d.step == "stress.checklist":
+            d.pick("none")
         elif d.screen is not None and d.screen.can_skip:
             d.command("skip")
         else:
@@ -372,11 +372,11 @@ def test_the_whole_intake_by_typing() -> None:
     for text in ["rarely", "mild", "a little", "I think it's the lamictal"]:
         d.type(text)
     assert (d.phase, d.step) == ("therapy", "therapy.now")
-    for text in ["no", "maybe", "a new health problem, ER"]:
+    for text in ["no", "maybe", "Sprained ankle in March, went to the ER"]:
         d.type(text)
-    d.type("Sprained ankle in March")
-    assert (d.phase, d.step) == ("stressors", "stress.work")
-    for text in ["a lot", "a little", "1", "1", "1", "1", "1", "1", "1"]:
+    assert (d.phase, d.step) == ("stressors", "stress.checklist")
+    d.type("work, family")
+    for text in ["a lot", "a little"]:
         d.type(text)
     d.type("My mother is in hospital")
     assert (d.phase, d.step) == ("questions", "q.picked")
@@ -462,10 +462,11 @@ def test_the_whole_intake_by_tapping() -> None:
     assert (d.phase, d.step) == ("therapy", "therapy.now")
     d.tap("yes")  # seeing a therapist: no offer of information
     assert (d.phase, d.step) == ("physical", "body.changes")
-    d.pick("none")
-    assert (d.phase, d.step) == ("stressors", "stress.work")
-    for _ in range(9):
-        d.tap("a_little")
+    d.tap("none")
+    assert (d.phase, d.step) == ("stressors", "stress.checklist")
+    d.pick("money", "housing")
+    d.tap("a_little")
+    d.tap("a_lot")
     d.tap("none")
     d.pick("side_effects", "check_in")
     d.tap("done")
@@ -492,7 +493,9 @@ def test_the_whole_intake_by_tapping() -> None:
         "m1",
     ]
     assert a["stress.notes"] == {"choice": "none"}
-    assert (a["therapy.now"], a["body.changes"]) == ("yes", ["none"])
+    assert (a["therapy.now"], a["body.changes"]) == ("yes", {"choice": "none"})
+    assert a["stress.checklist"] == ["money", "housing"]
+    assert (a["stress.money"], a["stress.housing"]) == ("a_little", "a_lot")
     assert "therapy.info" not in a
     assert a["q.picked"] == ["side_effects", "check_in"]
     assert a["q.1"] == {"choice": "done"}

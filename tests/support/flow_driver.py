@@ -177,9 +177,9 @@ class Driver:
         return self.pick("none")
 
     def stressors(self, notes: str = "none") -> Outcome:
-        assert self.step == "stress.work", self.state
-        for _ in range(9):
-            self.tap("not_at_all")
+        """Nothing on the checklist bothers the patient; then the note."""
+        assert self.step == "stress.checklist", self.state
+        self.pick("none")
         return self.type(notes)
 
     def therapy_and_health(self) -> Outcome:
@@ -187,7 +187,7 @@ class Driver:
         assert self.step == "therapy.now", self.state
         self.tap("no")
         self.tap("no")
-        return self.pick("none")
+        return self.tap("none")
 
     def no_questions(self) -> Outcome:
         """ "No questions" on the list of common questions: nothing to type either."""
@@ -263,11 +263,12 @@ def largest_intake() -> Driver:
     assert d.phase == "therapy"
     d.tap("no")
     d.tap("unsure")
-    d.pick("new_problem", "emergency")
     d.type("A fall, in March")
     assert d.phase == "stressors"
+    assert d.screen is not None and d.screen.step == "stress.checklist"
+    d.pick(*(o.value for o in d.screen.options if not o.exclusive))  # every domain
     for _ in range(9):
-        d.tap("not_at_all")
+        d.tap("a_lot")
     d.tap("none")
     d.pick("changes", "check_in")
     d.type("A question")

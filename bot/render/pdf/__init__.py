@@ -83,7 +83,8 @@ def _draw_sections(pdf: IntakePDF, chart_png: bytes | None) -> None:
     draw_pairs_section(pdf, "Sleep", compiled.sleep)
     daily = "(past two weeks)" if compiled.first_visit else "(vs. before last visit)"
     draw_pairs_section(pdf, f"Energy, appetite, focus {daily}", compiled.daily)
-    draw_side_effects(pdf)
+    if not compiled.first_visit:  # not asked on a first visit
+        draw_side_effects(pdf)
     draw_answered_sections(pdf, "substances", "therapy", "physical")
     draw_stressors(pdf)
     if compiled.checkins is not None or chart_png is not None:
