@@ -78,19 +78,14 @@ def compile_intake(
     `safety_alerts` are the details of the safety alerts raised while the patient answered;
     `safety_responses` what the patient said to the safety questions that raised no alert;
     `typed_texts` the patient's own words for answers read from text, by step key;
-    `export_ids` the patient's and the intake's ids in exports.
-    """
+    `export_ids` the patient's and the intake's ids in exports."""
     current = reachable_answers(answers)
     typed_texts = typed_texts or {}
     medications = _medications(current)
     side_effects = _side_effects(current)
     phq9 = instrument_score(PHQ9, current)
     gad7 = instrument_score(GAD7, current)
-    audit_c = audit_c_score(current)
-    flags = (
-        *_flags(safety_alerts, medications, side_effects, phq9),
-        *_first_visit_flags(current),
-    )
+    flags = (*_flags(safety_alerts, medications, side_effects, phq9), *_first_visit_flags(current))
     return CompiledIntake(
         intake_id=intake_id,
         patient_name=patient_name,
@@ -109,15 +104,11 @@ def compile_intake(
         no_side_effects=current.get("se.checklist") == ["none"],
         stressors=_stressors(current),
         stress_notes=_free_text(current.get("stress.notes")),
-        questions=tuple(
-            value
-            for key, value in current.items()
-            if key.startswith("q.") and isinstance(value, str)
-        ),
+        questions=tuple(v for k, v in current.items() if k.startswith("q.") and isinstance(v, str)),
         safety_responses=safety_responses,
         first_visit=is_first_visit(current),
         answered_sections=_answered_sections(current, typed_texts),
-        audit_c=audit_c,
+        audit_c=audit_c_score(current),
         picked_questions=picked_questions(current),
         checkins=checkins,
         checkins_since=checkins_since,
@@ -283,9 +274,7 @@ def _flags(
     return tuple(flags)
 
 
-def _answered_sections(
-    answers: Answers, typed: Mapping[str, str]
-) -> tuple[AnsweredSection, ...]:
+def _answered_sections(answers: Answers, typed: Mapping[str, str]) -> tuple[AnsweredSection, ...]:
     """The sections reported as plain answers (reasons, past medicines, allergies and health,
     substances, therapy, physical health), each answer in words, typed text verbatim."""
     sections = []
@@ -331,9 +320,7 @@ def _first_visit_flags(answers: Answers) -> list[Flag]:
             times = f"{times} times"  # a typed count, not a button
         which = answers.get(WHICH_STEP)
         used = f" ({describe(question_for(WHICH_STEP, answers), which).lower()})" if which else ""
-        flags.append(
-            Flag("substances", f"Other substances: used {times} in the past year{used}")
-        )
+        flags.append(Flag("substances", f"Other substances: used {times} in the past year{used}"))
     return flags
 
 

@@ -100,10 +100,11 @@ def _past_question(key: str, answers: Answers) -> Question:
             max_length=200,
         )
     if field == "when":
+        text = f"Roughly when did you take {name}? For example “2019” or “a few years ago”."
         return Question(
             key,
             _PAST,
-            f"Roughly when did you take {name}? For example “2019” or “a few years ago”.",
+            text,
             Kind.TEXT,
             f"{name}: when",
             options=(DONT_REMEMBER,),
@@ -133,14 +134,8 @@ def _past_question(key: str, answers: Answers) -> Question:
             max_length=500,
         )
     if field == "more":
-        return Question(
-            key,
-            _PAST,
-            "Any other medicine for your mental health that you took before?",
-            Kind.CHOICE,
-            "More past medicines",
-            options=MORE_OPTIONS,
-        )
+        text = "Any other medicine for your mental health that you took before?"
+        return Question(key, _PAST, text, Kind.CHOICE, "More past medicines", options=MORE_OPTIONS)
     raise KeyError(key)
 
 

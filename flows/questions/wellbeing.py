@@ -42,8 +42,13 @@ def _therapy_question(key: str, answers: Answers) -> Question:
             else "Since your last visit, have you been seeing a therapist or counsellor?"
         )
         return Question(
-            key, Section.THERAPY, text, Kind.CHOICE, "Seeing a therapist or counsellor",
-            options=YES_NO, optional=True,
+            key,
+            Section.THERAPY,
+            text,
+            Kind.CHOICE,
+            "Seeing a therapist or counsellor",
+            options=YES_NO,
+            optional=True,
         )
     if key == "therapy.info":
         return Question(
