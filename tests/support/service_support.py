@@ -158,7 +158,8 @@ SHORTEST_ANSWERS = {
     "audit.1": "never",
     "drugs.times": "never",
     "se.checklist": "none of these",
-    "body.changes": "none",
+    "body.changes": "no",
+    "stress.checklist": "none of these",
     "q.picked": "no questions",
     "q.1": "no questions",
 }
@@ -172,19 +173,32 @@ def shortest_answer(step: str) -> str:
     return SHORTEST_ANSWERS.get(step, "skip")
 
 
-def finish_intake(chat: Chat) -> Reply:
-    """Type the shortest intake from the question on screen through review and submit."""
-    assert chat.last is not None and chat.last.screen is not None
+def finish_intake(chat: Chat, answers: dict[str, str] | None = None) -> Reply:
+    """Type the shortest intake from the question on screen through review and submit;
+    `answers` types other answers at the steps it names."""
     reply = chat.last
+    if reply is None or reply.screen is None or reply.ref is None or (
+        reply.ref.kind is not DialogueKind.INTAKE
+    ):
+        reply = chat.start()  # after a check-in: back to the intake's question
     for _ in range(80):
         assert reply.screen is not None, "the intake ended early"
-        if reply.screen.step == "review":
+        step = reply.screen.step
+        if step == "review":
             break
-        reply = chat.send(Typed(shortest_answer(reply.screen.step)))
+        reply = chat.send(Typed((answers or {}).get(step) or shortest_answer(step)))
     assert reply.screen is not None and reply.screen.step == "review"
     reply = chat.send(Typed("submit"))
     assert reply.finished and reply.submitted is not None
     return reply
+
+
+def past_the_reasons(chat: Chat) -> Reply:
+    """Skip what brings a first-visit patient in and their hopes: on to the medicines."""
+    assert chat.last is not None and chat.last.screen is not None
+    assert chat.last.screen.step == "reason.coming", chat.last.screen.step
+    chat.send(Typed("skip"))
+    return chat.send(Typed("skip"))
 
 
 # --- reading what was stored ------------------------------------------------------------
