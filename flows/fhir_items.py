@@ -25,6 +25,7 @@ from flows.questions import (
     REGISTRY,
     SE_FIELDS,
     UNSURE_OPTION,
+    VISIT_KIND,
     Answers,
     Kind,
     Layout,
@@ -255,7 +256,7 @@ def _plain_group(spec: SectionSpec, answers: Answers) -> Item | None:
     """The section's answers in order; numbered steps ("q.1", "q.2") as one repeating item."""
     items: list[Item | None] = []
     for key in answers:
-        if section_of(key) is not spec.section:
+        if key == VISIT_KIND or section_of(key) is not spec.section:  # the kind is no answer
             continue
         if spec.section is Section.QUESTIONS and key != "q.1" and isinstance(answers[key], dict):
             continue  # "That's all my questions" ends the list; it answers nothing
