@@ -579,9 +579,9 @@ def test_service_end_to_end_changing_an_answer_after_back_keeps_history(engine: 
     stored = fresh_intake(engine, intake_id)
     assert (stored.state, stored.step) == ("medications", "med.1.more")
     # one compare-and-set per update that reached the intake: consent (which opened it),
-    # the medication, its status, "2", back, "0"
-    assert stored.version == 6
-    assert count(engine, ProcessedUpdate) == 7  # and /start
+    # the two reasons skipped, the medication, its status, "2", back, "0"
+    assert stored.version == 8
+    assert count(engine, ProcessedUpdate) == 9  # and /start
     assert count(engine, Intake) == 1
 
 
