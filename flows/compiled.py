@@ -19,25 +19,43 @@ from flows.options import Option
 from flows.parsing import MedicationLine, normalise, parse_medication_line
 from flows.questions import (
     DAILY_STEPS,
+    REPORTED_SECTIONS,
     SLEEP_STEPS,
     STRESS_DOMAINS,
     STRESS_LEVEL_OPTIONS,
     Answers,
     Kind,
+    Section,
     checked_side_effects,
     instrument_score,
     is_choice,
+    is_first_visit,
     medication_count,
     medication_entry,
     medication_status,
     option_label,
     question_for,
     reachable_answers,
+    section_steps,
     side_effect_name,
 )
-from flows.report import CheckinSummary, CompiledIntake, Flag, MedicationReport, SideEffectReport
+from flows.questions.history import PREGNANCY_FLAGGED, PREGNANCY_OPTIONS
+from flows.questions.patient_questions import picked_questions
+from flows.questions.stressors import stress_level
+from flows.questions.substances import DRUG_STEP, WHICH_STEP, audit_c_score, drug_use_positive
+from flows.report import (
+    AnsweredLine,
+    AnsweredSection,
+    CheckinSummary,
+    CompiledIntake,
+    Flag,
+    MedicationReport,
+    SideEffectReport,
+)
 
 PHQ9_FLAG_THRESHOLD = 15
+PROVIDER_TITLES = {Section.REASONS: "Why they're coming"}
+"""Section titles the provider reads where the patient's would not do ("Why you're coming")."""
 
 
 def compile_intake(
@@ -60,44 +78,50 @@ def compile_intake(
     `safety_alerts` are the details of the safety alerts raised while the patient answered;
     `safety_responses` what the patient said to the safety questions that raised no alert;
     `typed_texts` the patient's own words for answers read from text, by step key;
-    `export_ids` the patient's and the intake's ids in exports.
-    """
+    `export_ids` the patient's and the intake's ids in exports."""
     current = reachable_answers(answers)
     typed_texts = typed_texts or {}
     medications = _medications(current)
     side_effects = _side_effects(current)
     phq9 = instrument_score(PHQ9, current)
     gad7 = instrument_score(GAD7, current)
+    flags = (*_flags(safety_alerts, medications, side_effects, phq9), *_first_visit_flags(current))
     return CompiledIntake(
         intake_id=intake_id,
         patient_name=patient_name,
         submitted_at=submitted_at,
         appointment=appointment,
-        flags=_flags(safety_alerts, medications, side_effects, phq9),
+        flags=flags,
         phq9=phq9,
         phq9_function=_choice_label(current.get("phq9.function"), PHQ9_FUNCTION_OPTIONS),
         gad7=gad7,
         medications=medications,
         takes_no_medication=is_choice(current.get("med.1.name"), "none"),
         new_medicines=_free_text(current.get("meds.new")),
-        sleep=_described(current, SLEEP_STEPS, typed_texts),
-        daily=_described(current, DAILY_STEPS, typed_texts),
+        sleep=_described(current, _met(current, Section.SLEEP, SLEEP_STEPS), typed_texts),
+        daily=_described(current, _met(current, Section.DAILY, DAILY_STEPS), typed_texts),
         side_effects=side_effects,
         no_side_effects=current.get("se.checklist") == ["none"],
         stressors=_stressors(current),
         stress_notes=_free_text(current.get("stress.notes")),
-        questions=tuple(
-            value
-            for key, value in current.items()
-            if key.startswith("q.") and isinstance(value, str)
-        ),
+        questions=tuple(v for k, v in current.items() if k.startswith("q.") and isinstance(v, str)),
         safety_responses=safety_responses,
+        first_visit=is_first_visit(current),
+        answered_sections=_answered_sections(current, typed_texts),
+        audit_c=audit_c_score(current),
+        picked_questions=picked_questions(current),
         checkins=checkins,
         checkins_since=checkins_since,
         patient_id=patient_id,
         patient_export_id=export_ids[0] if export_ids else None,
         intake_export_id=export_ids[1] if export_ids else None,
     )
+
+
+def _met(answers: Answers, section: Section, steps: tuple[str, ...]) -> tuple[str, ...]:
+    """The steps of `section` this patient meets (a first visit has no "since last visit")."""
+    met = section_steps(section, answers)
+    return tuple(step for step in steps if step in met)
 
 
 def _choice_label(value: Any, options: tuple[Option, ...]) -> str | None:
@@ -198,9 +222,11 @@ def _described(
 
 
 def _stressors(answers: Answers) -> tuple[tuple[str, str], ...]:
+    """Every domain with how much it bothers the patient (unchecked on the checklist: not at
+    all)."""
     lines = []
     for domain in STRESS_DOMAINS:
-        value = answers.get(f"stress.{domain.value}")
+        value = stress_level(answers, domain.value)
         level = option_label(STRESS_LEVEL_OPTIONS, value) if value is not None else "not answered"
         lines.append((domain.label, level))
     return tuple(lines)
@@ -246,6 +272,60 @@ def _flags(
     if phq9.total >= PHQ9_FLAG_THRESHOLD:
         flags.append(Flag("phq9", f"PHQ-9 total {phq9.total} ({phq9.band or 'incomplete'})"))
     return tuple(flags)
+
+
+def _answered_sections(answers: Answers, typed: Mapping[str, str]) -> tuple[AnsweredSection, ...]:
+    """The sections reported as plain answers (reasons, past medicines, allergies and health,
+    substances, therapy, physical health), each answer in words, typed text verbatim."""
+    sections = []
+    for section in REPORTED_SECTIONS:
+        lines = []
+        for step in section_steps(section, answers):
+            if step not in answers or step.endswith(".more"):
+                continue  # not answered, or "Add another" / "That's all"
+            question = question_for(step, answers)
+            value = answers[step]
+            own = isinstance(value, str) and question.kind is Kind.TEXT
+            own = own or (isinstance(value, dict) and "other" in value)
+            said = describe(question, value)
+            raw = typed.get(step)
+            if question.kind is Kind.NUMBER and raw and normalise(raw) != normalise(said):
+                said = f"{said} (typed “{raw.strip()}”)"
+            lines.append(AnsweredLine(question.label, said, own_words=own))
+        if lines:
+            title = PROVIDER_TITLES.get(section, section.label)
+            sections.append(AnsweredSection(section.value, title, tuple(lines)))
+    return tuple(sections)
+
+
+def _first_visit_flags(answers: Answers) -> list[Flag]:
+    """What changes what can be prescribed or needs attention: allergies, pregnancy, a positive
+    AUDIT-C (both cut-offs, sex never inferred) or drug-use screen (Smith et al. 2010)."""
+    flags = []
+    allergies = _free_text(answers.get("bg.allergies"))
+    if allergies:
+        flags.append(Flag("allergy", f"Allergies to medicines: “{allergies}”"))
+    pregnancy = answers.get("bg.pregnancy")
+    if pregnancy in PREGNANCY_FLAGGED:
+        label = option_label(PREGNANCY_OPTIONS, pregnancy)
+        flags.append(Flag("pregnancy", f"Pregnancy: {label.lower()} (matters for prescribing)"))
+    audit = audit_c_score(answers)
+    if audit is not None and audit.positive_women:
+        flags.append(Flag("alcohol", f"Alcohol: AUDIT-C {audit.total} of 12, {audit.band}"))
+    if drug_use_positive(answers):
+        question = question_for(DRUG_STEP, answers)
+        value = answers[DRUG_STEP]
+        times = describe(question, value).lower()
+        if all(option.value != _number_text(value) for option in question.options):
+            times = f"{times} times"  # a typed count, not a button
+        which = answers.get(WHICH_STEP)
+        used = f" ({describe(question_for(WHICH_STEP, answers), which).lower()})" if which else ""
+        flags.append(Flag("substances", f"Other substances: used {times} in the past year{used}"))
+    return flags
+
+
+def _number_text(value: Any) -> str:
+    return str(int(value)) if isinstance(value, int | float) and float(value).is_integer() else ""
 
 
 def medication_rows(compiled: CompiledIntake) -> list[dict[str, Any]]:

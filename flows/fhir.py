@@ -44,96 +44,54 @@ structured items.
 from __future__ import annotations
 
 import html
-import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from flows.fhir_items import LOINC, Item, section_groups
-from flows.instruments import (
-    ANSWER_OPTIONS,
-    GAD7,
-    LICENCE_LINE,
-    LOINC_ANSWER_CODES,
-    PHQ9,
-    Instrument,
-    Score,
+from flows.audit_c import LICENCE_NOTE as AUDIT_C_LICENCE
+from flows.fhir_ids import XHTML, ExportIds, fhir_datetime, patient_reference, urn
+from flows.fhir_items import Item, section_groups
+from flows.fhir_observations import (
+    BAND_SOURCES,
+    OBSERVATION_CATEGORY,
+    PANEL_DISPLAY,
+    TOTAL_DISPLAY,
+    score_observations,
 )
-from flows.questions import Answers, option_label, reachable_answers
+from flows.instruments import LICENCE_LINE
+from flows.questions import Answers, reachable_answers
 from flows.report import CompiledIntake
+
+__all__ = [
+    "BAND_SOURCES",
+    "CHECKLIST_NOTE",
+    "DEFAULT_PATIENT_SYSTEM",
+    "DEFAULT_QUESTIONNAIRE",
+    "OBSERVATION_CATEGORY",
+    "PANEL_DISPLAY",
+    "QUESTIONNAIRE_URL",
+    "QUESTIONNAIRE_VERSION",
+    "TOTAL_DISPLAY",
+    "URI_SYSTEM",
+    "ExportIds",
+    "fhir_datetime",
+    "intake_bundle",
+    "patient_resource",
+    "questionnaire_response",
+    "score_observations",
+    "urn",
+]
 
 QUESTIONNAIRE_URL = "https://intake-bot.example/fhir/Questionnaire/pre-visit-intake"
 QUESTIONNAIRE_VERSION = "1"
 DEFAULT_QUESTIONNAIRE = f"{QUESTIONNAIRE_URL}|{QUESTIONNAIRE_VERSION}"
 DEFAULT_PATIENT_SYSTEM = "https://intake-bot.example/fhir/patient-id"
 URI_SYSTEM = "urn:ietf:rfc:3986"  # an identifier whose value is a URI (here a urn:uuid)
-OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
-XHTML = "http://www.w3.org/1999/xhtml"
-
-TOTAL_DISPLAY: Mapping[str, str] = {
-    # LOINC long common names of the total-score codes.
-    PHQ9.total_loinc: "Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]",
-    GAD7.total_loinc: "Generalized anxiety disorder 7 item (GAD-7) total score [Reported.PHQ]",
-}
-PANEL_DISPLAY: Mapping[str, str] = {
-    # LOINC long common names of the panel codes.
-    PHQ9.panel_loinc: "PHQ-9 quick depression assessment panel [Reported.PHQ]",
-    GAD7.panel_loinc: "Generalized anxiety disorder 7 item (GAD-7)",
-}
-BAND_SOURCES: Mapping[str, str] = {
-    PHQ9.key: "Kroenke, Spitzer & Williams 2001",
-    GAD7.key: "Spitzer et al. 2006",
-}
-
 CHECKLIST_NOTE = (
-    "Items outside the PHQ-9 and GAD-7 are the clinic's own checklist, not validated scales."
+    "PHQ-9, GAD-7 and AUDIT-C (Bush et al. 1998; cut-offs Bradley et al. 2007) are validated "
+    "instruments, as is the single drug-use question (Smith et al. 2010); all other items are "
+    "the clinic's own checklist, not validated scales."
 )
-
-
-# --- ids and references -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ExportIds:
-    """The random UUIDs an intake's resources are named by, stored once per patient and intake.
-
-    Every resource of an intake gets a UUIDv5 of the intake's own UUID and its kind, so a
-    re-export gives the same ids, and two databases (or clinics) never give the same ones.
-    """
-
-    patient: str  # the Patient resource's id
-    intake: str  # the namespace of the intake's resources
-
-    def of(self, kind: str) -> str:
-        """The id of one resource of the intake (`kind`: "Bundle", "Observation/44261-6", ...)."""
-        return str(uuid.uuid5(uuid.UUID(self.intake), kind))
-
-    @property
-    def response(self) -> str:
-        return self.of("QuestionnaireResponse")
-
-
-def urn(resource_id: str) -> str:
-    """How a resource is referred to, and its fullUrl, inside the Bundle."""
-    return f"urn:uuid:{resource_id}"
-
-
-def _patient_reference(ids: ExportIds, patient_name: str | None) -> dict[str, Any]:
-    reference: dict[str, Any] = {"reference": urn(ids.patient)}
-    if patient_name:
-        reference["display"] = patient_name
-    return reference
-
-
-def fhir_datetime(moment: datetime) -> str:
-    """ISO 8601 with a UTC offset, to the second, as FHIR's dateTime requires."""
-    offset = moment.utcoffset() if moment.tzinfo is not None else None
-    if offset is None:
-        raise ValueError("a FHIR dateTime needs a timezone: pass an aware datetime")
-    if offset.total_seconds() % 60:
-        moment = moment.astimezone(UTC)  # FHIR offsets are whole minutes
-    return moment.replace(microsecond=0).isoformat(timespec="seconds")
 
 
 # --- narrative --------------------------------------------------------------------------
@@ -172,6 +130,8 @@ def _narrative(groups: list[Item], patient_name: str, authored: str) -> dict[str
         parts.append(f"<p><b>{html.escape(group['text'])}</b></p>{_items_html(group['item'])}")
     parts.append(f"<p>{html.escape(CHECKLIST_NOTE)}</p>")
     parts.append(f"<p>{html.escape(LICENCE_LINE)}</p>")
+    if any(group["linkId"] == "substances" for group in groups):
+        parts.append(f"<p>{html.escape(AUDIT_C_LICENCE)}</p>")
     return {"status": "additional", "div": f'<div xmlns="{XHTML}">{"".join(parts)}</div>'}
 
 
@@ -210,7 +170,7 @@ def questionnaire_response(
     when = fhir_datetime(authored)
     current = reachable_answers(answers)
     groups = section_groups(current)
-    patient = _patient_reference(ids, patient_name)
+    patient = patient_reference(ids, patient_name)
     response: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
         "id": ids.response,
@@ -226,109 +186,6 @@ def questionnaire_response(
     if groups:
         response["item"] = groups
     return response
-
-
-def score_observations(
-    compiled: CompiledIntake, *, ids: ExportIds, effective: datetime | None = None
-) -> list[dict[str, Any]]:
-    """Per instrument with any item answered: a panel Observation (LOINC panel code, one
-    component per answered item) and, when every item was answered, the total's Observation,
-    a member of the panel. Both are derived from the QuestionnaireResponse.
-
-    `effective` defaults to when the intake was submitted. Bands go in a note: there is no
-    standard code for them, and none is made up.
-    """
-    moment = effective or compiled.submitted_at
-    if moment is None:
-        raise ValueError("the intake has no submission time: pass `effective`")
-    context = _ObservationContext(compiled.patient_name, ids, fhir_datetime(moment))
-    resources: list[dict[str, Any]] = []
-    for instrument, score in ((PHQ9, compiled.phq9), (GAD7, compiled.gad7)):
-        if score.answered == 0:
-            continue
-        total = _total_observation(instrument, score, context) if score.complete else None
-        resources.append(_panel_observation(instrument, score, context, total))
-        if total is not None:
-            resources.append(total)
-    return resources
-
-
-@dataclass(frozen=True)
-class _ObservationContext:
-    patient_name: str
-    ids: ExportIds
-    when: str
-
-    def base(self, kind: str, summary: list[str], code: dict[str, Any]) -> dict[str, Any]:
-        """What every score Observation has: id, narrative, status, category, code, subject."""
-        paragraphs = "".join(f"<p>{html.escape(line)}</p>" for line in summary)
-        return {
-            "resourceType": "Observation",
-            "id": self.ids.of(kind),
-            "text": {"status": "generated", "div": f'<div xmlns="{XHTML}">{paragraphs}</div>'},
-            "status": "final",
-            "category": [
-                {
-                    "coding": [
-                        {"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}
-                    ]
-                }
-            ],
-            "code": code,
-            "subject": _patient_reference(self.ids, self.patient_name),
-            "effectiveDateTime": self.when,
-            "derivedFrom": [{"reference": urn(self.ids.response)}],
-        }
-
-
-def _total_observation(
-    instrument: Instrument, total: Score, context: _ObservationContext
-) -> dict[str, Any]:
-    code = instrument.total_loinc
-    band = f"{instrument.name} severity band: {total.band} ({BAND_SOURCES[instrument.key]})"
-    summary = f"{instrument.name} total score {total.total} of {instrument.max_total}"
-    coded = {
-        "coding": [{"system": LOINC, "code": code, "display": TOTAL_DISPLAY[code]}],
-        "text": f"{instrument.name} total score",
-    }
-    observation = context.base(f"Observation/{code}", [summary, band], coded)
-    observation["valueInteger"] = total.total
-    observation["note"] = [{"text": band}]
-    return observation
-
-
-def _panel_observation(
-    instrument: Instrument,
-    score: Score,
-    context: _ObservationContext,
-    total: dict[str, Any] | None,
-) -> dict[str, Any]:
-    code = instrument.panel_loinc
-    coded = {
-        "coding": [{"system": LOINC, "code": code, "display": PANEL_DISPLAY[code]}],
-        "text": instrument.name,
-    }
-    answered = f"{score.answered} of {len(instrument.items)} items answered"
-    panel = context.base(f"Observation/{code}", [f"{instrument.name}: {answered}"], coded)
-    panel["component"] = [
-        {
-            "code": {"coding": [{"system": LOINC, "code": item.loinc, "display": item.text}]},
-            "valueCodeableConcept": {
-                "coding": [
-                    {
-                        "system": LOINC,
-                        "code": LOINC_ANSWER_CODES[str(value)],
-                        "display": option_label(ANSWER_OPTIONS, str(value)),
-                    }
-                ]
-            },
-        }
-        for item, value in zip(instrument.items, score.item_scores, strict=True)
-        if value is not None
-    ]
-    if total is not None:
-        panel["hasMember"] = [{"reference": urn(total["id"])}]
-    return panel
 
 
 def intake_bundle(

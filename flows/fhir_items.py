@@ -10,6 +10,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from flows.audit_c import AUDIT_C_ITEMS, AUDIT_C_NAME
+from flows.audit_c import TOTAL_LOINC as AUDIT_C_TOTAL_LOINC
 from flows.instruments import (
     ANSWER_OPTIONS,
     LOINC_ANSWER_CODES,
@@ -23,6 +25,7 @@ from flows.questions import (
     REGISTRY,
     SE_FIELDS,
     UNSURE_OPTION,
+    VISIT_KIND,
     Answers,
     Kind,
     Layout,
@@ -39,7 +42,9 @@ from flows.questions import (
     option_label,
     question_for,
     section_of,
+    section_steps,
 )
+from flows.questions.substances import audit_c_score
 
 LOINC = "http://loinc.org"
 ANSWER_SYSTEM = "https://intake-bot.example/fhir/CodeSystem/intake-answers"
@@ -251,7 +256,7 @@ def _plain_group(spec: SectionSpec, answers: Answers) -> Item | None:
     """The section's answers in order; numbered steps ("q.1", "q.2") as one repeating item."""
     items: list[Item | None] = []
     for key in answers:
-        if section_of(key) is not spec.section:
+        if key == VISIT_KIND or section_of(key) is not spec.section:  # the kind is no answer
             continue
         if spec.section is Section.QUESTIONS and key != "q.1" and isinstance(answers[key], dict):
             continue  # "That's all my questions" ends the list; it answers nothing
@@ -264,11 +269,32 @@ def _plain_group(spec: SectionSpec, answers: Answers) -> Item | None:
     return _group(spec.group_id, spec.section.label, items)
 
 
+def _substances_group(spec: SectionSpec, answers: Answers) -> Item | None:
+    """The AUDIT-C items under their LOINC codes ("/68518-0"), answered in the clinic's codes
+    (the points, 0–4, with the option's words), and the total ("/75626-2") when complete; then
+    the drug-use question and which substances, as clinic items."""
+    items: list[Item | None] = []
+    for entry in AUDIT_C_ITEMS:
+        value = answers.get(f"audit.{entry.number}")
+        if value is not None:
+            answer = _clinic_coding(entry.options, value)
+            items.append(item(f"/{entry.loinc}", entry.text, [answer]))
+    total = audit_c_score(answers)
+    if total is not None and total.complete:
+        text = f"{AUDIT_C_NAME} total score"
+        items.append(item(f"/{AUDIT_C_TOTAL_LOINC}", text, [{"valueInteger": total.total}]))
+    for key in section_steps(spec.section, answers):
+        if not key.startswith("audit."):
+            items.append(_step_item(key, answers))
+    return _group(spec.group_id, spec.section.label, items)
+
+
 _GROUPS: Mapping[Layout, Callable[[SectionSpec, Answers], Item | None]] = {
     Layout.PLAIN: _plain_group,
     Layout.INSTRUMENT: _instrument_group,
     Layout.MEDICATIONS: _medication_group,
     Layout.SIDE_EFFECTS: _side_effect_group,
+    Layout.SUBSTANCES: _substances_group,
 }
 
 

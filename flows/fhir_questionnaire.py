@@ -3,10 +3,12 @@ are the response's `questionnaire`, and every linkId of a response is defined he
 
 Built from the questions registry, section by section, the way flows.fhir_items lays out the
 response: the PHQ-9 and GAD-7 groups carry their LOINC panel codes (44249-1, 69737-5) and their
-items their LOINC item codes and answers; the medications group holds "meds.none", the repeating
+items their LOINC item codes and answers; the substances group the AUDIT-C panel code (72109-2),
+its items' codes and its total's (75626-2); the medications group holds "meds.none", the repeating
 group "med" and "meds.new"; the side-effect checklist holds each side effect's follow-ups as its
 child items; other sections list every step a patient can meet (found by answering each
-question with each of its options in turn), numbered steps ("q.1", "q.2") as one repeating item.
+question with each of its options in turn, as a first visit and as a follow-up), numbered
+steps ("q.1", "q.2") as one repeating item.
 
 Option questions are "open-choice" (a patient may type their own words), checklists repeat,
 numbers are integer or decimal, typed text is text; clinic options are coded in the clinic's
@@ -18,6 +20,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from flows.audit_c import AUDIT_C_ITEMS, AUDIT_C_NAME
+from flows.audit_c import PANEL_DISPLAY as AUDIT_C_PANEL_DISPLAY
+from flows.audit_c import PANEL_LOINC as AUDIT_C_PANEL_LOINC
+from flows.audit_c import TOTAL_LOINC as AUDIT_C_TOTAL_LOINC
 from flows.fhir import PANEL_DISPLAY, QUESTIONNAIRE_URL, QUESTIONNAIRE_VERSION
 from flows.fhir_items import (
     ANSWER_SYSTEM,
@@ -39,9 +45,11 @@ from flows.instruments import (
 )
 from flows.options import Option
 from flows.questions import (
+    FIRST_VISIT,
     REGISTRY,
     SE_FIELDS,
     SIDE_EFFECT_OPTIONS,
+    VISIT_KIND,
     Answers,
     Kind,
     Layout,
@@ -214,13 +222,24 @@ def _plain_group(spec: SectionSpec) -> Item:
     }
 
 
+VISITS: tuple[Mapping[str, Any], ...] = ({VISIT_KIND: FIRST_VISIT}, {})
+"""A first visit, then a follow-up: a section's steps are the ones met at either."""
+
+
 def _every_step(spec: SectionSpec) -> list[tuple[str, Question]]:
-    """Every step of a section, found by walking it with each option answered in turn."""
+    """Every step of a section, found by walking it, as a first visit and as a follow-up, with
+    each option answered in turn."""
     found: dict[str, Question] = {}
+    for visit in VISITS:
+        _walk(spec, visit, found)
+    return list(found.items())
+
+
+def _walk(spec: SectionSpec, visit: Mapping[str, Any], found: dict[str, Question]) -> None:
     widest = 1
     choice = 0
     while choice < widest:
-        answers: dict[str, Any] = {}
+        answers: dict[str, Any] = dict(visit)
         for _ in range(EXPLORATION_STEPS):
             steps = spec.steps(answers)
             step = next((s for s in steps if s not in answers), None)
@@ -231,18 +250,56 @@ def _every_step(spec: SectionSpec) -> list[tuple[str, Question]]:
             widest = max(widest, len(question.options))
             answers[step] = _sample_answer(question, choice)
         choice += 1
-    return list(found.items())
 
 
 def _sample_answer(question: Question, choice: int) -> Any:
     """An answer to walk on: the option `choice` (the last when there are fewer), or text."""
     options = [o for o in question.options if not o.exclusive] or list(question.options)
     if question.kind is Kind.NUMBER:
-        return int(question.minimum) if question.integer else float(question.minimum)
+        # A count with buttons ("Never", "Once", ...): walk each of them.
+        number = float(options[min(choice, len(options) - 1)].value) if options else question.minimum
+        return int(number) if question.integer else number
     if question.kind in (Kind.TEXT, Kind.MEDICATION) or not options:
         return "text"
     value = options[min(choice, len(options) - 1)].value
     return [value] if question.kind is Kind.MULTI else value
+
+
+def _substances_group(spec: SectionSpec) -> Item:
+    """The AUDIT-C under its LOINC panel code (72109-2), items (68518-0, 68519-8, 68520-6) and
+    total (75626-2), answered in the clinic's codes (the points, 0–4); then the drug-use
+    question (Smith et al. 2010) and which substances."""
+    items: list[Item] = [
+        {
+            "linkId": f"/{entry.loinc}",
+            "code": [_loinc(entry.loinc)],
+            "text": entry.text,
+            "type": "choice",
+            "answerOption": _coded_options(entry.options),
+        }
+        for entry in AUDIT_C_ITEMS
+    ]
+    items.append(
+        {
+            "linkId": f"/{AUDIT_C_TOTAL_LOINC}",
+            "code": [_loinc(AUDIT_C_TOTAL_LOINC)],
+            "text": f"{AUDIT_C_NAME} total score",
+            "type": "integer",
+            "readOnly": True,
+        }
+    )
+    items.extend(
+        definition(key, question)
+        for key, question in _every_step(spec)
+        if not key.startswith("audit.")
+    )
+    return {
+        "linkId": spec.group_id,
+        "code": [_loinc(AUDIT_C_PANEL_LOINC, AUDIT_C_PANEL_DISPLAY)],
+        "text": spec.section.label,
+        "type": "group",
+        "item": items,
+    }
 
 
 _GROUPS: Mapping[Layout, Callable[[SectionSpec], Item]] = {
@@ -250,4 +307,5 @@ _GROUPS: Mapping[Layout, Callable[[SectionSpec], Item]] = {
     Layout.INSTRUMENT: _instrument_group,
     Layout.MEDICATIONS: _medication_group,
     Layout.SIDE_EFFECTS: _side_effect_group,
+    Layout.SUBSTANCES: _substances_group,
 }

@@ -35,11 +35,11 @@ from flows.machine import FINAL_STATES, Phase, edit_trigger, fire
 from flows.options import Option
 from flows.parsing import match_option
 from flows.questions import (
-    PREVIOUS_MEDICATIONS,
-    SECTION_ORDER,
+    CARRIED_KEYS,
     Answers,
     Question,
     Section,
+    first_section,
     progress_label,
     question_for,
     section_steps,
@@ -110,6 +110,7 @@ def handle(state: IntakeState, answers: Answers, event: Event, ctx: Context) -> 
 
 
 _PHASE_STEPS = (CONSENT_STEP, REVIEW_STEP)
+_SECTION_STATES = frozenset(section.value for section in Section)
 
 
 class _IntakeTurn(DialogueTurn[IntakeState, Context]):
@@ -171,7 +172,7 @@ class _IntakeTurn(DialogueTurn[IntakeState, Context]):
 
     def can_back(self, step: str) -> bool:
         # While editing, Back from the very first question returns to review.
-        first = self.section() is SECTION_ORDER[0] and self.steps().index(step) == 0
+        first = self.section() is first_section(self.answers) and self.steps().index(step) == 0
         return self.state.editing or not first
 
     # --- answering -----------------------------------------------------------------------
@@ -208,8 +209,17 @@ class _IntakeTurn(DialogueTurn[IntakeState, Context]):
         self.fire("finish_section", first=True)
 
     def fire(self, trigger: str, *, first: bool) -> None:
-        """Fire a machine trigger and land on the first (or last) step of the new state."""
+        """Fire a machine trigger and land on the first (or last) step of the new state.
+
+        A section this patient does not meet (a first-visit section on a follow-up) has no
+        steps: the same trigger carries on past it.
+        """
         state, editing = fire(self.state.state, self.state.editing, trigger)
+        while state in _SECTION_STATES and not section_steps(Section(state), self.answers):
+            moved = fire(state, editing, "finish_section" if first else "go_back")
+            if moved == (state, editing):
+                break  # never: Back from the first section met is answered before this
+            state, editing = moved
         self.move(state=state, editing=editing, draft=None, step=self.landing_step(state, first))
 
     def landing_step(self, state: str, first: bool) -> str | None:
@@ -227,7 +237,7 @@ class _IntakeTurn(DialogueTurn[IntakeState, Context]):
     def parse(self, text: str) -> Parsed:
         step = self.state.step
         if step in _PHASE_STEPS:
-            option = match_option(text, _phase_options(step))
+            option = match_option(text, _phase_options(step, self.answers))
             return Parsed(option.value) if option else Parsed.failed("not_an_option")
         return super().parse(text)
 
@@ -241,7 +251,7 @@ class _IntakeTurn(DialogueTurn[IntakeState, Context]):
 
     def tapped(self, step: str, value: str) -> None:
         if not self.state.pending and step in _PHASE_STEPS:
-            if any(o.value == value for o in _phase_options(step)):
+            if any(o.value == value for o in _phase_options(step, self.answers)):
                 self.choose_phase_option(step, value)
             return
         super().tapped(step, value)
@@ -292,8 +302,8 @@ class _IntakeTurn(DialogueTurn[IntakeState, Context]):
             return
         if value == "yes":
             self.out.restart = True
-            # Last visit's medicines are not an answer: they stay, so they are asked again.
-            carried = {k: v for k, v in self.answers.items() if k == PREVIOUS_MEDICATIONS}
+            # Last visit's medicines and the kind of visit are not answers: they stay.
+            carried = {k: v for k, v in self.answers.items() if k in CARRIED_KEYS}
             self.answers.clear()
             self.answers.update(carried)
             self.fire("restart", first=True)
@@ -321,7 +331,7 @@ class _IntakeTurn(DialogueTurn[IntakeState, Context]):
             super().step_back()
 
     def back_from_first(self) -> None:
-        if self.section() is SECTION_ORDER[0] and not self.state.editing:
+        if self.section() is first_section(self.answers) and not self.state.editing:
             self.say(messages.ALREADY_FIRST)
         else:
             self.fire("go_back", first=False)
@@ -337,5 +347,5 @@ def _score(value: Any) -> int:
         return 0
 
 
-def _phase_options(step: str) -> tuple[Option, ...]:
-    return messages.CONSENT_OPTIONS if step == CONSENT_STEP else review_options()
+def _phase_options(step: str, answers: Answers) -> tuple[Option, ...]:
+    return messages.CONSENT_OPTIONS if step == CONSENT_STEP else review_options(answers)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flows.audit_c import AuditScore
 from flows.instruments import Score
 
 # The provider reads third-person wording; the patient saw "I stopped taking it", "I forgot".
@@ -33,8 +34,27 @@ REASON_WORDS = {
 
 @dataclass(frozen=True)
 class Flag:
-    kind: str  # safety, missed_doses, side_effect, phq9
+    kind: str  # safety, missed_doses, adherence, side_effect, phq9, alcohol, substances,
+    # pregnancy, allergy
     text: str
+
+
+@dataclass(frozen=True)
+class AnsweredLine:
+    """One answer in words; `own_words` when it is the patient's typed text, verbatim."""
+
+    label: str
+    value: str
+    own_words: bool = False
+
+
+@dataclass(frozen=True)
+class AnsweredSection:
+    """A section reported as its answers in order (the first-visit sections, therapy, health)."""
+
+    section: str  # the section's value ("reasons", "substances", ...)
+    title: str
+    lines: tuple[AnsweredLine, ...]
 
 
 @dataclass(frozen=True)
@@ -109,6 +129,10 @@ class CompiledIntake:
     stress_notes: str | None
     questions: tuple[str, ...]
     safety_responses: tuple[str, ...] = field(default=())
+    first_visit: bool = False  # the patient's first intake: reasons, history, substances
+    answered_sections: tuple[AnsweredSection, ...] = ()  # reasons … physical health, in order
+    audit_c: AuditScore | None = None  # first visit: alcohol, 0–12, with both cut-offs
+    picked_questions: tuple[str, ...] = ()  # questions picked from the list, as worded for them
     checkins: CheckinSummary | None = None  # between-visit check-ins since the previous visit
     checkins_since: datetime | None = None
     patient_id: int | None = None

@@ -9,7 +9,13 @@ from flows import messages
 from flows.answers import describe
 from flows.dialogue import ReviewGroup, Screen
 from flows.options import Option
-from flows.questions import SECTION_ORDER, Answers, question_for, reachable_answers, section_steps
+from flows.questions import (
+    Answers,
+    question_for,
+    reachable_answers,
+    section_steps,
+    visit_sections,
+)
 
 REVIEW_STEP = "review"
 
@@ -18,21 +24,22 @@ def review_screen(answers: Answers) -> Screen:
     return Screen(
         REVIEW_STEP,
         messages.REVIEW_INTRO,
-        options=review_options(),
+        options=review_options(answers),
         review=review_groups(answers),
         can_back=True,
         header="Review",
     )
 
 
-def review_options() -> tuple[Option, ...]:
+def review_options(answers: Answers) -> tuple[Option, ...]:
+    """A button to change each section this patient met, then Submit."""
     edits = tuple(
         Option(
             f"edit_{section.value}",
             f"Change {section.label.lower()}",
             aliases=(section.label.lower(), section.value),
         )
-        for section in SECTION_ORDER
+        for section in visit_sections(answers)
     )
     return (*edits, messages.SUBMIT_OPTION)
 
@@ -41,7 +48,7 @@ def review_groups(answers: Answers) -> tuple[ReviewGroup, ...]:
     """Every current answer, grouped by section, in the order asked."""
     current = reachable_answers(answers)
     groups = []
-    for section in SECTION_ORDER:
+    for section in visit_sections(current):
         lines = []
         for step in section_steps(section, current):
             if step in current and not _is_navigation(step, current[step]):

@@ -11,8 +11,10 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.render.html import esc, split_blocks
+from flows.audit_c import AuditScore
 from flows.instruments import Score
 from flows.report import (
+    AnsweredSection,
     Changes,
     CheckinRecord,
     CheckinSummary,
@@ -26,10 +28,18 @@ FOOTER = (
     "effects, stressors and check-ins are clinic questions, not validated scales. Compiled from "
     "the patient's answers without interpretation."
 )
+FIRST_VISIT_FOOTER = (
+    "PHQ-9, GAD-7 and AUDIT-C (Bush et al. 1998; cut-offs Bradley et al. 2007) are validated "
+    "instruments, as is the single drug-use question (Smith et al. 2010). Everything else "
+    "(medications, history, sleep, energy/appetite/focus, which substances, therapy, physical "
+    "health, stressors) is the clinic's own questions, not validated scales. "
+    "Compiled from the patient's answers without interpretation."
+)
 
 
 def render_summary(compiled: CompiledIntake, timezone: str) -> list[str]:
     """The provider's message(s) for one submitted intake."""
+    daily = "(past two weeks)" if compiled.first_visit else "(vs. before last visit)"
     blocks = [
         _heading(compiled, timezone),
         _flags(compiled),
@@ -40,19 +50,41 @@ def render_summary(compiled: CompiledIntake, timezone: str) -> list[str]:
             if compiled.checkins is not None
             else []
         ),
+        *_answered(compiled, "reasons"),
         _medications(compiled),
+        *_answered(compiled, "past_medications", "background"),
         _lines("Sleep", compiled.sleep),
-        _lines("Energy, appetite, focus (vs. before last visit)", compiled.daily),
-        _side_effects(compiled),
+        _lines(f"Energy, appetite, focus {daily}", compiled.daily),
+        *([] if compiled.first_visit else [_side_effects(compiled)]),
+        *_answered(compiled, "substances", "therapy", "physical"),
         _stressors(compiled),
         _questions(compiled),
-        f"<i>{esc(FOOTER)}</i>",
+        f"<i>{esc(FIRST_VISIT_FOOTER if compiled.first_visit else FOOTER)}</i>",
     ]
     return split_blocks(blocks)
 
 
+def answered_sections(compiled: CompiledIntake, *names: str) -> list[AnsweredSection]:
+    """The compiled intake's plain-answer sections called `names`, in the intake's order."""
+    return [section for section in compiled.answered_sections if section.section in names]
+
+
+def _answered(compiled: CompiledIntake, *names: str) -> list[str]:
+    """Each named section as a block: its answers in order, the patient's words in quotes."""
+    blocks = []
+    for section in answered_sections(compiled, *names):
+        lines = [f"<b>{esc(section.title)}</b>"]
+        for line in section.lines:
+            value = f"“{esc(line.value)}”" if line.own_words else esc(line.value)
+            lines.append(f"• {esc(line.label)}: {value}")
+        blocks.append("\n".join(lines))
+    return blocks
+
+
 def _heading(compiled: CompiledIntake, timezone: str) -> str:
     lines = [f"<b>Pre-visit intake: {esc(compiled.patient_name)}</b>"]
+    if compiled.first_visit:
+        lines.append("First visit: no earlier intake")
     if compiled.submitted_at is not None:
         local = compiled.submitted_at.astimezone(ZoneInfo(timezone))
         lines.append(f"Submitted {esc(_when(local))} · intake #{compiled.intake_id}")
@@ -108,7 +140,17 @@ def _scores(compiled: CompiledIntake, timezone: str) -> str:
     if compiled.phq9_function:
         lines.append(f"   difficulty: {esc(compiled.phq9_function)}")
     lines.append(_score_line(compiled.gad7) + _score_change(changes.get("GAD-7"), against))
+    if compiled.audit_c is not None:
+        lines.append(audit_c_line(compiled.audit_c))
     return "\n".join(lines)
+
+
+def audit_c_line(score: AuditScore) -> str:
+    """ "AUDIT-C: 5 / 12 — positive screen for men (≥4) and for women (≥3)"."""
+    if score.complete:
+        return f"AUDIT-C: <b>{score.total}</b> / {score.max_total} — {esc(score.band)}"
+    answered = sum(1 for v in score.item_scores if v is not None)
+    return f"AUDIT-C: incomplete ({answered} of 3 items answered, {score.total} points so far)"
 
 
 def baseline_words(changes: Changes, timezone: str) -> str:
@@ -226,11 +268,19 @@ def _stressors(compiled: CompiledIntake) -> str:
     return "\n".join(lines)
 
 
+def question_rows(compiled: CompiledIntake) -> list[str]:
+    """The patient's questions: picked from the list (marked so), then typed (verbatim)."""
+    picked = [f"{q} (picked from a list)" for q in compiled.picked_questions]
+    return [*picked, *compiled.questions]
+
+
 def _questions(compiled: CompiledIntake) -> str:
-    if not compiled.questions:
+    rows = question_rows(compiled)
+    if not rows:
         return "<b>Patient's questions</b>\n• none"
-    items = "\n".join(f"{n}. {esc(q)}" for n, q in enumerate(compiled.questions, start=1))
-    return f"<b>Patient's questions</b> (verbatim)\n{items}"
+    items = "\n".join(f"{n}. {esc(q)}" for n, q in enumerate(rows, start=1))
+    note = " (typed ones verbatim)" if compiled.picked_questions else " (verbatim)"
+    return f"<b>Patient's questions</b>{note}\n{items}"
 
 
 def render_checkin_summary(

@@ -19,8 +19,16 @@ from flows import messages
 from flows.compiled import medication_rows
 from flows.dialogue import Begin, Command, Event
 from flows.intake import Context, IntakeState, Outcome, handle
-from flows.machine import FINAL_STATES, SECTIONS, Phase
-from flows.questions import PREVIOUS_MEDICATIONS, Section, section_steps
+from flows.machine import FINAL_STATES, Phase
+from flows.questions import (
+    CARRIED_KEYS,
+    FIRST_VISIT,
+    FOLLOW_UP,
+    PREVIOUS_MEDICATIONS,
+    VISIT_KIND,
+    first_section,
+    section_steps,
+)
 from flows.schedule import intake_opens_at
 from flows.when import format_local
 from storage import intakes, patients
@@ -107,7 +115,7 @@ class IntakeService:
             Intake(
                 patient_id=patient.id,
                 appointment_id=appointment_id,
-                state=SECTIONS[0],
+                state=Phase.CONSENT.value,  # set below, once the kind of visit is stored
                 step=None,
                 started_at=now,
                 updated_at=now,
@@ -116,7 +124,9 @@ class IntakeService:
         )
         self._carry_medications(session, patient, intake, now)
         answers = intakes.current_answers(session, intake.id)
-        intake.step = section_steps(Section(SECTIONS[0]), answers)[0]
+        section = first_section(answers)
+        intake.state = section.value
+        intake.step = section_steps(section, answers)[0]
         session.add(intake)
         session.flush()
         return intake
@@ -124,8 +134,11 @@ class IntakeService:
     def _carry_medications(
         self, session: Session, patient: Patient, intake: Intake, now: datetime
     ) -> None:
-        """A returning patient is asked about last visit's medicines instead of typing them again."""
+        """A patient with no earlier submitted intake gets a first-visit intake; a returning one
+        is asked about last visit's medicines instead of typing them again."""
         submitted = intakes.submitted(session, patient.id)
+        kind = FOLLOW_UP if submitted else FIRST_VISIT
+        intakes.record_answer(session, intake.id, VISIT_KIND, kind, None, now)
         if not submitted:
             return
         carried = [
@@ -168,7 +181,7 @@ class IntakeService:
             position(intake), intakes.current_answers(session, intake.id), event, context
         )
         if outcome.restart:
-            intakes.supersede_all_answers(session, intake.id, now, keep=(PREVIOUS_MEDICATIONS,))
+            intakes.supersede_all_answers(session, intake.id, now, keep=CARRIED_KEYS)
         for item in outcome.record:
             intakes.record_answer(session, intake.id, item.key, item.value, item.raw_text, now)
         columns = position_columns(outcome.state)
@@ -279,6 +292,7 @@ class IntakeService:
         patient = patients.create(session, chat_id, display_name=name)
         patient.linked_at = now
         intake = intakes.create(session, patient.id, now)
+        intakes.record_answer(session, intake.id, VISIT_KIND, FIRST_VISIT, None, now)
         return self.apply(session, patient, intake, Begin(), now)
 
 

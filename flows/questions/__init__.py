@@ -1,17 +1,21 @@
 """Every question of the pre-visit intake, and which ones a patient meets given the answers so far.
 
 A question is identified by a step key ("phq9.3", "med.2.status", "se.nausea.severity"). Each
-section is one module (medications, scales for mood and anxiety, sleep, daily, side_effects,
-stressors, patient_questions); `registry` maps every section to its spec, and every lookup by
-section or step key goes through it. This package re-exports what the rest of flows and its
-callers use.
+section is one module (reasons, medications, history for past medicines and allergies and
+health, scales for mood and anxiety, sleep, daily, side_effects, substances, wellbeing for
+therapy and physical health, stressors, patient_questions); `registry` maps every section to
+its spec, and every lookup by section or step key goes through it. This package re-exports
+what the rest of flows and its callers use.
 """
 
 from flows.questions.base import (
     CHANGE_OPTIONS,
+    FIRST_VISIT,
+    FOLLOW_UP,
     SECTION_LABELS,
     SECTION_ORDER,
     UNSURE_OPTION,
+    VISIT_KIND,
     Answers,
     Kind,
     Layout,
@@ -19,7 +23,9 @@ from flows.questions.base import (
     Section,
     SectionSpec,
     is_choice,
+    is_first_visit,
     option_label,
+    since,
 )
 from flows.questions.daily import DAILY_ITEMS, DAILY_STEPS
 from flows.questions.medication_slots import (
@@ -31,12 +37,16 @@ from flows.questions.medication_slots import (
     previous_medications,
 )
 from flows.questions.registry import (
+    CARRIED_KEYS,
     REGISTRY,
+    REPORTED_SECTIONS,
+    first_section,
     progress_label,
     question_for,
     reachable_answers,
     section_of,
     section_steps,
+    visit_sections,
 )
 from flows.questions.scales import instrument_score
 from flows.questions.side_effects import (
@@ -51,12 +61,16 @@ from flows.questions.sleep import SLEEP_STEPS
 from flows.questions.stressors import NO_NOTES_OPTION, STRESS_DOMAINS, STRESS_LEVEL_OPTIONS
 
 __all__ = [
+    "CARRIED_KEYS",
     "CHANGE_OPTIONS",
     "DAILY_ITEMS",
     "DAILY_STEPS",
+    "FIRST_VISIT",
+    "FOLLOW_UP",
     "NO_NOTES_OPTION",
     "PREVIOUS_MEDICATIONS",
     "REGISTRY",
+    "REPORTED_SECTIONS",
     "SECTION_LABELS",
     "SECTION_ORDER",
     "SE_FIELDS",
@@ -65,6 +79,7 @@ __all__ = [
     "STRESS_DOMAINS",
     "STRESS_LEVEL_OPTIONS",
     "UNSURE_OPTION",
+    "VISIT_KIND",
     "Answers",
     "Kind",
     "Layout",
@@ -72,8 +87,10 @@ __all__ = [
     "Section",
     "SectionSpec",
     "checked_side_effects",
+    "first_section",
     "instrument_score",
     "is_choice",
+    "is_first_visit",
     "is_suspected_medicine",
     "medication_count",
     "medication_entry",
@@ -88,4 +105,6 @@ __all__ = [
     "section_of",
     "section_steps",
     "side_effect_name",
+    "since",
+    "visit_sections",
 ]

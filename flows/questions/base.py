@@ -16,14 +16,24 @@ Answers = Mapping[str, Any]
 
 
 class Section(StrEnum):
-    """The parts of the intake, in the order a patient meets them."""
+    """The parts of the intake, in the order a patient meets them.
 
+    A section with no steps for this patient (the first-visit sections of a follow-up) is
+    passed over: see `visit_sections`.
+    """
+
+    REASONS = "reasons"
     MEDICATIONS = "medications"
+    PAST_MEDICATIONS = "past_medications"
+    BACKGROUND = "background"
     MOOD = "mood"
     ANXIETY = "anxiety"
     SLEEP = "sleep"
     DAILY = "daily"
     SIDE_EFFECTS = "side_effects"
+    SUBSTANCES = "substances"
+    THERAPY = "therapy"
+    PHYSICAL = "physical"
     STRESSORS = "stressors"
     QUESTIONS = "questions"
 
@@ -34,17 +44,40 @@ class Section(StrEnum):
 
 
 SECTION_LABELS: Mapping[Section, str] = {
+    Section.REASONS: "Why you're coming",
     Section.MEDICATIONS: "Medications",
+    Section.PAST_MEDICATIONS: "Past medicines",
+    Section.BACKGROUND: "Allergies and health",
     Section.MOOD: "Mood",
     Section.ANXIETY: "Anxiety",
     Section.SLEEP: "Sleep",
     Section.DAILY: "Energy, appetite, focus",
     Section.SIDE_EFFECTS: "Side effects",
+    Section.SUBSTANCES: "Alcohol and other substances",
+    Section.THERAPY: "Therapy",
+    Section.PHYSICAL: "Physical health",
     Section.STRESSORS: "Life stressors",
     Section.QUESTIONS: "Your questions",
 }
 
 SECTION_ORDER: tuple[Section, ...] = tuple(Section)
+
+VISIT_KIND = "visit.kind"
+"""Stored when an intake opens, like last visit's medicines: "first" for a patient with no
+earlier submitted intake, "follow_up" otherwise. Not a question. An intake without it (one
+opened before first visits existed) is a follow-up, as every intake was then."""
+FIRST_VISIT = "first"
+FOLLOW_UP = "follow_up"
+
+
+def is_first_visit(answers: Answers) -> bool:
+    """Whether this intake prepares the patient's first visit."""
+    return answers.get(VISIT_KIND) == FIRST_VISIT
+
+
+def since(answers: Answers) -> str:
+    """ "since your last visit" on a follow-up; "lately" wording on a first visit."""
+    return "lately" if is_first_visit(answers) else "since your last visit"
 
 
 class Kind(StrEnum):
@@ -85,6 +118,7 @@ class Layout(StrEnum):
     INSTRUMENT = "instrument"  # LOINC-coded items, then the total when complete
     MEDICATIONS = "medications"  # a group per medicine, then the new ones
     SIDE_EFFECTS = "side_effects"  # each side effect's follow-ups nested under its checklist answer
+    SUBSTANCES = "substances"  # the AUDIT-C's LOINC-coded items and total, then the drug question
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,20 @@
-"""The daily-life section: energy, appetite and focus compared with before the last visit."""
+"""The daily-life section: energy, appetite and focus compared with before the last visit, or on
+a first visit, how they have been over the past two weeks."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from flows.options import Option
-from flows.questions.base import CHANGE_OPTIONS, Answers, Kind, Question, Section, SectionSpec
+from flows.questions.base import (
+    CHANGE_OPTIONS,
+    Answers,
+    Kind,
+    Question,
+    Section,
+    SectionSpec,
+    is_first_visit,
+)
 
 # "Better" or "worse" appetite says nothing about which way it changed.
 APPETITE_OPTIONS = (
@@ -34,9 +43,37 @@ DAILY_QUESTIONS: Mapping[str, Question] = {
 }
 DAILY_STEPS = tuple(DAILY_QUESTIONS)
 
+# A first visit has no "before": how things have been over the past two weeks.
+LEVEL_OPTIONS = (
+    Option("good", "Good"),
+    Option("fair", "So-so", aliases=("fair", "ok", "okay")),
+    Option("poor", "Poor", aliases=("bad", "low")),
+)
+USUAL_APPETITE_OPTIONS = (
+    Option("more", "More than usual", aliases=("more", "bigger", "increased")),
+    Option("same", "About as usual", aliases=("same", "usual", "normal")),
+    Option("less", "Less than usual", aliases=("less", "smaller", "decreased")),
+)
+FIRST_VISIT_DAILY: Mapping[str, Question] = {
+    f"daily.{name}": Question(
+        f"daily.{name}",
+        Section.DAILY,
+        f"Over the past two weeks, how has your {words} been?",
+        Kind.CHOICE,
+        label,
+        options=USUAL_APPETITE_OPTIONS if name == "appetite" else LEVEL_OPTIONS,
+        optional=True,
+    )
+    for name, label, words in (
+        ("energy", "Energy", "energy"),
+        ("appetite", "Appetite", "appetite"),
+        ("focus", "Focus", "focus or concentration"),
+    )
+}
+
 
 def _question(key: str, answers: Answers) -> Question:
-    return DAILY_QUESTIONS[key]
+    return (FIRST_VISIT_DAILY if is_first_visit(answers) else DAILY_QUESTIONS)[key]
 
 
 SPEC = SectionSpec(

@@ -22,6 +22,7 @@ from flows.questions.base import (
     Question,
     Section,
     SectionSpec,
+    is_first_visit,
 )
 from flows.questions.medication_slots import (
     medication_name,
@@ -241,8 +242,18 @@ _FIELDS: Mapping[str, _Builder] = {
 }
 
 
+FIRST_VISIT_OTHER_MEDICINES = replace(
+    _LIST_QUESTIONS["meds.new"],
+    text="Do you take any other medicines or supplements, including ones from other doctors "
+    "or from the store? If so, type them here.",
+    label="Other medicines or supplements",
+)
+
+
 def medication_question(key: str, answers: Answers) -> Question:
     """The question at a medications step ("meds.new", "med.2.status")."""
+    if key == "meds.new" and is_first_visit(answers):
+        return FIRST_VISIT_OTHER_MEDICINES
     if key in _LIST_QUESTIONS:
         return _LIST_QUESTIONS[key]
     _, number, field = key.split(".")

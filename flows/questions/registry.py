@@ -11,26 +11,45 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flows.questions.base import SECTION_ORDER, Answers, Question, Section, SectionSpec
+from flows.questions.base import (
+    SECTION_ORDER,
+    VISIT_KIND,
+    Answers,
+    Question,
+    Section,
+    SectionSpec,
+)
 from flows.questions.daily import SPEC as DAILY
+from flows.questions.history import BACKGROUND_SPEC as BACKGROUND
+from flows.questions.history import PAST_SPEC as PAST_MEDICATIONS
 from flows.questions.medication_slots import PREVIOUS_MEDICATIONS
 from flows.questions.medications import SPEC as MEDICATIONS
 from flows.questions.patient_questions import SPEC as PATIENT_QUESTIONS
+from flows.questions.reasons import SPEC as REASONS
 from flows.questions.scales import ANXIETY_SPEC as ANXIETY
 from flows.questions.scales import MOOD_SPEC as MOOD
 from flows.questions.side_effects import SPEC as SIDE_EFFECTS
 from flows.questions.sleep import SPEC as SLEEP
 from flows.questions.stressors import SPEC as STRESSORS
+from flows.questions.substances import SPEC as SUBSTANCES
+from flows.questions.wellbeing import PHYSICAL_SPEC as PHYSICAL
+from flows.questions.wellbeing import THERAPY_SPEC as THERAPY
 
 REGISTRY: Mapping[Section, SectionSpec] = {
     spec.section: spec
     for spec in (
+        REASONS,
         MEDICATIONS,
+        PAST_MEDICATIONS,
+        BACKGROUND,
         MOOD,
         ANXIETY,
         SLEEP,
         DAILY,
         SIDE_EFFECTS,
+        SUBSTANCES,
+        THERAPY,
+        PHYSICAL,
         STRESSORS,
         PATIENT_QUESTIONS,
     )
@@ -43,9 +62,34 @@ _BY_PREFIX: Mapping[str, SectionSpec] = {
 }
 
 
+REPORTED_SECTIONS = (
+    Section.REASONS,
+    Section.PAST_MEDICATIONS,
+    Section.BACKGROUND,
+    Section.SUBSTANCES,
+    Section.THERAPY,
+    Section.PHYSICAL,
+)
+"""The sections the provider reads as plain answers in order (no section of their own)."""
+
+CARRIED_KEYS = (PREVIOUS_MEDICATIONS, VISIT_KIND)
+"""Stored when an intake opens, not answers: kept through /restart and on every path."""
+
+
 def section_steps(section: Section, answers: Answers) -> list[str]:
     """The steps a patient meets in `section`, given the answers so far."""
     return REGISTRY[section].steps(answers)
+
+
+def visit_sections(answers: Answers) -> list[Section]:
+    """The sections this patient meets, in order: a follow-up passes over the first-visit ones
+    (and a first visit with no medicine over side effects)."""
+    return [section for section in SECTION_ORDER if section_steps(section, answers)]
+
+
+def first_section(answers: Answers) -> Section:
+    """The first section this patient meets."""
+    return visit_sections(answers)[0]
 
 
 def _spec_of(key: str) -> SectionSpec:
@@ -65,8 +109,9 @@ def question_for(key: str, answers: Answers) -> Question:
 def reachable_answers(answers: Answers) -> dict[str, Any]:
     """The answers on the patient's current path: answers to steps no longer met are left out."""
     kept: dict[str, Any] = {}
-    if PREVIOUS_MEDICATIONS in answers:  # not a question, but what the carried steps refer to
-        kept[PREVIOUS_MEDICATIONS] = answers[PREVIOUS_MEDICATIONS]
+    for key in CARRIED_KEYS:  # not questions, but what the steps and wording depend on
+        if key in answers:
+            kept[key] = answers[key]
     for section in SECTION_ORDER:
         for step in section_steps(section, answers):
             if step in answers:

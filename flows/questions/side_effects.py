@@ -19,6 +19,7 @@ from flows.questions.base import (
     Question,
     Section,
     SectionSpec,
+    is_first_visit,
     option_label,
 )
 from flows.questions.medication_slots import medication_count, medication_entry
@@ -108,6 +109,8 @@ def medication_options(answers: Answers) -> tuple[Option, ...]:
 
 
 def _steps(answers: Answers) -> list[str]:
+    if is_first_visit(answers):
+        return []  # not part of a first visit (the list); past medicines say how they went
     steps = ["se.checklist"]
     checked = checked_side_effects(answers)
     if "other" in checked:

@@ -1,11 +1,20 @@
-"""The sleep section: five questions that do not depend on any other answer."""
+"""The sleep section: five questions that do not depend on any other answer; a first visit has
+no "last visit" to compare with, so it has four."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from flows.options import Option
-from flows.questions.base import CHANGE_OPTIONS, Answers, Kind, Question, Section, SectionSpec
+from flows.questions.base import (
+    CHANGE_OPTIONS,
+    Answers,
+    Kind,
+    Question,
+    Section,
+    SectionSpec,
+    is_first_visit,
+)
 
 LATENCY_OPTIONS = (
     Option("under_15", "Less than 15 minutes"),
@@ -95,7 +104,9 @@ def _question(key: str, answers: Answers) -> Question:
 SPEC = SectionSpec(
     _SECTION,
     prefixes=("sleep",),
-    steps=lambda answers: list(SLEEP_STEPS),
+    steps=lambda answers: [
+        s for s in SLEEP_STEPS if not (s == "sleep.change" and is_first_visit(answers))
+    ],
     question=_question,
     group_id=_SECTION.value,
 )

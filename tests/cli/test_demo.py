@@ -64,12 +64,31 @@ def test_scripted_demo_prints_the_provider_copy(tmp_path: Path) -> None:
     provider = out[out.index("What the provider receives") :]
     assert "Pre-visit intake: Demo Patient" in provider
     assert provider.index("Flags") < provider.index("Scores") < provider.index("Medications")
+    # The demo patient's first intake is a first visit, with every first-visit section.
+    assert "First visit: no earlier intake" in provider
     assert "Missed doses: sertraline on 2 of the past 7 days" in provider
-    assert "Side effect gets in the way a lot: nausea or upset stomach" in provider
+    assert "Allergies to medicines: “penicillin, I get a rash”" in provider
     assert "PHQ-9: 12 / 27 — moderate" in provider
     assert "GAD-7: 6 / 21 — mild" in provider
-    assert "1. Could the sertraline be causing the nausea?" in provider
-    assert "2. Is it OK to take Lamictal with food?" in provider
+    assert "AUDIT-C: 3 / 12 — positive screen for women (≥3); below the cut-off for men" in provider
+    for title in (
+        "Why they're coming",
+        "Past medicines",
+        "Allergies and health",
+        "Alcohol and other substances",
+        "Therapy",
+        "Physical health",
+    ):
+        assert f"\n{title}\n" in provider
+    assert "What brings them in: “I've felt low for months and I can't sleep.”" in provider
+    assert "fluoxetine: why stopped: “It made me jittery”" in provider
+    assert "• a lot: money" in provider
+    assert (
+        "1. How long until I notice changes from sertraline and Lamictal? (picked from a list)"
+        in provider
+    )
+    assert "3. Is it OK to take Lamictal with food?" in provider
+    assert "since last visit" not in provider and "Side effects" not in provider
     assert "didn't catch that" not in out
 
 
@@ -100,7 +119,8 @@ def test_the_demo_keeps_as_needed_and_the_patients_words(tmp_path: Path) -> None
 
 
 def test_demo_input_ending_early_keeps_answers(tmp_path: Path) -> None:
-    result = run_demo(tmp_path, f"I agree\n{SERTRALINE}\n")
+    # A first visit: what brings them in and their hopes come before the medicines.
+    result = run_demo(tmp_path, f"I agree\nLow mood\nskip\n{SERTRALINE}\n")
     assert result.returncode == 0, result.stderr
     assert "answers so far are saved" in result.stdout
     assert 'run "intake-bot demo" again to continue' in result.stdout
@@ -127,11 +147,11 @@ def test_a_demo_database_that_cannot_be_made_is_one_line_naming_the_option(
 def test_a_button_without_a_number_in_telegram_is_typed_by_its_number_in_the_demo(
     tmp_path: Path,
 ) -> None:
-    result = run_demo(tmp_path, "I agree\n1\n")
+    result = run_demo(tmp_path, "I agree\nskip\nskip\n1\n")
     assert result.returncode == 0, result.stderr
     assert "1) I don't take any" in result.stdout
     assert "couldn't read that as a medicine" not in result.stdout
-    assert "Have you started any new medicines" in result.stdout
+    assert "Do you take any other medicines or supplements" in result.stdout  # a first visit
 
 
 def test_a_demo_intake_is_never_sent_on_to_providers_later(tmp_path: Path) -> None:
@@ -297,7 +317,7 @@ def test_running_the_demo_again_continues_the_paused_intake(tmp_path: Path) -> N
 
 
 def test_pause_ends_the_run_and_the_next_run_continues(tmp_path: Path) -> None:
-    paused = run_demo(tmp_path, f"I agree\n{SERTRALINE}\npause\nnever read\n")
+    paused = run_demo(tmp_path, f"I agree\nLow mood\nskip\n{SERTRALINE}\npause\nnever read\n")
     assert paused.returncode == 0, paused.stderr
     assert 'Paused: your answers are saved. Run "intake-bot demo"' in paused.stdout
     assert "> never read" not in paused.stdout

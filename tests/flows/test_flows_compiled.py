@@ -224,6 +224,7 @@ def test_flags_of_a_driven_intake_in_order() -> None:
     d.pick("dizzy")
     for value in ("every_day", "severe", "a_lot", "m2"):
         d.tap(value)
+    d.therapy_and_health()
     d.stressors()
     d.no_questions()
     d.tap("submit")
@@ -254,7 +255,9 @@ def test_patient_questions_verbatim_and_in_order() -> None:
     d.sleep()
     d.daily()
     d.no_side_effects()
+    d.therapy_and_health()
     d.stressors(notes="My landlord is selling the flat.")
+    d.pick("own")
     asked = [
         "Can I take my dose at night instead?",
         "Is it OK to drink coffee with Lamictal??",

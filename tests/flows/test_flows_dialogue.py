@@ -54,6 +54,9 @@ def at(step: str, *, phq9: tuple[int, ...] = ALL_ZERO) -> Driver:
     if step.startswith("se"):
         return _walk_to(d, step)
     d.no_side_effects()
+    if step.startswith(("therapy", "body")):
+        return _walk_to(d, step)
+    d.therapy_and_health()
     if step.startswith("stress"):
         return _walk_to(d, step)
     d.stressors()
@@ -70,8 +73,8 @@ def _walk_to(d: Driver, step: str) -> Driver:
             d.tap("as_prescribed")
         elif d.step and d.step.startswith(("phq9", "gad7")):
             d.tap("0")
-        elif d.step and d.step.startswith("stress.") and d.step != "stress.notes":
-            d.tap("not_at_all")
+        elif d.step == "stress.checklist":
+            d.pick("none")
         elif d.screen is not None and d.screen.can_skip:
             d.command("skip")
         else:
@@ -368,10 +371,16 @@ def test_the_whole_intake_by_typing() -> None:
         d.type(text)
     for text in ["rarely", "mild", "a little", "I think it's the lamictal"]:
         d.type(text)
-    assert (d.phase, d.step) == ("stressors", "stress.work")
-    for text in ["a lot", "a little", "1", "1", "1", "1", "1", "1", "1"]:
+    assert (d.phase, d.step) == ("therapy", "therapy.now")
+    for text in ["no", "maybe", "Sprained ankle in March, went to the ER"]:
+        d.type(text)
+    assert (d.phase, d.step) == ("stressors", "stress.checklist")
+    d.type("work, family")
+    for text in ["a lot", "a little"]:
         d.type(text)
     d.type("My mother is in hospital")
+    assert (d.phase, d.step) == ("questions", "q.picked")
+    d.type("I'll type my own")
     assert (d.phase, d.step) == ("questions", "q.1")
     d.type("Should I change my dose?")
     d.type("Can I drink coffee with lamictal?")
@@ -450,10 +459,16 @@ def test_the_whole_intake_by_tapping() -> None:
     d.tap("severe")
     d.tap("not_at_all")
     d.tap("m1")
-    assert (d.phase, d.step) == ("stressors", "stress.work")
-    for _ in range(9):
-        d.tap("a_little")
+    assert (d.phase, d.step) == ("therapy", "therapy.now")
+    d.tap("yes")  # seeing a therapist: no offer of information
+    assert (d.phase, d.step) == ("physical", "body.changes")
     d.tap("none")
+    assert (d.phase, d.step) == ("stressors", "stress.checklist")
+    d.pick("money", "housing")
+    d.tap("a_little")
+    d.tap("a_lot")
+    d.tap("none")
+    d.pick("side_effects", "check_in")
     d.tap("done")
     assert (d.phase, d.step) == ("review", "review")
     out = d.tap("submit")
@@ -478,6 +493,11 @@ def test_the_whole_intake_by_tapping() -> None:
         "m1",
     ]
     assert a["stress.notes"] == {"choice": "none"}
+    assert (a["therapy.now"], a["body.changes"]) == ("yes", {"choice": "none"})
+    assert a["stress.checklist"] == ["money", "housing"]
+    assert (a["stress.money"], a["stress.housing"]) == ("a_little", "a_lot")
+    assert "therapy.info" not in a
+    assert a["q.picked"] == ["side_effects", "check_in"]
     assert a["q.1"] == {"choice": "done"}
 
 
@@ -594,7 +614,7 @@ def test_none_of_these_skips_every_side_effect_follow_up() -> None:
     d = at("se.checklist")
     out = d.pick("none")
     assert out.record == [Recorded("se.checklist", ["none"], None)]
-    assert (d.phase, d.step) == ("stressors", "stress.work")
+    assert (d.phase, d.step) == ("therapy", "therapy.now")
     assert section_steps(Section.SIDE_EFFECTS, d.answers) == ["se.checklist"]
 
 
@@ -616,7 +636,7 @@ def test_each_checked_side_effect_asks_four_follow_ups() -> None:
         else:
             d.command("skip")
     assert asked == expected
-    assert d.phase == "stressors"
+    assert d.phase == "therapy"
     texts = [s.text for s in d.screens if s.step.startswith("se.other.")]
     assert texts[0] == "“itchy skin”: how often do you notice it?"
     assert texts[1] == "“itchy skin”: how strong is it?"
@@ -746,9 +766,9 @@ def test_back_from_review_returns_to_the_last_question() -> None:
     d = Driver()
     d.to_review()
     out = d.command("back")
-    assert (d.phase, d.step) == ("questions", "q.1")
-    assert out.screen is not None and out.screen.current_answer == "No questions"
-    d.tap("done")
+    assert (d.phase, d.step) == ("questions", "q.picked")
+    assert out.screen is not None and out.screen.selected == ("none",)
+    d.done()
     assert d.phase == "review"
 
 
@@ -756,7 +776,7 @@ def test_back_from_the_review_screen_button() -> None:
     d = Driver()
     d.to_review()
     d.command("back", step="review")
-    assert (d.phase, d.step) == ("questions", "q.1")
+    assert (d.phase, d.step) == ("questions", "q.picked")
 
 
 def test_skip_an_optional_question_records_none() -> None:
@@ -1109,7 +1129,7 @@ def test_risk_language_in_a_note_records_the_note_and_alerts() -> None:
     assert event.step == "stress.notes"  # where the words were typed
     assert d.state.pending == "safety.check"
     d.tap("safe")
-    assert (d.phase, d.step) == ("questions", "q.1")
+    assert (d.phase, d.step) == ("questions", "q.picked")
 
 
 def test_risk_language_in_an_answer_to_a_question_alerts() -> None:
@@ -1247,7 +1267,7 @@ def test_an_idiom_in_a_note_is_kept_and_alerts_nobody() -> None:
     assert d.answers["stress.notes"] == "work is killing me"
     assert [(e.kind, e.alert) for e in out.safety] == [("unclear_language", False)]
     d.tap("no")
-    assert (d.step, d.state.pending) == ("q.1", None)
+    assert (d.step, d.state.pending) == ("q.picked", None)
     assert not any(e.alert for e in d.safety)
 
 

@@ -24,12 +24,18 @@ TRIGGERS = sorted({t["trigger"] for t in MACHINE_CONFIG["transitions"]})
 def test_states_in_order() -> None:
     assert STATES == (
         "consent",
+        "reasons",
         "medications",
+        "past_medications",
+        "background",
         "mood",
         "anxiety",
         "sleep",
         "daily",
         "side_effects",
+        "substances",
+        "therapy",
+        "physical",
         "stressors",
         "questions",
         "review",
@@ -113,13 +119,14 @@ def test_go_back_while_editing_returns_to_review(section: str) -> None:
 def test_go_back_from_the_first_section_without_editing_stays_put() -> None:
     # The dialogue never fires it there (it says "this is the first question"); the machine
     # only knows the editing case, whose condition fails, so nothing moves.
-    assert fire("medications", False, "go_back") == ("medications", False)
+    assert fire("reasons", False, "go_back") == ("reasons", False)
 
 
 @pytest.mark.parametrize("state", [*SECTIONS, "review"])
 @pytest.mark.parametrize("editing", [False, True])
 def test_restart_returns_to_the_first_section_and_stops_editing(state: str, editing: bool) -> None:
-    assert fire(state, editing, "restart") == ("medications", False)
+    # The first section of the machine; a follow-up's dialogue passes over it (no steps).
+    assert fire(state, editing, "restart") == ("reasons", False)
 
 
 @pytest.mark.parametrize(
@@ -166,10 +173,11 @@ def test_mermaid_diagram_has_every_state_and_transition() -> None:
     for state in STATES:
         assert f'state "{state}" as {state}' in diagram
     for line in (
-        "consent --> medications: agree",
+        "consent --> reasons: agree",
         "consent --> declined: decline",
         "review --> submitted: submit",
         "medications --> review: finish_section | go_back",
+        "side_effects --> substances: finish_section",
         "mood --> anxiety: finish_section",
     ):
         assert line in diagram

@@ -240,7 +240,7 @@ def test_an_on_time_reminder_is_claimed_exactly_once(services: Services) -> None
     # The reminder's button opens the intake.
     reply = chat.press(DialogueRef(DialogueKind.REMINDER, opening.id), OPEN_INTAKE, kind="o")
     assert reply.say == [messages.INTAKE_OPENING]
-    assert reply.screen is not None and reply.screen.step == "med.1.name"
+    assert reply.screen is not None and reply.screen.step == "reason.coming"  # a first visit
 
 
 def test_a_second_runner_cannot_claim_a_row_the_first_one_claimed(services: Services) -> None:

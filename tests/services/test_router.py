@@ -23,6 +23,7 @@ from service_support import (
     intakes,
     join,
     make_services,
+    past_the_reasons,
     patient,
     pending,
     rows,
@@ -134,7 +135,7 @@ def test_declining_by_typing_then_changing_ones_mind_with_the_button(services: S
 
     reply = chat.consent(invited.patient_id)  # the consent button, pressed after all
     assert reply.say == [messages.CONSENTED]
-    assert reply.screen is not None and reply.screen.step == "med.1.name"
+    assert reply.screen is not None and reply.screen.step == "reason.coming"  # a first visit
     stored = patient(services.engine, invited.patient_id)
     assert stored.consented_at is not None and stored.declined_at is None
 
@@ -254,14 +255,14 @@ def test_the_intake_opens_exactly_three_local_days_before(
     services.clock.now = opens_at
     reply = chat.start()
     assert reply.say == [messages.INTAKE_OPENING]
-    assert reply.screen is not None and reply.screen.step == "med.1.name"
+    assert reply.screen is not None and reply.screen.step == "reason.coming"  # a first visit
     (intake,) = intakes(services.engine, patient_id)
     assert reply.ref == DialogueRef(DialogueKind.INTAKE, intake.id)
     assert utc(intake.started_at) == opens_at and intake.consented_at is not None
     assert patient(services.engine, patient_id).active_dialogue == "intake"
 
-    reply = chat.send(Typed("sertraline 50 mg once a day"))  # typed text now answers it
-    assert reply.screen is not None and reply.screen.step == "med.1.status"
+    reply = chat.send(Typed("Low mood since spring"))  # typed text now answers it
+    assert reply.screen is not None and reply.screen.step == "reason.hopes"
     assert len(intakes(services.engine, patient_id)) == 1
 
 
@@ -289,6 +290,7 @@ def test_a_submitted_intake_leaves_the_patient_idle_with_already_submitted(
 
 def test_checkin_during_an_open_intake_then_back_to_the_intake(services: Services) -> None:
     chat, patient_id = joined(services, appointment_in=timedelta(days=2))
+    past_the_reasons(chat)
     chat.send(Typed("sertraline 50 mg once a day"))
     (intake,) = intakes(services.engine, patient_id)
 
@@ -330,7 +332,8 @@ def test_checkin_during_an_open_intake_then_back_to_the_intake(services: Service
         "checkin.note": "Slept badly after a late shift",
     }
     stored = {a.question_key: a.value for a in rows(services.engine, Answer)}
-    assert set(stored) == {"med.1.name", "med.1.status"}  # nothing of the check-in's
+    # Nothing of the check-in's: the kind of visit, the two reasons skipped, and the medicine.
+    assert set(stored) == {"visit.kind", "reason.coming", "reason.hopes", "med.1.name", "med.1.status"}
     assert stored["med.1.status"] == "as_prescribed"
     assert patient(services.engine, patient_id).active_dialogue == "intake"
 
@@ -624,12 +627,13 @@ def test_a_checkin_button_during_the_intake_is_stale(services: Services) -> None
     reply = chat.press(DialogueRef(DialogueKind.CHECKIN, 99), "checkin.mood", "5")
     assert reply.stale and reply.say[0] == messages.STALE_BUTTON
     assert reply.ref == DialogueRef(DialogueKind.INTAKE, intake.id)
-    assert reply.screen is not None and reply.screen.step == "med.1.name"
+    assert reply.screen is not None and reply.screen.step == "reason.coming"  # a first visit
     assert checkins(services.engine, patient_id) == []
 
 
 def test_an_old_intake_button_is_stale_and_records_nothing(services: Services) -> None:
     chat, patient_id = joined(services, appointment_in=timedelta(days=2))
+    past_the_reasons(chat)
     chat.send(Typed("sertraline 50 mg once a day"))
     reply = chat.tap("med.1.status", "as_prescribed")
     intake_ref = reply.ref
@@ -686,8 +690,11 @@ def test_buttons_of_another_patient_are_stale(services: Services) -> None:
     ):
         reply = mine.press(ref, step, value)
         assert reply.stale, ref
-        assert reply.screen is not None and reply.screen.step == "med.1.name"
-    assert rows(services.engine, Answer) == []
+        assert reply.screen is not None and reply.screen.step == "reason.coming"  # a first visit
+    # Nothing was answered: only the kind of visit each intake opened with is stored.
+    assert {(a.question_key, a.value) for a in rows(services.engine, Answer)} == {
+        ("visit.kind", "first")
+    }
     assert checkins(services.engine, their_id)[0].answers == {}
     assert patient(services.engine, my_id).checkin_cadence == "off"
 
@@ -796,7 +803,7 @@ def test_the_intake_reminders_button_opens_the_intake(services: Services) -> Non
     chat, patient_id = joined(services, appointment_in=timedelta(days=2))
     opening = next(r for r in pending(services.engine, patient_id) if r.kind == "intake_open")
     reply = chat.press(DialogueRef(DialogueKind.REMINDER, opening.id), "open.intake", kind=callbacks.OPEN)
-    assert reply.screen is not None and reply.screen.step == "med.1.name"
+    assert reply.screen is not None and reply.screen.step == "reason.coming"  # a first visit
     assert reply.ref is not None and reply.ref.kind is DialogueKind.INTAKE
 
 

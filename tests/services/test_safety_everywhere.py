@@ -100,20 +100,16 @@ def test_restarting_keeps_last_visits_medicines(services: Services) -> None:
 
 
 def finish_intake_with_medicine(chat: Chat) -> None:
-    chat.send(Typed("sertraline 50 mg once a day"))
-    chat.send(Typed("as prescribed"))
-    chat.send(Typed("0"))
-    chat.send(Typed("that's all"))
-    for answer in [
-        "none",
-        *["not at all"] * 16,
-        *["skip"] * 8,
-        "none of these",
-        *["skip"] * 10,
-        "no questions",
-        "submit",
-    ]:
-        chat.send(Typed(answer))
+    """A first visit with one medicine, taken as prescribed; nothing else of note."""
+    finish_intake(
+        chat,
+        {
+            "med.1.name": "sertraline 50 mg once a day",
+            "med.1.status": "as prescribed",
+            "med.1.missed": "0",
+            "med.1.more": "that's all",
+        },
+    )
     assert rows(chat.service.engine, SafetyEvent) == []
 
 

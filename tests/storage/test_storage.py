@@ -254,13 +254,17 @@ def test_save_intake_state_is_compare_and_set(
         seen_second = second.get(Intake, intake.id)
         assert seen_first is not None and seen_second is not None
         winner = IntakeState(state="medications", step="med.1.name")
-        assert intakes.save_position(first, seen_first, position_columns(winner), paused=False, now=T1)
+        assert intakes.save_position(
+            first, seen_first, position_columns(winner), paused=False, now=T1
+        )
         assert seen_first.version == 1
         assert seen_first.step == "med.1.name"
         first.commit()
 
         loser = IntakeState(state="declined", step=None)
-        assert not intakes.save_position(second, seen_second, position_columns(loser), paused=True, now=T2)
+        assert not intakes.save_position(
+            second, seen_second, position_columns(loser), paused=True, now=T2
+        )
         # The stale copy keeps what it read: it does not take on values that were never stored.
         assert (seen_second.state, seen_second.step, seen_second.version) == (
             "consent",
@@ -491,10 +495,17 @@ MED_1 = {
 }
 
 
+FIRST_VISIT_OPENING = {"visit.kind": "first", "reason.coming": None, "reason.hopes": None}
+"""What a first visit stores before its medicines when the reasons are skipped."""
+
+
 def begin_intake_after_start(chat: Chat, patient_id: int) -> int:
     """Consent and the first medication answers, after /start; returns the intake id."""
     reply = chat.consent(patient_id)
     assert reply.say == [messages.CONSENTED]  # the intake opens at once: no "opens on ..."
+    assert reply.screen is not None and reply.screen.step == "reason.coming"  # a first visit
+    chat.send(Typed("skip"))
+    reply = chat.send(Typed("skip"))
     assert reply.screen is not None and reply.screen.step == "med.1.name"
     assert reply.ref is not None and reply.ref.kind is DialogueKind.INTAKE
     intake_id = reply.ref.id
@@ -516,7 +527,7 @@ def test_service_with_big_chat_and_update_ids(engine: Engine) -> None:
     press = DialogueRef(DialogueKind.PATIENT, invited.patient_id)
     agree = Tapped(CONSENT_STEP, "agree")
     reply = service.handle(BIG_CHAT_ID, agree, update_id=2**33 + 1, ref=press)
-    assert reply.screen is not None and reply.screen.step == "med.1.name"
+    assert reply.screen is not None and reply.screen.step == "reason.coming"  # a first visit
     again = service.handle(BIG_CHAT_ID, agree, update_id=2**33 + 1, ref=press)
     assert again.duplicate and again.screen is None and again.reminders == []
     reply = service.handle(SUPERGROUP_CHAT_ID, Typed("hello"), update_id=2**40)
@@ -553,6 +564,7 @@ def test_service_end_to_end_changing_an_answer_after_back_keeps_history(engine: 
 
     with Session(engine) as fresh:
         assert intakes.current_answers(fresh, intake_id) == {
+            **FIRST_VISIT_OPENING,
             "med.1.name": MED_1,
             "med.1.status": "as_prescribed",
             "med.1.missed": 0,
@@ -563,13 +575,13 @@ def test_service_end_to_end_changing_an_answer_after_back_keeps_history(engine: 
             (0, None, False),
         ]
         assert history[0].superseded_at is not None
-        assert len(intakes.answer_history(fresh, intake_id)) == 4
+        assert len(intakes.answer_history(fresh, intake_id)) == 4 + len(FIRST_VISIT_OPENING)
     stored = fresh_intake(engine, intake_id)
     assert (stored.state, stored.step) == ("medications", "med.1.more")
     # one compare-and-set per update that reached the intake: consent (which opened it),
-    # the medication, its status, "2", back, "0"
-    assert stored.version == 6
-    assert count(engine, ProcessedUpdate) == 7  # and /start
+    # the two reasons skipped, the medication, its status, "2", back, "0"
+    assert stored.version == 8
+    assert count(engine, ProcessedUpdate) == 9  # and /start
     assert count(engine, Intake) == 1
 
 
@@ -615,10 +627,12 @@ def test_service_same_update_delivered_twice_changes_nothing(engine: Engine) -> 
     assert again.duplicate and again.reminders == []
     assert snapshot(engine) == before
 
+    chat.send(Typed("skip"))  # a first visit: what brings them in, and their hopes
+    chat.send(Typed("skip"))
     reply = chat.send(Typed("sertraline 50 mg once a day"))
     assert reply.screen is not None and reply.screen.step == "med.1.status"
     before = snapshot(engine)
-    assert len(before["answers"]) == 1
+    assert len(before["answers"]) == 4  # the kind of visit, two reasons skipped, the medicine
 
     redelivered = services.patients.handle(
         chat.chat_id, Typed("sertraline 50 mg once a day"), update_id=chat.last_update_id
@@ -631,7 +645,7 @@ def test_service_same_update_delivered_twice_changes_nothing(engine: Engine) -> 
     reply = chat.tap("med.1.status", "as_prescribed")
     assert not reply.duplicate
     assert reply.screen is not None and reply.screen.step == "med.1.missed"
-    assert len(snapshot(engine)["answers"]) == 2
+    assert len(snapshot(engine)["answers"]) == 2 + len(FIRST_VISIT_OPENING)
 
 
 STRANGER_EVENTS = [
@@ -712,7 +726,12 @@ def test_service_restart_resumes_at_the_same_step_with_all_answers(
     assert reply.screen is not None and reply.screen.step == "med.1.reasons"
     with Session(engine) as fresh:
         answers_before = intakes.current_answers(fresh, intake_id)
-    assert set(answers_before) == {"med.1.name", "med.1.status", "med.1.missed"}
+    assert set(answers_before) == {
+        *FIRST_VISIT_OPENING,
+        "med.1.name",
+        "med.1.status",
+        "med.1.missed",
+    }
     engine.dispose()  # the process stops
 
     restarted = ConversationRouter(engine_factory(), config(), clock=services.clock)

@@ -99,3 +99,16 @@ def invite(settings: Settings, name: str, appointment_in: timedelta | None = tim
 async def join(patient: FakeChat, token: str) -> list[BotMessage]:
     """Open the invitation link, as Telegram sends it: /start <token>."""
     return await patient.send_command_and_wait(f"/start {token}")
+
+
+async def skip_to_the_medicines(patient: FakeChat) -> None:
+    """On a first visit, skip what brings the patient in and their hopes."""
+    await say(patient, "skip")
+    await say(patient, "skip")
+
+
+async def past_the_history(patient: FakeChat) -> None:
+    """On a first visit, after the medicines: no past medicines, the rest skipped."""
+    await say(patient, "none before")
+    for _ in range(4):  # allergies, other prescribers, conditions, pregnancy
+        await say(patient, "skip")

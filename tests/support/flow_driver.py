@@ -26,6 +26,7 @@ from flows.intake import (
     Typed,
     handle,
 )
+from flows.questions import CARRIED_KEYS, FIRST_VISIT, VISIT_KIND
 
 CLINIC = "Test Clinic"
 
@@ -33,10 +34,12 @@ CLINIC = "Test Clinic"
 class Driver:
     """One patient's intake, driven event by event."""
 
-    def __init__(self, clinic: str = CLINIC) -> None:
+    def __init__(self, clinic: str = CLINIC, *, first_visit: bool = False) -> None:
+        """A follow-up unless `first_visit`: the kind of visit is stored as the service does
+        when the intake opens (an intake without it is a follow-up)."""
         self.clinic = clinic
         self.state = IntakeState()
-        self.answers: dict[str, Any] = {}
+        self.answers: dict[str, Any] = {VISIT_KIND: FIRST_VISIT} if first_visit else {}
         self.history: list[Recorded] = []
         self.safety: list[SafetySignal] = []
         self.screens: list[Screen] = []
@@ -46,8 +49,10 @@ class Driver:
 
     def send(self, event: Event, *, returning: bool = False) -> Outcome:
         outcome = handle(self.state, self.answers, event, Context(self.clinic, returning))
-        if outcome.restart:
+        if outcome.restart:  # what the intake opened with stays, as in storage
+            kept = {k: v for k, v in self.answers.items() if k in CARRIED_KEYS}
             self.answers.clear()
+            self.answers.update(kept)
         for item in outcome.record:
             self.answers[item.key] = item.value
             self.history.append(item)
@@ -172,14 +177,22 @@ class Driver:
         return self.pick("none")
 
     def stressors(self, notes: str = "none") -> Outcome:
-        assert self.step == "stress.work", self.state
-        for _ in range(9):
-            self.tap("not_at_all")
+        """Nothing on the checklist bothers the patient; then the note."""
+        assert self.step == "stress.checklist", self.state
+        self.pick("none")
         return self.type(notes)
 
+    def therapy_and_health(self) -> Outcome:
+        """Not seeing a therapist, no information wanted, no new health problems."""
+        assert self.step == "therapy.now", self.state
+        self.tap("no")
+        self.tap("no")
+        return self.tap("none")
+
     def no_questions(self) -> Outcome:
-        assert self.step == "q.1", self.state
-        return self.tap("done")
+        """ "No questions" on the list of common questions: nothing to type either."""
+        assert self.step == "q.picked", self.state
+        return self.pick("none")
 
     def to_review(self, *, phq9: tuple[int, ...] = (0,) * 9) -> Outcome:
         """A short, complete intake from the very start up to the review screen."""
@@ -190,6 +203,7 @@ class Driver:
         self.sleep()
         self.daily()
         self.no_side_effects()
+        self.therapy_and_health()
         self.stressors()
         outcome = self.no_questions()
         assert self.phase == "review", self.state
@@ -246,10 +260,17 @@ def largest_intake() -> Driver:
             d.tap("severe")
         else:
             d.tap("not_at_all")
+    assert d.phase == "therapy"
+    d.tap("no")
+    d.tap("unsure")
+    d.type("A fall, in March")
     assert d.phase == "stressors"
+    assert d.screen is not None and d.screen.step == "stress.checklist"
+    d.pick(*(o.value for o in d.screen.options if not o.exclusive))  # every domain
     for _ in range(9):
-        d.tap("not_at_all")
+        d.tap("a_lot")
     d.tap("none")
+    d.pick("changes", "check_in")
     d.type("A question")
     d.tap("done")
     assert d.phase == "review"

@@ -151,28 +151,54 @@ def join(services: Services, chat: Chat, invited: Invited) -> Reply:
     return chat.consent(invited.patient_id)
 
 
-SHORTEST_INTAKE = (
-    "I don't take any",
-    "none",
-    *["not at all"] * 9,  # PHQ-9
-    *["not at all"] * 7,  # GAD-7
-    *["skip"] * 8,  # sleep and daily life
-    "none of these",  # side effects
-    *["skip"] * 10,  # stressors
-    "no questions",
-)
-"""Every answer of the shortest complete intake, typed, from the first medication question."""
+SHORTEST_ANSWERS = {
+    "med.1.name": "I don't take any",
+    "meds.new": "none",
+    "past.1.name": "none",
+    "audit.1": "never",
+    "drugs.times": "never",
+    "se.checklist": "none of these",
+    "body.changes": "no",
+    "stress.checklist": "none of these",
+    "q.picked": "no questions",
+    "q.1": "no questions",
+}
+"""What the shortest complete intake types at these steps; "not at all" on the PHQ-9 and
+GAD-7, and "skip" everywhere else (first visit or follow-up alike)."""
 
 
-def finish_intake(chat: Chat) -> Reply:
-    """Type the shortest intake from its first question through review and submit."""
-    for answer in SHORTEST_INTAKE:
-        reply = chat.send(Typed(answer))
-        assert reply.screen is not None, f"the intake ended early at {answer!r}"
-    assert reply.screen.step == "review"
+def shortest_answer(step: str) -> str:
+    if step.startswith(("phq9.", "gad7.")):
+        return "not at all"
+    return SHORTEST_ANSWERS.get(step, "skip")
+
+
+def finish_intake(chat: Chat, answers: dict[str, str] | None = None) -> Reply:
+    """Type the shortest intake from the question on screen through review and submit;
+    `answers` types other answers at the steps it names."""
+    reply = chat.last
+    if reply is None or reply.screen is None or reply.ref is None or (
+        reply.ref.kind is not DialogueKind.INTAKE
+    ):
+        reply = chat.start()  # after a check-in: back to the intake's question
+    for _ in range(80):
+        assert reply.screen is not None, "the intake ended early"
+        step = reply.screen.step
+        if step == "review":
+            break
+        reply = chat.send(Typed((answers or {}).get(step) or shortest_answer(step)))
+    assert reply.screen is not None and reply.screen.step == "review"
     reply = chat.send(Typed("submit"))
     assert reply.finished and reply.submitted is not None
     return reply
+
+
+def past_the_reasons(chat: Chat) -> Reply:
+    """Skip what brings a first-visit patient in and their hopes: on to the medicines."""
+    assert chat.last is not None and chat.last.screen is not None
+    assert chat.last.screen.step == "reason.coming", chat.last.screen.step
+    chat.send(Typed("skip"))
+    return chat.send(Typed("skip"))
 
 
 # --- reading what was stored ------------------------------------------------------------

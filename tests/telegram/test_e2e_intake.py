@@ -16,10 +16,12 @@ from e2e_support import (
     current_question,
     invite,
     join,
+    past_the_history,
     plain,
     running_bot,
     say,
     settings_for,
+    skip_to_the_medicines,
     tap,
     texts,
 )
@@ -40,10 +42,13 @@ def provider_texts(fake: FakeBotAPI) -> str:
 
 
 async def walk_by_buttons(patient: FakeChat, token: str) -> None:
-    """A complete intake, tapping every answer that has a button."""
+    """A complete first-visit intake, tapping every answer that has a button."""
     welcome = await join(patient, token)
     assert CLINIC in texts(welcome) and "988" in texts(welcome)
     reply = await tap(patient, "I agree")
+    assert "What brings you in?" in texts(reply)
+    await say(patient, "Panic attacks at work since the spring")
+    reply = await say(patient, "To get through a work day calmly")
     assert "Medications · question 1" in texts(reply)
     reply = await say(patient, "sertraline 50 mg once a day")
     assert "Got it: sertraline · 50 mg · once a day." in texts(reply)
@@ -54,6 +59,16 @@ async def walk_by_buttons(patient: FakeChat, token: str) -> None:
     await tap(patient, "Done ✔️")
     await tap(patient, "That's all")
     reply = await tap(patient, "Nothing new")
+    assert "taken other medicines for your mental health before" in texts(reply)
+    await say(patient, "citalopram")
+    await tap(patient, "I don't remember")
+    await tap(patient, "It didn't help")
+    await say(patient, "It did nothing after three months")
+    await tap(patient, "That's all")
+    await say(patient, "penicillin: hives")
+    await tap(patient, "No one else")
+    await tap(patient, "None")
+    reply = await tap(patient, "Prefer not to say")
     assert "Mood · 1 of 9" in texts(reply)
     assert "Over the last 2 weeks" in texts(reply)
     for _ in range(8):
@@ -64,31 +79,31 @@ async def walk_by_buttons(patient: FakeChat, token: str) -> None:
     await tap(patient, "Somewhat difficult")
     for _ in range(7):
         await tap(patient, "Several days")
-    assert "Sleep · 1 of 5" in current_question(patient)
+    assert "Sleep · 1 of 4" in current_question(patient)
     await say(patient, "6.5")
     await tap(patient, "30–60 minutes")
     await tap(patient, "2")
     await tap(patient, "Poor")
-    await tap(patient, "Worse")
-    for label in ("Worse", "About the same", "Better"):
+    assert "past two weeks" in current_question(patient)
+    for label in ("Poor", "About as usual", "So-so"):
         await tap(patient, label)
-    await tap(patient, "Nausea or upset stomach")
+    assert "How often do you have a drink containing alcohol?" in current_question(patient)
+    await tap(patient, "2–3 times a week")
+    await tap(patient, "3 or 4")
+    await tap(patient, "Monthly")
+    await tap(patient, "Never")  # drugs
+    await tap(patient, "No")  # therapist
+    await tap(patient, "Yes, please")
+    await tap(patient, "No")  # physical health
+    await patient.wait_for(lambda chat: "Life stressors · 1" in current_question(chat))
+    for label in ("Work or school", "Money"):
+        await tap(patient, label)
     await tap(patient, "Done ✔️")
-    for label in ("Most days", "Moderate", "A lot", "sertraline"):
-        await tap(patient, label)
-    for label in (
-        "A lot",
-        "A little",
-        "Not at all",
-        "A lot",
-        "Not at all",
-        "Not at all",
-        "Not at all",
-        "Not at all",
-        "Not at all",
-    ):
-        await tap(patient, label)
+    await tap(patient, "A lot")
+    await tap(patient, "A lot")
     await tap(patient, "Nothing to add")
+    await tap(patient, "Which side effects of sertraline should I watch for?")
+    await tap(patient, "Done ✔️")
     await say(patient, "Can I take my sertraline at night instead? <b>not bold</b>")
     review = await tap(patient, "That's all my questions")
     assert "Here's everything you told me" in texts(review)
@@ -117,7 +132,21 @@ async def test_patient_completes_intake_with_buttons(fake: FakeBotAPI, database_
     assert summary.index("Flags") < summary.index("Scores") < summary.index("Medications")
     assert "safety question: the patient answered that they are safe right now" in summary
     assert "Missed doses: sertraline on 2 of the past 7 days" in summary
-    assert "Side effect gets in the way a lot: nausea or upset stomach" in summary
+    assert "Allergies to medicines: “penicillin: hives”" in summary
+    assert "Alcohol: AUDIT-C 6 of 12, positive screen for men (≥4) and for women (≥3)" in summary
+    assert "AUDIT-C: 6 / 12 — positive screen for men (≥4) and for women (≥3)" in summary
+    # every first-visit section reached the provider
+    assert "What brings them in: “Panic attacks at work since the spring”" in summary
+    assert "What they hope to get from treatment: “To get through a work day calmly”" in summary
+    assert "citalopram: how it went: It didn't help" in summary
+    assert "citalopram: why stopped: “It did nothing after three months”" in summary
+    assert "Pregnancy, planning or breastfeeding: Prefer not to say" in summary
+    assert "How often do you have a drink containing alcohol?: 2–3 times a week" in summary
+    assert "for non-medical reasons: Never" in summary
+    assert "Would like information about therapy: Yes, please" in summary
+    assert "New health problems, hospital or emergency visits: No" in summary
+    assert "Energy, appetite, focus (past two weeks)" in summary
+    assert "since last visit" not in summary
     assert "PHQ-9: 17 / 27 — moderately severe" in summary  # 8 × 2 + 1
     assert "PHQ-9 total 17 (moderately severe)" in summary  # flagged at 15 or more
     assert "GAD-7: 7 / 21 — mild" in summary
@@ -127,7 +156,8 @@ async def test_patient_completes_intake_with_buttons(fake: FakeBotAPI, database_
     assert "reasons: forgot" in summary
     assert "Usual hours of sleep: 6.5" in summary
     assert "a lot: work or school, money" in summary
-    assert "1. Can I take my sertraline at night instead? <b>not bold</b>" in summary
+    assert "1. Which side effects of sertraline should I watch for? (picked from a list)" in summary
+    assert "2. Can I take my sertraline at night instead? <b>not bold</b>" in summary
     # the patient's text was escaped, not sent as markup
     raw = "\n".join(m.content or "" for m in fake.chats[PROVIDER_CHAT_ID].messages)
     assert "&lt;b&gt;not bold&lt;/b&gt;" in raw
@@ -141,6 +171,8 @@ async def test_patient_completes_intake_by_typing(fake: FakeBotAPI, database_url
     patient = fake.private_chat(chat_id=1002, first_name="Ben")
     answers = [
         "yes",
+        "skip",  # what brings them in
+        "I'm not sure yet",
         "Lamictal 100mg BID",
         "as prescribed",
         "0",
@@ -153,19 +185,29 @@ async def test_patient_completes_intake_by_typing(fake: FakeBotAPI, database_url
         "made me too sleepy",
         "that's all",
         "melatonin 3 mg",
+        "none before",
+        "no allergies",
+        "no one else",
+        "none",
+        "doesn't apply to me",
         *["not at all"] * 9,
         *["1"] * 7,  # GAD-7 by the number shown beside "Not at all"
         "7 hours",
         "less than 15 minutes",
         "1",
         "good",
-        "same",
-        "better",
-        "same",
-        "same",
-        "none of these",
-        *["a little"] * 9,
+        "good",
+        "about as usual",
+        "good",
+        "never",  # alcohol: items 2 and 3 are not asked
+        "3",  # drugs: a count typed
+        "cannabis",
+        "yes",  # seeing a therapist: no offer of information
+        "I broke my wrist in June",
+        "housing",
+        "a little",
         "Moving house next month",
+        "I'll type my own",
         "Is it safe to stop quetiapine?",
         "Could we talk about my sleep?",
         "no",
@@ -185,14 +227,16 @@ async def test_patient_completes_intake_by_typing(fake: FakeBotAPI, database_url
         )
     summary = provider_texts(fake)
     assert "URGENT" not in summary
-    assert "Flags\n• Stopped quetiapine" in summary
+    assert "Flags\n• Stopped quetiapine" in summary  # a first visit: typed, nothing skipped
     assert "PHQ-9: 0 / 27 — minimal" in summary and "GAD-7: 0 / 21 — minimal" in summary
     assert (
         "quetiapine 25 mg at bedtime — stopped; reasons: side effects, other: made me too sleepy"
         in summary
     )
     assert "New medicines or supplements: melatonin 3 mg" in summary
-    assert "none of the listed side effects" in summary
+    assert "Other substances: used 3 times in the past year (cannabis)" in summary
+    assert "AUDIT-C: 0 / 12 — below the cut-offs" in summary
+    assert "New health problems, hospital or emergency visits: “I broke my wrist in June”" in summary
     assert "1. Is it safe to stop quetiapine?\n2. Could we talk about my sleep?" in summary
     assert "Patient's note: “Moving house next month”" in summary
 
@@ -206,8 +250,10 @@ async def test_interrupted_patient_resumes_after_restart(
     async with running_bot(settings):
         await join(patient, token)
         await tap(patient, "I agree")
+        await skip_to_the_medicines(patient)
         await say(patient, "I don't take any")
         await say(patient, "none")
+        await past_the_history(patient)
         await tap(patient, "Several days")
         question_before = current_question(patient)
         assert "Mood · 2 of" in question_before
@@ -240,8 +286,10 @@ async def test_bad_input_gets_friendly_replies_and_changes_nothing(
     async with running_bot(settings):
         await join(patient, token)
         await tap(patient, "I agree")
+        await skip_to_the_medicines(patient)
         await say(patient, "I don't take any")
         await say(patient, "none")
+        await past_the_history(patient)
         old_question = next(m for m in reversed(patient.messages) if m.inline_keyboard)
         await say(patient, "2")  # answered by typing: the old keyboard stays on screen
         stale = await patient.press_and_wait("4. Nearly every day", message=old_question)
@@ -278,7 +326,9 @@ async def test_bad_input_gets_friendly_replies_and_changes_nothing(
         current = session.exec(select(Answer).where(Answer.superseded == False)).all()  # noqa: E712
         keys = [a.question_key for a in current]
         patients = session.exec(select(Patient)).all()
-    assert keys == ["med.1.name", "meds.new", "phq9.1", "phq9.2"]
+    first_visit = ["visit.kind", "reason.coming", "reason.hopes"]
+    history = ["past.1.name", "bg.allergies", "bg.prescribers", "bg.conditions", "bg.pregnancy"]
+    assert keys == [*first_visit, "med.1.name", "meds.new", *history, "phq9.1", "phq9.2"]
     assert [p.telegram_chat_id for p in patients] == [1004]  # nobody from the group
 
 
@@ -294,7 +344,7 @@ async def test_risk_language_alerts_provider_but_idioms_do_not(
         reply = await say(patient, "this traffic is killing me")
         assert "some words can mean different things" in texts(reply)
         reply = await tap(patient, "No")
-        assert "Let's carry on" in texts(reply) and "Medications · question 1" in texts(reply)
+        assert "Let's carry on" in texts(reply) and "Why you're coming · 2 of 2" in texts(reply)
         reply = await say(patient, "I am dying for a coffee")
         await tap(patient, "No")
         assert not fake.chats[PROVIDER_CHAT_ID].messages

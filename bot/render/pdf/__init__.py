@@ -1,9 +1,11 @@
 """The compiled intake as a printable PDF: the provider summary's content, laid out for paper.
 
 The PDF says what the Telegram summary (bot.render.summary) says, in words and figures only:
-flags first, then scores, changes since the last intake, medications, sleep, energy/appetite/
-focus, side effects, stressors, check-ins with their chart, and the patient's questions
-verbatim. Nothing is interpreted.
+flags first, then scores (AUDIT-C too on a first visit), changes since the last intake, why the
+patient is coming (first visit), medications, past medicines, allergies and health, sleep,
+energy/appetite/focus, side effects, alcohol and other substances, therapy, physical health,
+stressors, check-ins with their chart, and the patient's questions (picked ones marked, typed
+ones verbatim). Nothing is interpreted.
 
 Rendering is pure Python (fpdf2), with text shaping (uharfbuzz) so Arabic joins and runs right
 to left. Text is set in DejaVu Sans, which matplotlib ships inside its package; what DejaVu
@@ -35,7 +37,11 @@ from bot.render.pdf.sections.masthead import draw_flags, draw_title
 from bot.render.pdf.sections.medications import draw_medications, draw_side_effects
 from bot.render.pdf.sections.questions import draw_questions
 from bot.render.pdf.sections.scores import draw_changes, draw_scores
-from bot.render.pdf.sections.wellbeing import draw_pairs_section, draw_stressors
+from bot.render.pdf.sections.wellbeing import (
+    draw_answered_sections,
+    draw_pairs_section,
+    draw_stressors,
+)
 from bot.render.pdf.wording import change_text, medication_side_effects, score_text
 from flows.report import CompiledIntake
 
@@ -71,10 +77,15 @@ def _draw_sections(pdf: IntakePDF, chart_png: bytes | None) -> None:
     draw_scores(pdf)
     if compiled.changes is not None:
         draw_changes(pdf, compiled.changes)
+    draw_answered_sections(pdf, "reasons")
     draw_medications(pdf)
+    draw_answered_sections(pdf, "past_medications", "background")
     draw_pairs_section(pdf, "Sleep", compiled.sleep)
-    draw_pairs_section(pdf, "Energy, appetite, focus (vs. before last visit)", compiled.daily)
-    draw_side_effects(pdf)
+    daily = "(past two weeks)" if compiled.first_visit else "(vs. before last visit)"
+    draw_pairs_section(pdf, f"Energy, appetite, focus {daily}", compiled.daily)
+    if not compiled.first_visit:  # not asked on a first visit
+        draw_side_effects(pdf)
+    draw_answered_sections(pdf, "substances", "therapy", "physical")
     draw_stressors(pdf)
     if compiled.checkins is not None or chart_png is not None:
         draw_checkins(pdf, chart_png)

@@ -30,6 +30,7 @@ from bot.render.pdf.style import (
     TOP_MARGIN,
 )
 from bot.render.pdf.text import printable, texts
+from flows.audit_c import LICENCE_NOTE as AUDIT_C_LICENCE
 from flows.instruments import LICENCE_LINE
 from flows.report import CompiledIntake
 
@@ -37,6 +38,13 @@ FOOTER_NOTE = (
     "PHQ-9 and GAD-7 are validated instruments; medications, sleep, energy/appetite/focus, side "
     "effects, stressors and check-ins are clinic questions, not validated scales. Compiled "
     "without interpretation."
+)
+
+FIRST_VISIT_FOOTER_NOTE = (
+    "PHQ-9, GAD-7 and AUDIT-C (Bush et al. 1998; cut-offs Bradley et al. 2007) are validated "
+    "instruments, as is the single drug-use question (Smith et al. 2010); everything else is "
+    "the clinic's own questions, not validated scales. Compiled without interpretation. "
+    + AUDIT_C_LICENCE
 )
 
 UNKNOWN_DATE = datetime(1970, 1, 1, tzinfo=UTC)
@@ -86,6 +94,11 @@ class IntakePDF(FPDF):
             text = self.cannot_show.sub(_placeholder, text)
         return super().normalize_text(text)
 
+    @property
+    def footer_note(self) -> str:
+        """Which questions are validated: AUDIT-C and the drug question too on a first visit."""
+        return FIRST_VISIT_FOOTER_NOTE if self.compiled.first_visit else FOOTER_NOTE
+
     def start(self) -> None:
         """The first page; then the footer is measured and pages break above it."""
         self.add_page()
@@ -96,7 +109,7 @@ class IntakePDF(FPDF):
         self.set_font(FONT, "", FOOTER_SIZE)
         lines = sum(
             len(wrapped_lines(self, self.epw, FOOTER_LINE, text))
-            for text in (LICENCE_LINE, FOOTER_NOTE)
+            for text in (LICENCE_LINE, self.footer_note)
         )
         return (lines + 1) * FOOTER_LINE + 2.5 + BOTTOM_GAP
 
@@ -126,7 +139,7 @@ class IntakePDF(FPDF):
         self.set_xy(self.l_margin, top + 1.5)
         self.set_font(FONT, "", FOOTER_SIZE)
         self.set_text_color(*MUTED)
-        for text in (LICENCE_LINE, FOOTER_NOTE):
+        for text in (LICENCE_LINE, self.footer_note):
             self.multi_cell(0, FOOTER_LINE, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         page = f"Page {self.page_no()} of {{nb}}"
         who = f"{self.clinic} · {self.compiled.patient_name} · intake #{self.compiled.intake_id}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.render.pdf.style import NOTHING
+from flows.audit_c import AuditScore
 from flows.instruments import Score
 from flows.report import CompiledIntake, MedicationReport, ScoreChange
 
@@ -18,6 +19,14 @@ def score_text(score: Score) -> tuple[str, str]:
         f"incomplete ({score.answered} of {items} items answered, {score.total} points so far)",
         NOTHING,
     )
+
+
+def audit_c_text(score: AuditScore) -> tuple[str, str]:
+    """(score, band) for the AUDIT-C: both cut-offs in the band, sex never inferred."""
+    if score.complete:
+        return f"{score.total} / {score.max_total}", score.band or NOTHING
+    answered = sum(1 for v in score.item_scores if v is not None)
+    return f"incomplete ({answered} of 3 items answered, {score.total} points so far)", NOTHING
 
 
 def change_text(change: ScoreChange, since: str, against: str = "the first intake") -> str:

@@ -7,7 +7,7 @@ from bot.render.pdf.layout import paragraph, section
 from bot.render.pdf.style import NOTHING
 from bot.render.pdf.tables import grid, grid_start, pairs, pairs_start
 from bot.render.pdf.text import day
-from bot.render.pdf.wording import change_text, score_text
+from bot.render.pdf.wording import audit_c_text, change_text, score_text
 from bot.render.summary import baseline_words
 from flows.report import Changes, CompiledIntake, ScoreChange
 
@@ -47,6 +47,11 @@ def _score_table(pdf: IntakePDF) -> tuple[list[str], list[list[str]], list[float
         row = [score.instrument.name, total, band]
         if changes is not None:
             row += _change_cells(by_name.get(score.instrument.name), since, against)
+        rows.append(row)
+    if compiled.audit_c is not None:
+        row = ["AUDIT-C", *audit_c_text(compiled.audit_c)]
+        if changes is not None:
+            row += [NOTHING, "not compared"]
         rows.append(row)
     return headings, rows, widths
 

@@ -1,4 +1,6 @@
-"""Sleep, energy/appetite/focus, and life stressors with the patient's note on them."""
+"""Sleep, energy/appetite/focus, life stressors with the patient's note on them, and the sections
+reported as plain answers (reasons, past medicines, allergies and health, substances, therapy,
+physical health)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from bot.render.pdf.document import IntakePDF
 from bot.render.pdf.layout import paragraph, section
 from bot.render.pdf.style import TABLE_SIZE
 from bot.render.pdf.tables import pairs, pairs_start
+from bot.render.summary import answered_sections
 
 STRESS_LEVELS = (
     ("A lot", "A lot"),
@@ -39,3 +42,14 @@ def draw_stressors(pdf: IntakePDF) -> None:
         pdf.ln(2)
         paragraph(pdf, "Patient's note (verbatim)", style="B", size=TABLE_SIZE)
         paragraph(pdf, f"“{compiled.stress_notes}”")
+
+
+def draw_answered_sections(pdf: IntakePDF, *names: str) -> None:
+    """Each named section this intake has: its answers in order, the patient's words quoted."""
+    for found in answered_sections(pdf.compiled, *names):
+        rows = [
+            (line.label, f"“{line.value}”" if line.own_words else line.value)
+            for line in found.lines
+        ]
+        section(pdf, found.title, keep=pairs_start(pdf, rows))
+        pairs(pdf, rows)
