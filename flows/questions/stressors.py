@@ -42,6 +42,7 @@ CHECKLIST_QUESTION = Question(
     Kind.MULTI,
     "Areas of life bothering them",
     options=(*STRESS_DOMAINS, NONE_OF_THESE),
+    optional=True,  # not a scored scale: a patient may keep their life to themselves
 )
 NOTES_QUESTION = Question(
     "stress.notes",

@@ -112,3 +112,33 @@ async def past_the_history(patient: FakeChat) -> None:
     await say(patient, "none before")
     for _ in range(4):  # allergies, other prescribers, conditions, pregnancy
         await say(patient, "skip")
+
+
+REVIEW_HEADING = "Here's everything you told me"
+
+
+def plain_answer_for(question: str) -> str:
+    """What a patient with nothing to report types at `question`: the scales answered "not at
+    all", side effects "none of these", alcohol and drugs "never", their questions "no
+    questions", anything else skipped."""
+    heading = question.split("\n", 1)[0]
+    if heading.startswith(("Mood", "Anxiety")):
+        return "not at all"
+    if heading.startswith("Side effects"):
+        return "none of these"
+    if heading.startswith("Alcohol"):
+        return "never"
+    if "ask your provider" in question:
+        return "no questions"
+    return "skip"
+
+
+async def answer_to_the_review(patient: FakeChat, limit: int = 80) -> None:
+    """From wherever the patient is, answer plainly (plain_answer_for) until the review shows."""
+    for _ in range(limit):
+        question = current_question(patient)
+        if REVIEW_HEADING in question:
+            return
+        await say(patient, plain_answer_for(question))
+    last = [plain(m) for m in patient.messages[-3:]]
+    raise AssertionError(f"no review after {limit} answers; last messages: {last!r}")

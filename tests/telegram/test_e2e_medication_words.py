@@ -10,13 +10,16 @@ from pathlib import Path
 import pytest
 from e2e_support import (
     PROVIDER_CHAT_ID,
+    answer_to_the_review,
     current_question,
     invite,
     join,
+    past_the_history,
     plain,
     running_bot,
     say,
     settings_for,
+    skip_to_the_medicines,
     tap,
     texts,
 )
@@ -49,11 +52,8 @@ async def medicine(patient: FakeChat, line: str, *, how_often: str | None = None
 
 
 async def rest_of_intake(patient: FakeChat) -> None:
-    for answer in ["none", *["not at all"] * 16, *["skip"] * 8, "none of these"]:
-        await say(patient, answer)
-    for answer in [*["skip"] * 10, "no questions"]:
-        await say(patient, answer)
-    assert "Here's everything you told me" in current_question(patient)
+    await past_the_history(patient)
+    await answer_to_the_review(patient)
 
 
 def pdf_text(data: bytes) -> str:
@@ -72,6 +72,7 @@ async def test_the_provider_gets_every_word_of_the_medication_lines(
     async with running_bot(settings):
         await join(patient, token)
         await tap(patient, "I agree")
+        await skip_to_the_medicines(patient)
 
         reply = texts(await say(patient, "I stopped taking it"))
         assert messages.STOPPED_WHICH_MEDICINE in reply

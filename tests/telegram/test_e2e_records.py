@@ -12,13 +12,15 @@ from pathlib import Path
 import pytest
 from e2e_support import (
     PROVIDER_CHAT_ID,
-    current_question,
+    answer_to_the_review,
     invite,
     join,
+    past_the_history,
     plain,
     running_bot,
     say,
     settings_for,
+    skip_to_the_medicines,
     tap,
     texts,
 )
@@ -46,13 +48,7 @@ async def rest_of_intake(patient: FakeChat, phq9: str, gad7: str) -> None:
         await say(patient, "somewhat difficult")
     for _ in range(7):
         await say(patient, gad7)
-    for _ in range(8):
-        await say(patient, "skip")
-    await say(patient, "none of these")
-    for _ in range(10):
-        await say(patient, "skip")
-    await say(patient, "no questions")
-    assert "Here's everything you told me" in current_question(patient)
+    await answer_to_the_review(patient)
 
 
 def move_appointments_into_the_past(database_url: str) -> None:
@@ -70,6 +66,7 @@ async def test_returning_patient_changes_pdf_and_exports(fake: FakeBotAPI, setti
     async with running_bot(settings):
         await join(patient, token)
         await tap(patient, "I agree")
+        await skip_to_the_medicines(patient)  # the first intake is a first visit
         reply = await say(patient, "setraline 50 mg once a day")
         assert "Did you mean sertraline (Zoloft)?" in texts(reply)
         await tap(patient, "Yes")
@@ -77,6 +74,7 @@ async def test_returning_patient_changes_pdf_and_exports(fake: FakeBotAPI, setti
         await tap(patient, "0")
         await tap(patient, "That's all")
         await tap(patient, "Nothing new")
+        await past_the_history(patient)
         await rest_of_intake(patient, "more than half the days", "several days")
         await say(patient, "submit")
         await provider.wait_for(

@@ -15,14 +15,16 @@ import pytest
 from e2e_support import (
     CLINIC,
     PROVIDER_CHAT_ID,
+    answer_to_the_review,
     bot_services,
-    current_question,
     invite,
     join,
+    past_the_history,
     plain,
     running_bot,
     say,
     settings_for,
+    skip_to_the_medicines,
     tap,
     texts,
 )
@@ -207,16 +209,12 @@ async def test_checkin_from_a_reminder_reaches_the_providers_intake(
 
 
 async def _finish_intake(patient: FakeChat) -> None:
-    """The shortest complete intake, typed."""
-    for answer in ["I don't take any", "none", *["not at all"] * 9, *["not at all"] * 7]:
-        await say(patient, answer)
-    for _ in range(5 + 3):
-        await say(patient, "skip")
-    await say(patient, "none of these")
-    for _ in range(10):
-        await say(patient, "skip")
-    await say(patient, "no questions")
-    assert "Here's everything you told me" in current_question(patient)
+    """The shortest complete first visit, typed, from its first question."""
+    await skip_to_the_medicines(patient)
+    await say(patient, "I don't take any")
+    await say(patient, "none")
+    await past_the_history(patient)
+    await answer_to_the_review(patient)
     await say(patient, "submit")
 
 
