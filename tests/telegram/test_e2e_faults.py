@@ -23,7 +23,7 @@ from e2e_support import (
     texts,
 )
 from fake_bot_api import ApiCall, FakeBotAPI, FakeChat
-from service_support import SHORTEST_INTAKE, Chat, Clock, join, make_services
+from service_support import Chat, Clock, join, make_services, shortest_answer
 from sqlmodel import Session, select
 
 from bot.settings import Settings
@@ -46,17 +46,26 @@ def at_review(
         services = make_services(engine, Clock(datetime.now(UTC)))
         invited = services.invite(name, at=datetime.now(UTC) + timedelta(days=2))
         chat = Chat(services.patients, chat_id)
-        join(services, chat, invited)
-        answers = (
-            list(SHORTEST_INTAKE[:-1])
-            + (questions or [])
-            + ["that's all" if questions else "no questions"]
-        )
-        for answer in answers:
-            reply = chat.send(Typed(answer))
+        reply = join(services, chat, invited)
+        pending = list(questions or [])
+        for _ in range(80):
+            assert reply.screen is not None, "the intake ended early"
+            step = reply.screen.step
+            if step == "review":
+                break
+            reply = chat.send(Typed(_typed_at(step, pending, bool(questions))))
         assert reply.screen is not None and reply.screen.step == "review"
     finally:
         engine.dispose()
+
+
+def _typed_at(step: str, pending: list[str], has_questions: bool) -> str:
+    """The shortest intake's answer at `step`, with the patient's own questions typed in."""
+    if step == "q.picked":
+        return "type my own" if pending else "no questions"
+    if step.startswith("q."):
+        return pending.pop(0) if pending else ("that's all" if has_questions else "no questions")
+    return shortest_answer(step)
 
 
 def text_of(call: ApiCall) -> str:
