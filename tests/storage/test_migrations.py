@@ -356,9 +356,10 @@ def full_intake() -> Driver:
         d.type(line)
     for line in ["rarely", "mild", "a little", "I think it's the lamictal"]:
         d.type(line)
-    for line in ["a lot", "a little", "1", "1", "1", "1", "1", "1", "1"]:
+    for line in ["yes", "no", "work, family", "a lot", "a little"]:  # therapy, health, stress
         d.type(line)
     d.type("My mother is in hospital")
+    d.type("type my own")
     d.type("Should I change my dose?")
     d.type("Can I drink coffee with lamictal?")
     d.type("that's all")
