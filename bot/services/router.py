@@ -11,9 +11,7 @@ patient said is stored before anything is sent, and a re-delivered update change
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum, auto
 from functools import partial
 
 from sqlalchemy.engine import Engine
@@ -24,6 +22,7 @@ from bot.services.checkin import CheckinService
 from bot.services.compiling import IntakeCompiler
 from bot.services.config import ServiceConfig
 from bot.services.data_rights import RIGHTS_COMMANDS, DataRights
+from bot.services.destinations import Destination, Where, is_clear_risk, step_of
 from bot.services.intake import IntakeService, is_open
 from bot.services.joining import JOIN_CONSENT_STEP, Joining, consent_choice
 from bot.services.outbox import Outbox
@@ -38,34 +37,8 @@ from flows.rights_messages import DELETE_CANCELLED
 from flows.safety import RiskLevel, assess_risk
 from storage import patients, reminders
 from storage.clock import utcnow
-from storage.models import Checkin, Intake, Patient
+from storage.models import Checkin, Patient
 from storage.statuses import ActiveDialogue
-
-
-class Destination(Enum):
-    """Where one event goes."""
-
-    DEMO_CONSENT = auto()  # the demo's intake, which asks for consent itself
-    SAFETY_QUESTION = auto()  # the safety question asked outside any dialogue
-    DELETE = auto()  # "delete everything?" is open
-    DECLINED = auto()  # said no: nothing more is asked
-    CONSENT = auto()  # linked by an invitation, not agreed yet
-    BUTTON = auto()  # a button names its dialogue row
-    CHECKIN = auto()
-    SETTINGS = auto()
-    INTAKE = auto()  # the pre-visit intake is open
-    IDLE = auto()  # nothing to fill in
-
-
-@dataclass(frozen=True)
-class Where:
-    to: Destination
-    intake: Intake | None = None
-    checkin: Checkin | None = None
-
-
-def is_clear_risk(event: Event) -> bool:
-    return isinstance(event, Typed) and assess_risk(event.text).level is RiskLevel.RISK
 
 
 class ConversationRouter:
@@ -216,7 +189,7 @@ class ConversationRouter:
                 return Where(Destination.DEMO_CONSENT, intake=asking)
             if safety_rules.is_open(patient):
                 return Where(Destination.SAFETY_QUESTION)
-            if patient.declined_at is not None and not (ref and _step(event) == JOIN_CONSENT_STEP):
+            if patient.declined_at is not None and not (ref and step_of(event) == JOIN_CONSENT_STEP):
                 return Where(Destination.DECLINED)
             return Where(Destination.CONSENT)
         if ref is not None:
@@ -301,7 +274,7 @@ class ConversationRouter:
     def _button(
         self, session: Session, patient: Patient, event: Event, ref: DialogueRef, now: datetime
     ) -> Reply:
-        step = _step(event)
+        step = step_of(event)
         match ref.kind:
             case DialogueKind.REMINDER:
                 return self._open_from_reminder(session, patient, ref.id, step, now)
@@ -403,8 +376,3 @@ class ConversationRouter:
         patient.active_dialogue = None
         session.add(patient)
         return self._resume(session, patient, now)
-
-
-def _step(event: Event) -> str:
-    """The step a button press was shown for ("" for anything else)."""
-    return getattr(event, "step", None) or ""

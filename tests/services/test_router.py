@@ -836,17 +836,18 @@ def test_text_typed_before_the_question_reached_the_chat_is_not_taken_as_its_ans
             chat.chat_id, Typed(text), update_id=next(updates), message_id=message_id
         )
 
-    deliver_as(39)  # the first medication question
-    typed("I don't take any", 40)
+    deliver_as(39)  # the first question of a first visit: what brings them in
+    typed("Trouble sleeping since spring", 40)
     deliver_as(42)  # the next question reached the chat after the patient's message 41
-    reply = typed("none", 41)  # would be a fine answer to it
+    reply = typed("To feel like myself", 41)  # would be a fine answer to it
     assert reply.say[0] == messages.NOT_SHOWN_YET
-    assert reply.screen is not None and reply.screen.step == "meds.new"
+    assert reply.screen is not None and reply.screen.step == "reason.hopes"
     deliver_as(44)  # shown again
-    keys = [a.question_key for a in rows(services.engine, Answer)]
-    assert keys == ["med.1.name"]
+    keys = [a.question_key for a in rows(services.engine, Answer) if a.question_key != "visit.kind"]
+    assert keys == ["reason.coming"]
 
-    typed("none", 43)  # typed after the question first arrived: it is the answer
+    typed("To feel like myself", 43)  # typed after the question first arrived: the answer
     (intake,) = intakes(services.engine, patient_id)
-    assert [a.question_key for a in rows(services.engine, Answer)] == ["med.1.name", "meds.new"]
-    assert intake.step == "phq9.1"
+    keys = [a.question_key for a in rows(services.engine, Answer) if a.question_key != "visit.kind"]
+    assert keys == ["reason.coming", "reason.hopes"]
+    assert intake.step == "med.1.name"
