@@ -41,9 +41,8 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from flows.safety_negation import AMBIVALENCE, ANSWER_PRONOUNS, NEGATION_FILLERS, NEGATORS
 from flows.safety_phrases import (
-    AMBIVALENCE,
-    ANSWER_PRONOUNS,
     CONCERNING_PHRASES,
     DEATH_THOUGHT_PHRASES,
     DEATH_WISH_PHRASES,
@@ -51,8 +50,6 @@ from flows.safety_phrases import (
     GOODBYE_PHRASES,
     HARM_OTHERS_PHRASES,
     IDIOM_PHRASES,
-    NEGATION_FILLERS,
-    NEGATORS,
     NOT_SAFE_PHRASES,
     OVERDOSE_PHRASES,
     PLAN_PHRASES,
