@@ -19,6 +19,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.services.deliveries import Claimed, Deliveries
 from bot.telegram.senders import Senders
+from bot.telegram.tasks import cancel_and_wait
 from storage.statuses import Priority
 
 log = logging.getLogger(__name__)
@@ -70,12 +71,7 @@ class Dispatcher:
         self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._task)
         await asyncio.to_thread(self.deliveries.release)
 
     async def _run(self) -> None:

@@ -23,6 +23,7 @@ from telegram.ext import Application
 
 from bot.services.inbox import Inbox
 from bot.telegram.dispatcher import retry_after
+from bot.telegram.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -64,12 +65,7 @@ class InboxWorker:
         self._task = asyncio.create_task(self._run(), name="inbox-worker")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._task)
         await asyncio.to_thread(self.inbox.release)
 
     async def _run(self) -> None:
@@ -114,12 +110,7 @@ class Poller:
         self._task = asyncio.create_task(self._run(), name="inbox-poller")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._task)
 
     async def _run(self) -> None:
         delay = 1.0

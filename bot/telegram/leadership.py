@@ -18,6 +18,7 @@ from datetime import timedelta
 from telegram.ext import Application
 
 from bot.telegram.services import KEY, BotServices
+from bot.telegram.tasks import cancel_and_wait
 from storage.locks import ProcessLocks
 
 log = logging.getLogger(__name__)
@@ -47,12 +48,7 @@ class Leadership:
         self._task = asyncio.create_task(self._run(), name="leadership")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._task)
         await asyncio.to_thread(self.locks.close)
 
     async def _run(self) -> None:
