@@ -111,15 +111,24 @@ class _ObservationContext:
 def _total_observation(
     instrument: Instrument, total: Score, context: _ObservationContext
 ) -> dict[str, Any]:
-    code = instrument.total_loinc
     band = f"{instrument.name} severity band: {total.band} ({BAND_SOURCES[instrument.key]})"
-    summary = f"{instrument.name} total score {total.total} of {instrument.max_total}"
+    return _score_total(
+        context, instrument.name, instrument.total_loinc, (total.total, instrument.max_total), band
+    )
+
+
+def _score_total(
+    context: _ObservationContext, name: str, code: str, score: tuple[int, int], band: str
+) -> dict[str, Any]:
+    """A total-score Observation: the value, out of what, and its band as a note."""
+    value, most = score
     coded = {
         "coding": [{"system": LOINC, "code": code, "display": TOTAL_DISPLAY[code]}],
-        "text": f"{instrument.name} total score",
+        "text": f"{name} total score",
     }
+    summary = f"{name} total score {value} of {most}"
     observation = context.base(f"Observation/{code}", [summary, band], coded)
-    observation["valueInteger"] = total.total
+    observation["valueInteger"] = value
     observation["note"] = [{"text": band}]
     return observation
 
@@ -163,16 +172,10 @@ def _audit_c_observations(score: AuditScore, context: _ObservationContext) -> li
     are 0 when item 1 was "Never"), and when complete the total (75626-2) with both cut-offs."""
     total: dict[str, Any] | None = None
     if score.complete:
-        code = audit_c.TOTAL_LOINC
         band = f"{AUDIT_C_NAME}: {score.band} ({audit_c.SOURCE})"
-        summary = f"{AUDIT_C_NAME} total score {score.total} of {score.max_total}"
-        coded = {
-            "coding": [{"system": LOINC, "code": code, "display": TOTAL_DISPLAY[code]}],
-            "text": f"{AUDIT_C_NAME} total score",
-        }
-        total = context.base(f"Observation/{code}", [summary, band], coded)
-        total["valueInteger"] = score.total
-        total["note"] = [{"text": band}]
+        total = _score_total(
+            context, AUDIT_C_NAME, audit_c.TOTAL_LOINC, (score.total, score.max_total), band
+        )
     code = audit_c.PANEL_LOINC
     coded = {
         "coding": [{"system": LOINC, "code": code, "display": PANEL_DISPLAY[code]}],
