@@ -37,9 +37,15 @@ def get(session: Session, message_id: int) -> OutboxMessage | None:
 
 
 def claim(
-    session: Session, owner: str, now: datetime, until: datetime, limit: int
+    session: Session,
+    owner: str,
+    now: datetime,
+    until: datetime,
+    limit: int,
+    priorities: tuple[int, int] = (0, 99),
 ) -> list[OutboxMessage]:
-    """Messages due now, most urgent first, claimed for `owner` until `until`.
+    """Messages due now whose priority is within `priorities` (both ends included), most
+    urgent first, claimed for `owner` until `until`.
 
     A message waits while the same chat has an earlier pending one of the same or a more
     urgent priority, so each chat reads its messages in order while an alert never queues
@@ -57,6 +63,7 @@ def claim(
         select(OutboxMessage)
         .where(
             OutboxMessage.status == OutboxStatus.PENDING,
+            col(OutboxMessage.priority).between(*priorities),
             col(OutboxMessage.due_at) <= now,
             free,
             ~blocked,

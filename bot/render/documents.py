@@ -11,7 +11,6 @@ from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.render.pdf import render_intake_pdf
 from flows.fhir import DEFAULT_PATIENT_SYSTEM, ExportIds, intake_bundle
 from flows.fhir_questionnaire import questionnaire
 from flows.report import CompiledIntake
@@ -38,6 +37,9 @@ def render_document(
     """The intake in format `fmt` (pdf, fhir or json); `patient_system` is the system of the
     patient identifier in FHIR (the clinic's FHIR_PATIENT_IDENTIFIER_SYSTEM)."""
     if fmt == "pdf":
+        # Imported here: fpdf2 is loaded only where PDFs are made (the render worker, the CLI).
+        from bot.render.pdf import render_intake_pdf
+
         return render_intake_pdf(compiled, clinic=clinic, zone=zone.key, chart_png=chart_png)
     if fmt == "fhir":
         return fhir_document(compiled, answers, patient_system)

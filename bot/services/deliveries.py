@@ -83,10 +83,11 @@ class Deliveries:
         self.clock = clock
         self.owner = owner or process_name()
 
-    def claim(self, limit: int) -> list[Claimed]:
+    def claim(self, limit: int, priorities: tuple[int, int] = (0, 99)) -> list[Claimed]:
+        """Up to `limit` messages due now, with a priority within `priorities`."""
         now = self.clock()
         with session_scope(self.engine) as session:
-            rows = outbox.claim(session, self.owner, now, now + LEASE, limit)
+            rows = outbox.claim(session, self.owner, now, now + LEASE, limit, priorities)
             return [_claimed(row) for row in rows]
 
     def progress(self, message: Claimed, parts_sent: int, message_ids: list[int]) -> None:

@@ -25,7 +25,6 @@ from sqlalchemy.engine import Engine
 from telegram import BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -53,6 +52,7 @@ from bot.telegram.alerts import AlertDispatcher
 from bot.telegram.dispatcher import Dispatcher
 from bot.telegram.inbox import InboxWorker
 from bot.telegram.keyboards import ACKNOWLEDGE_PATTERN
+from bot.telegram.limiter import PriorityLimiter
 from bot.telegram.reminder_jobs import ReminderJobs
 from bot.telegram.retention_jobs import RetentionJob
 from bot.telegram.senders import Senders
@@ -118,7 +118,7 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
         .token(settings.token())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
-        .rate_limiter(AIORateLimiter(max_retries=5))
+        .rate_limiter(PriorityLimiter(max_retries=5))
         .updater(None)
         .post_init(_post_init)
         .build()

@@ -13,18 +13,35 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.services.deliveries import Claimed, Deliveries
+from bot.telegram.limiter import SENDING_PRIORITY, retry_after
 from bot.telegram.senders import Senders
 from bot.telegram.tasks import cancel_and_wait
 from storage.statuses import Priority
 
 log = logging.getLogger(__name__)
 
-BATCH = 50
+
+@dataclass(frozen=True)
+class Lane:
+    """Outbox rows one loop claims: a batch at a time, within a range of priorities."""
+
+    name: str
+    priorities: tuple[int, int]
+    batch: int
+
+
+LANES = (
+    Lane("conversation", (Priority.URGENT, Priority.CONVERSATION), 50),
+    Lane("bulk", (Priority.PROVIDER, Priority.BULK), 50),
+)
+"""Two loops, so a crisis reply is claimed the moment it is written, not after the batch of
+reminders in flight; the rate limiter then lets it go before them."""
 IDLE_POLL = 1.0
 """Seconds between looks at the outbox when nothing woke the dispatcher (retries falling due,
 rows written by another process)."""
@@ -37,12 +54,6 @@ def backoff(message: Claimed) -> timedelta:
     """The first retry within seconds; urgent ones never wait more than 30 s."""
     cap = 30 if message.priority == Priority.URGENT else 300
     return timedelta(seconds=min(cap, 2 ** min(message.attempts, 10)))
-
-
-def retry_after(error: RetryAfter) -> timedelta:
-    """The wait Telegram asked for (an int of seconds, or a timedelta, by PTB's settings)."""
-    wait = error.retry_after
-    return wait if isinstance(wait, timedelta) else timedelta(seconds=float(wait))
 
 
 class Dispatcher:
@@ -59,38 +70,45 @@ class Dispatcher:
         self.senders = senders
         self.on_settled = on_settled  # reminder rows planned when a reminder settles: arm them
         self.after_alert = after_alert  # an alert's copy went out: plan its repeat
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._wakes = {lane.name: asyncio.Event() for lane in LANES}
+        self._tasks: list[asyncio.Task[None]] = []
 
     def wake(self) -> None:
-        self._wake.set()
+        for event in self._wakes.values():
+            event.set()
 
     async def start(self, *, only_sender: bool) -> None:
         if only_sender:
             await asyncio.to_thread(self.deliveries.take_over)
-        self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
+        self._tasks = [
+            asyncio.create_task(self._run(lane), name=f"outbox-{lane.name}") for lane in LANES
+        ]
 
     async def stop(self) -> None:
-        await cancel_and_wait(self._task)
+        for task in self._tasks:
+            await cancel_and_wait(task)
         await asyncio.to_thread(self.deliveries.release)
 
-    async def _run(self) -> None:
+    async def _run(self, lane: Lane) -> None:
+        wake = self._wakes[lane.name]
         while True:
-            self._wake.clear()
+            wake.clear()
             try:
-                sent_any = await self.send_due()
+                sent_any = await self.send_due(lane)
             except Exception as error:  # the database or a renderer: log, keep the loop alive
                 log.error("the outbox dispatcher failed: %s", type(error).__name__)
                 sent_any = False
             if not sent_any:
                 try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=IDLE_POLL)
+                    await asyncio.wait_for(wake.wait(), timeout=IDLE_POLL)
                 except TimeoutError:
                     pass
 
-    async def send_due(self) -> bool:
-        """Send one batch of what is due; False when nothing was."""
-        batch = await asyncio.to_thread(self.deliveries.claim, BATCH)
+    async def send_due(self, lane: Lane | None = None) -> bool:
+        """Send one batch of what is due (in `lane`, or of any priority); False when nothing
+        was."""
+        limit, priorities = (lane.batch, lane.priorities) if lane else (100, (0, 99))
+        batch = await asyncio.to_thread(self.deliveries.claim, limit, priorities)
         by_chat: dict[int, list[Claimed]] = defaultdict(list)
         for message in batch:
             by_chat[message.chat_id].append(message)
@@ -102,7 +120,14 @@ class Dispatcher:
             await self.send(message)
 
     async def send(self, message: Claimed) -> None:
-        """Send every part not yet accepted; record the result."""
+        """Send every part not yet accepted, with the message's priority; record the result."""
+        token = SENDING_PRIORITY.set(message.priority)
+        try:
+            await self._send(message)
+        finally:
+            SENDING_PRIORITY.reset(token)
+
+    async def _send(self, message: Claimed) -> None:
         try:
             parts = await self.senders.parts(message)
         except Exception as error:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,10 +14,9 @@ from zoneinfo import ZoneInfo
 from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import ParseMode
 
-from bot.render.chart import render_checkin_chart
-from bot.render.documents import file_name, render_document
+from bot.render import jobs
+from bot.render.documents import file_name
 from bot.render.html import esc
-from bot.render.pdf import render_intake_pdf
 from bot.render.record import render_record
 from bot.render.screens import screen_messages, screen_text
 from bot.render.summary import (
@@ -33,6 +32,7 @@ from bot.services.lookups import ProviderLookups
 from bot.services.outbox import Kind, ref_from_data, screen_from_data
 from bot.services.reminders import ReminderButton
 from bot.telegram.keyboards import acknowledge_keyboard, keyboard, reminder_keyboard
+from bot.telegram.render_pool import SHARED, RenderPool
 from flows import rights_messages as words
 from flows.report import CompiledIntake
 from flows.when import format_local
@@ -58,6 +58,7 @@ class Senders:
     zone: ZoneInfo
     clinic: str
     patient_system: str  # FHIR_PATIENT_IDENTIFIER_SYSTEM
+    renderer: RenderPool = field(default=SHARED)  # charts and PDFs, in a worker process
 
     async def parts(self, message: Claimed) -> list[SendPart]:
         """The calls that send `message`, in order."""
@@ -156,8 +157,8 @@ class Senders:
 
         async def send_pdf() -> int:
             drawn = await chart.get()
-            pdf = await asyncio.to_thread(
-                render_intake_pdf, compiled, clinic=self.clinic, zone=self.zone.key, chart_png=drawn
+            pdf = await self.renderer.run(
+                jobs.intake_pdf, compiled, self.clinic, self.zone.key, drawn
             )
             document = InputFile(pdf, filename=file_name(intake_id, "pdf"))
             caption = mark(len(pages) + 1) + f"Intake #{intake_id} (PDF)"
@@ -168,8 +169,8 @@ class Senders:
     async def _checkins(self, chat_id: int, payload: dict[str, Any]) -> list[SendPart]:
         log = await asyncio.to_thread(self.lookups.checkin_log, f"#{payload['patient_id']}")
         title = f"Check-ins: {log.display_name}"
-        chart = await asyncio.to_thread(
-            render_checkin_chart, log.records, log.visits, self.zone, title=title
+        chart = await self.renderer.run(
+            jobs.checkin_chart, log.records, log.visits, self.zone, title
         )
         pages: list[str] = [str(payload["intro"])] if payload.get("intro") else []
         if payload.get("summary", True):
@@ -199,16 +200,16 @@ class Senders:
             return []
         fmt = str(payload["format"])
         compiled = record.compiled
-        chart = await asyncio.to_thread(self.chart, compiled) if fmt == "pdf" else None
-        data = await asyncio.to_thread(
-            render_document,
+        chart = await self.chart(compiled) if fmt == "pdf" else None
+        data = await self.renderer.run(
+            jobs.document,
             compiled,
             record.answers,
             fmt,
-            clinic=self.clinic,
-            zone=self.zone,
-            chart_png=chart,
-            patient_system=self.patient_system,
+            self.clinic,
+            self.zone,
+            chart,
+            self.patient_system,
         )
         return [self._file(chat_id, data, file_name(compiled.intake_id, fmt), None)]
 
@@ -221,16 +222,17 @@ class Senders:
             parts.append(lambda: self._note(chat_id, note, max(message_ids)))
         return parts
 
-    def chart(self, compiled: CompiledIntake) -> bytes | None:
+    async def chart(self, compiled: CompiledIntake) -> bytes | None:
         """The check-ins the intake's summary counts (the same period), with the visits."""
         if compiled.patient_id is None:
             return None
-        log = self.lookups.checkin_log(f"#{compiled.patient_id}")
-        return render_checkin_chart(
+        log = await asyncio.to_thread(self.lookups.checkin_log, f"#{compiled.patient_id}")
+        return await self.renderer.run(
+            jobs.checkin_chart,
             log.checkins_from(compiled.checkins_since),
             log.visits_from(compiled.checkins_since),
             self.zone,
-            title=chart_title(compiled, self.zone.key),
+            chart_title(compiled, self.zone.key),
         )
 
     # --- the calls ------------------------------------------------------------------------
@@ -282,15 +284,15 @@ class Senders:
 
 
 class _Once:
-    """A rendering done once, in a worker thread, the first time it is needed."""
+    """A rendering done once, the first time it is needed."""
 
-    def __init__(self, render: Callable[[], bytes | None]) -> None:
+    def __init__(self, render: Callable[[], Awaitable[bytes | None]]) -> None:
         self._render = render
         self._done = False
         self._value: bytes | None = None
 
     async def get(self) -> bytes | None:
         if not self._done:
-            self._value = await asyncio.to_thread(self._render)
+            self._value = await self._render()
             self._done = True
         return self._value

@@ -1,0 +1,166 @@
+"""Who may call the Bot API next: one queue for every call the bot makes, most urgent first,
+within Telegram's limits (about 30 messages a second overall and about one a second per chat).
+
+Pure bookkeeping with an injected clock, so the order and the pacing can be tested without
+waiting: `bot.telegram.limiter` puts it in front of python-telegram-bot's requests.
+
+Limits are sliding windows (at most N calls in any window of W seconds), the way Telegram counts,
+so bursts never go over. Bulk messages (reminders) have a lower ceiling of their own, so the
+capacity that is left is always there for a patient who is talking or a safety reply.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from storage.statuses import Priority
+
+OVERALL = (30, 1.05)
+"""At most 30 calls in any 1.05 s: Telegram's ~30 messages a second, with a margin for the
+time a call takes to reach it."""
+BULK = (25, 1.05)
+"""Reminders use at most this much of it."""
+PER_CHAT = (3, 3.0)
+"""About one a second per chat, for bulk messages (reminders). Everything else is never held
+back for its chat: a safety message must not wait, a reply answers what the person just did
+(they set the pace), and a provider's delivery is a few parts they are waiting for; should
+Telegram still object, its 429 pauses every call for the time it asks."""
+
+
+class Window:
+    """At most `limit` events in any `seconds`."""
+
+    def __init__(self, limit: int, seconds: float) -> None:
+        self.limit, self.seconds = limit, seconds
+        self.times: deque[float] = deque()
+
+    def _forget(self, now: float) -> None:
+        while self.times and self.times[0] <= now - self.seconds:
+            self.times.popleft()
+
+    def free_at(self, now: float) -> float:
+        """When the next event may happen (now, or later)."""
+        self._forget(now)
+        if len(self.times) < self.limit:
+            return now
+        return self.times[0] + self.seconds
+
+    def take(self, now: float) -> None:
+        self.times.append(now)
+
+    def idle(self, now: float) -> bool:
+        self._forget(now)
+        return not self.times
+
+
+@dataclass(order=True)
+class Ticket:
+    """One call waiting for its turn."""
+
+    priority: int
+    number: int
+    chat_id: int | None = field(compare=False, default=None)
+    granted: bool = field(compare=False, default=False)
+    cancelled: bool = field(compare=False, default=False)
+
+
+class SendQueue:
+    """Tickets in, tickets out in the order they may go: by priority, then first come."""
+
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        *,
+        overall: tuple[int, float] = OVERALL,
+        bulk: tuple[int, float] = BULK,
+        per_chat: tuple[int, float] = PER_CHAT,
+    ) -> None:
+        self.clock = clock
+        self.overall, self.bulk = Window(*overall), Window(*bulk)
+        self.per_chat_limit = per_chat
+        self.chats: dict[int, Window] = {}
+        self.waiting: list[Ticket] = []
+        self.paused_until = 0.0
+        self._numbers = itertools.count()
+
+    def push(self, priority: int, chat_id: int | None) -> Ticket:
+        ticket = Ticket(int(priority), next(self._numbers), chat_id)
+        heapq.heappush(self.waiting, ticket)
+        return ticket
+
+    def cancel(self, ticket: Ticket) -> None:
+        ticket.cancelled = True  # dropped when it reaches the top
+
+    def pause(self, seconds: float) -> None:
+        """Telegram said 429: nobody goes until it said to try again."""
+        self.paused_until = max(self.paused_until, self.clock() + seconds)
+
+    def release(self) -> list[Ticket]:
+        """Every ticket that may go now, in order; their calls count from now."""
+        now = self.clock()
+        if now < self.paused_until:
+            return []
+        granted: list[Ticket] = []
+        held: list[Ticket] = []
+        while self.waiting and self.overall.free_at(now) <= now:
+            ticket = heapq.heappop(self.waiting)
+            if ticket.cancelled:
+                continue
+            if ticket.priority >= Priority.BULK and self.bulk.free_at(now) > now:
+                held.append(ticket)  # the rest of the heap is bulk too: none of it may go
+                break
+            if self._held_back(ticket, now):
+                held.append(ticket)
+                continue
+            self._take(ticket, now)
+            granted.append(ticket)
+        for ticket in held:
+            heapq.heappush(self.waiting, ticket)
+        self._forget_idle_chats(now)
+        return granted
+
+    def next_release(self) -> float | None:
+        """Seconds until `release` may give out a ticket again (None: nobody is waiting)."""
+        live = [t for t in self.waiting if not t.cancelled]
+        if not live:
+            self.waiting.clear()
+            return None
+        now = self.clock()
+        soonest = min(self._free_at(ticket, now) for ticket in live)
+        return max(0.0, soonest - now)
+
+    def _free_at(self, ticket: Ticket, now: float) -> float:
+        times = [self.paused_until, self.overall.free_at(now)]
+        if ticket.priority >= Priority.BULK:
+            times.append(self.bulk.free_at(now))
+        if _paced(ticket) and ticket.chat_id in self.chats:
+            times.append(self.chats[ticket.chat_id].free_at(now))
+        return max(times)
+
+    def _held_back(self, ticket: Ticket, now: float) -> bool:
+        return self._free_at(ticket, now) > now
+
+    def _take(self, ticket: Ticket, now: float) -> None:
+        ticket.granted = True
+        self.overall.take(now)
+        if ticket.priority >= Priority.BULK:
+            self.bulk.take(now)
+        if _paced(ticket) and ticket.chat_id is not None:
+            if ticket.chat_id not in self.chats:
+                self.chats[ticket.chat_id] = Window(*self.per_chat_limit)
+            self.chats[ticket.chat_id].take(now)
+
+    def _forget_idle_chats(self, now: float) -> None:
+        """Keep memory flat with many chats: a chat with nothing in its window needs no entry."""
+        if len(self.chats) < 256:
+            return
+        for chat_id in [c for c, window in self.chats.items() if window.idle(now)]:
+            del self.chats[chat_id]
+
+
+def _paced(ticket: Ticket) -> bool:
+    return ticket.chat_id is not None and ticket.priority >= Priority.BULK

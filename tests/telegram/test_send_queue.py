@@ -1,0 +1,158 @@
+"""The send queue and the rate limiter built on it: most urgent first, within Telegram's limits
+overall, for reminders and per chat; a 429 pauses everything."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+from telegram.error import RetryAfter
+
+from bot.telegram.limiter import SENDING_PRIORITY, PriorityLimiter
+from bot.telegram.send_queue import SendQueue
+from storage.statuses import Priority
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def test_an_urgent_call_goes_before_reminders_queued_earlier(clock: Clock) -> None:
+    queue = SendQueue(clock, overall=(2, 1.0), bulk=(2, 1.0))
+    reminders = [queue.push(Priority.BULK, chat) for chat in range(10)]
+    crisis = queue.push(Priority.URGENT, 99)
+    assert queue.release() == [crisis, reminders[0]]
+    clock.now += 1.0
+    assert queue.release() == reminders[1:3]
+
+
+def test_never_more_than_the_overall_limit_in_any_window(clock: Clock) -> None:
+    queue = SendQueue(clock, overall=(30, 1.0), bulk=(30, 1.0))
+    for chat in range(100):
+        queue.push(Priority.CONVERSATION, chat)
+    assert len(queue.release()) == 30
+    assert queue.release() == []
+    assert queue.next_release() == pytest.approx(1.0)
+    clock.now += 0.5
+    assert queue.release() == []
+    clock.now += 0.5
+    assert len(queue.release()) == 30
+
+
+def test_reminders_leave_room_for_everyone_else(clock: Clock) -> None:
+    queue = SendQueue(clock, overall=(30, 1.0), bulk=(25, 1.0))
+    for chat in range(100):
+        queue.push(Priority.BULK, chat)
+    assert len(queue.release()) == 25
+    replies = [queue.push(Priority.CONVERSATION, 1000 + n) for n in range(10)]
+    assert queue.release() == replies[:5]  # the five the reminders left, at once
+
+
+def test_bulk_to_one_chat_goes_three_at_once_then_about_one_a_second(clock: Clock) -> None:
+    queue = SendQueue(clock, per_chat=(3, 3.0))
+    pages = [queue.push(Priority.BULK, 7) for _ in range(5)]
+    other = queue.push(Priority.BULK, 8)
+    assert queue.release() == [*pages[:3], other]  # chat 7's wait holds nobody else up
+    assert queue.next_release() == pytest.approx(3.0)
+    clock.now += 3.0
+    assert queue.release() == pages[3:]
+
+
+def test_a_reply_to_someone_talking_is_never_held_back_for_its_chat(clock: Clock) -> None:
+    queue = SendQueue(clock, per_chat=(3, 3.0))
+    reminders = [queue.push(Priority.BULK, 7) for _ in range(4)]
+    delivery = [queue.push(Priority.PROVIDER, 7) for _ in range(4)]
+    turn = [queue.push(Priority.CONVERSATION, 7) for _ in range(4)]
+    crisis = queue.push(Priority.URGENT, 7)
+    assert queue.release() == [crisis, *turn, *delivery, *reminders[:3]]
+
+
+def test_a_429_pauses_every_call(clock: Clock) -> None:
+    queue = SendQueue(clock)
+    queue.pause(2.0)
+    crisis = queue.push(Priority.URGENT, 1)
+    assert queue.release() == []
+    assert queue.next_release() == pytest.approx(2.0)
+    clock.now += 2.0
+    assert queue.release() == [crisis]
+
+
+def test_a_cancelled_call_is_dropped_and_calls_without_a_chat_count_overall(clock: Clock) -> None:
+    queue = SendQueue(clock, overall=(2, 1.0))
+    gone = queue.push(Priority.CONVERSATION, 1)
+    queue.cancel(gone)
+    menu = queue.push(Priority.CONVERSATION, None)
+    assert queue.release() == [menu]
+    assert queue.next_release() is None
+
+
+def test_memory_stays_flat_with_many_chats(clock: Clock) -> None:
+    queue = SendQueue(clock, overall=(10_000, 1.0), bulk=(10_000, 1.0), per_chat=(3, 3.0))
+    for chat in range(5000):
+        queue.push(Priority.BULK, chat)
+    assert len(queue.release()) == 5000
+    clock.now += 10
+    queue.push(Priority.BULK, 1)
+    queue.release()
+    assert len(queue.chats) == 1
+
+
+async def test_the_limiter_lets_a_crisis_reply_overtake_queued_reminders() -> None:
+    limiter = PriorityLimiter(queue=SendQueue(time.monotonic, overall=(1, 0.05)))
+    order: list[str] = []
+
+    async def call(name: str) -> bool:
+        order.append(name)
+        return True
+
+    async def send(name: str, priority: int, chat: int) -> Any:
+        token = SENDING_PRIORITY.set(priority)
+        try:
+            return await limiter.process_request(
+                call, (name,), {}, "sendMessage", {"chat_id": chat}, None
+            )
+        finally:
+            SENDING_PRIORITY.reset(token)
+
+    reminders = [asyncio.create_task(send(f"reminder {n}", Priority.BULK, n)) for n in range(6)]
+    await asyncio.sleep(0.06)  # the first reminder or two have gone
+    await send("crisis", Priority.URGENT, 99)
+    await asyncio.gather(*reminders)
+    assert order.index("crisis") <= 3
+    assert order[order.index("crisis") + 1 :] == sorted(order[order.index("crisis") + 1 :])
+    assert sorted(order) == sorted(["crisis", *(f"reminder {n}" for n in range(6))])
+
+
+async def test_the_limiter_waits_out_a_429_then_tries_again() -> None:
+    limiter = PriorityLimiter(max_retries=2)
+    tries: list[float] = []
+
+    async def busy_once() -> bool:
+        tries.append(time.monotonic())
+        if len(tries) == 1:
+            raise RetryAfter(1)
+        return True
+
+    assert await limiter.process_request(busy_once, (), {}, "sendMessage", {"chat_id": 1}, None)
+    assert len(tries) == 2 and tries[1] - tries[0] >= 1.0
+
+
+async def test_the_limiter_gives_up_after_its_retries() -> None:
+    limiter = PriorityLimiter(max_retries=1)
+
+    async def always_busy() -> bool:
+        raise RetryAfter(0)
+
+    with pytest.raises(RetryAfter):
+        await limiter.process_request(always_busy, (), {}, "sendMessage", {"chat_id": 1}, None)
