@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test run crash diagram lint clean
+.PHONY: demo test run crash bench diagram lint clean
 
 $(BIN)/intake-bot: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,12 +21,17 @@ run: $(BIN)/intake-bot
 test: $(BIN)/intake-bot
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 3
 
 # Kill the real bot with SIGKILL at random moments during intakes, 50 times on SQLite and 50 on
 # PostgreSQL (127.0.0.1:5432), and count what was lost, misfiled, missing or doubled.
 crash: $(BIN)/intake-bot
 	$(BIN)/python bench/crash.py
+
+# Safety replies, other patients' replies and the whole fan-out while 1,000 reminders go out,
+# next to a bare python-telegram-bot bot in the same run (bench/load.py; about 4 minutes).
+bench: $(BIN)/intake-bot
+	$(BIN)/python bench/load.py
 
 diagram: $(BIN)/intake-bot
 	$(BIN)/intake-bot diagram

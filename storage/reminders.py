@@ -26,8 +26,12 @@ def by_key(session: Session, key: str) -> Reminder | None:
     return session.exec(select(Reminder).where(Reminder.key == key)).first()
 
 
-def pending(session: Session) -> Sequence[Reminder]:
-    return session.exec(select(Reminder).where(Reminder.status == ReminderStatus.PENDING)).all()
+def pending(session: Session, due_before: datetime | None = None) -> Sequence[Reminder]:
+    """Pending reminders (only those due by `due_before`, when given)."""
+    statement = select(Reminder).where(Reminder.status == ReminderStatus.PENDING)
+    if due_before is not None:
+        statement = statement.where(col(Reminder.due_at) <= due_before)
+    return session.exec(statement).all()
 
 
 def for_appointment(

@@ -96,10 +96,11 @@ class ReminderService:
         self.clock = clock
         self.outbox = outbox or Outbox(config.provider_chat_ids)
 
-    def pending(self) -> list[tuple[int, str, datetime]]:
-        """Every pending reminder: (id, key, due)."""
+    def pending(self, due_before: datetime | None = None) -> list[tuple[int, str, datetime]]:
+        """Pending reminders (due by `due_before`, when given): (id, key, due)."""
         with session_scope(self.engine) as session:
-            return [(r.id, r.key, as_utc(r.due_at)) for r in reminders.pending(session)]
+            rows = reminders.pending(session, due_before)
+            return [(r.id, r.key, as_utc(r.due_at)) for r in rows]
 
     def rows(self, reminder_ids: Sequence[int]) -> list[tuple[int, str, datetime]]:
         """The given reminders that are still pending: (id, key, due)."""
@@ -107,11 +108,12 @@ class ReminderService:
             found = [reminders.get(session, rid) for rid in reminder_ids]
             return [(r.id, r.key, as_utc(r.due_at)) for r in found if r and r.status == PENDING]
 
-    def recover(self) -> Recovered:
-        """At start-up: sort what is due from what is not (a claimed one waits in the outbox)."""
+    def recover(self, due_before: datetime | None = None) -> Recovered:
+        """At start-up: sort what is due from what is not (a claimed one waits in the outbox);
+        `later` holds only those due by `due_before`, when given."""
         now = self.clock()
         with session_scope(self.engine) as session:
-            rows = reminders.pending(session)
+            rows = reminders.pending(session, due_before)
             overdue = [r for r in rows if as_utc(r.due_at) <= now]
             # After downtime a patient gets one intake message, not the two or three that fell due.
             replaced = superseded_keys(

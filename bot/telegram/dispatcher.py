@@ -113,6 +113,8 @@ class Dispatcher:
         for message in batch:
             by_chat[message.chat_id].append(message)
         await asyncio.gather(*(self._send_chat(messages) for messages in by_chat.values()))
+        if batch:
+            self.wake()  # what settled may free a chat's next message in the other lane
         return bool(batch)
 
     async def _send_chat(self, messages: Sequence[Claimed]) -> None:

@@ -49,6 +49,7 @@ class Leadership:
 
     async def stop(self) -> None:
         await cancel_and_wait(self._task)
+        await self.services.reminders.stop()
         await asyncio.to_thread(self.locks.close)
 
     async def _run(self) -> None:

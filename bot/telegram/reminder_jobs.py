@@ -1,11 +1,13 @@
 """Reminders on time, exactly once, across restarts: the Telegram side.
 
 The reminders table says what is due (planned by bot/services/reminder_plans.py); this module
-arms one job per pending row on python-telegram-bot's JobQueue (APScheduler). A job claims its
-row (bot/services/reminders.py), which puts the message in the outbox for the dispatcher. On
-start-up it first settles what fell due while the bot was down; a sweep every few minutes
-re-arms every pending row, so changes made by another process (`intake-bot appointment` in a
-terminal) reach the running bot.
+arms one job per pending row due within the next hour (ARM_AHEAD) on python-telegram-bot's
+JobQueue (APScheduler); a sweep every few minutes arms what comes into that hour and re-arms
+rows another process changed (`intake-bot appointment` in a terminal). Arming only the next
+hour keeps start-up and memory flat with tens of thousands of patients. A job claims its row
+(bot/services/reminders.py), which puts the message in the outbox for the dispatcher. What
+fell due while the bot was down is caught up in the background, so patients are answered from
+the first second; the outbox sends their replies before the caught-up reminders anyway.
 """
 
 from __future__ import annotations
@@ -18,10 +20,15 @@ from datetime import datetime, timedelta
 from telegram.ext import Application, ContextTypes, Job
 
 from bot.services.reminders import ReminderService
+from bot.telegram.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY = timedelta(minutes=5)
+ARM_AHEAD = timedelta(hours=1)
+"""Rows due later than this are left to a later sweep (well within SWEEP_EVERY of it)."""
+CHUNK = 500
+"""Rows armed or caught up between two looks at the event loop's other work."""
 
 
 class ReminderJobs:
@@ -32,28 +39,59 @@ class ReminderJobs:
         application: Application,
         service: ReminderService,
         wake: Callable[[], None] | None = None,
+        arm_ahead: timedelta = ARM_AHEAD,
     ) -> None:
         self.application = application
         self.service = service
         self.wake = wake  # the outbox's dispatcher, once a reminder's message is queued
+        self.arm_ahead = arm_ahead
         self._armed: dict[str, tuple[Job, datetime]] = {}  # reminder key -> its job and moment
+        self._catching_up: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """At start-up: catch up on what fell due while down, arm the rest, start the sweep."""
-        recovered = await asyncio.to_thread(self.service.recover)
-        await asyncio.gather(*(self.fire(reminder_id) for reminder_id in recovered.due_now))
-        self._arm_rows(recovered.later)
+        """At start-up: arm the next hour, start the sweep, and catch up on what fell due while
+        down in the background."""
+        horizon = self.service.clock() + self.arm_ahead
+        recovered = await asyncio.to_thread(self.service.recover, horizon)
+        await self._arm_in_chunks(recovered.later)
         job_queue = self.application.job_queue
         assert job_queue is not None
         job_queue.run_repeating(
             self._sweep, interval=SWEEP_EVERY, first=SWEEP_EVERY, name="reminder-sweep"
         )
+        self._catching_up = asyncio.create_task(
+            self._catch_up(recovered.due_now), name="reminder-catch-up"
+        )
+
+    async def stop(self) -> None:
+        await cancel_and_wait(self._catching_up)
+
+    async def caught_up(self) -> None:
+        """Wait until what fell due while the bot was down has been claimed."""
+        if self._catching_up is not None:
+            await asyncio.shield(self._catching_up)
+
+    async def _catch_up(self, reminder_ids: Sequence[int]) -> None:
+        for start in range(0, len(reminder_ids), CHUNK):
+            chunk = reminder_ids[start : start + CHUNK]
+            await asyncio.gather(*(self.fire(reminder_id) for reminder_id in chunk))
 
     async def _sweep(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        self._arm_rows(await asyncio.to_thread(self.service.pending))
+        await self.sweep()
+
+    async def sweep(self) -> None:
+        """Arm what falls due within the next hour (and re-arm what another process moved)."""
+        horizon = self.service.clock() + self.arm_ahead
+        await self._arm_in_chunks(await asyncio.to_thread(self.service.pending, horizon))
+
+    async def _arm_in_chunks(self, rows: Sequence[tuple[int, str, datetime]]) -> None:
+        for start in range(0, len(rows), CHUNK):
+            self._arm_rows(rows[start : start + CHUNK])
+            await asyncio.sleep(0)  # let replies through between chunks
 
     def arm(self, reminder_ids: Sequence[int]) -> None:
-        """(Re-)arm the given rows after they were planned or moved."""
+        """(Re-)arm the given rows after they were planned or moved (those due within the next
+        hour; a sweep arms the rest when their hour comes)."""
         if reminder_ids:
             self._arm_rows(self.service.rows(reminder_ids))
 
@@ -62,12 +100,15 @@ class ReminderJobs:
         assert job_queue is not None, "python-telegram-bot's job-queue extra is required"
         now = self.service.clock()
         for reminder_id, key, due in rows:
-            armed = self._armed.get(key)
+            armed = self._armed.pop(key, None)
             if armed is not None:
                 job, armed_for = armed
                 if armed_for == due and not job.removed:
+                    self._armed[key] = armed
                     continue  # already armed for this moment
                 job.schedule_removal()
+            if due > now + self.arm_ahead:
+                continue  # moved beyond the hour: a later sweep arms it
             self._armed[key] = (
                 job_queue.run_once(
                     self._job,

@@ -92,7 +92,11 @@ def test_run_without_a_key_refuses_with_one_line(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("bad", ["not-a-key", TEST_KEY[:-8], f"{TEST_KEY},{NEW_KEY[4:]}"])
+@pytest.mark.parametrize(
+    "bad",
+    ["not-a-key", TEST_KEY[:-8], f"{TEST_KEY},{NEW_KEY[4:]}"],
+    ids=["not-a-key", "too-short", "second-key-cut"],  # the same ids in every xdist worker
+)
 def test_run_with_a_malformed_key_refuses_without_showing_it(tmp_path: Path, bad: str) -> None:
     refused = intake_bot(tmp_path, env_for(tmp_path, DATA_ENCRYPTION_KEY=bad), "run")
     assert refused.returncode == 2

@@ -48,7 +48,7 @@ from bot.services.reminders import (
 from bot.services.replies import OPEN_CHECKIN, OPEN_INTAKE, DialogueKind, DialogueRef
 from bot.telegram import callbacks
 from bot.telegram.dispatcher import Dispatcher
-from bot.telegram.reminder_jobs import ReminderJobs
+from bot.telegram.reminder_jobs import ARM_AHEAD, ReminderJobs
 from bot.telegram.senders import Senders
 from flows import messages
 from flows.dialogue import Tapped, Typed
@@ -126,12 +126,15 @@ class StandInApplication:
             pass
 
 
-def runner_for(services: Services) -> tuple[ReminderJobs, StandInApplication]:
+def runner_for(
+    services: Services, arm_ahead: timedelta = timedelta(days=365)
+) -> tuple[ReminderJobs, StandInApplication]:
     """The reminders' jobs on a stand-in application (whose bot records what it sends), the
-    outbox's real dispatcher, and their services on the test clock."""
+    outbox's real dispatcher, and their services on the test clock. Rows due within
+    `arm_ahead` are armed (the bot's is an hour; most tests here look at every row)."""
     application = StandInApplication()
     service = ReminderService(services.engine, config(), clock=services.clock)
-    runner = ReminderJobs(cast(Application, application), service)
+    runner = ReminderJobs(cast(Application, application), service, arm_ahead=arm_ahead)
     senders = Senders(
         cast(Bot, application.bot),
         services.lookups,
@@ -588,6 +591,7 @@ async def test_start_after_downtime_sends_what_is_useful_and_arms_the_rest(
     services.clock.now = INTAKE_48H_DUE + timedelta(hours=2)  # 11:00 AM CST
     runner, application = runner_for(services)
     await runner.start()
+    await runner.caught_up()  # in the background, so patients are answered meanwhile
     await application.deliver()
     assert [(c, t) for c, t, _ in application.bot.sent] == [(chat.chat_id, messages.INTAKE_NUDGE)]
     assert (
@@ -598,3 +602,23 @@ async def test_start_after_downtime_sends_what_is_useful_and_arms_the_rest(
         reminder(services.engine, patient_id, kind).key for kind in ("intake_24h", "appointment")
     }
     assert application.job_queue.repeating == ["reminder-sweep"]
+
+
+async def test_only_the_next_hour_is_armed_and_the_sweep_arms_each_row_as_its_hour_comes(
+    services: Services,
+) -> None:
+    """With tens of thousands of patients, arming every future reminder at start would hold
+    hundreds of thousands of jobs in memory; the bot arms an hour ahead and sweeps."""
+    _, patient_id = joined(services)
+    runner, application = runner_for(services, arm_ahead=ARM_AHEAD)
+    services.clock.now = INTAKE_OPEN_DUE - timedelta(hours=3)
+    await runner.start()
+    assert application.job_queue.live() == {}  # nothing falls due within the hour
+    runner.arm([r.id for r in pending(services.engine, patient_id)])
+    assert application.job_queue.live() == {}
+    services.clock.now = INTAKE_OPEN_DUE - timedelta(minutes=50)
+    await runner.sweep()
+    opening = reminder(services.engine, patient_id, "intake_open")
+    assert application.job_queue.live() == {opening.key: utc(opening.due_at)}
+    await runner.sweep()  # armed once, however often the sweep looks
+    assert len(application.job_queue.jobs) == 1

@@ -70,6 +70,7 @@ def test_a_changed_value_fails_its_integrity_check() -> None:
         (f"{TEST_KEY},{TEST_KEY[:-4]}", r"malformed \(key 2 of 2 is not 32 bytes"),
         (f"{TEST_KEY},", r"malformed \(key 2 of 2"),
     ],
+    ids=["empty", "not-a-key", "16-bytes", "second-key-cut", "empty-second-key"],
 )
 def test_a_malformed_key_is_named_without_showing_it(text: str, message: str) -> None:
     with pytest.raises(crypto.KeyRingError, match=message) as refused:
