@@ -23,6 +23,7 @@ from flows.options import Option
 from flows.parsing import parse_medication_line
 from flows.questions import (
     CARRIED_KEYS,
+    MEDS_SAME,
     REGISTRY,
     SE_FIELDS,
     UNSURE_OPTION,
@@ -218,7 +219,8 @@ NO_MEDICATION = "meds.none"
 
 
 def _medication_group(spec: SectionSpec, answers: Answers) -> Item | None:
-    items: list[Item | None] = []
+    # Last visit's medicines confirmed as all the same (or not), then each medicine.
+    items: list[Item | None] = [_step_item(MEDS_SAME, answers)]
     for n in range(1, medication_count(answers) + 1):
         key = f"med.{n}.name"
         entry = medication_entry(answers, n)

@@ -47,6 +47,7 @@ from flows.options import Option
 from flows.questions import (
     FIRST_VISIT,
     FOLLOW_UP,
+    MEDS_SAME,
     PREVIOUS_SLEEP,
     REGISTRY,
     SE_FIELDS,
@@ -188,6 +189,7 @@ def _medication_group(spec: SectionSpec) -> Item:
     fields += [{"linkId": f"med.{f}", "text": text, "type": "string"} for f, text in LINE_PARTS.items()]
     fields.append({"linkId": "med.line", "text": "Medication as typed", "type": "string"})
     items: list[Item] = [
+        definition(MEDS_SAME, question_for(MEDS_SAME, {})),
         {"linkId": NO_MEDICATION, "text": NO_MEDICATION_TEXT, "type": "boolean"},
         {"linkId": "med", "text": "Medication", "type": "group", "repeats": True, "item": fields},
         definition("meds.new", question_for("meds.new", {})),

@@ -126,7 +126,9 @@ def _described(medicine: Mapping[str, Any]) -> str:
 def _same_list(answers: Answers) -> Question:
     """Last visit's medicines, all at once: "Yes, same as last time" keeps every one unchanged."""
     listed = [_described(m) for m in previous_medications(answers)]
-    if len(listed) == 1:
+    if not listed:  # the FHIR Questionnaire's definition of the item
+        told = "Last time you told us which medicines you take."
+    elif len(listed) == 1:
         told = f"Last time you told us you take {listed[0]}."
     else:
         told = "Last time you told us you take:\n" + "\n".join(f"• {m}" for m in listed)

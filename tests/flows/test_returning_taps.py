@@ -241,5 +241,5 @@ def test_the_export_of_a_confirmed_intake_conforms_to_the_questionnaire() -> Non
     ]
     assert_conforms(response, questionnaire())
     text = json.dumps(response)
-    assert "sleep.same" in text and "daily.same" in text
+    assert "meds.same" in text and "sleep.same" in text and "daily.same" in text
     assert "sleep.previous" not in text and "meds.previous" not in text
