@@ -45,7 +45,7 @@ def main() -> None:
     visits = [datetime(2026, 11, 2, 16, 0, tzinfo=UTC), datetime(2026, 12, 1, 17, 30, tzinfo=UTC)]
     png = render_checkin_chart(demo_records(), visits, ZONE, title="Check-ins since 2 Nov: Demo Patient")
     OUTPUT.write_bytes(png)
-    print(f"wrote {OUTPUT.relative_to(ROOT)} ({len(png):,} bytes)")
+    print(f"wrote {OUTPUT.name} ({len(png):,} bytes)")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """What a provider receives, made with the real bot against the test suite's fake Bot API.
 
-A patient who joined a month ago and checked in most days submits an intake; the provider
-chat's messages are printed (Telegram HTML, as sent) and the chart is saved.
+A patient who joined a month ago and checked in most days submits their first-visit intake
+(the invented answers of docs/first_visit_demo.py, typed one message at a time); the provider
+chat's messages are printed (Telegram HTML, as sent) and the chart is saved (to
+docs/provider-chart-example.png, or to the path given as the one argument).
 
     .venv/bin/python docs/make_provider_example.py > docs/provider-message-example.txt
 """
@@ -9,15 +11,18 @@ chat's messages are printed (Telegram HTML, as sent) and the chart is saved.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "support"))
+sys.path.insert(0, str(ROOT / "docs"))
 
-from e2e_support import (
+from e2e_support import (  # noqa: E402
     PROVIDER_CHAT_ID,
     TOKEN,
     invite,
@@ -27,23 +32,15 @@ from e2e_support import (
     settings_for,
     tap,
 )
-from fake_bot_api import FakeBotAPI
-from sqlmodel import Session, select
+from fake_bot_api import FakeBotAPI  # noqa: E402
+from first_visit_demo import SCRIPT  # noqa: E402
+from sqlmodel import Session, select  # noqa: E402
 
-from storage.db import make_engine
-from storage.models import Checkin, Patient
+from storage import crypto  # noqa: E402
+from storage.db import make_engine  # noqa: E402
+from storage.models import Checkin, Patient  # noqa: E402
 
 CHART = Path(__file__).parent / "provider-chart-example.png"
-ANSWERS = [
-    "sertraline 50 mg once a day", "as prescribed", "2", "forgot", "that's all", "none",
-    *["several days"] * 8, "not at all", "somewhat difficult", *["several days"] * 7,
-    "6.5", "30-60 minutes", "2", "poor", "worse", "worse", "same", "worse",
-    "1", "most days", "moderate", "a lot", "sertraline",
-    "a lot", *["not at all"] * 8, "Rent went up.", "Can I take it at night instead?",
-    "that's all my questions", "submit",
-]  # fmt: skip
-
-
 def add_checkins(database_url: str) -> None:
     """Three weeks of check-ins, two days missed, mood slowly rising."""
     random.seed(7)
@@ -77,18 +74,21 @@ def add_checkins(database_url: str) -> None:
 
 
 async def main() -> None:
+    key = crypto.new_key()  # a throwaway key: the example's database is thrown away too
+    os.environ[crypto.SETTING] = key
+    crypto.configure(key)
     async with FakeBotAPI(token=TOKEN) as fake:
         provider = fake.private_chat(
             chat_id=PROVIDER_CHAT_ID, first_name="Dana", last_name="Rivera"
         )
-        patient = fake.private_chat(chat_id=1001, first_name="Ana")
+        patient = fake.private_chat(chat_id=1001, first_name="Mara")
         settings = settings_for(fake, f"sqlite:///{tempfile.mkdtemp()}/example.db")
-        token = invite(settings, "Ana P.", appointment_in=timedelta(days=2))
+        token = invite(settings, "Mara L.", appointment_in=timedelta(days=2))
         async with running_bot(settings):
             await join(patient, token)
             await tap(patient, "I agree")
             add_checkins(settings.database_url)
-            for answer in ANSWERS:
+            for answer in SCRIPT:
                 await say(patient, answer)
             await provider.wait_for(
                 lambda c: any(m.media == "document" for m in c.messages), timeout=20
@@ -103,7 +103,8 @@ async def main() -> None:
                 f"----- provider chat: {message.media}, {len(message.file.data):,} bytes: {message.caption}"
             )
             if message.media == "photo":
-                CHART.write_bytes(message.file.data)
+                chart = Path(sys.argv[1]) if len(sys.argv) > 1 else CHART
+                chart.write_bytes(message.file.data)
 
 
 if __name__ == "__main__":

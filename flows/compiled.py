@@ -18,8 +18,10 @@ from flows.medications import recognise
 from flows.options import Option
 from flows.parsing import MedicationLine, normalise, parse_medication_line
 from flows.questions import (
+    DAILY_SAME,
     DAILY_STEPS,
     REPORTED_SECTIONS,
+    SLEEP_SAME,
     SLEEP_STEPS,
     STRESS_DOMAINS,
     STRESS_LEVEL_OPTIONS,
@@ -27,6 +29,7 @@ from flows.questions import (
     Kind,
     Section,
     checked_side_effects,
+    confirmed_unchanged,
     instrument_score,
     is_choice,
     is_first_visit,
@@ -54,6 +57,9 @@ from flows.report import (
 )
 
 PHQ9_FLAG_THRESHOLD = 15
+SLEEP_REPORT = (SLEEP_SAME, *SLEEP_STEPS)
+DAILY_REPORT = (DAILY_SAME, *DAILY_STEPS)
+"""The order the provider reads them in: a section confirmed as unchanged, or its answers."""
 PROVIDER_TITLES = {Section.REASONS: "Why they're coming"}
 """Section titles the provider reads where the patient's would not do ("Why you're coming")."""
 
@@ -98,8 +104,8 @@ def compile_intake(
         medications=medications,
         takes_no_medication=is_choice(current.get("med.1.name"), "none"),
         new_medicines=_free_text(current.get("meds.new")),
-        sleep=_described(current, _met(current, Section.SLEEP, SLEEP_STEPS), typed_texts),
-        daily=_described(current, _met(current, Section.DAILY, DAILY_STEPS), typed_texts),
+        sleep=_described(current, _met(current, Section.SLEEP, SLEEP_REPORT), typed_texts),
+        daily=_described(current, _met(current, Section.DAILY, DAILY_REPORT), typed_texts),
         side_effects=side_effects,
         no_side_effects=current.get("se.checklist") == ["none"],
         stressors=_stressors(current),
@@ -160,6 +166,7 @@ def _medications(answers: Answers) -> tuple[MedicationReport, ...]:
                 purpose=line.own_purpose if line else None,
                 dose_unknown=bool(entry.get("dose_unknown")) or is_choice(dose, "unsure"),
                 verbatim=line.raw if line and not line.fully_read else None,
+                unchanged=confirmed_unchanged(answers, n),
             )
         )
     return tuple(reports)

@@ -22,10 +22,11 @@ from flows.instruments import (
 from flows.options import Option
 from flows.parsing import parse_medication_line
 from flows.questions import (
+    CARRIED_KEYS,
+    MEDS_SAME,
     REGISTRY,
     SE_FIELDS,
     UNSURE_OPTION,
-    VISIT_KIND,
     Answers,
     Kind,
     Layout,
@@ -218,7 +219,8 @@ NO_MEDICATION = "meds.none"
 
 
 def _medication_group(spec: SectionSpec, answers: Answers) -> Item | None:
-    items: list[Item | None] = []
+    # Last visit's medicines confirmed as all the same (or not), then each medicine.
+    items: list[Item | None] = [_step_item(MEDS_SAME, answers)]
     for n in range(1, medication_count(answers) + 1):
         key = f"med.{n}.name"
         entry = medication_entry(answers, n)
@@ -256,7 +258,7 @@ def _plain_group(spec: SectionSpec, answers: Answers) -> Item | None:
     """The section's answers in order; numbered steps ("q.1", "q.2") as one repeating item."""
     items: list[Item | None] = []
     for key in answers:
-        if key == VISIT_KIND or section_of(key) is not spec.section:  # the kind is no answer
+        if key in CARRIED_KEYS or section_of(key) is not spec.section:  # not answers
             continue
         if spec.section is Section.QUESTIONS and key != "q.1" and isinstance(answers[key], dict):
             continue  # "That's all my questions" ends the list; it answers nothing

@@ -46,9 +46,13 @@ from flows.instruments import (
 from flows.options import Option
 from flows.questions import (
     FIRST_VISIT,
+    FOLLOW_UP,
+    MEDS_SAME,
+    PREVIOUS_SLEEP,
     REGISTRY,
     SE_FIELDS,
     SIDE_EFFECT_OPTIONS,
+    SLEEP_SAME,
     VISIT_KIND,
     Answers,
     Kind,
@@ -185,6 +189,7 @@ def _medication_group(spec: SectionSpec) -> Item:
     fields += [{"linkId": f"med.{f}", "text": text, "type": "string"} for f, text in LINE_PARTS.items()]
     fields.append({"linkId": "med.line", "text": "Medication as typed", "type": "string"})
     items: list[Item] = [
+        definition(MEDS_SAME, question_for(MEDS_SAME, {})),
         {"linkId": NO_MEDICATION, "text": NO_MEDICATION_TEXT, "type": "boolean"},
         {"linkId": "med", "text": "Medication", "type": "group", "repeats": True, "item": fields},
         definition("meds.new", question_for("meds.new", {})),
@@ -222,8 +227,20 @@ def _plain_group(spec: SectionSpec) -> Item:
     }
 
 
-VISITS: tuple[Mapping[str, Any], ...] = ({VISIT_KIND: FIRST_VISIT}, {})
-"""A first visit, then a follow-up: a section's steps are the ones met at either."""
+NAMES_LAST_ANSWERS = (SLEEP_SAME,)
+RETURNING_SLEEP = {
+    "sleep.hours": 7,
+    "sleep.latency": "15_30",
+    "sleep.wakings": 1,
+    "sleep.quality": "fair",
+}
+VISITS: tuple[Mapping[str, Any], ...] = (
+    {VISIT_KIND: FIRST_VISIT},
+    {},
+    {VISIT_KIND: FOLLOW_UP, PREVIOUS_SLEEP: RETURNING_SLEEP},
+)
+"""A first visit, a follow-up, and a returning patient whose last intake is carried (who can
+confirm a section as unchanged): a section's steps are the ones met at any of them."""
 
 
 def _every_step(spec: SectionSpec) -> list[tuple[str, Question]]:
@@ -232,7 +249,11 @@ def _every_step(spec: SectionSpec) -> list[tuple[str, Question]]:
     found: dict[str, Question] = {}
     for visit in VISITS:
         _walk(spec, visit, found)
-    return list(found.items())
+    # A question that shows the patient's last answers is defined without them.
+    return [
+        (key, spec.question(key, {}) if key in NAMES_LAST_ANSWERS else q)
+        for key, q in found.items()
+    ]
 
 
 def _walk(spec: SectionSpec, visit: Mapping[str, Any], found: dict[str, Question]) -> None:

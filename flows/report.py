@@ -14,6 +14,7 @@ from flows.audit_c import AuditScore
 from flows.instruments import Score
 
 # The provider reads third-person wording; the patient saw "I stopped taking it", "I forgot".
+UNCHANGED_WORDS = "unchanged since the last intake (confirmed by the patient)"
 STATUS_WORDS = {
     "as_prescribed": "taking as prescribed",
     "different": "taking a different dose",
@@ -74,6 +75,7 @@ class MedicationReport:
     purpose: str | None = None  # "for nightmares", as typed, when not part of the frequency
     dose_unknown: bool = False  # the patient said they do not know the dose
     verbatim: str | None = None  # the line as typed, when not every word of it was read
+    unchanged: bool = False  # last visit's medicine, confirmed by the patient as unchanged
 
     @property
     def details(self) -> tuple[str, ...]:
@@ -88,6 +90,13 @@ class MedicationReport:
     @property
     def status_label(self) -> str:
         return STATUS_WORDS.get(self.status or "", "not answered")
+
+    @property
+    def taking_text(self) -> str:
+        """How the patient takes it: confirmed as unchanged since the last intake, the status,
+        and the dose taken now when it differs."""
+        text = self.status_label + (f" (now {self.current_dose})" if self.current_dose else "")
+        return f"{UNCHANGED_WORDS}, {text}" if self.unchanged else text
 
     @property
     def reason_labels(self) -> tuple[str, ...]:

@@ -207,7 +207,7 @@ def _medication_line(med: MedicationReport) -> str:
     dose = med.dose or ("(dose not known)" if med.dose_unknown else "(dose not given)")
     what = " ".join((med.name, dose, med.frequency or "(how often not given)"))
     what = ", ".join((what, *med.details))
-    details = [med.status_label + (f" (now {med.current_dose})" if med.current_dose else "")]
+    details = [med.taking_text]
     if med.missed_days is not None:
         details.append(f"missed doses on {med.missed_days} of 7 days")
     if med.reason_labels:

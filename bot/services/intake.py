@@ -25,8 +25,10 @@ from flows.questions import (
     FIRST_VISIT,
     FOLLOW_UP,
     PREVIOUS_MEDICATIONS,
+    PREVIOUS_SLEEP,
     VISIT_KIND,
     first_section,
+    nights_of,
     section_steps,
 )
 from flows.schedule import intake_opens_at
@@ -135,7 +137,8 @@ class IntakeService:
         self, session: Session, patient: Patient, intake: Intake, now: datetime
     ) -> None:
         """A patient with no earlier submitted intake gets a first-visit intake; a returning one
-        is asked about last visit's medicines instead of typing them again."""
+        is asked about last visit's medicines instead of typing them again, and is shown last
+        visit's sleep to confirm."""
         submitted = intakes.submitted(session, patient.id)
         kind = FOLLOW_UP if submitted else FIRST_VISIT
         intakes.record_answer(session, intake.id, VISIT_KIND, kind, None, now)
@@ -148,6 +151,9 @@ class IntakeService:
         ]
         if carried:
             intakes.record_answer(session, intake.id, PREVIOUS_MEDICATIONS, carried, None, now)
+        nights = nights_of(intakes.current_answers(session, submitted[-1].id))
+        if nights:  # the last intake's sleep, to confirm in one tap if it is the same
+            intakes.record_answer(session, intake.id, PREVIOUS_SLEEP, nights, None, now)
 
     # --- one event ------------------------------------------------------------------------
 

@@ -27,9 +27,11 @@ from flows.questions.base import (
     option_label,
     since,
 )
-from flows.questions.daily import DAILY_ITEMS, DAILY_STEPS
+from flows.questions.daily import DAILY_ITEMS, DAILY_SAME, DAILY_STEPS
 from flows.questions.medication_slots import (
+    MEDS_SAME,
     PREVIOUS_MEDICATIONS,
+    confirmed_unchanged,
     medication_count,
     medication_entry,
     medication_name,
@@ -57,24 +59,28 @@ from flows.questions.side_effects import (
     medication_options,
     side_effect_name,
 )
-from flows.questions.sleep import SLEEP_STEPS
+from flows.questions.sleep import PREVIOUS_SLEEP, SLEEP_SAME, SLEEP_STEPS, nights_of
 from flows.questions.stressors import NO_NOTES_OPTION, STRESS_DOMAINS, STRESS_LEVEL_OPTIONS
 
 __all__ = [
     "CARRIED_KEYS",
     "CHANGE_OPTIONS",
     "DAILY_ITEMS",
+    "DAILY_SAME",
     "DAILY_STEPS",
     "FIRST_VISIT",
     "FOLLOW_UP",
+    "MEDS_SAME",
     "NO_NOTES_OPTION",
     "PREVIOUS_MEDICATIONS",
+    "PREVIOUS_SLEEP",
     "REGISTRY",
     "REPORTED_SECTIONS",
     "SECTION_LABELS",
     "SECTION_ORDER",
     "SE_FIELDS",
     "SIDE_EFFECT_OPTIONS",
+    "SLEEP_SAME",
     "SLEEP_STEPS",
     "STRESS_DOMAINS",
     "STRESS_LEVEL_OPTIONS",
@@ -87,6 +93,7 @@ __all__ = [
     "Section",
     "SectionSpec",
     "checked_side_effects",
+    "confirmed_unchanged",
     "first_section",
     "instrument_score",
     "is_choice",
@@ -97,6 +104,7 @@ __all__ = [
     "medication_name",
     "medication_options",
     "medication_status",
+    "nights_of",
     "option_label",
     "previous_medications",
     "progress_label",

@@ -75,6 +75,12 @@ def is_first_visit(answers: Answers) -> bool:
     return answers.get(VISIT_KIND) == FIRST_VISIT
 
 
+def has_earlier_intake(answers: Answers) -> bool:
+    """Whether the patient submitted an intake before this one (stored as "follow_up" when the
+    intake opened): only then can a section be confirmed as unchanged in one tap."""
+    return answers.get(VISIT_KIND) == FOLLOW_UP
+
+
 def since(answers: Answers) -> str:
     """ "since your last visit" on a follow-up; "lately" wording on a first visit."""
     return "lately" if is_first_visit(answers) else "since your last visit"

@@ -1,5 +1,7 @@
 """The daily-life section: energy, appetite and focus compared with before the last visit, or on
-a first visit, how they have been over the past two weeks."""
+a first visit, how they have been over the past two weeks. A patient with an earlier intake is
+first asked whether all three are about the same ("daily.same"): one tap when nothing changed;
+otherwise, or skipped, the three questions follow."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from flows.questions.base import (
     Question,
     Section,
     SectionSpec,
+    has_earlier_intake,
     is_first_visit,
 )
 
@@ -72,14 +75,40 @@ FIRST_VISIT_DAILY: Mapping[str, Question] = {
 }
 
 
+DAILY_SAME = "daily.same"
+ALL_THE_SAME = Question(
+    DAILY_SAME,
+    Section.DAILY,
+    "Compared with before your last visit, are your energy, appetite and focus all about the "
+    "same?",
+    Kind.CHOICE,
+    "Energy, appetite and focus",
+    options=(
+        Option("same", "Yes, all about the same", aliases=("yes", "same", "no change")),
+        Option("changed", "Something changed", aliases=("no", "changed", "different")),
+    ),
+    optional=True,
+)
+
+
 def _question(key: str, answers: Answers) -> Question:
+    if key == DAILY_SAME:
+        return ALL_THE_SAME
     return (FIRST_VISIT_DAILY if is_first_visit(answers) else DAILY_QUESTIONS)[key]
+
+
+def daily_steps(answers: Answers) -> list[str]:
+    if not has_earlier_intake(answers):
+        return list(DAILY_STEPS)
+    if answers.get(DAILY_SAME) == "same":
+        return [DAILY_SAME]
+    return [DAILY_SAME, *DAILY_STEPS]
 
 
 SPEC = SectionSpec(
     Section.DAILY,
     prefixes=("daily",),
-    steps=lambda answers: list(DAILY_STEPS),
+    steps=daily_steps,
     question=_question,
     group_id=Section.DAILY.value,
 )

@@ -1,9 +1,10 @@
 """Which medicine is in each medication slot, and which medication steps a patient meets.
 
-Slot n's steps are "med.<n>.<field>". A returning patient first meets last visit's medicines
-(carried slots: "still taking it?"), then "meds.other"; a new patient lists theirs one by one
-until "I don't take any" or "That's all". "meds.new" (other new medicines) always ends the
-section.
+Slot n's steps are "med.<n>.<field>". A returning patient first sees last visit's medicines
+as a list ("meds.same"): "Yes, all the same" keeps every one unchanged (only the missed doses
+are asked); otherwise each carried slot asks "still taking it?", then "meds.other". A new
+patient lists theirs one by one until "I don't take any" or "That's all". "meds.new" (other new
+medicines) always ends the section.
 """
 
 from __future__ import annotations
@@ -15,6 +16,14 @@ from flows.questions.base import Answers
 
 PREVIOUS_MEDICATIONS = "meds.previous"
 """Stored when a returning patient's intake opens: the medicines of their last intake."""
+MEDS_SAME = "meds.same"
+"""A returning patient's answer to last visit's list: "same" (every medicine unchanged, none
+added) or "changed" (asked medicine by medicine); skipped, it is asked medicine by medicine."""
+
+
+def all_the_same(answers: Answers) -> bool:
+    """Whether the patient confirmed last visit's medicines, all unchanged, in one tap."""
+    return bool(previous_medications(answers)) and answers.get(MEDS_SAME) == "same"
 
 
 def previous_medications(answers: Answers) -> list[dict[str, Any]]:
@@ -67,12 +76,20 @@ def medication_status(answers: Answers, n: int) -> str | None:
 
 
 def _still(answers: Answers, n: int) -> str | None:
-    """A carried medicine's "still taking it?", where "it changed" then "I stopped it" is stopped."""
+    """A carried medicine's "still taking it?", where "it changed" then "I stopped it" is stopped;
+    "Yes, all the same" on the list is "yes" for each."""
+    if all_the_same(answers):
+        return "yes"
     still = answers.get(f"med.{n}.still")
     name = answers.get(f"med.{n}.name")
     if still == "changed" and isinstance(name, dict) and name.get("choice") == "stopped":
         return "stopped"
     return still if isinstance(still, str) else None
+
+
+def confirmed_unchanged(answers: Answers, n: int) -> bool:
+    """Whether slot `n` is last visit's medicine, confirmed by the patient as unchanged."""
+    return n <= len(previous_medications(answers)) and _still(answers, n) == "yes"
 
 
 def medication_name(answers: Answers, n: int) -> str:
@@ -86,6 +103,12 @@ def medication_name(answers: Answers, n: int) -> str:
 def medication_steps(answers: Answers) -> list[str]:
     steps: list[str] = []
     carried = len(previous_medications(answers))
+    if carried:
+        steps.append(MEDS_SAME)
+    if all_the_same(answers):
+        for n in range(1, carried + 1):
+            steps.extend(_with_other_reason(answers, n, _adherence_steps(answers, n)))
+        return [*steps, "meds.new"]
     for n in range(1, carried + 1):
         steps.extend(_carried_steps(answers, n))
     if carried:

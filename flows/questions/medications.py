@@ -25,6 +25,7 @@ from flows.questions.base import (
     is_first_visit,
 )
 from flows.questions.medication_slots import (
+    MEDS_SAME,
     medication_name,
     medication_steps,
     previous_medications,
@@ -61,6 +62,15 @@ REASON_OPTIONS = (
 )
 DAY_OPTIONS = tuple(Option(str(n), str(n)) for n in range(8))
 NO_NEW_OPTION = Option("none", "Nothing new", aliases=("none", "no", "nothing"))
+SAME_OPTIONS = (
+    Option(
+        "same",
+        "Yes, same as last time",
+        aliases=("yes", "same", "all the same", "same as last time", "no change"),
+    ),
+    Option("changed", "Something changed", aliases=("no", "changed", "different")),
+)
+"""Last visit's medicines as a list: all unchanged in one tap, or medicine by medicine."""
 CONFIRM_OPTIONS = (
     Option("yes", "Yes"),
     Option("no", "No, keep what I typed", aliases=("no", "keep")),
@@ -107,11 +117,37 @@ def _named(text: str, kind: Kind, label: str, **details: Any) -> _Builder:
     return build
 
 
+def _described(medicine: Mapping[str, Any]) -> str:
+    return " ".join(
+        p for p in (medicine["name"], medicine.get("dose"), medicine.get("frequency")) if p
+    )
+
+
+def _same_list(answers: Answers) -> Question:
+    """Last visit's medicines, all at once: "Yes, same as last time" keeps every one unchanged."""
+    listed = [_described(m) for m in previous_medications(answers)]
+    if not listed:  # the FHIR Questionnaire's definition of the item
+        told = "Last time you told us which medicines you take."
+    elif len(listed) == 1:
+        told = f"Last time you told us you take {listed[0]}."
+    else:
+        told = "Last time you told us you take:\n" + "\n".join(f"• {m}" for m in listed)
+    return Question(
+        MEDS_SAME,
+        _SECTION,
+        f"{told}\nIs that still everything you take for your mental health, at the same dose "
+        "and times?",
+        Kind.CHOICE,
+        "Medicines as at the last intake",
+        options=SAME_OPTIONS,
+        optional=True,
+        stem="Medicines from your last visit",
+    )
+
+
 def _still(key: str, n: int, answers: Answers) -> Question:
     previous = previous_medications(answers)[n - 1]
-    described = " ".join(
-        p for p in (previous["name"], previous.get("dose"), previous.get("frequency")) if p
-    )
+    described = _described(previous)
     return Question(
         key,
         _SECTION,
@@ -254,6 +290,8 @@ def medication_question(key: str, answers: Answers) -> Question:
     """The question at a medications step ("meds.new", "med.2.status")."""
     if key == "meds.new" and is_first_visit(answers):
         return FIRST_VISIT_OTHER_MEDICINES
+    if key == MEDS_SAME:
+        return _same_list(answers)
     if key in _LIST_QUESTIONS:
         return _LIST_QUESTIONS[key]
     _, number, field = key.split(".")

@@ -29,6 +29,7 @@ from flows.questions.reasons import SPEC as REASONS
 from flows.questions.scales import ANXIETY_SPEC as ANXIETY
 from flows.questions.scales import MOOD_SPEC as MOOD
 from flows.questions.side_effects import SPEC as SIDE_EFFECTS
+from flows.questions.sleep import PREVIOUS_SLEEP
 from flows.questions.sleep import SPEC as SLEEP
 from flows.questions.stressors import SPEC as STRESSORS
 from flows.questions.substances import SPEC as SUBSTANCES
@@ -72,7 +73,7 @@ REPORTED_SECTIONS = (
 )
 """The sections the provider reads as plain answers in order (no section of their own)."""
 
-CARRIED_KEYS = (PREVIOUS_MEDICATIONS, VISIT_KIND)
+CARRIED_KEYS = (PREVIOUS_MEDICATIONS, PREVIOUS_SLEEP, VISIT_KIND)
 """Stored when an intake opens, not answers: kept through /restart and on every path."""
 
 

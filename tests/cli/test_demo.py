@@ -337,6 +337,8 @@ def test_a_returning_demo_patient_confirms_last_visits_medicines_and_sees_change
     def stops_sertraline_and_feels_worse(screen: Screen) -> str | None:
         if screen.step.startswith("phq9.") and screen.step[5:] in "12345678":
             return option_number(screen, "1")  # several days; item 9 (self-harm) stays at 0
+        if screen.step == "meds.same":
+            return option_number(screen, "changed")  # not all the same as last time
         if "sertraline" in screen.text and option_number(screen, "stopped"):
             return option_number(screen, "stopped")
         return None

@@ -63,6 +63,8 @@ def test_i_stopped_taking_it_for_last_visits_medicine_takes_the_stopped_path() -
     d = Driver()
     d.answers["meds.previous"] = PREVIOUS
     d.consent()
+    assert d.step == "meds.same"  # last visit's list first: not all the same
+    d.tap("changed")
     assert d.step == "med.1.still"
     d.tap("changed")
     assert d.step == "med.1.name"
@@ -80,6 +82,7 @@ def test_the_stopped_button_for_last_visits_medicine() -> None:
     d = Driver()
     d.answers["meds.previous"] = PREVIOUS
     d.consent()
+    d.tap("changed")  # last visit's list: something changed
     d.tap("changed")
     d.tap("stopped")
     assert d.step == "med.1.reasons"

@@ -92,11 +92,15 @@ def test_restarting_keeps_last_visits_medicines(services: Services) -> None:
     services.provider.schedule("Alice A.", services.clock.now + timedelta(days=20))
     services.clock.advance(timedelta(days=18))
     reply = chat.start()
-    assert reply.screen is not None and reply.screen.step == "med.1.still"
-    chat.send(Typed("yes, the same"))
+    assert reply.screen is not None and reply.screen.step == "meds.same"
+    assert "sertraline 50 mg once a day" in reply.screen.text
+    chat.send(Typed("something changed"))
+    reply = chat.send(Typed("yes, the same"))
+    assert reply.screen is not None and reply.screen.step == "med.1.missed"
     chat.send(Typed("restart"))
     reply = chat.send(Typed("yes"))
-    assert reply.screen is not None and reply.screen.step == "med.1.still"
+    assert reply.screen is not None and reply.screen.step == "meds.same"
+    assert "sertraline 50 mg once a day" in reply.screen.text
 
 
 def finish_intake_with_medicine(chat: Chat) -> None:

@@ -88,6 +88,7 @@ async def test_returning_patient_changes_pdf_and_exports(fake: FakeBotAPI, setti
 
         reply = await patient.send_command_and_wait("/start")
         assert "Last time you told us you take sertraline 50 mg once a day" in texts(reply)
+        await tap(patient, "Something changed")  # the list from last time, then medicine by medicine
         await tap(patient, "Yes, but it changed")
         await say(patient, "sertraline 100 mg once a day")
         await tap(patient, "1")  # one day with a missed dose

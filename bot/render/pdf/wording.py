@@ -64,4 +64,4 @@ def medication_side_effects(compiled: CompiledIntake, med: MedicationReport) -> 
 
 def taking(med: MedicationReport) -> str:
     """How the patient takes `med`, with the dose they take now when it differs."""
-    return med.status_label + (f" (now {med.current_dose})" if med.current_dose else "")
+    return med.taking_text
