@@ -18,6 +18,7 @@ from bot.services.providers import ProviderError
 from storage import updates
 from storage.clock import utcnow
 from storage.db import session_scope
+from storage.outbox import FORGET
 from storage.statuses import Priority
 
 Work = Callable[[Session, datetime], list[str]]
@@ -46,8 +47,20 @@ class Commands:
             return self._once(update_id, chat_id, lambda _s, _now: [message])
 
     def answer(self, update_id: int | None, chat_id: int, pages: list[str]) -> bool:
-        """Send messages of Telegram HTML (a notice, a look-up's answer)."""
+        """Send messages of Telegram HTML (a look-up's answer)."""
         return self._once(update_id, chat_id, lambda _s, _now: pages)
+
+    def notice(self, update_id: int | None, chat_id: int, text_html: str) -> bool:
+        """A notice that may go to anyone, a stranger or a group included (an edit was not
+        applied, a sticker cannot be read, the chat's id): once sent, the outbox keeps neither
+        its words nor the chat it went to."""
+
+        def queue(session: Session, now: datetime) -> list[str]:
+            payload = {"html": text_html, FORGET: True}
+            self.outbox.add(session, chat_id, Kind.HTML, payload, Priority.CONVERSATION, now)
+            return []
+
+        return self._once(update_id, chat_id, queue)
 
     def request(
         self, update_id: int | None, chat_id: int, kind: Kind, payload: dict[str, Any]

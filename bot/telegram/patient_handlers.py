@@ -67,7 +67,7 @@ async def _notice(
     assert chat is not None
     bot_services = services(context)
     update_id = update.update_id if once else None
-    await asyncio.to_thread(bot_services.commands.answer, update_id, chat.id, [esc(text)])
+    await asyncio.to_thread(bot_services.commands.notice, update_id, chat.id, esc(text))
     bot_services.dispatcher.wake()
 
 
@@ -92,9 +92,7 @@ async def whoami(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     bot_services = services(context)
     # The risk screen has already claimed this update; the chat id is still owed.
     update_id = None if screened else update.update_id
-    await asyncio.to_thread(
-        bot_services.commands.answer, update_id, chat.id, [chat_id_text(chat.id)]
-    )
+    await asyncio.to_thread(bot_services.commands.notice, update_id, chat.id, chat_id_text(chat.id))
     bot_services.dispatcher.wake()
 
 

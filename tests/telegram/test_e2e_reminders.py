@@ -34,7 +34,7 @@ from telegram.ext import Application
 
 from flows import messages
 from storage.db import make_engine
-from storage.models import Checkin, Invitation, Patient, Reminder
+from storage.models import Checkin, Invitation, OutboxMessage, Patient, Reminder
 
 BURST = 300
 """Reminders due at once (the two-replica test and bench/load.py send 1,000)."""
@@ -85,7 +85,22 @@ async def test_strangers_are_refused_and_nothing_is_stored(
         assert "personal link" in texts(reply)  # provider commands are unknown to strangers
         reply = await stranger.send_command_and_wait("/checkin")
         assert "personal link" in texts(reply)
+        reply = await stranger.send_command_and_wait("/whoami")
+        assert "3001" in texts(reply)
+        await stranger.send_sticker()
+        assert "personal link" in texts(await stranger.wait_for_reply())
+        edit = {"message_id": 98, "from": stranger.user, "chat": stranger.chat, "date": 1}
+        await fake.enqueue({"edited_message": {**edit, "edit_date": 2, "text": "hi"}})
+        assert "edit" in texts(await stranger.wait_for(count=1, timeout=10)).lower()
+        for _ in range(100):  # the last notice is marked sent just after Telegram took it
+            if all(m.status == "sent" for m in rows(database_url, OutboxMessage)):
+                break
+            await asyncio.sleep(0.05)
     assert rows(database_url, Patient) == []
+    # Every notice went out, and the outbox kept neither its words nor the stranger's chat.
+    kept = rows(database_url, OutboxMessage)
+    assert kept and all(m.status == "sent" for m in kept)
+    assert all(m.chat_id != 3001 and m.payload == {} for m in kept)
 
 
 async def test_invited_patient_is_linked_and_a_used_link_is_refused(
