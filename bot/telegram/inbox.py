@@ -22,7 +22,7 @@ from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.services.inbox import Inbox
-from bot.telegram.dispatcher import retry_after
+from bot.telegram.limiter import retry_after
 from bot.telegram.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ every sender; a worker that died is replaced on the next rendering.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import multiprocessing
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -30,8 +30,13 @@ class RenderPool:
     def __init__(self, workers: int = 1) -> None:
         self.workers = workers
         self._executor: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
 
     def _pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            return self._make_pool()
+
+    def _make_pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
             # "spawn": a fresh interpreter, never a fork of a process running an event loop
             # and database connections.
@@ -40,23 +45,29 @@ class RenderPool:
         return self._executor
 
     async def run(self, job: Callable[..., T], *args: Any) -> T:
-        """`job(*args)` in the worker; if the worker died, once more in a new one."""
-        loop = asyncio.get_running_loop()
+        """`job(*args)` in the worker; if the worker died, once more in a new one.
+
+        A thread waits for the worker's answer: the pool outlives any one event loop (tests
+        start many), and a thread ties no loop's future to it."""
+        return await asyncio.to_thread(self._run_waiting, job, args)
+
+    def _run_waiting(self, job: Callable[..., T], args: tuple[Any, ...]) -> T:
         try:
-            return await loop.run_in_executor(self._pool(), functools.partial(job, *args))
+            return self._pool().submit(job, *args).result()
         except BrokenProcessPool:
             log.warning("the render worker stopped; starting a new one")
             self.shutdown()
-            return await loop.run_in_executor(self._pool(), functools.partial(job, *args))
+            return self._pool().submit(job, *args).result()
 
     async def warm_up(self) -> None:
         """Start the worker and load the renderers, off the event loop."""
         await self.run(jobs.warm_up)
 
     def shutdown(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        with self._lock:
+            if self._executor is not None:
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = None
 
 
 SHARED = RenderPool()
