@@ -28,10 +28,13 @@ test: $(BIN)/intake-bot
 crash: $(BIN)/intake-bot
 	$(BIN)/python bench/crash.py
 
-# Safety replies, other patients' replies and the whole fan-out while 1,000 reminders go out,
-# next to a bare python-telegram-bot bot in the same run (bench/load.py; about 4 minutes).
+# Safety replies, other patients' replies and the whole fan-out while 1,000 reminders go out
+# (bench/load.py, about 5 minutes), then start-up time and memory with 0, 10,000 and 50,000
+# patients (bench/startup.py, about 3 minutes); each next to a bare python-telegram-bot bot
+# started by the same script in the same run.
 bench: $(BIN)/intake-bot
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/startup.py --patients 0,10000,50000 --runs 3
 
 diagram: $(BIN)/intake-bot
 	$(BIN)/intake-bot diagram

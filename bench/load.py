@@ -210,7 +210,7 @@ async def main(database: str | None, reminders: int, runs: int) -> None:
     print("\nratio intake-bot / bare bot (below 1: faster than the floor)")
     for what in list(mine)[:5]:
         ratio = mine[what] / floor[what] if floor[what] else float("nan")
-        print(f"  {what:34} {ratio:8.2f}")
+        print(f"  {what:34} {ratio:8.3f}")
 
 
 if __name__ == "__main__":
