@@ -30,11 +30,13 @@ crash: $(BIN)/intake-bot
 
 # Safety replies, other patients' replies and the whole fan-out while 1,000 reminders go out
 # (bench/load.py, about 5 minutes), then start-up time and memory with 0, 10,000 and 50,000
-# patients (bench/startup.py, about 3 minutes); each next to a bare python-telegram-bot bot
-# started by the same script in the same run.
+# patients (bench/startup.py, about 3 minutes), then SQL statements and CPU per answered
+# question (bench/answer_cost.py); each next to a bare python-telegram-bot bot started by the
+# same script in the same run.
 bench: $(BIN)/intake-bot
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/startup.py --patients 0,10000,50000 --runs 3
+	$(BIN)/python bench/answer_cost.py
 
 diagram: $(BIN)/intake-bot
 	$(BIN)/intake-bot diagram

@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from sqlalchemy import update
 from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from storage.clock import utcnow
@@ -83,7 +84,9 @@ def save_position(
     )
     if result.rowcount != 1:
         return False
-    session.refresh(intake)
+    stored = {**position, "paused": paused, "version": intake.version + 1, "updated_at": now}
+    for name, value in stored.items():  # what was just written: no need to read it back
+        set_committed_value(intake, name, value)
     return True
 
 
@@ -136,18 +139,28 @@ def has_current_answers(session: Session, intake_id: int) -> bool:
 
 
 def record_answer(
-    session: Session, intake_id: int, key: str, value: Any, raw_text: str | None, now: datetime
+    session: Session,
+    intake_id: int,
+    key: str,
+    value: Any,
+    raw_text: str | None,
+    now: datetime,
+    *,
+    replaces: bool = True,
 ) -> Answer:
-    """Store an answer; the answer it replaces is marked superseded, never overwritten."""
-    session.execute(
-        update(Answer)
-        .where(
-            col(Answer.intake_id) == intake_id,
-            col(Answer.question_key) == key,
-            col(Answer.superseded).is_(False),
+    """Store an answer; the answer it replaces is marked superseded, never overwritten.
+    (`replaces=False`: the caller read the current answers in this transaction and there is
+    none for `key`, so there is nothing to supersede.)"""
+    if replaces:
+        session.execute(
+            update(Answer)
+            .where(
+                col(Answer.intake_id) == intake_id,
+                col(Answer.question_key) == key,
+                col(Answer.superseded).is_(False),
+            )
+            .values(superseded=True, superseded_at=now)
         )
-        .values(superseded=True, superseded_at=now)
-    )
     answer = Answer(
         intake_id=intake_id, question_key=key, value=value, raw_text=raw_text, created_at=now
     )

@@ -6,19 +6,26 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
-from sqlmodel import Session, col
+from sqlmodel import Session, SQLModel, col
 
 from storage.models import ProcessedUpdate
 
 
 def claim(session: Session, update_id: int, now: datetime) -> bool:
     """Record that an update is being handled; False when it was handled before."""
-    if session.get(ProcessedUpdate, update_id) is not None:
-        return False
-    session.add(ProcessedUpdate(update_id=update_id, processed_at=now))
-    session.flush()
-    return True
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = SQLModel.metadata.tables["processedupdate"]
+    statement = (
+        insert(table)
+        .values(update_id=update_id, processed_at=now)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(table.c.update_id)
+    )
+    # One statement: a second delivery, even one in flight in another transaction, inserts nothing.
+    return session.execute(statement).first() is not None
 
 
 def forget_before(session: Session, moment: datetime) -> int:

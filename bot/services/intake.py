@@ -183,13 +183,15 @@ class IntakeService:
             returning=self._is_returning(intake, now),
             unseen=self._unseen(patient, intake, session, message_id),
         )
-        outcome = handle(
-            position(intake), intakes.current_answers(session, intake.id), event, context
-        )
+        answers = intakes.current_answers(session, intake.id)
+        outcome = handle(position(intake), answers, event, context)
         if outcome.restart:
             intakes.supersede_all_answers(session, intake.id, now, keep=CARRIED_KEYS)
         for item in outcome.record:
-            intakes.record_answer(session, intake.id, item.key, item.value, item.raw_text, now)
+            replaces = outcome.restart or item.key in answers  # else there is none to supersede
+            intakes.record_answer(
+                session, intake.id, item.key, item.value, item.raw_text, now, replaces=replaces
+            )
         columns = position_columns(outcome.state)
         if not intakes.save_position(session, intake, columns, paused=outcome.paused, now=now):
             raise ConcurrentChange
