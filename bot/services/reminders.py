@@ -36,7 +36,7 @@ from flows.schedule import (
     superseded_keys,
 )
 from flows.when import format_local
-from storage import patients, reminders
+from storage import intakes, patients, reminders
 from storage.clock import as_utc, utcnow
 from storage.db import session_scope
 from storage.models import Patient, Reminder
@@ -199,6 +199,10 @@ class ReminderService:
         submitted = intake_submitted_for(session, reminder.appointment_id)
         if is_intake_kind(reminder.kind) and submitted:
             return CANCELLED  # reminders stop the moment the intake is submitted
+        if reminder.kind == ReminderKind.INTAKE_OPEN and _opened(session, reminder.appointment_id):
+            # The patient is already in it (it opened as they joined): "your check-in is ready"
+            # would only land after its first question, and look like a question itself.
+            return CANCELLED
         if reminder.kind == ReminderKind.CHECKIN and patient.checkins_paused:
             return CANCELLED
         if now - due > ON_TIME:
@@ -291,3 +295,7 @@ def settle(
         return []
     session.flush()
     return [r.id for r in plan_checkin(session, patient, clinic_zone, now)]
+
+
+def _opened(session: Session, appointment_id: int | None) -> bool:
+    return appointment_id is not None and intakes.for_appointment(session, appointment_id) is not None

@@ -164,6 +164,8 @@ class ConversationRouter:
         screened = self._screen(session, patient, where, event, now)
         if screened is not None:
             return screened
+        if where.to is Destination.INTAKE and _is_reminder_label(event):
+            return self._resume(session, patient, now)  # "Start my check-in", typed: show it
         if where.to in (Destination.INTAKE, Destination.DEMO_CONSENT):
             assert where.intake is not None
             return self.intakes.apply(
@@ -376,3 +378,12 @@ class ConversationRouter:
         patient.active_dialogue = None
         session.add(patient)
         return self._resume(session, patient, now)
+
+
+REMINDER_LABELS = {messages.START_INTAKE_BUTTON.casefold(), messages.CONTINUE_INTAKE_BUTTON.casefold()}
+
+
+def _is_reminder_label(event: Event) -> bool:
+    """A reminder's button typed out: the patient asks for the question, it is not an answer
+    (a free-text question would otherwise file "Start my check-in" as their words)."""
+    return isinstance(event, Typed) and event.text.strip().casefold() in REMINDER_LABELS

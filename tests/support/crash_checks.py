@@ -24,6 +24,7 @@ from crash_patients import CrashPatient
 from fake_bot_api import ChatEvent, FakeBotAPI, FakeChat
 from sqlmodel import Session, col, select
 
+from flows.questions.registry import CARRIED_KEYS
 from storage import inbox, outbox
 from storage.db import make_engine, session_scope
 from storage.models import Answer, Intake, Patient, ProcessedUpdate, SafetyEvent
@@ -133,6 +134,8 @@ def _unseen(session: Session, patient: CrashPatient) -> tuple[int, list[str]]:
     ).all()
     problems = []
     for row in rows:
+        if row.question_key in CARRIED_KEYS:
+            continue  # stored by the bot when the intake opens, not an answer
         sends = [s for s in patient.log if s.step == row.question_key]
         typed = {s.typed for s in sends if s.typed is not None}
         values = {s.value for s in sends if s.value is not None}

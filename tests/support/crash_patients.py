@@ -128,13 +128,15 @@ class CrashPatient:
         if DEBUG:
             print(self.name, screen.step, [label for label, _ in screen.buttons][:6], flush=True)
         options = screen.options()
-        if screen.kind == "t":  # a checklist: tick "None of these", then Done
-            none = next((d for lab, d in screen.buttons if lab == "⬜ None of these"), None)
+        if screen.kind == "t":  # a checklist: tick "None of these" (or "No questions"), then Done
+            nothing = ("⬜ None of these", "⬜ No questions")
+            none = next((d for lab, d in screen.buttons if lab in nothing), None)
             done = next(data for label, data in screen.buttons if data.startswith("d|"))
             if none is not None and self.rng.random() < 0.5:
                 await self._press(screen, none, "none")
             elif none is not None:
-                await self._type(screen, "none of these", None)
+                typed = "no questions" if screen.step == "q.picked" else "none of these"
+                await self._type(screen, typed, None)
             else:
                 await self._press(screen, done, "done")
             return
