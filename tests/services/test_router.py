@@ -856,9 +856,9 @@ def test_text_typed_before_the_question_reached_the_chat_is_not_taken_as_its_ans
 def test_a_reminder_button_typed_out_shows_the_question_and_is_not_an_answer(
     services: Services,
 ) -> None:
-    """The intake-ready reminder arrives after the first question; a patient who types its
-    button's label wants the question, and "Start my check-in" is not why they are coming."""
-    chat, patient_id = joined(services, appointment_in=timedelta(days=2))
+    """A patient who types a reminder's button label ("Start my check-in") wants the question;
+    it is not why they are coming."""
+    chat, _ = joined(services, appointment_in=timedelta(days=2))
     reply = chat.start()
     assert reply.screen is not None and reply.screen.step == "reason.coming"
     for typed in (messages.START_INTAKE_BUTTON, " continue my check-in "):
