@@ -58,7 +58,7 @@ class Senders:
     zone: ZoneInfo
     clinic: str
     patient_system: str  # FHIR_PATIENT_IDENTIFIER_SYSTEM
-    renderer: RenderPool = field(default=SHARED)  # charts and PDFs, in a worker process
+    renderer: RenderPool = field(default=SHARED)  # charts and PDFs, off the event loop
 
     async def parts(self, message: Claimed) -> list[SendPart]:
         """The calls that send `message`, in order."""
