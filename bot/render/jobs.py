@@ -1,4 +1,4 @@
-"""The renderings the senders ask for (bot.telegram.render_pool runs them off the event loop): a
+"""The renderings the senders ask for (bot.telegram.senders runs them in a worker thread): a
 chart, an intake's PDF, an export. Each imports its renderer when called, so matplotlib and fpdf2
 are loaded when the first one is drawn, not when the bot starts; arguments and results are
 plain, picklable data (ready for a worker process)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,7 +32,6 @@ from bot.services.lookups import ProviderLookups
 from bot.services.outbox import Kind, ref_from_data, screen_from_data
 from bot.services.reminders import ReminderButton
 from bot.telegram.keyboards import acknowledge_keyboard, keyboard, reminder_keyboard
-from bot.telegram.render_pool import SHARED, RenderPool
 from flows import rights_messages as words
 from flows.report import CompiledIntake
 from flows.when import format_local
@@ -58,7 +57,6 @@ class Senders:
     zone: ZoneInfo
     clinic: str
     patient_system: str  # FHIR_PATIENT_IDENTIFIER_SYSTEM
-    renderer: RenderPool = field(default=SHARED)  # charts and PDFs, off the event loop
 
     async def parts(self, message: Claimed) -> list[SendPart]:
         """The calls that send `message`, in order."""
@@ -157,7 +155,7 @@ class Senders:
 
         async def send_pdf() -> int:
             drawn = await chart.get()
-            pdf = await self.renderer.run(
+            pdf = await asyncio.to_thread(
                 jobs.intake_pdf, compiled, self.clinic, self.zone.key, drawn
             )
             document = InputFile(pdf, filename=file_name(intake_id, "pdf"))
@@ -169,7 +167,7 @@ class Senders:
     async def _checkins(self, chat_id: int, payload: dict[str, Any]) -> list[SendPart]:
         log = await asyncio.to_thread(self.lookups.checkin_log, f"#{payload['patient_id']}")
         title = f"Check-ins: {log.display_name}"
-        chart = await self.renderer.run(
+        chart = await asyncio.to_thread(
             jobs.checkin_chart, log.records, log.visits, self.zone, title
         )
         pages: list[str] = [str(payload["intro"])] if payload.get("intro") else []
@@ -201,7 +199,7 @@ class Senders:
         fmt = str(payload["format"])
         compiled = record.compiled
         chart = await self.chart(compiled) if fmt == "pdf" else None
-        data = await self.renderer.run(
+        data = await asyncio.to_thread(
             jobs.document,
             compiled,
             record.answers,
@@ -227,7 +225,7 @@ class Senders:
         if compiled.patient_id is None:
             return None
         log = await asyncio.to_thread(self.lookups.checkin_log, f"#{compiled.patient_id}")
-        return await self.renderer.run(
+        return await asyncio.to_thread(
             jobs.checkin_chart,
             log.checkins_from(compiled.checkins_since),
             log.visits_from(compiled.checkins_since),

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from fake_bot_api import BotMessage, FakeBotAPI, FakeChat
+from sqlmodel import Session
 from telegram.ext import Application
 
 from bot.render.html import to_plain
@@ -16,6 +17,7 @@ from bot.telegram.app import build_application
 from bot.telegram.runner import BotRuntime
 from bot.telegram.services import KEY, BotServices
 from storage.db import make_engine
+from storage.models import Patient, Reminder
 
 TOKEN = "123456:TEST-TOKEN"
 PROVIDER_CHAT_ID = 9001
@@ -142,3 +144,39 @@ async def answer_to_the_review(patient: FakeChat, limit: int = 80) -> None:
         await say(patient, plain_answer_for(question))
     last = [plain(m) for m in patient.messages[-3:]]
     raise AssertionError(f"no review after {limit} answers; last messages: {last!r}")
+
+
+def burst_of_reminders(
+    fake: FakeBotAPI,
+    database_url: str,
+    count: int,
+    *,
+    due_in: float = 3.0,
+    first_chat_id: int = 400_000,
+) -> list[FakeChat]:
+    """`count` patients who agreed to daily check-ins, each with a check-in reminder due
+    `due_in` seconds from now (written straight to the database: the scheduler fires on the
+    real clock)."""
+    engine = make_engine(database_url)
+    now = datetime.now(UTC)
+    chats = []
+    with Session(engine) as session:
+        for n in range(count):
+            chat_id = first_chat_id + n
+            chats.append(fake.private_chat(chat_id=chat_id, first_name=f"P{n}"))
+            patient = Patient(
+                telegram_chat_id=chat_id,
+                display_name=f"P{n}",
+                linked_at=now,
+                consented_at=now,
+                checkin_cadence="daily",
+                checkin_time="20:00",
+            )
+            session.add(patient)
+            session.flush()
+            assert patient.id is not None
+            key, due = f"checkin:{patient.id}:burst", now + timedelta(seconds=due_in)
+            session.add(Reminder(patient_id=patient.id, kind="checkin", key=key, due_at=due))
+        session.commit()
+    engine.dispose()
+    return chats

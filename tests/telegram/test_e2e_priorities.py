@@ -8,43 +8,31 @@ received between the patient's message and the crisis reply.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
-from e2e_support import PROVIDER_CHAT_ID, running_bot, settings_for
+from e2e_support import PROVIDER_CHAT_ID, burst_of_reminders, running_bot, settings_for
 from fake_bot_api import FakeBotAPI, FakeChat
 from sqlmodel import Session
 
 from flows import messages
 from storage.db import make_engine
-from storage.models import Patient, Reminder
+from storage.models import Patient
 
 REMINDERS = 240
 FIRST_CHAT = 600_000
 
 
-def patients_with_reminders_due(fake: FakeBotAPI, database_url: str) -> list[FakeChat]:
-    """REMINDERS patients with a check-in reminder due in 2 s, and one more (the last) with none."""
+def add_patient(database_url: str, chat_id: int) -> None:
+    """A patient who agreed, with nothing due."""
     engine = make_engine(database_url)
     now = datetime.now(UTC)
-    chats = []
     with Session(engine) as session:
-        for n in range(REMINDERS + 1):
-            chats.append(fake.private_chat(chat_id=FIRST_CHAT + n, first_name=f"P{n}"))
-            patient = Patient(
-                telegram_chat_id=FIRST_CHAT + n,
-                display_name=f"P{n}",
-                linked_at=now,
-                consented_at=now,
-            )
-            session.add(patient)
-            session.flush()
-            if n < REMINDERS:
-                key, due = f"checkin:{patient.id}:burst", now + timedelta(seconds=2)
-                session.add(Reminder(patient_id=patient.id, kind="checkin", key=key, due_at=due))
+        session.add(
+            Patient(telegram_chat_id=chat_id, display_name="Pat", linked_at=now, consented_at=now)
+        )
         session.commit()
     engine.dispose()
-    return chats
 
 
 def reminders_delivered(chats: list[FakeChat]) -> int:
@@ -63,7 +51,9 @@ async def test_a_crisis_reply_and_its_alert_overtake_a_reminder_fan_out(
     database_url = f"sqlite:///{tmp_path / 'intake.db'}"
     settings = settings_for(fake, database_url)
     provider = fake.private_chat(chat_id=PROVIDER_CHAT_ID, first_name="Dr")
-    *chats, patient = patients_with_reminders_due(fake, database_url)
+    chats = burst_of_reminders(fake, database_url, REMINDERS, due_in=2, first_chat_id=FIRST_CHAT)
+    patient = fake.private_chat(chat_id=FIRST_CHAT + REMINDERS, first_name="Pat")
+    add_patient(database_url, patient.chat_id)
     fake.flood_limit_per_second = 30
     async with running_bot(settings):
         assert await fake.wait_until(lambda: reminders_delivered(chats) >= 20, 60)

@@ -17,6 +17,7 @@ from e2e_support import (
     PROVIDER_CHAT_ID,
     answer_to_the_review,
     bot_services,
+    burst_of_reminders,
     invite,
     join,
     past_the_history,
@@ -269,32 +270,7 @@ async def test_a_burst_of_reminders_is_delivered_once_each_under_flood_control(
     fake: FakeBotAPI, database_url: str
 ) -> None:
     settings = settings_for(fake, database_url)
-    engine = make_engine(database_url)
-    now = datetime.now(UTC)
-    chats = []
-    with Session(engine) as session:
-        for n in range(BURST):
-            chat_id = 400_000 + n
-            chats.append(fake.private_chat(chat_id=chat_id, first_name=f"P{n}"))
-            patient = Patient(
-                telegram_chat_id=chat_id,
-                display_name=f"P{n}",
-                linked_at=now,
-                consented_at=now,
-                checkin_cadence="daily",
-                checkin_time="20:00",
-            )
-            session.add(patient)
-            session.flush()
-            session.add(
-                Reminder(
-                    patient_id=patient.id,
-                    kind="checkin",
-                    key=f"checkin:{patient.id}:burst",  # type: ignore[arg-type]
-                    due_at=now + timedelta(seconds=3),
-                )
-            )
-        session.commit()
+    chats = burst_of_reminders(fake, database_url, BURST)
     fake.flood_limit_per_second = 30
     started = time.monotonic()
     async with running_bot(settings) as application:

@@ -15,7 +15,6 @@ import asyncio
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,6 +24,7 @@ from e2e_support import (
     PROVIDER_CHAT_ID,
     REVIEW_HEADING,
     TOKEN,
+    burst_of_reminders,
     invite,
     plain,
     plain_answer_for,
@@ -42,7 +42,6 @@ from flows.messages import (
     START_CHECKIN_BUTTON,
     START_INTAKE_BUTTON,
 )
-from flows.schedule import ReminderKind
 from storage.db import make_engine
 from storage.models import (
     Answer,
@@ -310,43 +309,11 @@ async def test_two_replicas_share_the_work_and_nothing_is_lost_or_doubled(
         assert len(alerts) == 1, name
 
 
-def burst_of_reminders(fake: FakeBotAPI, database_url: str, count: int) -> list[FakeChat]:
-    """`count` patients with a check-in reminder each, due a few seconds from now."""
-    engine = make_engine(database_url)
-    now = datetime.now(UTC)
-    chats = []
-    with Session(engine) as session:
-        for n in range(count):
-            chat_id = 400_000 + n
-            chats.append(fake.private_chat(chat_id=chat_id, first_name=f"P{n}"))
-            patient = Patient(
-                telegram_chat_id=chat_id,
-                display_name=f"P{n}",
-                linked_at=now,
-                consented_at=now,
-                checkin_cadence="daily",
-                checkin_time="20:00",
-            )
-            session.add(patient)
-            session.flush()
-            session.add(
-                Reminder(
-                    patient_id=patient.id,
-                    kind=ReminderKind.CHECKIN,
-                    key=f"checkin:{patient.id}:burst",
-                    due_at=now + timedelta(seconds=8),
-                )
-            )
-        session.commit()
-    engine.dispose()
-    return chats
-
-
 @pytest.mark.postgres
 async def test_two_replicas_send_a_burst_of_reminders_once_each(
     tmp_path: Path, fake: FakeBotAPI, postgres_schema_url: str
 ) -> None:
-    chats = burst_of_reminders(fake, postgres_schema_url, REMINDERS)
+    chats = burst_of_reminders(fake, postgres_schema_url, REMINDERS, due_in=8)
     fake.flood_limit_per_second = 30  # Telegram's limit is the bot's, whatever the replicas
     async with two_replicas(tmp_path, fake, postgres_schema_url):
 
