@@ -191,6 +191,8 @@ async def test_a_patient_who_declines_after_risk_language_is_told_the_truth(
         assert "988" in texts(reply)
         await provider.wait_for(lambda c: any("URGENT" in plain(m) for m in c.messages), timeout=SLOW)
         await tap(patient, "Yes, I'm safe right now")
+        # The consent question comes back; on a busy machine, after the quiet window `tap` waits.
+        await patient.wait_for(lambda c: "No thanks" in " ".join(c.buttons()), timeout=SLOW)
         reply = await tap(patient, "No thanks")
         assert words.DECLINED_AFTER_ALERT in texts(reply)
         assert "Nothing has been saved" not in texts(reply)
