@@ -3,6 +3,8 @@ split under Telegram's length limit. The buttons are the Telegram adapter's (key
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.render.html import esc, split_blocks
 from flows.dialogue import Screen
 
@@ -35,8 +37,8 @@ def review_blocks(screen: Screen) -> list[str]:
     return blocks
 
 
-def screen_messages(screen: Screen) -> list[str]:
-    """The screen as one or more HTML messages; the keyboard belongs on the last."""
-    if screen.review:
-        return split_blocks(review_blocks(screen))
-    return split_blocks([screen_text(screen)])
+def screen_messages(screen: Screen, notices: Sequence[str] = ()) -> list[str]:
+    """The screen as one or more HTML messages, after `notices` (HTML, e.g. "Saved."), in as
+    few messages as fit; the keyboard belongs on the last."""
+    blocks = review_blocks(screen) if screen.review else [screen_text(screen)]
+    return split_blocks([*notices, *blocks])

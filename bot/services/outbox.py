@@ -123,6 +123,7 @@ class Outbox:
             "ref": ref_to_data(reply.ref),
             "edit_in_place": reply.edit_in_place,
             "button_message_id": button_message_id,
+            "stale": reply.stale,
         }
         if reply.forget:
             payload[outbox.FORGET] = True

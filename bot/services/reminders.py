@@ -45,6 +45,10 @@ from storage.statuses import AppointmentStatus, Priority, ReminderStatus
 ON_TIME = timedelta(minutes=1)
 """A reminder fired within this of its moment is on time; later, it was missed by downtime."""
 
+ANSWERING = timedelta(minutes=30)
+"""A patient who answered within this is in the middle of the intake: no nudge yet."""
+NUDGES = frozenset({ReminderKind.INTAKE_48H, ReminderKind.INTAKE_24H})
+
 POSTPONED = "postponed"  # a verdict only: the row stays pending with a later due time
 PENDING, SENDING, SENT = ReminderStatus.PENDING, ReminderStatus.SENDING, ReminderStatus.SENT
 MISSED, CANCELLED, FAILED = ReminderStatus.MISSED, ReminderStatus.CANCELLED, ReminderStatus.FAILED
@@ -205,6 +209,13 @@ class ReminderService:
             return CANCELLED
         if reminder.kind == ReminderKind.CHECKIN and patient.checkins_paused:
             return CANCELLED
+        answering_until = _answering_until(session, reminder, now)
+        if answering_until is not None:
+            zone = patient_zone(patient, self.config.clinic_zone)
+            later = apply_quiet_hours(answering_until, zone, self.config.policy)
+            if starts is None or later < starts:
+                reminder.due_at = later
+                return POSTPONED
         if now - due > ON_TIME:
             return self._late_verdict(reminder, patient, due, now, starts, submitted)
         if starts is not None and starts <= now:
@@ -295,6 +306,19 @@ def settle(
         return []
     session.flush()
     return [r.id for r in plan_checkin(session, patient, clinic_zone, now)]
+
+
+def _answering_until(session: Session, reminder: Reminder, now: datetime) -> datetime | None:
+    """For a "continue your check-in" nudge: when the patient, who answered within ANSWERING,
+    may be nudged (None when they are not in the middle of it). A nudge landing between their
+    answers would read as a question, or interrupt a safety question."""
+    if reminder.kind not in NUDGES or reminder.appointment_id is None:
+        return None
+    intake = intakes.for_appointment(session, reminder.appointment_id)
+    if intake is None:
+        return None
+    until = as_utc(intake.updated_at) + ANSWERING
+    return until if until > now else None
 
 
 def _opened(session: Session, appointment_id: int | None) -> bool:

@@ -15,13 +15,14 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.services.deliveries import Claimed, Deliveries
 from bot.telegram.limiter import SENDING_PRIORITY, retry_after
 from bot.telegram.senders import Senders
-from bot.telegram.tasks import cancel_and_wait
+from bot.telegram.tasks import cancel_and_wait, wait_for_wake
 from storage.statuses import Priority
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,13 @@ HARMLESS = ("message is not modified", "message to edit not found", "message can
 """Edits Telegram refuses because there is nothing left to do."""
 
 
+def _by_chat(batch: Sequence[Claimed]) -> dict[int, list[Claimed]]:
+    by_chat: dict[int, list[Claimed]] = defaultdict(list)
+    for message in batch:
+        by_chat[message.chat_id].append(message)
+    return by_chat
+
+
 def backoff(message: Claimed) -> timedelta:
     """The first retry within seconds; urgent ones never wait more than 30 s."""
     cap = 30 if message.priority == Priority.URGENT else 300
@@ -72,6 +80,7 @@ class Dispatcher:
         self.after_alert = after_alert  # an alert's copy went out: plan its repeat
         self._wakes = {lane.name: asyncio.Event() for lane in LANES}
         self._tasks: list[asyncio.Task[None]] = []
+        self._sending: dict[str, set[asyncio.Task[None]]] = {lane.name: set() for lane in LANES}
 
     def wake(self) -> None:
         for event in self._wakes.values():
@@ -87,39 +96,59 @@ class Dispatcher:
     async def stop(self) -> None:
         for task in self._tasks:
             await cancel_and_wait(task)
+        for sending in self._sending.values():
+            for task in list(sending):
+                await cancel_and_wait(task)
         await asyncio.to_thread(self.deliveries.release)
 
     async def _run(self, lane: Lane) -> None:
+        """A pipeline: whenever a message settles, what it held back is claimed at once, so a
+        message waiting for its turn in the rate limiter never holds back the lane."""
         wake = self._wakes[lane.name]
         while True:
             wake.clear()
             try:
-                sent_any = await self.send_due(lane)
-            except Exception as error:  # the database or a renderer: log, keep the loop alive
+                claimed = await self._claim_more(lane)
+            except Exception as error:  # the database: log, keep the loop alive
                 log.error("the outbox dispatcher failed: %s", type(error).__name__)
-                sent_any = False
-            if not sent_any:
-                try:
-                    await asyncio.wait_for(wake.wait(), timeout=IDLE_POLL)
-                except TimeoutError:
-                    pass
+                claimed = False
+            if not claimed:
+                await wait_for_wake(wake, IDLE_POLL)
+
+    async def _claim_more(self, lane: Lane) -> bool:
+        """Claim as many due messages as the lane has room for, and start sending them."""
+        sending = self._sending[lane.name]
+        room = lane.batch - len(sending)
+        if room <= 0:
+            return False
+        batch = await asyncio.to_thread(self.deliveries.claim, room, lane.priorities)
+        for messages in _by_chat(batch).values():
+            task = asyncio.create_task(self._send_chat(messages))
+            sending.add(task)
+            task.add_done_callback(partial(self._settled, sending))
+        return bool(batch)
+
+    def _settled(self, tasks: set[asyncio.Task[None]], task: asyncio.Task[None]) -> None:
+        tasks.discard(task)
+        self.wake()  # room in the lane; and what settled may free a chat's next message
 
     async def send_due(self, lane: Lane | None = None) -> bool:
         """Send one batch of what is due (in `lane`, or of any priority); False when nothing
         was."""
         limit, priorities = (lane.batch, lane.priorities) if lane else (100, (0, 99))
         batch = await asyncio.to_thread(self.deliveries.claim, limit, priorities)
-        by_chat: dict[int, list[Claimed]] = defaultdict(list)
-        for message in batch:
-            by_chat[message.chat_id].append(message)
-        await asyncio.gather(*(self._send_chat(messages) for messages in by_chat.values()))
+        await asyncio.gather(*(self._send_chat(messages) for messages in _by_chat(batch).values()))
         if batch:
             self.wake()  # what settled may free a chat's next message in the other lane
         return bool(batch)
 
     async def _send_chat(self, messages: Sequence[Claimed]) -> None:
         for message in sorted(messages, key=lambda m: (m.priority, m.id)):
-            await self.send(message)
+            try:
+                await self.send(message)
+            except Exception as error:  # the database: the claim runs out and it is tried again
+                log.error("outbox message %s failed: %s", message.id, type(error).__name__)
+                return
 
     async def send(self, message: Claimed) -> None:
         """Send every part not yet accepted, with the message's priority; record the result."""

@@ -23,7 +23,7 @@ from telegram.ext import Application
 
 from bot.services.inbox import Inbox
 from bot.telegram.limiter import retry_after
-from bot.telegram.tasks import cancel_and_wait
+from bot.telegram.tasks import cancel_and_wait, wait_for_wake
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +41,17 @@ def chat_of(update: Update) -> int | None:
 
 
 class InboxWorker:
-    """Handles stored updates through the Application; `wake()` when new ones were stored."""
+    """Handles stored updates through the Application; `wake()` when new ones were stored.
+
+    A pipeline, not batches: whenever a chat's update is handled, the next waiting update (of
+    any chat) is claimed at once, so one slow update never holds back the others."""
 
     def __init__(self, application: Application, inbox: Inbox) -> None:
         self.application = application
         self.inbox = inbox
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._slots = asyncio.Semaphore(CONCURRENT_CHATS)
+        self._handling: set[asyncio.Task[None]] = set()
 
     def wake(self) -> None:
         self._wake.set()
@@ -66,34 +69,45 @@ class InboxWorker:
 
     async def stop(self) -> None:
         await cancel_and_wait(self._task)
+        for task in list(self._handling):
+            await cancel_and_wait(task)
         await asyncio.to_thread(self.inbox.release)
 
     async def _run(self) -> None:
         while True:
             self._wake.clear()
             try:
-                handled = await self.handle_waiting()
+                claimed = await self._claim_more()
             except Exception as error:
                 log.error("the inbox worker failed: %s", type(error).__name__)
-                handled = False
-            if not handled:
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=IDLE_POLL)
-                except TimeoutError:
-                    pass
+                claimed = 0
+            if not claimed:
+                await wait_for_wake(self._wake, IDLE_POLL)
 
-    async def handle_waiting(self) -> bool:
-        """Handle one batch of stored updates; False when there was none."""
-        batch = await asyncio.to_thread(self.inbox.claim, BATCH)
-        await asyncio.gather(*(self._handle(update_id, payload) for update_id, payload in batch))
-        return bool(batch)
+    async def _claim_more(self) -> int:
+        """Claim as many waiting updates as there are free slots, and start handling them."""
+        free = CONCURRENT_CHATS - len(self._handling)
+        if free <= 0:
+            return 0
+        batch = await asyncio.to_thread(self.inbox.claim, min(free, BATCH))
+        for update_id, payload in batch:
+            task = asyncio.create_task(self._handle(update_id, payload))
+            self._handling.add(task)
+            task.add_done_callback(self._finished)
+        return len(batch)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._handling.discard(task)
+        self.wake()  # a slot is free, and the chat's next update may now be claimed
 
     async def _handle(self, update_id: int, payload: dict[str, Any]) -> None:
-        async with self._slots:
+        try:
             update = Update.de_json(payload, self.application.bot)
             await asyncio.to_thread(self.inbox.started, update_id)
             await self.application.process_update(update)  # errors go to the error handler
             await asyncio.to_thread(self.inbox.done, update_id)
+        except Exception as error:  # the database: the claim runs out and it is tried again
+            log.error("update %s could not be handled: %s", update_id, type(error).__name__)
 
 
 class Poller:

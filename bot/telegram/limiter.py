@@ -29,6 +29,11 @@ log = logging.getLogger(__name__)
 SENDING_PRIORITY: ContextVar[int] = ContextVar("sending_priority", default=Priority.CONVERSATION)
 """The priority of the outbox message whose calls are being made in this task."""
 
+MESSAGE_CALLS = ("send", "edit", "copy", "forward")
+"""The calls that make or change a message: Telegram's limits are on these. Answering a
+button press, getUpdates or getMe go at once (they are not messages, and a button's spinner
+should stop as soon as the press is handled)."""
+
 Result = bool | dict[str, Any] | list[dict[str, Any]]
 
 
@@ -60,8 +65,10 @@ class PriorityLimiter(BaseRateLimiter[int]):
     ) -> Result:
         priority = SENDING_PRIORITY.get() if rate_limit_args is None else rate_limit_args
         chat_id = _chat_of(data)
+        counted = endpoint.lower().startswith(MESSAGE_CALLS)
         for attempt in range(self.max_retries + 1):
-            await self._turn(priority, chat_id)
+            if counted:
+                await self._turn(priority, chat_id)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:

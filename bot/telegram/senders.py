@@ -36,6 +36,7 @@ from flows import rights_messages as words
 from flows.report import CompiledIntake
 from flows.when import format_local
 from storage.clock import utcnow
+from storage.statuses import Priority
 
 RESENT = "🔁 <i>Re-sent: an earlier copy may have arrived.</i>\n"
 """Put before a provider's message when an earlier attempt's answer was lost."""
@@ -63,7 +64,8 @@ class Senders:
         resent = RESENT if message.uncertain else ""
         match message.kind:
             case Kind.REPLY:
-                return self._reply(message.chat_id, message.payload)
+                urgent = message.priority == Priority.URGENT
+                return self._reply(message.chat_id, message.payload, urgent)
             case Kind.HTML:
                 return [self._html(message.chat_id, message.payload["html"])]
             case Kind.ALERT:
@@ -82,7 +84,9 @@ class Senders:
 
     # --- patients -------------------------------------------------------------------------
 
-    def _reply(self, chat_id: int, payload: dict[str, Any]) -> list[SendPart]:
+    def _reply(self, chat_id: int, payload: dict[str, Any], urgent: bool) -> list[SendPart]:
+        """The patient's next screen, in one message where it fits: notices ("Saved.") go on
+        top of the question; crisis resources go in a message of their own, first."""
         screen_data, ref = payload.get("screen"), ref_from_data(payload.get("ref"))
         screen = screen_from_data(screen_data) if screen_data else None
         button_message = payload.get("button_message_id")
@@ -91,11 +95,17 @@ class Senders:
             text = screen_text(screen)
             return [lambda: self._edit_text(chat_id, int(button_message), text, markup)]
         parts: list[SendPart] = []
-        if button_message:  # the pressed question's buttons go, so it reads as answered
+        # One call per answered question: the answered question keeps its buttons (pressing
+        # one again only re-shows the current question). They go when pressed too late, or
+        # when nothing follows to answer (the dialogue ended or paused).
+        if button_message and (payload.get("stale") or markup is None):
             parts.append(lambda: self._clear_keyboard(chat_id, int(button_message)))
-        parts.extend(self._html(chat_id, esc(notice)) for notice in payload.get("say", []))
+        notices = [esc(notice) for notice in payload.get("say", [])]
+        if screen is None or urgent:
+            parts.extend(self._html(chat_id, notice) for notice in notices)
+            notices = []
         if screen is not None:
-            pages = screen_messages(screen)
+            pages = screen_messages(screen, notices)
             parts.extend(self._html(chat_id, page) for page in pages[:-1])
             parts.append(self._html(chat_id, pages[-1], markup))
         return parts

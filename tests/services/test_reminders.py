@@ -26,6 +26,7 @@ from service_support import (
     make_services,
     pending,
     rows,
+    shortest_answer,
     utc,
 )
 from sqlalchemy.engine import Engine
@@ -38,6 +39,7 @@ from bot.services.alerts import AlertLedger
 from bot.services.deliveries import Deliveries
 from bot.services.outbox import Outbox
 from bot.services.reminders import (
+    ANSWERING,
     MISSED,
     POSTPONED,
     SENDING,
@@ -301,6 +303,28 @@ def test_intake_reminders_stop_once_the_intake_is_submitted(services: Services) 
     services.clock.now = utc(day_before.due_at)  # type: ignore[assignment]
     outgoing, _ = runner.service.claim(day_before.id)  # the visit itself is still worth a reminder
     assert outgoing is not None and outgoing.text.startswith("Reminder: you have an appointment")
+
+
+def test_a_nudge_waits_while_the_patient_is_answering_then_goes(services: Services) -> None:
+    visit = NOW + timedelta(days=2)  # the intake is open from the start
+    chat, patient_id = joined(services, visit=visit)
+    nudge = reminder(services.engine, patient_id, "intake_24h")
+    due = utc(nudge.due_at)
+    assert due is not None
+    answered_at = due - timedelta(minutes=10)
+    services.clock.now = answered_at
+    screen = chat.start().screen
+    assert screen is not None
+    chat.send(Typed(shortest_answer(screen.step)))
+    runner, _ = runner_for(services)
+
+    services.clock.now = due
+    assert runner.service.claim(nudge.id) == (None, [nudge.id])  # postponed, armed again
+    assert utc(reminder(services.engine, patient_id, "intake_24h").due_at) == answered_at + ANSWERING
+
+    services.clock.now = answered_at + ANSWERING
+    outgoing, _ = runner.service.claim(nudge.id)
+    assert outgoing is not None and outgoing.text == messages.INTAKE_NUDGE
 
 
 def test_reminders_of_a_paused_or_not_consented_patient_are_cancelled(services: Services) -> None:

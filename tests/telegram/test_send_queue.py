@@ -156,3 +156,23 @@ async def test_the_limiter_gives_up_after_its_retries() -> None:
 
     with pytest.raises(RetryAfter):
         await limiter.process_request(always_busy, (), {}, "sendMessage", {"chat_id": 1}, None)
+
+
+async def test_calls_that_are_not_messages_do_not_wait_for_the_message_window() -> None:
+    limiter = PriorityLimiter(queue=SendQueue(time.monotonic, overall=(1, 10.0)))
+    made: list[str] = []
+
+    async def call(name: str) -> bool:
+        made.append(name)
+        return True
+
+    async def request(endpoint: str) -> Any:
+        return await limiter.process_request(call, (endpoint,), {}, endpoint, {"chat_id": 1}, None)
+
+    await request("sendMessage")  # the window (one message in ten seconds) is now full
+    waiting = asyncio.create_task(request("editMessageText"))
+    await asyncio.wait_for(request("answerCallbackQuery"), timeout=1.0)
+    await asyncio.wait_for(request("getUpdates"), timeout=1.0)
+    assert made == ["sendMessage", "answerCallbackQuery", "getUpdates"]
+    assert not waiting.done()  # an edit changes a message: it waits its turn
+    waiting.cancel()
