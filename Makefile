@@ -29,12 +29,16 @@ crash: $(BIN)/intake-bot
 	$(BIN)/python bench/crash.py
 
 # Safety replies, other patients' replies and the whole fan-out while 1,000 reminders go out
-# (bench/load.py, about 5 minutes), then start-up time and memory with 0, 10,000 and 50,000
-# patients (bench/startup.py, about 3 minutes), then SQL statements and CPU per answered
-# question (bench/answer_cost.py); each next to a bare python-telegram-bot bot started by the
-# same script in the same run.
+# (bench/load.py, about 5 minutes); 40 patients answering at once (bench/answering.py, about 3
+# minutes); loop stalls during a submit and a sweep, and the first reply after a start with
+# 1,000 reminders overdue (bench/stalls.py, about 3 minutes); start-up time and memory with 0,
+# 10,000 and 50,000 patients (bench/startup.py, about 3 minutes); SQL statements and CPU per
+# answered question (bench/answer_cost.py). Each next to a bare python-telegram-bot bot started
+# by the same script in the same run.
 bench: $(BIN)/intake-bot
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/answering.py
+	$(BIN)/python bench/stalls.py
 	$(BIN)/python bench/startup.py --patients 0,10000,50000 --runs 3
 	$(BIN)/python bench/answer_cost.py
 

@@ -3,7 +3,7 @@ patients' replies come, while (1) a submitted intake is rendered and delivered t
 (summary, chart, PDF), (2) the reminder sweep arms 10,000 patients' reminders, and (3) how soon
 a bot that was down while 1,000 reminders fell due answers a patient after it starts.
 
-Other patients are five "pingers" sending /help one after another; a probe task sleeps 5 ms at
+Other patients are five "pingers" each sending /help every half second; a probe task sleeps 5 ms at
 a time and records how late it wakes (the loop's stall). Each stretch is compared with the
 same pingers just before it (the baseline).
 
@@ -31,7 +31,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from e2e_support import PROVIDER_CHAT_ID, TOKEN, bot_services, running_bot, settings_for
+from e2e_support import (
+    PROVIDER_CHAT_ID,
+    TOKEN,
+    bot_services,
+    option_button,
+    running_bot,
+    settings_for,
+)
 from fake_bot_api import FakeBotAPI, FakeChat
 from service_support import Chat, join, make_services, shortest_answer
 from sqlmodel import Session, select
@@ -48,6 +55,9 @@ from storage.models import Checkin, Patient, Reminder
 
 PINGERS = 5
 FIRST_CHAT = 800_000
+PING_EVERY = 0.5
+"""Seconds between a pinger's reply and its next /help: five pingers send about ten messages a
+second, well within Telegram's 30, so replies never wait for the rate limit."""
 PROBE = 0.005
 BASELINE = 2.0  # seconds of pinging before each stretch
 
@@ -91,7 +101,7 @@ async def ping(fake: FakeBotAPI, chat: FakeChat, watch: Watch) -> None:
         await chat.send_text("/help")
         await fake.wait_until(lambda seen=before: len(chat.events) > seen, 30)
         watch.waits.append((time.monotonic(), time.monotonic() - began))
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(PING_EVERY)
 
 
 @asynccontextmanager
@@ -153,12 +163,12 @@ async def submit_stretch(fake: FakeBotAPI, settings: Settings, pingers: list[Fak
     at_review(settings.database_url, patient.chat_id)
     provider = fake.chats[PROVIDER_CHAT_ID]
     async with running_bot(settings):
-        await patient.send_text("/start")  # the review screen again, with its Submit button
+        await patient.send_command("/start")  # the review screen again, with its Submit button
         await fake.wait_until(lambda: bool(patient.buttons()), 30)
 
         async def submit() -> None:
-            await patient.press("✅ Submit")
-            await fake.wait_until(lambda: any(m.document for m in provider.messages), 60)
+            await patient.press(option_button(patient, "✅ Submit"))
+            await fake.wait_until(lambda: any(m.media == "document" for m in provider.messages), 60)
 
         async with watching(fake, pingers) as watch:
             return await stretch(watch, submit)
@@ -177,16 +187,21 @@ async def sweep_stretch(fake: FakeBotAPI, settings: Settings, pingers: list[Fake
             return await stretch(watch, jobs.sweep)
 
 
-def overdue(database_url: str, count: int) -> None:
-    """`count` of the patients' reminders fell due a minute ago (the bot was down)."""
+def overdue(database_url: str, count: int) -> list[int]:
+    """`count` of the patients' reminders fell due a minute ago (the bot was down); their
+    patients' chats."""
     engine = make_engine(database_url)
     due = datetime.now(UTC) - timedelta(minutes=1)
     with Session(engine) as session:
+        chats = []
         for reminder in session.exec(select(Reminder).limit(count)).all():
             reminder.due_at = due
             session.add(reminder)
+            patient = session.get(Patient, reminder.patient_id)
+            chats.append(patient.telegram_chat_id if patient else None)
         session.commit()
     engine.dispose()
+    return [chat for chat in chats if chat is not None]
 
 
 async def first_answer_after_start(fake: FakeBotAPI, settings: Settings, chat: FakeChat) -> float:
@@ -265,10 +280,14 @@ async def this_bot(database_url: str, patients: int) -> tuple[list[Stretch], flo
         seed_pingers(database_url)
         pingers = [fake.private_chat(chat_id=FIRST_CHAT + n) for n in range(PINGERS)]
         submitted = await submit_stretch(fake, settings, pingers)
+        print(f"  submit: {submitted.took:.2f} s", flush=True)
         swept = await sweep_stretch(fake, settings, pingers)
-        overdue(database_url, 1000)
+        print(f"  sweep: {swept.took:.2f} s", flush=True)
+        for chat_id in overdue(database_url, 1000):
+            fake.private_chat(chat_id=chat_id)
         waiting = fake.private_chat(chat_id=FIRST_CHAT - 3)
         start = await first_answer_after_start(fake, settings, waiting)
+        print(f"  first reply after start: {start:.2f} s", flush=True)
         return [submitted, swept], start
 
 

@@ -37,7 +37,7 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, *, create_tables: bool = True) 
     """
     engine = new_engine(url)
     if create_tables:
-        from storage import schema  # Alembic is imported only when a database is opened
+        from storage import schema  # Alembic is imported only to create or upgrade one
 
         schema.ensure_current(engine)
     return engine

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import create_engine
+from sqlmodel import Session, create_engine
 
 from storage.connection import DatabaseUnavailable, describe
 
@@ -62,3 +62,15 @@ def rewrite_sqlite_file(engine: Engine) -> None:
     with engine.connect() as connection:
         connection.exec_driver_sql("VACUUM")
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def insert_on_conflict(session: Session) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT DO NOTHING (sqlalchemy.insert has not);
+    only the dialect in use is imported (PostgreSQL's costs a SQLite bot 2 MB)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert

@@ -8,11 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, exists, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, or_, select
 
+from storage.engine import insert_on_conflict
 from storage.models import InboxUpdate, ProcessedUpdate
 
 
@@ -36,12 +35,7 @@ def store(
         if u not in handled
     ]
     if rows:
-        session.execute(_insert(session)(InboxUpdate).values(rows).on_conflict_do_nothing())
-
-
-def _insert(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    return pg_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(insert_on_conflict(session)(InboxUpdate).values(rows).on_conflict_do_nothing())
 
 
 def claim(
@@ -86,7 +80,7 @@ def done(session: Session, update_id: int, now: datetime) -> None:
     may have put it already), so a copy delivered later is not stored again."""
     session.execute(delete(InboxUpdate).where(col(InboxUpdate.update_id) == update_id))
     session.execute(
-        _insert(session)(ProcessedUpdate)
+        insert_on_conflict(session)(ProcessedUpdate)
         .values(update_id=update_id, processed_at=now)
         .on_conflict_do_nothing()
     )

@@ -22,20 +22,20 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext, MigrationInfo
-from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, create_engine, inspect, text
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import SQLModel
 
 from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage import revisions as known
 from storage.engine import new_engine
+
+if TYPE_CHECKING:  # Alembic is imported where a database is created, upgraded or compared
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationInfo
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BASELINE = "0001"
@@ -85,6 +85,7 @@ EngineOrUrl = Engine | URL | str
 
 def config(connection: Connection | None = None, **attributes: Any) -> Config:
     """Alembic's Config for storage/migrations; env.py runs on `connection`."""
+    from alembic.config import Config
     alembic_config = Config()
     # Config values are interpolated: a % in the installed path must be doubled.
     alembic_config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
@@ -93,22 +94,22 @@ def config(connection: Connection | None = None, **attributes: Any) -> Config:
     return alembic_config
 
 
-@cache
-def _script() -> ScriptDirectory:
-    """The revisions, read once per process."""
-    return ScriptDirectory.from_config(config())
+def alembic_revisions() -> list[str]:
+    """Every revision as Alembic reads it, oldest first (a test checks `revisions()` by it)."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(config())
+    return [revision.revision for revision in reversed(list(script.walk_revisions()))]
 
 
 def head_revision() -> str:
     """The latest revision this intake-bot knows."""
-    head = _script().get_current_head()
-    assert head is not None, "storage/migrations/versions has no revisions"
-    return head
+    return known.chain()[-1]
 
 
 def revisions() -> list[str]:
     """Every revision this intake-bot knows, oldest first."""
-    return [script.revision for script in reversed(list(_script().walk_revisions()))]
+    return list(known.chain())
 
 
 def known_revision(revision: str) -> bool:
@@ -196,6 +197,9 @@ def problem(status: SchemaStatus, revision: str | None) -> str | None:
 def differences(engine: Engine, metadata: MetaData | None = None) -> list[Any]:
     """What autogenerate would put in a new revision, as `alembic check` sees it: an empty list
     when the database's tables match the models (or `metadata`)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         context = MigrationContext.configure(
             connection, opts={"compare_type": True, "compare_server_default": True}
@@ -274,6 +278,8 @@ def upgrade(
     Raises SchemaError for a database made by a newer intake-bot, or a legacy one that is not
     the baseline.
     """
+    from alembic import command
+
     with _engine(engine_or_url) as engine:
         status, current = state(engine)
         if status is SchemaStatus.AHEAD:
@@ -297,6 +303,8 @@ def downgrade(
     on_step: Callable[[Step], None] | None = None,
 ) -> list[Step]:
     """Take the database back to `revision` ("base" drops every table), one revision at a time."""
+    from alembic import command
+
     with _engine(engine_or_url) as engine:
         return _run(engine, lambda c: command.downgrade(c, revision), on_step)
 
@@ -318,6 +326,8 @@ def new_revision(message: str) -> Path:
     in-memory SQLite database at the latest revision, in batch mode, which works on both
     databases). Read and tidy it before committing: autogenerate sees no renames and moves no
     data."""
+    from alembic import command
+
     number = f"{int(head_revision()[:4]) + 1:04d}"  # "0006_data_rights" is 6
     scratch = create_engine("sqlite://", poolclass=StaticPool)
     try:
@@ -328,7 +338,7 @@ def new_revision(message: str) -> Path:
             )
     finally:
         scratch.dispose()
-    _script.cache_clear()
+    known.chain.cache_clear()
     assert written is not None and not isinstance(written, list)
     return Path(written.path)
 
@@ -339,6 +349,8 @@ def new_revision(message: str) -> Path:
 @cache
 def _baseline_columns() -> dict[str, frozenset[str]]:
     """Each table of revision 0001 and its columns, read from an in-memory database."""
+    from alembic import command
+
     scratch = create_engine("sqlite://", poolclass=StaticPool)
     try:
         with scratch.connect() as connection:

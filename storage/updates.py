@@ -6,17 +6,16 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, SQLModel, col
 
+from storage.engine import insert_on_conflict
 from storage.models import ProcessedUpdate
 
 
 def claim(session: Session, update_id: int, now: datetime) -> bool:
     """Record that an update is being handled; False when it was handled before."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_on_conflict(session)
     table = SQLModel.metadata.tables["processedupdate"]
     statement = (
         insert(table)

@@ -1,7 +1,7 @@
-"""The renderings the senders ask for (bot.telegram.senders runs them in a worker thread): a
-chart, an intake's PDF, an export. Each imports its renderer when called, so matplotlib and fpdf2
-are loaded when the first one is drawn, not when the bot starts; arguments and results are
-plain, picklable data (ready for a worker process)."""
+"""The renderings that run in the render worker process (bot.telegram.render_pool): a chart, an
+intake's PDF, an export. Each imports its renderer when called, so matplotlib and fpdf2 are
+loaded in the worker only, never in the bot's own process; arguments and results are plain,
+picklable data."""
 
 from __future__ import annotations
 
@@ -54,3 +54,9 @@ def document(
         chart_png=chart_png,
         patient_system=patient_system,
     )
+
+
+def warm_up() -> None:
+    """Load the renderers, so the first real rendering does not pay for it."""
+    import bot.render.chart
+    import bot.render.documents  # noqa: F401

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,6 +32,7 @@ from bot.services.lookups import ProviderLookups
 from bot.services.outbox import Kind, ref_from_data, screen_from_data
 from bot.services.reminders import ReminderButton
 from bot.telegram.keyboards import acknowledge_keyboard, keyboard, reminder_keyboard
+from bot.telegram.render_pool import SHARED, RenderPool
 from flows import rights_messages as words
 from flows.report import CompiledIntake
 from flows.when import format_local
@@ -58,6 +59,7 @@ class Senders:
     zone: ZoneInfo
     clinic: str
     patient_system: str  # FHIR_PATIENT_IDENTIFIER_SYSTEM
+    renderer: RenderPool = field(default=SHARED)  # charts and PDFs, in a worker process
 
     async def parts(self, message: Claimed) -> list[SendPart]:
         """The calls that send `message`, in order."""
@@ -165,7 +167,7 @@ class Senders:
 
         async def send_pdf() -> int:
             drawn = await chart.get()
-            pdf = await asyncio.to_thread(
+            pdf = await self.renderer.run(
                 jobs.intake_pdf, compiled, self.clinic, self.zone.key, drawn
             )
             document = InputFile(pdf, filename=file_name(intake_id, "pdf"))
@@ -177,7 +179,7 @@ class Senders:
     async def _checkins(self, chat_id: int, payload: dict[str, Any]) -> list[SendPart]:
         log = await asyncio.to_thread(self.lookups.checkin_log, f"#{payload['patient_id']}")
         title = f"Check-ins: {log.display_name}"
-        chart = await asyncio.to_thread(
+        chart = await self.renderer.run(
             jobs.checkin_chart, log.records, log.visits, self.zone, title
         )
         pages: list[str] = [str(payload["intro"])] if payload.get("intro") else []
@@ -209,7 +211,7 @@ class Senders:
         fmt = str(payload["format"])
         compiled = record.compiled
         chart = await self.chart(compiled) if fmt == "pdf" else None
-        data = await asyncio.to_thread(
+        data = await self.renderer.run(
             jobs.document,
             compiled,
             record.answers,
@@ -235,7 +237,7 @@ class Senders:
         if compiled.patient_id is None:
             return None
         log = await asyncio.to_thread(self.lookups.checkin_log, f"#{compiled.patient_id}")
-        return await asyncio.to_thread(
+        return await self.renderer.run(
             jobs.checkin_chart,
             log.checkins_from(compiled.checkins_since),
             log.visits_from(compiled.checkins_since),

@@ -50,7 +50,7 @@ from bot.services.reminders import (
 from bot.services.replies import OPEN_CHECKIN, OPEN_INTAKE, DialogueKind, DialogueRef
 from bot.telegram import callbacks
 from bot.telegram.dispatcher import Dispatcher
-from bot.telegram.reminder_jobs import ARM_AHEAD, ReminderJobs
+from bot.telegram.reminder_jobs import ARM_AHEAD, SWEEP_EVERY, ReminderJobs
 from bot.telegram.senders import Senders
 from flows import messages
 from flows.dialogue import Tapped, Typed
@@ -133,7 +133,7 @@ def runner_for(
 ) -> tuple[ReminderJobs, StandInApplication]:
     """The reminders' jobs on a stand-in application (whose bot records what it sends), the
     outbox's real dispatcher, and their services on the test clock. Rows due within
-    `arm_ahead` are armed (the bot's is an hour; most tests here look at every row)."""
+    `arm_ahead` are armed (the bot's is ARM_AHEAD; most tests here look at every row)."""
     application = StandInApplication()
     service = ReminderService(services.engine, config(), clock=services.clock)
     runner = ReminderJobs(cast(Application, application), service, arm_ahead=arm_ahead)
@@ -628,19 +628,19 @@ async def test_start_after_downtime_sends_what_is_useful_and_arms_the_rest(
     assert application.job_queue.repeating == ["reminder-sweep"]
 
 
-async def test_only_the_next_hour_is_armed_and_the_sweep_arms_each_row_as_its_hour_comes(
+async def test_only_what_falls_due_soon_is_armed_and_the_sweep_arms_each_row_in_time(
     services: Services,
 ) -> None:
     """With tens of thousands of patients, arming every future reminder at start would hold
-    hundreds of thousands of jobs in memory; the bot arms an hour ahead and sweeps."""
+    hundreds of thousands of jobs in memory; the bot arms ARM_AHEAD ahead and sweeps."""
     _, patient_id = joined(services)
     runner, application = runner_for(services, arm_ahead=ARM_AHEAD)
     services.clock.now = INTAKE_OPEN_DUE - timedelta(hours=3)
     await runner.start()
-    assert application.job_queue.live() == {}  # nothing falls due within the hour
+    assert application.job_queue.live() == {}  # nothing falls due within ARM_AHEAD
     runner.arm([r.id for r in pending(services.engine, patient_id)])
     assert application.job_queue.live() == {}
-    services.clock.now = INTAKE_OPEN_DUE - timedelta(minutes=50)
+    services.clock.now = INTAKE_OPEN_DUE - ARM_AHEAD + SWEEP_EVERY / 2
     await runner.sweep()
     opening = reminder(services.engine, patient_id, "intake_open")
     assert application.job_queue.live() == {opening.key: utc(opening.due_at)}

@@ -895,3 +895,26 @@ def test_the_start_up_check_creates_an_empty_database_and_refuses_the_rest(
     with pytest.raises(SchemaError, match=r"^the database was made by a newer intake-bot"):
         check_before_run(database_url)
     assert schema.state(engine) == (SchemaStatus.AHEAD, "0042")
+
+
+# --- start-up without Alembic ----------------------------------------------------------
+
+
+def test_the_revisions_read_from_the_files_are_the_ones_alembic_reads() -> None:
+    assert schema.revisions() == schema.alembic_revisions()
+    assert schema.head_revision() == schema.alembic_revisions()[-1]
+
+
+def test_starting_on_a_current_database_does_not_load_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'current.db'}"
+    schema.upgrade(url)
+    code = (
+        "import sys\n"
+        "from bot.cli.db import check_before_run\n"
+        "from storage.db import make_engine\n"
+        f"check_before_run({url!r})\n"
+        f"make_engine({url!r}).dispose()\n"
+        "print('alembic' in sys.modules)"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "False"

@@ -582,12 +582,14 @@ class FakeChat:
         problem = await self.api.wait_quiet(envelope, quiet, timeout, expect_activity)
         if problem:
             raise AssertionError(f"{problem} (chat {self.chat_id}).\n{self.describe_recent()}")
-        if expect_activity and len(self.events) == self._cursor:
-            # Quiet, but nothing here yet: on a loaded machine the reply may still be on its
-            # way (the bot answered the button press, then went quiet while sending). Give it
-            # until the timeout to write to this chat, then wait for quiet again.
-            if await self.api.wait_until(lambda: len(self.events) > self._cursor, timeout):
-                await self.api.wait_quiet(envelope, quiet, timeout, expect_activity)
+        # Quiet, but nothing here yet: on a loaded machine the reply may still be on its way
+        # (the bot answered the button press, then went quiet while sending). Give it until
+        # the timeout to write to this chat, then wait for quiet again.
+        nothing_yet = expect_activity and len(self.events) == self._cursor
+        if nothing_yet and await self.api.wait_until(
+            lambda: len(self.events) > self._cursor, timeout
+        ):
+            await self.api.wait_quiet(envelope, quiet, timeout, expect_activity)
         return self._take_new()
 
     async def send_text_and_wait(self, text: str, **wait: Any) -> list[BotMessage]:

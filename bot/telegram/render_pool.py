@@ -1,0 +1,74 @@
+"""The render worker: charts and PDFs are drawn in a separate process, so a provider's intake
+being rendered (a few hundred milliseconds of CPU) never holds up other patients' replies, and
+matplotlib and fpdf2 take no memory in the bot's own process.
+
+One worker per bot process, started on first use (or by `warm_up` at start-up) and shared by
+every sender; a worker that died is replaced on the next rendering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from bot.render import jobs
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class RenderPool:
+    """Runs bot.render.jobs functions in a worker process."""
+
+    def __init__(self, workers: int = 1) -> None:
+        self.workers = workers
+        self._executor: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def _pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            return self._make_pool()
+
+    def _make_pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            # "spawn": a fresh interpreter, never a fork of a process running an event loop
+            # and database connections.
+            context = multiprocessing.get_context("spawn")
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
+        return self._executor
+
+    async def run(self, job: Callable[..., T], *args: Any) -> T:
+        """`job(*args)` in the worker; if the worker died, once more in a new one.
+
+        A thread waits for the worker's answer: the pool outlives any one event loop (tests
+        start many), and a thread ties no loop's future to it."""
+        return await asyncio.to_thread(self._run_waiting, job, args)
+
+    def _run_waiting(self, job: Callable[..., T], args: tuple[Any, ...]) -> T:
+        try:
+            return self._pool().submit(job, *args).result()
+        except BrokenProcessPool:
+            log.warning("the render worker stopped; starting a new one")
+            self.shutdown()
+            return self._pool().submit(job, *args).result()
+
+    async def warm_up(self) -> None:
+        """Start the worker and load the renderers, off the event loop."""
+        await self.run(jobs.warm_up)
+
+    def shutdown(self) -> None:
+        with self._lock:
+            if self._executor is not None:
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = None
+
+
+SHARED = RenderPool()
+"""The process's render worker (every Application in a process shares it)."""

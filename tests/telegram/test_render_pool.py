@@ -1,0 +1,39 @@
+"""The render worker: charts and PDFs are drawn in another process, which the bot's own process
+never needs matplotlib or fpdf2 for, and a worker that died is replaced."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from bot.render import jobs
+from bot.telegram.render_pool import RenderPool
+from flows.report import CheckinRecord
+
+
+def test_the_bot_process_loads_neither_matplotlib_nor_fpdf() -> None:
+    code = (
+        "import sys, bot.cli.main, bot.telegram.app, bot.telegram.senders\n"
+        "print(sorted(m for m in ('matplotlib', 'fpdf') if m in sys.modules))"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"
+
+
+async def test_a_chart_is_drawn_in_the_worker_and_a_dead_worker_is_replaced() -> None:
+    pool = RenderPool()
+    records = [CheckinRecord(datetime(2026, 11, d, 20, tzinfo=UTC), 6, 7.5, "ok", (), None) for d in (1, 2)]
+    try:
+        first = await pool.run(jobs.checkin_chart, records, [], ZoneInfo("UTC"), "Check-ins")
+        assert first.startswith(b"\x89PNG")
+        worker_pids = list(pool._pool()._processes)  # type: ignore[attr-defined]
+        assert worker_pids and os.getpid() not in worker_pids
+        os.kill(worker_pids[0], signal.SIGKILL)
+        again = await pool.run(jobs.checkin_chart, records, [], ZoneInfo("UTC"), "Check-ins")
+        assert again == first
+    finally:
+        pool.shutdown()
