@@ -68,6 +68,7 @@ class Watch:
 
     lags: list[tuple[float, float]] = field(default_factory=list)
     waits: list[tuple[float, float]] = field(default_factory=list)
+    stopped: bool = False
 
     def between(self, start: float, end: float) -> tuple[list[float], list[float]]:
         lags = [lag for at, lag in self.lags if start <= at <= end]
@@ -95,11 +96,11 @@ async def probe(watch: Watch) -> None:
 
 
 async def ping(fake: FakeBotAPI, chat: FakeChat, watch: Watch) -> None:
-    while True:
+    while not watch.stopped:
         before = len(chat.events)
         began = time.monotonic()
         await chat.send_text("/help")
-        await fake.wait_until(lambda seen=before: len(chat.events) > seen, 30)
+        await fake.wait_until(lambda seen=before: len(chat.events) > seen, 10)
         watch.waits.append((time.monotonic(), time.monotonic() - began))
         await asyncio.sleep(PING_EVERY)
 
@@ -112,6 +113,7 @@ async def watching(fake: FakeBotAPI, chats: list[FakeChat]) -> AsyncIterator[Wat
     try:
         yield watch
     finally:
+        watch.stopped = True
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

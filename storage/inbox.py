@@ -3,7 +3,7 @@ claimed by the process handling them (in update order per chat), deleted once ha
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -39,9 +39,15 @@ def store(
 
 
 def claim(
-    session: Session, owner: str, now: datetime, until: datetime, limit: int
+    session: Session,
+    owner: str,
+    now: datetime,
+    until: datetime,
+    limit: int,
+    handling: Collection[int] = (),
 ) -> list[InboxUpdate]:
-    """Updates to handle now, oldest first, claimed for `owner` until `until`.
+    """Updates to handle now, oldest first, claimed for `owner` until `until`; never one of
+    `handling` (this process is still handling them, though their claim may have run out).
 
     An update waits while an earlier update of the same chat is still there (claimed by this or
     another process, or failed to be claimed), so each chat's updates are handled in order.
@@ -53,7 +59,9 @@ def claim(
     )
     free = or_(col(InboxUpdate.claimed_until).is_(None), col(InboxUpdate.claimed_until) < now)
     statement = (
-        select(InboxUpdate).where(free, ~blocked).order_by(col(InboxUpdate.update_id)).limit(limit)
+        select(InboxUpdate)
+        .where(free, ~blocked, col(InboxUpdate.update_id).not_in(list(handling)))
+        .order_by(col(InboxUpdate.update_id)).limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
         statement = statement.with_for_update(skip_locked=True)

@@ -4,7 +4,7 @@ only once Telegram accepted them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -43,9 +43,11 @@ def claim(
     until: datetime,
     limit: int,
     priorities: tuple[int, int] = (0, 99),
+    sending: Collection[int] = (),
 ) -> list[OutboxMessage]:
     """Messages due now whose priority is within `priorities` (both ends included), most
-    urgent first, claimed for `owner` until `until`.
+    urgent first, claimed for `owner` until `until`; never one of `sending` (this process is
+    still sending them, though their claim may have run out).
 
     A message waits while the same chat has an earlier pending one of the same or a more
     urgent priority, so each chat reads its messages in order while an alert never queues
@@ -67,6 +69,7 @@ def claim(
             col(OutboxMessage.due_at) <= now,
             free,
             ~blocked,
+            col(OutboxMessage.id).not_in(list(sending)),
         )
         .order_by(col(OutboxMessage.priority), col(OutboxMessage.id))
         .limit(limit)

@@ -24,8 +24,10 @@ def chain() -> tuple[str, ...]:
     for path in sorted(VERSIONS.glob("*.py")):
         source = path.read_text(encoding="utf-8")
         revision, down = _REVISION.search(source), _DOWN.search(source)
-        if revision is None or down is None:
+        if revision is None:
             continue  # __init__.py
+        if down is None:  # e.g. a merge revision (a tuple of two): not supported here
+            raise ValueError(f"{path.name}: its down_revision is not one revision or None")
         if down.group(1) in after:
             raise ValueError(f"two revisions follow {down.group(1) or 'the base'}")
         after[down.group(1)] = revision.group(1)

@@ -11,7 +11,7 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -83,11 +83,16 @@ class Deliveries:
         self.clock = clock
         self.owner = owner or process_name()
 
-    def claim(self, limit: int, priorities: tuple[int, int] = (0, 99)) -> list[Claimed]:
-        """Up to `limit` messages due now, with a priority within `priorities`."""
+    def claim(
+        self, limit: int, priorities: tuple[int, int] = (0, 99), sending: Collection[int] = ()
+    ) -> list[Claimed]:
+        """Up to `limit` messages due now, with a priority within `priorities`, none of
+        `sending` (still being sent by this process)."""
         now = self.clock()
         with session_scope(self.engine) as session:
-            rows = outbox.claim(session, self.owner, now, now + LEASE, limit, priorities)
+            rows = outbox.claim(
+                session, self.owner, now, now + LEASE, limit, priorities, sending
+            )
             return [_claimed(row) for row in rows]
 
     def progress(self, message: Claimed, parts_sent: int, message_ids: list[int]) -> None:

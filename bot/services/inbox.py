@@ -5,7 +5,7 @@ handled."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,11 +39,14 @@ class Inbox:
         with session_scope(self.engine) as session:
             inbox.store(session, received, self.clock())
 
-    def claim(self, limit: int) -> list[tuple[int, dict[str, Any]]]:
-        """Updates to handle now: one per chat at most, oldest first."""
+    def claim(
+        self, limit: int, handling: Collection[int] = ()
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """Updates to handle now: one per chat at most, oldest first, none of `handling`
+        (still being handled by this process)."""
         now = self.clock()
         with session_scope(self.engine) as session:
-            rows = inbox.claim(session, self.owner, now, now + LEASE, limit)
+            rows = inbox.claim(session, self.owner, now, now + LEASE, limit, handling)
             poison = [row.update_id for row in rows if row.attempts >= MAX_ATTEMPTS]
             for update_id in poison:
                 log.error(

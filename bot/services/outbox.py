@@ -113,6 +113,7 @@ class Outbox:
         now: datetime,
         *,
         button_message_id: int | None = None,
+        clear_pressed: bool = False,
     ) -> None:
         """What the patient sees next; an edit in place when a checklist toggle asks for one."""
         if not (reply.say or reply.screen or button_message_id):
@@ -123,7 +124,7 @@ class Outbox:
             "ref": ref_to_data(reply.ref),
             "edit_in_place": reply.edit_in_place,
             "button_message_id": button_message_id,
-            "stale": reply.stale,
+            "clear_pressed": reply.stale or clear_pressed,
         }
         if reply.forget:
             payload[outbox.FORGET] = True

@@ -36,6 +36,9 @@ class Target:
 
     chat_id: int
     button_message_id: int | None = None
+    # The pressed buttons act on the whole intake (the review's Submit): they go once pressed,
+    # so an older review, showing older answers, cannot be submitted.
+    clear_pressed: bool = False
 
 
 @dataclass(frozen=True)

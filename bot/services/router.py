@@ -33,6 +33,7 @@ from bot.services.safety import SafetyService
 from bot.services.transactions import UnitOfWork
 from flows import messages
 from flows.dialogue import Begin, Event, Typed
+from flows.review import REVIEW_STEP
 from flows.rights_messages import DELETE_CANCELLED
 from flows.safety import RiskLevel, assess_risk
 from storage import patients, reminders
@@ -79,7 +80,8 @@ class ConversationRouter:
     ) -> Reply:
         """A typed message (the patient's message `message_id`), a command, unreadable media,
         or a button of the dialogue `ref` (on the message `button_message_id`)."""
-        target = Target(chat_id, button_message_id)
+        on_review = getattr(event, "step", None) == REVIEW_STEP
+        target = Target(chat_id, button_message_id, clear_pressed=on_review)
         route = partial(self._route, chat_id, event, ref, message_id)
         return self.work.run(update_id, route, target)
 

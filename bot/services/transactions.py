@@ -64,6 +64,7 @@ class UnitOfWork:
                             reply,
                             now,
                             button_message_id=target.button_message_id,
+                            clear_pressed=target.clear_pressed,
                         )
                     return reply
             except ConcurrentChange:

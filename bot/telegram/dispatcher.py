@@ -80,7 +80,9 @@ class Dispatcher:
         self.after_alert = after_alert  # an alert's copy went out: plan its repeat
         self._wakes = {lane.name: asyncio.Event() for lane in LANES}
         self._tasks: list[asyncio.Task[None]] = []
-        self._sending: dict[str, set[asyncio.Task[None]]] = {lane.name: set() for lane in LANES}
+        self._sending: dict[str, dict[asyncio.Task[None], list[int]]] = {
+            lane.name: {} for lane in LANES
+        }  # each lane's tasks, and the outbox rows each is sending
 
     def wake(self) -> None:
         for event in self._wakes.values():
@@ -118,18 +120,27 @@ class Dispatcher:
     async def _claim_more(self, lane: Lane) -> bool:
         """Claim as many due messages as the lane has room for, and start sending them."""
         sending = self._sending[lane.name]
-        room = lane.batch - len(sending)
+        room = lane.batch - sum(len(ids) for ids in sending.values())
         if room <= 0:
             return False
-        batch = await asyncio.to_thread(self.deliveries.claim, room, lane.priorities)
+        # Never what this process is still sending, though its claim may have run out (a
+        # message held by 429 pauses); another process takes it only if this one stopped.
+        batch = await asyncio.to_thread(
+            self.deliveries.claim, room, lane.priorities, self._in_flight()
+        )
         for messages in _by_chat(batch).values():
             task = asyncio.create_task(self._send_chat(messages))
-            sending.add(task)
+            sending[task] = [message.id for message in messages]
             task.add_done_callback(partial(self._settled, sending))
         return bool(batch)
 
-    def _settled(self, tasks: set[asyncio.Task[None]], task: asyncio.Task[None]) -> None:
-        tasks.discard(task)
+    def _in_flight(self) -> set[int]:
+        return {i for tasks in self._sending.values() for ids in tasks.values() for i in ids}
+
+    def _settled(
+        self, tasks: dict[asyncio.Task[None], list[int]], task: asyncio.Task[None]
+    ) -> None:
+        tasks.pop(task, None)
         self.wake()  # room in the lane; and what settled may free a chat's next message
 
     async def send_due(self, lane: Lane | None = None) -> bool:

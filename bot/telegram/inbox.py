@@ -51,7 +51,7 @@ class InboxWorker:
         self.inbox = inbox
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._handling: set[asyncio.Task[None]] = set()
+        self._handling: dict[asyncio.Task[None], int] = {}  # tasks, and the update each handles
 
     def wake(self) -> None:
         self._wake.set()
@@ -89,15 +89,17 @@ class InboxWorker:
         free = CONCURRENT_CHATS - len(self._handling)
         if free <= 0:
             return 0
-        batch = await asyncio.to_thread(self.inbox.claim, min(free, BATCH))
+        # Never what is still being handled here, though its claim may have run out.
+        handling = set(self._handling.values())
+        batch = await asyncio.to_thread(self.inbox.claim, min(free, BATCH), handling)
         for update_id, payload in batch:
             task = asyncio.create_task(self._handle(update_id, payload))
-            self._handling.add(task)
+            self._handling[task] = update_id
             task.add_done_callback(self._finished)
         return len(batch)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
-        self._handling.discard(task)
+        self._handling.pop(task, None)
         self.wake()  # a slot is free, and the chat's next update may now be claimed
 
     async def _handle(self, update_id: int, payload: dict[str, Any]) -> None:

@@ -76,6 +76,8 @@ class PriorityLimiter(BaseRateLimiter[int]):
                     raise
                 self.queue.pause(_seconds(error) + 0.1)
                 log.info("Telegram asked to slow down: every call waits %.1f s", _seconds(error))
+                if not counted:  # not in the queue, so the pause does not hold it back
+                    await asyncio.sleep(_seconds(error) + 0.1)
         raise AssertionError("unreachable")  # the loop returns or raises
 
     async def _turn(self, priority: int, chat_id: int | None) -> None:

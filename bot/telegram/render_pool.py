@@ -13,7 +13,7 @@ import logging
 import multiprocessing
 import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
@@ -47,17 +47,27 @@ class RenderPool:
     async def run(self, job: Callable[..., T], *args: Any) -> T:
         """`job(*args)` in the worker; if the worker died, once more in a new one.
 
-        A thread waits for the worker's answer: the pool outlives any one event loop (tests
-        start many), and a thread ties no loop's future to it."""
-        return await asyncio.to_thread(self._run_waiting, job, args)
+        A thread of its own waits for the worker's answer: the pool outlives any one event loop
+        (tests start many), a thread ties no loop's future to it, and renderings queued behind
+        the worker never hold the threads the bot's database work runs in."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(_WAITERS, self._run_waiting, job, args)
 
     def _run_waiting(self, job: Callable[..., T], args: tuple[Any, ...]) -> T:
+        pool = self._pool()
         try:
-            return self._pool().submit(job, *args).result()
+            return pool.submit(job, *args).result()
         except BrokenProcessPool:
             log.warning("the render worker stopped; starting a new one")
-            self.shutdown()
+            self._discard(pool)
             return self._pool().submit(job, *args).result()
+
+    def _discard(self, broken: ProcessPoolExecutor) -> None:
+        """Forget a broken pool (not one another thread has made since)."""
+        with self._lock:
+            if self._executor is broken:
+                self._executor = None
+        broken.shutdown(wait=False, cancel_futures=True)
 
     async def warm_up(self) -> None:
         """Start the worker and load the renderers, off the event loop."""
@@ -69,6 +79,9 @@ class RenderPool:
                 self._executor.shutdown(wait=False, cancel_futures=True)
                 self._executor = None
 
+
+_WAITERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="render-wait")
+"""Threads that wait for the worker's answers (renderings beyond four wait their turn here)."""
 
 SHARED = RenderPool()
 """The process's render worker (every Application in a process shares it)."""

@@ -98,9 +98,9 @@ class Senders:
             return [lambda: self._edit_text(chat_id, int(button_message), text, markup)]
         parts: list[SendPart] = []
         # One call per answered question: the answered question keeps its buttons (pressing
-        # one again only re-shows the current question). They go when pressed too late, or
-        # when nothing follows to answer (the dialogue ended or paused).
-        if button_message and (payload.get("stale") or markup is None):
+        # one again only re-shows the current question). They go when pressed too late, on the
+        # review (its Submit acts on everything), or when nothing follows to answer.
+        if button_message and (payload.get("clear_pressed") or markup is None):
             parts.append(lambda: self._clear_keyboard(chat_id, int(button_message)))
         notices = [esc(notice) for notice in payload.get("say", [])]
         if screen is None or urgent:

@@ -27,6 +27,7 @@ from service_support import (
     patient,
     pending,
     rows,
+    shortest_answer,
     utc,
 )
 from sqlalchemy.engine import Engine
@@ -41,7 +42,16 @@ from flows.preferences import REMINDERS, TIME, TIMEZONE, WEEKDAY
 from flows.safety_dialogue import CRISIS_REPLY, SAFETY_CHECK, SAFETY_CLARIFY
 from flows.schedule import to_local
 from flows.when import format_local
-from storage.models import Answer, Checkin, Intake, Invitation, Patient, Reminder, SafetyEvent
+from storage.models import (
+    Answer,
+    Checkin,
+    Intake,
+    Invitation,
+    OutboxMessage,
+    Patient,
+    Reminder,
+    SafetyEvent,
+)
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 
@@ -866,3 +876,38 @@ def test_a_reminder_button_typed_out_shows_the_question_and_is_not_an_answer(
         assert reply.screen is not None and reply.screen.step == "reason.coming"
     stored = {a.question_key for a in rows(services.engine, Answer) if not a.superseded}
     assert stored == {"visit.kind"}
+
+
+def test_an_answered_question_keeps_its_buttons_but_a_pressed_review_loses_them(
+    services: Services,
+) -> None:
+    """One message per answered question: the pressed question's buttons stay (pressing one
+    later only re-shows the current question). The review's go, so an older review, listing
+    older answers, cannot be submitted."""
+    chat, patient_id = joined(services, appointment_in=timedelta(days=2), chat_id=7_100_000_079)
+    (intake,) = intakes(services.engine, patient_id)
+    ref = DialogueRef(DialogueKind.INTAKE, intake.id)
+    reply = chat.start()
+    while reply.screen is not None and reply.screen.step != "review":
+        reply = chat.send(Typed(shortest_answer(reply.screen.step)))
+    updates = iter(range(4_200_000_000, 4_200_000_010))
+
+    def press(step: str, value: str, message_id: int) -> dict[str, object]:
+        decoded = callbacks.decode(callbacks.encode(callbacks.ANSWER, ref, step, value))
+        assert decoded is not None
+        services.patients.handle(
+            chat.chat_id,
+            decoded.event,
+            update_id=next(updates),
+            ref=decoded.ref,
+            button_message_id=message_id,
+        )
+        latest = max(rows(services.engine, OutboxMessage), key=lambda row: row.id)
+        return dict(latest.payload)
+
+    on_review = press("review", "edit_mood", 500)
+    assert on_review["clear_pressed"] is True and on_review["button_message_id"] == 500
+    screen = on_review["screen"]
+    assert isinstance(screen, dict) and screen["step"] == "phq9.1"
+    answered = press("phq9.1", "1", 501)
+    assert answered["clear_pressed"] is False and answered["button_message_id"] == 501

@@ -1,6 +1,7 @@
 """The inbox's queries, on SQLite and PostgreSQL: an update already stored or already handled is
 not stored again; a claim hands out one update per chat, oldest first; and on PostgreSQL two
-processes claiming at the same moment never get the same update, nor two of one chat."""
+processes claiming at the same moment never get the same update, nor two of one chat. Neither
+the inbox nor the outbox hands a process back what it is still working on."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from storage import inbox
+from storage import inbox, outbox
+from storage.models import OutboxMessage
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 LATER = T0 + timedelta(minutes=2)
@@ -55,6 +57,19 @@ def test_a_claim_hands_out_one_update_per_chat_oldest_first(engine: Engine) -> N
         assert claim(session, "b") == [2]
 
 
+def test_an_update_still_being_handled_is_not_claimed_again_when_its_claim_runs_out(
+    engine: Engine,
+) -> None:
+    store(engine, (1, 100), (2, 200))
+    with Session(engine) as session:
+        assert claim(session, "a") == [1, 2]
+        session.commit()
+    much_later = LATER + timedelta(minutes=5)  # both claims ran out; update 1 is still handled
+    with Session(engine) as session:
+        again = inbox.claim(session, "a", much_later, much_later + timedelta(minutes=2), 10, {1})
+        assert [row.update_id for row in again] == [2]
+
+
 @pytest.mark.postgres
 def test_two_processes_claiming_at_once_never_share_an_update(postgres_schema_url: str) -> None:
     from storage.db import make_engine
@@ -68,3 +83,21 @@ def test_two_processes_claiming_at_once_never_share_an_update(postgres_schema_ur
         first.commit()
         second.commit()
     engine.dispose()
+
+
+def test_an_outbox_message_still_being_sent_is_not_claimed_again_when_its_claim_runs_out(
+    engine: Engine,
+) -> None:
+    with Session(engine) as session:
+        for chat_id in (100, 200):
+            outbox.add(
+                session, OutboxMessage(chat_id=chat_id, kind="html", payload={}, due_at=T0)
+            )
+        session.commit()
+    with Session(engine) as session:
+        first = [row.id for row in outbox.claim(session, "a", T0, LATER, 10)]
+        session.commit()
+    much_later = LATER + timedelta(minutes=5)  # both claims ran out; the first is still sending
+    with Session(engine) as session:
+        again = outbox.claim(session, "a", much_later, much_later, 10, sending={first[0]})
+        assert [row.id for row in again] == first[1:]

@@ -889,8 +889,11 @@ class FakeBotAPI:
     async def _wait_changed(self, timeout: float) -> None:
         if timeout <= 0:
             return
+        # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that arrives as the
+        # event is set, and a waiter cancelled while the bot keeps changing things never ends.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._changed.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._changed.wait()
 
     async def wait_until(self, condition: Callable[[], bool], timeout: float) -> bool:
         """Wait until ``condition()`` is true (re-checked on every change); False on timeout."""
