@@ -30,7 +30,7 @@ ARM_AHEAD = timedelta(minutes=15)
 """Rows due later than this are left to a later sweep: three sweeps' worth, so each row is
 armed by two sweeps before it falls due, and the jobs held stay few (at 50,000 patients with a
 daily check-in, about 500)."""
-CHUNK = 500
+CHUNK = 100
 """Rows armed or caught up between two looks at the event loop's other work."""
 
 
