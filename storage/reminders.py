@@ -34,6 +34,19 @@ def pending(session: Session, due_before: datetime | None = None) -> Sequence[Re
     return session.exec(statement).all()
 
 
+def pending_moments(
+    session: Session, due_before: datetime | None = None
+) -> list[tuple[int, str, datetime]]:
+    """(id, key, due) of the pending reminders (due by `due_before`, when given): three columns,
+    no ORM objects, so a sweep over tens of thousands stays cheap."""
+    statement = select(Reminder.id, Reminder.key, Reminder.due_at).where(
+        Reminder.status == ReminderStatus.PENDING
+    )
+    if due_before is not None:
+        statement = statement.where(col(Reminder.due_at) <= due_before)
+    return [(row[0], row[1], row[2]) for row in session.exec(statement).all()]
+
+
 def for_appointment(
     session: Session, appointment_id: int, *, pending_only: bool
 ) -> Sequence[Reminder]:

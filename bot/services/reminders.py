@@ -103,8 +103,8 @@ class ReminderService:
     def pending(self, due_before: datetime | None = None) -> list[tuple[int, str, datetime]]:
         """Pending reminders (due by `due_before`, when given): (id, key, due)."""
         with session_scope(self.engine) as session:
-            rows = reminders.pending(session, due_before)
-            return [(r.id, r.key, as_utc(r.due_at)) for r in rows]
+            rows = reminders.pending_moments(session, due_before)
+        return [(reminder_id, key, as_utc(due)) for reminder_id, key, due in rows]
 
     def rows(self, reminder_ids: Sequence[int]) -> list[tuple[int, str, datetime]]:
         """The given reminders that are still pending: (id, key, due)."""
