@@ -29,11 +29,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
 
+from bare_bot import polling
 from crash_patients import CrashPatient, Shown, shown
 from e2e_support import TOKEN, invite, running_bot, settings_for
 from fake_bot_api import FakeBotAPI, FakeChat
-from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters
+from load import percentile
 
 from storage import crypto
 
@@ -53,11 +53,6 @@ class Figures:
     waits: list[float]  # seconds from each answer to the first message back
     messages_per_answer: float  # send/edit calls Telegram received, per answered question
     button_answers_per_answer: float  # answerCallbackQuery calls, per answered question
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 class TimedPatient(CrashPatient):
@@ -176,25 +171,8 @@ async def bare_bot(count: int, answers: int) -> Figures:
             BarePatient(fake, fake.private_chat(chat_id=FIRST_CHAT + n)) for n in range(count)
         ]
 
-        async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-            assert update.effective_chat is not None
-            await context.bot.send_message(update.effective_chat.id, "Next question")
-
-        application = (
-            Application.builder()
-            .token(TOKEN)
-            .base_url(fake.base_url)
-            .rate_limiter(AIORateLimiter(max_retries=5))
-            .build()
-        )
-        application.add_handler(MessageHandler(filters.TEXT, reply))
-        async with application:
-            await application.start()
-            assert application.updater is not None
-            await application.updater.start_polling(poll_interval=0.0)
+        async with polling(fake.base_url, TOKEN, "Next question"):
             figures = await timed_answers(fake, patients, answers)
-            await application.updater.stop()
-            await application.stop()
         return figures
 
 

@@ -4,12 +4,17 @@ polling until SIGINT or SIGTERM. It reads the same settings `intake-bot run` doe
 environment (TELEGRAM_BOT_TOKEN, and TELEGRAM_API_BASE_URL for a Bot API server other than
 Telegram's) and nothing else: no database, no checks.
 
+`polling(base_url, token, text)` runs the same kind of bot inside a benchmark's own process
+(bench/load.py, bench/answering.py, bench/stalls.py): it answers every text with `text` at once.
+
 Run: TELEGRAM_BOT_TOKEN=... [TELEGRAM_API_BASE_URL=...] .venv/bin/python bench/bare_bot.py
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters
@@ -20,6 +25,31 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await context.bot.send_message(
             update.effective_chat.id, update.effective_message.text or ""
         )
+
+
+@asynccontextmanager
+async def polling(base_url: str, token: str, text: str) -> AsyncIterator[Application]:
+    """A bare bot polling `base_url` while the block runs, answering every text with `text`."""
+
+    async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_chat is not None
+        await context.bot.send_message(update.effective_chat.id, text)
+
+    application = (
+        Application.builder()
+        .token(token)
+        .base_url(base_url)
+        .rate_limiter(AIORateLimiter(max_retries=5))
+        .build()
+    )
+    application.add_handler(MessageHandler(filters.TEXT, reply))
+    async with application:
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0.0)
+        yield application
+        await application.updater.stop()
+        await application.stop()
 
 
 def main() -> None:

@@ -25,11 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
 
+from bare_bot import polling
 from e2e_support import PROVIDER_CHAT_ID, TOKEN, running_bot, settings_for
 from fake_bot_api import FakeBotAPI, FakeChat
 from sqlmodel import Session
-from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters
 
 from storage import crypto
 from storage.db import make_engine
@@ -151,31 +150,14 @@ async def bare_bot(reminders: int) -> Figures:
         talkers = [fake.private_chat(chat_id=FIRST_CHAT + reminders + n) for n in range(TALKERS)]
         crisis = fake.private_chat(chat_id=FIRST_CHAT + reminders + TALKERS)
 
-        async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-            assert update.effective_chat is not None
-            await context.bot.send_message(update.effective_chat.id, "Call or text 988.")
-
-        application = (
-            Application.builder()
-            .token(TOKEN)
-            .base_url(fake.base_url)
-            .rate_limiter(AIORateLimiter(max_retries=5))
-            .build()
-        )
-        application.add_handler(MessageHandler(filters.TEXT, answer))
         began = time.monotonic()
-        async with application:
-            await application.start()
-            assert application.updater is not None
-            await application.updater.start_polling(poll_interval=0.0)
+        async with polling(fake.base_url, TOKEN, "Call or text 988.") as application:
             fan_out_task = asyncio.gather(
                 *(application.bot.send_message(c.chat_id, "Time to check in") for c in chats)
             )
             crisis_s, _, replies = await scenario(fake, chats, talkers, crisis, None)
             await fan_out_task
             fan_out = time.monotonic() - began
-            await application.updater.stop()
-            await application.stop()
         return Figures(crisis_s, crisis_s, replies, fan_out, *counts(chats))
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bare_bot import polling
 from e2e_support import (
     PROVIDER_CHAT_ID,
     TOKEN,
@@ -43,8 +44,6 @@ from fake_bot_api import FakeBotAPI, FakeChat
 from service_support import Chat, join, make_services, shortest_answer
 from sqlmodel import Session, select
 from startup import seed as seed_patients
-from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters
 
 from bot.settings import Settings
 from flows.checkin_questions import ENERGY, MOOD, SLEEP
@@ -218,29 +217,6 @@ async def first_answer_after_start(fake: FakeBotAPI, settings: Settings, chat: F
 # --- the bare bot, and the runs --------------------------------------------------------------
 
 
-@asynccontextmanager
-async def bare_running(fake: FakeBotAPI) -> AsyncIterator[None]:
-    async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert update.effective_chat is not None
-        await context.bot.send_message(update.effective_chat.id, "Help is here.")
-
-    application = (
-        Application.builder()
-        .token(TOKEN)
-        .base_url(fake.base_url)
-        .rate_limiter(AIORateLimiter(max_retries=5))
-        .build()
-    )
-    application.add_handler(MessageHandler(filters.TEXT, reply))
-    async with application:
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0.0)
-        yield
-        await application.updater.stop()
-        await application.stop()
-
-
 async def bare_bot(lengths: list[float]) -> tuple[list[Stretch], float]:
     """The pingers against a bare bot, for stretches of the given lengths with no work; and
     the seconds from its start to its reply to a message sent while it was down."""
@@ -249,7 +225,7 @@ async def bare_bot(lengths: list[float]) -> tuple[list[Stretch], float]:
         waiting = fake.private_chat(chat_id=FIRST_CHAT - 2)
         await waiting.send_text("/help")
         began = time.monotonic()
-        async with bare_running(fake):
+        async with polling(fake.base_url, TOKEN, "Help is here."):
             await fake.wait_until(lambda: bool(waiting.messages), 60)
             start = time.monotonic() - began
             stretches = []

@@ -54,9 +54,3 @@ def document(
         chart_png=chart_png,
         patient_system=patient_system,
     )
-
-
-def warm_up() -> None:
-    """Load the renderers, so the first real rendering does not pay for it."""
-    import bot.render.chart
-    import bot.render.documents  # noqa: F401

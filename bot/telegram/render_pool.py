@@ -2,8 +2,8 @@
 being rendered (a few hundred milliseconds of CPU) never holds up other patients' replies, and
 matplotlib and fpdf2 take no memory in the bot's own process.
 
-One worker per bot process, started on first use (or by `warm_up` at start-up) and shared by
-every sender; a worker that died is replaced on the next rendering.
+One worker per bot process, started on first use and shared by every sender; a worker that
+died is replaced on the next rendering.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
-
-from bot.render import jobs
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +66,6 @@ class RenderPool:
             if self._executor is broken:
                 self._executor = None
         broken.shutdown(wait=False, cancel_futures=True)
-
-    async def warm_up(self) -> None:
-        """Start the worker and load the renderers, off the event loop."""
-        await self.run(jobs.warm_up)
 
     def shutdown(self) -> None:
         with self._lock:
