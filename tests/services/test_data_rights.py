@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from erasure_checks import left_behind
+from erasure_checks import decrypted_dump, left_behind
 from service_support import (
     CLINIC,
     CLINIC_ZONE,
@@ -90,6 +90,17 @@ def with_history(services: Services) -> tuple[Chat, int]:
     chat.send(Typed("yes"))  # safe right now
     patient_id = rows(services.engine, Patient)[0].id
     return chat, patient_id
+
+
+def test_the_erasure_check_finds_whole_values_and_not_digits_inside_timestamps(
+    services: Services,
+) -> None:
+    services.clock.now = services.clock.now.replace(microsecond=961010)
+    with_history(services)
+    digits = "6101"  # only inside the timestamps' microseconds: no value of its own
+    assert digits in decrypted_dump(services.engine)
+    found = left_behind(services.engine, (NAME.upper(), "Xochimilco", str(CHAT_ID), digits))
+    assert found == [NAME.upper(), "Xochimilco", str(CHAT_ID)]
 
 
 def test_delete_asks_first_and_no_keeps_everything(services: Services) -> None:
