@@ -7,13 +7,14 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from storage.clock import utcnow
-from storage.models import Answer, Intake, Medication
+from storage.clock import as_utc, utcnow
+from storage.models import Answer, Appointment, Intake, Medication
+from storage.statuses import AppointmentStatus
 
 
 def get(session: Session, intake_id: int) -> Intake | None:
@@ -29,6 +30,26 @@ def latest(session: Session, patient_id: int) -> Intake | None:
 
 def for_appointment(session: Session, appointment_id: int) -> Intake | None:
     return session.exec(select(Intake).where(Intake.appointment_id == appointment_id)).first()
+
+
+def next_visit(
+    session: Session, patient_id: int, now: datetime
+) -> tuple[Appointment, Intake | None] | None:
+    """The patient's soonest scheduled appointment still ahead of `now`, with its intake (None
+    while none was opened), read in one query."""
+    rows = session.exec(
+        select(Appointment, Intake)
+        .outerjoin(Intake, col(Intake.appointment_id) == col(Appointment.id))
+        .where(
+            Appointment.patient_id == patient_id,
+            Appointment.status == AppointmentStatus.SCHEDULED,
+        )
+        .order_by(col(Appointment.starts_at), col(Intake.id))
+    ).all()
+    for appointment, intake in rows:
+        if as_utc(appointment.starts_at) > now:
+            return appointment, intake
+    return None
 
 
 def add(session: Session, intake: Intake) -> Intake:
@@ -72,14 +93,14 @@ def save_position(
 
     False when another update changed the intake first (its version moved on).
     """
+    session.flush()  # changes made to the ORM objects so far go first, as they always did
+    table = Intake.__table__  # type: ignore[attr-defined]
     result = cast(
         CursorResult[Any],
-        session.execute(
-            update(Intake)
-            .where(col(Intake.id) == intake.id, col(Intake.version) == intake.version)
+        session.execute(  # Core, not the ORM's bulk update: a stale `intake` stays untouched
+            update(table)
+            .where(table.c.id == intake.id, table.c.version == intake.version)
             .values(**position, paused=paused, version=intake.version + 1, updated_at=now)
-            # Leave `intake` alone: a stale copy must not take on values that were never stored.
-            .execution_options(synchronize_session=False)
         ),
     )
     if result.rowcount != 1:
@@ -91,7 +112,8 @@ def save_position(
 
 
 def mark_shown(session: Session, intake_id: int, step: str) -> None:
-    session.execute(update(Intake).where(col(Intake.id) == intake_id).values(shown_step=step))
+    table = Intake.__table__  # type: ignore[attr-defined]
+    session.execute(update(table).where(table.c.id == intake_id).values(shown_step=step))
 
 
 def mark_delivered(session: Session, intake_id: int, now: datetime) -> None:
@@ -147,8 +169,8 @@ def record_answer(
     now: datetime,
     *,
     replaces: bool = True,
-) -> Answer:
-    """Store an answer; the answer it replaces is marked superseded, never overwritten.
+) -> int:
+    """Store an answer (its id is returned); the answer it replaces is marked superseded, never overwritten.
     (`replaces=False`: the caller read the current answers in this transaction and there is
     none for `key`, so there is nothing to supersede.)"""
     if replaces:
@@ -161,12 +183,17 @@ def record_answer(
             )
             .values(superseded=True, superseded_at=now)
         )
-    answer = Answer(
-        intake_id=intake_id, question_key=key, value=value, raw_text=raw_text, created_at=now
+    table = Answer.__table__  # type: ignore[attr-defined]
+    # A Core insert: an ORM object, its validation and a flush cost more CPU than the answer.
+    inserted = insert(table).values(
+        intake_id=intake_id,
+        question_key=key,
+        value=value,
+        raw_text=raw_text,
+        created_at=now,
+        superseded=False,
     )
-    session.add(answer)
-    session.flush()
-    return answer
+    return int(session.execute(inserted.returning(table.c.id)).scalar_one())
 
 
 def supersede_all_answers(

@@ -6,30 +6,51 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import exists, func, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import Row, Update, bindparam, case, exists, func, true, update
 from sqlmodel import Session, col, or_, select
 
+from storage.engine import insert_on_conflict
 from storage.models import OutboxMessage
-from storage.statuses import OutboxStatus
+from storage.statuses import OutboxStatus, Priority
 
 FORGET = "forget"
 """A payload key: the message is forgotten (words and chat) once settled."""
 
 
-def add(session: Session, message: OutboxMessage) -> OutboxMessage | None:
-    """Add a message; None (and nothing added) when its dedupe key was used before."""
-    if message.dedupe_key is not None:
-        seen = session.exec(
-            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == message.dedupe_key)
-        ).first()
-        if seen is not None:
-            return None
-    session.add(message)
-    session.flush()
-    return message
+def add(
+    session: Session,
+    chat_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    *,
+    priority: int = Priority.CONVERSATION,
+    dedupe_key: str | None = None,
+    group_key: str | None = None,
+) -> int | None:
+    """Add a message, due now, in one statement; its id, or None (and nothing added) when its
+    dedupe key was used before."""
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    insert = insert_on_conflict(session)(table).values(
+        chat_id=chat_id,
+        kind=kind,
+        payload=payload,
+        priority=priority,
+        status=OutboxStatus.PENDING,
+        dedupe_key=dedupe_key,
+        group_key=group_key,
+        created_at=now,
+        due_at=now,
+        attempts=0,
+        parts_sent=0,
+        uncertain=False,
+    )
+    if dedupe_key is not None:
+        insert = insert.on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return session.execute(insert.returning(table.c.id)).scalar()
 
 
 def get(session: Session, message_id: int) -> OutboxMessage | None:
@@ -44,46 +65,69 @@ def claim(
     limit: int,
     priorities: tuple[int, int] = (0, 99),
     sending: Collection[int] = (),
-) -> list[OutboxMessage]:
+) -> list[Row[Any]]:
     """Messages due now whose priority is within `priorities` (both ends included), most
     urgent first, claimed for `owner` until `until`; never one of `sending` (this process is
-    still sending them, though their claim may have run out).
+    still sending them, though their claim may have run out). One statement.
 
     A message waits while the same chat has an earlier pending one of the same or a more
     urgent priority, so each chat reads its messages in order while an alert never queues
-    behind a reminder.
+    behind a reminder. A message whose claim ran out (its sender stopped mid-send: it may
+    have arrived) is marked uncertain.
     """
-    earlier = aliased(OutboxMessage)
+    statement = _claim_statement(session.get_bind().dialect.name, limit)
+    rows = session.execute(
+        statement,
+        {
+            "p_owner": owner,
+            "p_now": now,
+            "p_until": until,
+            "p_low": priorities[0],
+            "p_high": priorities[1],
+            "p_sending": list(sending),
+        },
+    ).all()
+    return sorted(rows, key=lambda row: (row.priority, row.id))
+
+
+@cache
+def _claim_statement(dialect: str, limit: int) -> Update:
+    """Built once per dialect and limit: building it costs more CPU than running it."""
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    earlier = table.alias("earlier")
     blocked = exists().where(
-        col(earlier.chat_id) == col(OutboxMessage.chat_id),
-        col(earlier.status) == OutboxStatus.PENDING,
-        col(earlier.id) < col(OutboxMessage.id),
-        col(earlier.priority) <= col(OutboxMessage.priority),
+        earlier.c.chat_id == table.c.chat_id,
+        earlier.c.status == OutboxStatus.PENDING,
+        earlier.c.id < table.c.id,
+        earlier.c.priority <= table.c.priority,
     )
-    free = or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now)
-    statement = (
-        select(OutboxMessage)
+    free = or_(table.c.claimed_until.is_(None), table.c.claimed_until < bindparam("p_now"))
+    due = (
+        select(table.c.id)
         .where(
-            OutboxMessage.status == OutboxStatus.PENDING,
-            col(OutboxMessage.priority).between(*priorities),
-            col(OutboxMessage.due_at) <= now,
+            table.c.status == OutboxStatus.PENDING,
+            table.c.priority.between(bindparam("p_low"), bindparam("p_high")),
+            table.c.due_at <= bindparam("p_now"),
             free,
             ~blocked,
-            col(OutboxMessage.id).not_in(list(sending)),
+            table.c.id.not_in(bindparam("p_sending", expanding=True)),
         )
-        .order_by(col(OutboxMessage.priority), col(OutboxMessage.id))
+        .order_by(table.c.priority, table.c.id)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        statement = statement.with_for_update(skip_locked=True)
-    rows = list(session.exec(statement).all())
-    for row in rows:
-        if row.claimed_until is not None:  # its sender stopped mid-send: it may have arrived
-            row.uncertain = True
-        row.claimed_by, row.claimed_until, row.attempts = owner, until, row.attempts + 1
-        session.add(row)
-    session.flush()
-    return rows
+    if dialect == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    return (
+        update(table)
+        .where(table.c.id.in_(due.scalar_subquery()))
+        .values(
+            uncertain=case((table.c.claimed_until.is_not(None), true()), else_=table.c.uncertain),
+            claimed_by=bindparam("p_owner"),
+            claimed_until=bindparam("p_until"),
+            attempts=table.c.attempts + 1,
+        )
+        .returning(*table.c)
+    )
 
 
 def save_progress(
@@ -97,15 +141,40 @@ def save_progress(
     )
 
 
-def finish(session: Session, row: OutboxMessage, status: str, now: datetime) -> None:
-    """Settle a message. One flagged "forget" (a goodbye to a patient who left, the notice
-    naming them to providers) keeps neither its words nor its chat once settled."""
-    row.status = status
-    row.sent_at = now if status == OutboxStatus.SENT else None
-    row.claimed_by = row.claimed_until = None
-    if row.payload.get(FORGET):
-        row.payload, row.chat_id = {}, 0
-    session.add(row)
+def settle(
+    session: Session,
+    message_id: int,
+    status: str,
+    now: datetime,
+    *,
+    message_ids: list[int] | None = None,
+    error: str | None = None,
+    forget: bool = False,
+) -> bool:
+    """Settle a pending message in one statement; False when it was not pending any more.
+    One flagged "forget" (a goodbye to a patient who left, the notice naming them to
+    providers) keeps neither its words nor its chat once settled."""
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    values: dict[str, Any] = {
+        "status": status,
+        "sent_at": now if status == OutboxStatus.SENT else None,
+        "claimed_by": None,
+        "claimed_until": None,
+    }
+    if message_ids is not None:
+        values["message_ids"] = message_ids
+        parts = len(message_ids)
+        values["parts_sent"] = case((table.c.parts_sent > parts, table.c.parts_sent), else_=parts)
+    if error is not None:
+        values["last_error"] = error[:60]
+    if forget:
+        values["payload"], values["chat_id"] = {}, 0
+    result = session.execute(
+        update(table)
+        .where(table.c.id == message_id, table.c.status == OutboxStatus.PENDING)
+        .values(**values)
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 def retry_later(

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Row
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -25,7 +26,6 @@ from bot.services.reminders import settle
 from storage import intakes, outbox, safety
 from storage.clock import utcnow
 from storage.db import session_scope
-from storage.models import OutboxMessage
 from storage.statuses import OutboxStatus, Priority
 
 log = logging.getLogger(__name__)
@@ -52,9 +52,15 @@ class Claimed:
     parts_sent: int
     message_ids: list[int]
     uncertain: bool  # an earlier attempt's answer was lost: say it is a re-send
+    group_key: str | None = None
+
+    @property
+    def forget(self) -> bool:
+        """Settled, it keeps neither its words nor its chat (see storage.outbox.settle)."""
+        return bool(self.payload.get(outbox.FORGET))
 
 
-def _claimed(row: OutboxMessage) -> Claimed:
+def _claimed(row: Row[Any]) -> Claimed:
     return Claimed(
         row.id,
         row.chat_id,
@@ -64,7 +70,8 @@ def _claimed(row: OutboxMessage) -> Claimed:
         row.attempts,
         row.parts_sent,
         list(row.message_ids or []),
-        row.uncertain,
+        bool(row.uncertain),
+        row.group_key,
     )
 
 
@@ -107,12 +114,12 @@ class Deliveries:
     def failed(self, message: Claimed, error: str) -> list[int]:
         """Telegram refused the message for good; what it was for is settled as failed."""
         with session_scope(self.engine) as session:
-            row = outbox.get(session, message.id)
-            if row is None or row.status != OutboxStatus.PENDING:
-                return []
-            row.last_error = error[:60]
-            outbox.finish(session, row, OutboxStatus.FAILED, self.clock())
-            return self._settle(session, row, sent=False)
+            now = self.clock()
+            if not outbox.settle(
+                session, message.id, OutboxStatus.FAILED, now, error=error, forget=message.forget
+            ):
+                return []  # settled already (by another sender, or a repeated call)
+            return self._settle(session, message, message.message_ids, sent=False)
 
     def sent(self, message: Claimed, message_ids: list[int]) -> list[int]:
         """Every part went out: mark it sent and apply what its going changes.
@@ -120,13 +127,17 @@ class Deliveries:
         Returns reminder rows planned as a result (to arm).
         """
         with session_scope(self.engine) as session:
-            row = outbox.get(session, message.id)
-            if row is None or row.status != OutboxStatus.PENDING:
+            now = self.clock()
+            if not outbox.settle(
+                session,
+                message.id,
+                OutboxStatus.SENT,
+                now,
+                message_ids=message_ids,
+                forget=message.forget,
+            ):
                 return []
-            row.message_ids = message_ids
-            row.parts_sent = max(row.parts_sent, len(message_ids))
-            outbox.finish(session, row, OutboxStatus.SENT, self.clock())
-            return self._settle(session, row, sent=True)
+            return self._settle(session, message, message_ids, sent=True)
 
     def release(self) -> None:
         """At shutdown: give back what this process claimed but did not start."""
@@ -141,18 +152,21 @@ class Deliveries:
 
     # --- what a message's going changes ----------------------------------------------------
 
-    def _settle(self, session: Session, row: OutboxMessage, *, sent: bool) -> list[int]:
+    def _settle(
+        self, session: Session, message: Claimed, message_ids: list[int], *, sent: bool
+    ) -> list[int]:
         now = self.clock()
-        match Kind(row.kind):
+        payload = {} if message.forget else message.payload
+        match message.kind:
             case Kind.REPLY if sent:
-                _mark_shown(session, row.payload)
+                _mark_shown(session, payload)
             case Kind.ALERT if sent:
-                event_id, message_id = int(row.payload["event_id"]), (row.message_ids or [0])[0]
-                _record_alert(session, event_id, row.chat_id, message_id, row.payload, now)
-            case Kind.INTAKE if row.group_key:
-                _settle_intake(session, row.group_key, now)
+                event_id, message_id = int(payload["event_id"]), (message_ids or [0])[0]
+                _record_alert(session, event_id, message.chat_id, message_id, payload, now)
+            case Kind.INTAKE if message.group_key:
+                _settle_intake(session, message.group_key, now)
             case Kind.REMINDER:
-                reminder_id = int(row.payload["reminder_id"])
+                reminder_id = int(payload["reminder_id"])
                 return settle(session, reminder_id, sent, now, self.clinic_zone)
         return []
 

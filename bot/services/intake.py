@@ -78,13 +78,12 @@ class IntakeService:
 
     def current(self, session: Session, patient: Patient, now: datetime) -> Intake | None:
         """The intake open for the next appointment, created when its window has opened."""
-        upcoming = patients.upcoming_appointments(session, patient.id, now)
-        if upcoming:
-            appointment = upcoming[0]
+        visit = intakes.next_visit(session, patient.id, now)
+        if visit is not None:
+            appointment, found = visit
             zone = patient_zone(patient, self.config.clinic_zone)
             if now < intake_opens_at(as_utc(appointment.starts_at), zone, self.config.policy):
                 return None
-            found = intakes.for_appointment(session, appointment.id)
             return found or self._open(session, patient, appointment.id, now)
         # No appointment ahead: an intake started for one that has now passed may still be open.
         latest = intakes.latest(session, patient.id)

@@ -22,7 +22,6 @@ from flows.dialogue import ReviewGroup, Screen
 from flows.options import Option
 from flows.questions import Section
 from storage import checkins, intakes, outbox
-from storage.models import OutboxMessage
 from storage.statuses import Priority
 
 
@@ -208,14 +207,11 @@ class Outbox:
     ) -> None:
         outbox.add(
             session,
-            OutboxMessage(
-                chat_id=chat_id,
-                kind=kind,
-                payload=payload,
-                priority=priority,
-                dedupe_key=dedupe_key,
-                group_key=group_key,
-                created_at=now,
-                due_at=now,
-            ),
+            chat_id,
+            kind,
+            payload,
+            now,
+            priority=priority,
+            dedupe_key=dedupe_key,
+            group_key=group_key,
         )

@@ -58,7 +58,7 @@ def a_patient_with_everything(
         (9001, {"event_id": event.id, "round": 1}),
         (9001, {"html": f"<b>{name}</b> (#{patient.id}): Intakes"}),
     ):
-        outbox.add(session, OutboxMessage(chat_id=chat_id, kind="html", payload=payload))
+        outbox.add(session, chat_id, "html", payload, NOW)
     session.flush()
     return patient
 
@@ -68,7 +68,7 @@ def test_erasing_one_patient_takes_all_of_theirs_and_nothing_of_anyone_elses(
 ) -> None:
     gone = a_patient_with_everything(session, make_answer, make_intake, "Gwendolyn Gone", 7001)
     kept = a_patient_with_everything(session, make_answer, make_intake, "Kasimir Kept", 7002)
-    outbox.add(session, OutboxMessage(chat_id=9001, kind="html", payload={"html": "/today"}))
+    outbox.add(session, 9001, "html", {"html": "/today"}, NOW)
     session.commit()
     gone_id = gone.id
     erasure.erase_patient(session, gone, Erasure.DELETED, NOW)
@@ -88,16 +88,16 @@ def test_erasing_one_patient_takes_all_of_theirs_and_nothing_of_anyone_elses(
 
 
 def test_a_forget_row_keeps_neither_words_nor_chat_once_settled(session: Session) -> None:
-    row = outbox.add(
-        session,
-        OutboxMessage(chat_id=7003, kind="reply", payload={"say": ["bye"], outbox.FORGET: True}),
-    )
-    plain = outbox.add(session, OutboxMessage(chat_id=7004, kind="reply", payload={"say": ["hi"]}))
-    assert row is not None and plain is not None
-    outbox.finish(session, row, OutboxStatus.SENT, NOW)
-    outbox.finish(session, plain, OutboxStatus.SENT, NOW)
+    gone = outbox.add(session, 7003, "reply", {"say": ["bye"], outbox.FORGET: True}, NOW)
+    kept = outbox.add(session, 7004, "reply", {"say": ["hi"]}, NOW)
+    assert gone is not None and kept is not None
+    assert outbox.settle(session, gone, OutboxStatus.SENT, NOW, forget=True)
+    assert outbox.settle(session, kept, OutboxStatus.SENT, NOW)
+    assert not outbox.settle(session, kept, OutboxStatus.SENT, NOW)  # settled already
     session.commit()
-    assert (row.chat_id, row.payload) == (0, {})
+    row, plain = session.get(OutboxMessage, gone), session.get(OutboxMessage, kept)
+    assert row is not None and plain is not None
+    assert (row.chat_id, row.payload, row.status) == (0, {}, OutboxStatus.SENT)
     assert (plain.chat_id, plain.payload) == (7004, {"say": ["hi"]})
 
 

@@ -12,7 +12,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from storage import inbox, outbox
-from storage.models import OutboxMessage
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 LATER = T0 + timedelta(minutes=2)
@@ -90,9 +89,7 @@ def test_an_outbox_message_still_being_sent_is_not_claimed_again_when_its_claim_
 ) -> None:
     with Session(engine) as session:
         for chat_id in (100, 200):
-            outbox.add(
-                session, OutboxMessage(chat_id=chat_id, kind="html", payload={}, due_at=T0)
-            )
+            outbox.add(session, chat_id, "html", {}, T0)
         session.commit()
     with Session(engine) as session:
         first = [row.id for row in outbox.claim(session, "a", T0, LATER, 10)]
