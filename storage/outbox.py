@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Update, bindparam, case, exists, func, true, update
+from sqlalchemy import Row, Update, bindparam, case, delete, exists, func, true, update
 from sqlmodel import Session, col, or_, select
 
 from storage.engine import insert_on_conflict
@@ -218,6 +218,26 @@ def take_over_claims(session: Session) -> None:
         )
         .values(uncertain=True, claimed_by=None, claimed_until=None)
     )
+
+
+def forget_settled(session: Session, created_before: datetime) -> int:
+    """Delete messages created before `created_before` and settled (sent, failed, cancelled),
+    unless another message of their group is still pending (an intake counts as delivered by
+    its settled copies). What the patient was told need not stay in the database once it
+    went; the patient's own answers are kept where they belong."""
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    other = table.alias("other")
+    group_pending = exists().where(
+        other.c.group_key == table.c.group_key, other.c.status == OutboxStatus.PENDING
+    )
+    result = session.execute(
+        delete(table).where(
+            table.c.status != OutboxStatus.PENDING,
+            table.c.created_at < created_before,
+            ~group_pending,
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def cancel_pending(session: Session, group_key: str) -> None:

@@ -32,4 +32,5 @@ def purge(settings: Settings, out: TextIO | None = None) -> int:
         f"erased the risk text of {done.risk_texts:,} safety events of patients who declined",
         file=out,
     )
+    print(f"forgot {done.messages:,} messages sent more than a week ago", file=out)
     return 0

@@ -3,6 +3,9 @@
 would, but without telling anyone (the clinic set the rule). Also erases declined patients'
 risk text that safety no longer needs, in case an acknowledgement did not already.
 
+The same daily run forgets what only the sending needed: messages sent (or given up) more than
+KEEP_MESSAGES ago, and Telegram update ids older than the two days Telegram may re-deliver in.
+
 Run daily by the bot (bot/telegram/retention_jobs.py) and by `intake-bot purge` (cron). Logged
 by counts only.
 """
@@ -17,18 +20,25 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from bot.services.data_rights import forget_declined_risk
-from storage import erasure, patients
+from bot.services.transactions import KEEP_UPDATE_IDS
+from storage import erasure, outbox, patients, updates
 from storage.clock import utcnow
 from storage.db import session_scope
 from storage.statuses import Erasure
 
 log = logging.getLogger(__name__)
 
+KEEP_MESSAGES = timedelta(days=7)
+"""How long a message stays in the outbox once settled: long enough to tell which question a
+typed answer was for, and to look into a delivery problem; not a second copy of the record."""
+
 
 @dataclass(frozen=True)
 class Purged:
     patients: int  # erased for good
     risk_texts: int  # declined patients' safety events whose words were erased
+    messages: int = 0  # settled outbox messages forgotten
+    update_ids: int = 0  # handled Telegram update ids forgotten
 
 
 class Retention:
@@ -51,8 +61,18 @@ class Retention:
                 stale = erasure.last_seen_before(session, now - timedelta(days=self.days))
             for patient_id in stale:
                 erased += self._erase(patient_id, now)
-        log.info("purged %d patients; erased the risk text of %d events", erased, risk_texts)
-        return Purged(erased, risk_texts)
+        with session_scope(self.engine) as session:
+            messages = outbox.forget_settled(session, now - KEEP_MESSAGES)
+            update_ids = updates.forget_before(session, now - KEEP_UPDATE_IDS)
+        log.info(
+            "purged %d patients; erased the risk text of %d events; forgot %d sent messages "
+            "and %d update ids",
+            erased,
+            risk_texts,
+            messages,
+            update_ids,
+        )
+        return Purged(erased, risk_texts, messages, update_ids)
 
     def _erase(self, patient_id: int, now: datetime) -> int:
         cutoff = now - timedelta(days=self.days or 0)

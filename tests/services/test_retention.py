@@ -18,9 +18,10 @@ from sqlmodel import select
 
 from bot.services.retention import Retention
 from flows.dialogue import Typed
-from storage import erasure
+from storage import erasure, outbox
 from storage.db import make_engine, session_scope
-from storage.models import DataRightsLog, Patient, SafetyEvent
+from storage.models import DataRightsLog, OutboxMessage, Patient, ProcessedUpdate, SafetyEvent
+from storage.statuses import OutboxStatus
 
 OLD, RECENT, WORRIED = "Olwen Oldcastle", "Rhea Recentia", "Wanda Worried"
 
@@ -76,6 +77,28 @@ def test_the_purge_erases_only_patients_last_seen_before_the_cutoff(
             event.acknowledged_at = services.clock.now
     services.clock.advance(timedelta(days=40))
     assert retention.purge().patients == 2 and count(services.engine, Patient) == 0
+
+
+def test_the_daily_run_forgets_messages_a_week_after_they_went_and_keeps_pending_ones(
+    services: Services,
+) -> None:
+    clinic_history(services)  # every message sent at once, the check-in's 21 days after the rest
+    with session_scope(services.engine) as session:
+        early = services.clock.now - timedelta(days=30)
+        waiting = outbox.add(session, 7_400_000_001, "html", {"html": "still waiting"}, early)
+    sent = OutboxMessage.status == OutboxStatus.SENT
+    recent = count(
+        services.engine, OutboxMessage, sent, OutboxMessage.created_at >= services.clock.now
+    )
+    total = count(services.engine, OutboxMessage, sent)
+    assert 0 < recent < total
+    retention = Retention(services.engine, None, clock=services.clock)
+    assert retention.purge().messages == total - recent  # older than a week
+    services.clock.advance(timedelta(days=8))
+    done = retention.purge()
+    assert (done.messages, count(services.engine, OutboxMessage, sent)) == (recent, 0)
+    assert [m.id for m in rows(services.engine, OutboxMessage)] == [waiting]  # never sent: kept
+    assert done.update_ids > 0 and count(services.engine, ProcessedUpdate) == 0  # two days
 
 
 def test_without_a_retention_period_nothing_is_purged(services: Services) -> None:
