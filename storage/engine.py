@@ -67,7 +67,12 @@ def rewrite_sqlite_file(engine: Engine) -> None:
 def insert_on_conflict(session: Session) -> Any:
     """The dialect's INSERT, which has ON CONFLICT DO NOTHING (sqlalchemy.insert has not);
     only the dialect in use is imported (PostgreSQL's costs a SQLite bot 2 MB)."""
-    if session.get_bind().dialect.name == "postgresql":
+    return dialect_insert(session.get_bind().dialect.name == "postgresql")
+
+
+def dialect_insert(postgresql: bool) -> Any:
+    """PostgreSQL's INSERT, or SQLite's (both have ON CONFLICT DO NOTHING)."""
+    if postgresql:
         from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
         return postgresql_insert

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, exists, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import Row, Update, bindparam, delete, exists, update
 from sqlmodel import Session, col, or_, select
 
 from storage.engine import insert_on_conflict
@@ -45,48 +45,60 @@ def claim(
     until: datetime,
     limit: int,
     handling: Collection[int] = (),
-) -> list[InboxUpdate]:
+) -> list[Row[Any]]:
     """Updates to handle now, oldest first, claimed for `owner` until `until`; never one of
     `handling` (this process is still handling them, though their claim may have run out).
+    One statement; each row has update_id, payload and attempts.
 
     An update waits while an earlier update of the same chat is still there (claimed by this or
     another process, or failed to be claimed), so each chat's updates are handled in order.
     """
-    earlier = aliased(InboxUpdate)
+    statement = _claim_statement(session.get_bind().dialect.name, limit)
+    parameters = {"p_owner": owner, "p_now": now, "p_until": until, "p_handling": list(handling)}
+    return sorted(session.execute(statement, parameters).all(), key=lambda row: row.update_id)
+
+
+@cache
+def _claim_statement(dialect: str, limit: int) -> Update:
+    """Built once per dialect and limit: building it costs more CPU than running it."""
+    table = InboxUpdate.__table__  # type: ignore[attr-defined]
+    earlier = table.alias("earlier")
     blocked = exists().where(
-        col(earlier.chat_id) == col(InboxUpdate.chat_id),
-        col(earlier.update_id) < col(InboxUpdate.update_id),
+        earlier.c.chat_id == table.c.chat_id, earlier.c.update_id < table.c.update_id
     )
-    free = or_(col(InboxUpdate.claimed_until).is_(None), col(InboxUpdate.claimed_until) < now)
-    statement = (
-        select(InboxUpdate)
-        .where(free, ~blocked, col(InboxUpdate.update_id).not_in(list(handling)))
-        .order_by(col(InboxUpdate.update_id)).limit(limit)
+    free = or_(table.c.claimed_until.is_(None), table.c.claimed_until < bindparam("p_now"))
+    waiting = (
+        select(table.c.update_id)
+        .where(free, ~blocked, table.c.update_id.not_in(bindparam("p_handling", expanding=True)))
+        .order_by(table.c.update_id)
+        .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        statement = statement.with_for_update(skip_locked=True)
-    rows = list(session.exec(statement).all())
-    for row in rows:
-        row.claimed_by, row.claimed_until = owner, until
-        session.add(row)
-    session.flush()
-    return rows
+    if dialect == "postgresql":
+        waiting = waiting.with_for_update(skip_locked=True)
+    return (
+        update(table)
+        .where(table.c.update_id.in_(waiting.scalar_subquery()))
+        .values(claimed_by=bindparam("p_owner"), claimed_until=bindparam("p_until"))
+        .returning(table.c.update_id, table.c.payload, table.c.attempts)
+    )
 
 
 def started(session: Session, update_id: int) -> None:
     """Its handling starts: counted, so an update that stops the process every time is found.
     (Claims are not counted: a batch claimed when the process is killed holds bystanders.)"""
-    session.execute(
-        update(InboxUpdate)
-        .where(col(InboxUpdate.update_id) == update_id)
-        .values(attempts=col(InboxUpdate.attempts) + 1)
+    table = InboxUpdate.__table__  # type: ignore[attr-defined]
+    session.execute(  # Core, not the ORM's bulk update: this runs for every update
+        update(table)
+        .where(table.c.update_id == update_id)
+        .values(attempts=table.c.attempts + 1)
     )
 
 
 def done(session: Session, update_id: int, now: datetime) -> None:
     """The update was handled: forget it, and keep its id in ProcessedUpdate (where its handler
     may have put it already), so a copy delivered later is not stored again."""
-    session.execute(delete(InboxUpdate).where(col(InboxUpdate.update_id) == update_id))
+    table = InboxUpdate.__table__  # type: ignore[attr-defined]
+    session.execute(delete(table).where(table.c.update_id == update_id))
     session.execute(
         insert_on_conflict(session)(ProcessedUpdate)
         .values(update_id=update_id, processed_at=now)

@@ -177,6 +177,15 @@ def settle(
     return bool(getattr(result, "rowcount", 0))
 
 
+def chat_waiting(session: Session, chat_id: int) -> bool:
+    """Whether the chat has a message still pending (one an earlier message held back)."""
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    pending = select(table.c.id).where(
+        table.c.chat_id == chat_id, table.c.status == OutboxStatus.PENDING
+    )
+    return session.execute(pending.limit(1)).first() is not None
+
+
 def retry_later(
     session: Session, message_id: int, due: datetime, error: str, uncertain: bool
 ) -> None:

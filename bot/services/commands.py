@@ -34,6 +34,7 @@ class Commands:
         self.engine = engine
         self.outbox = outbox
         self.clock = clock
+        self.on_claimed: Callable[[int], None] = lambda _update_id: None  # see UnitOfWork
 
     def run(self, update_id: int | None, chat_id: int, work: Work) -> bool:
         """Do `work` and send its answer; a ProviderError's message is the answer instead.
@@ -80,7 +81,9 @@ class Commands:
                 if update_id is not None and not updates.claim(session, update_id, now):
                     return False
                 self.outbox.html(session, chat_id, work(session, now), now)
-                return True
+            if update_id is not None:
+                self.on_claimed(update_id)
+            return True
         except IntegrityError as error:
             if "processedupdate" in str(error.orig).lower():
                 return False  # the same update, handled in parallel

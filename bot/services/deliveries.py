@@ -75,6 +75,17 @@ def _claimed(row: Row[Any]) -> Claimed:
     )
 
 
+@dataclass(frozen=True)
+class Settled:
+    """What settling a message changed, for the dispatcher."""
+
+    planned: list[int]  # reminder rows planned as a result (to arm)
+    chat_waiting: bool  # the chat has another message pending, which this one held back
+
+
+NOTHING = Settled([], chat_waiting=False)
+
+
 class Deliveries:
     """The dispatcher's view of the outbox."""
 
@@ -111,21 +122,19 @@ class Deliveries:
         with session_scope(self.engine) as session:
             outbox.retry_later(session, message.id, self.clock() + delay, error, uncertain)
 
-    def failed(self, message: Claimed, error: str) -> list[int]:
+    def failed(self, message: Claimed, error: str) -> Settled:
         """Telegram refused the message for good; what it was for is settled as failed."""
         with session_scope(self.engine) as session:
             now = self.clock()
             if not outbox.settle(
                 session, message.id, OutboxStatus.FAILED, now, error=error, forget=message.forget
             ):
-                return []  # settled already (by another sender, or a repeated call)
-            return self._settle(session, message, message.message_ids, sent=False)
+                return NOTHING  # settled already (by another sender, or a repeated call)
+            planned = self._settle(session, message, message.message_ids, sent=False)
+            return Settled(planned, outbox.chat_waiting(session, message.chat_id))
 
-    def sent(self, message: Claimed, message_ids: list[int]) -> list[int]:
-        """Every part went out: mark it sent and apply what its going changes.
-
-        Returns reminder rows planned as a result (to arm).
-        """
+    def sent(self, message: Claimed, message_ids: list[int]) -> Settled:
+        """Every part went out: mark it sent and apply what its going changes."""
         with session_scope(self.engine) as session:
             now = self.clock()
             if not outbox.settle(
@@ -136,8 +145,9 @@ class Deliveries:
                 message_ids=message_ids,
                 forget=message.forget,
             ):
-                return []
-            return self._settle(session, message, message_ids, sent=True)
+                return NOTHING
+            planned = self._settle(session, message, message_ids, sent=True)
+            return Settled(planned, outbox.chat_waiting(session, message.chat_id))
 
     def release(self) -> None:
         """At shutdown: give back what this process claimed but did not start."""

@@ -23,6 +23,8 @@ LEASE = timedelta(seconds=120)
 MAX_ATTEMPTS = 3
 """An update whose handling began this many times and never ended (the process stopped each
 time) is set aside (and logged); being claimed alongside it does not count."""
+MAX_REMEMBERED = 10_000
+"""Update ids a handler took out of the inbox, kept until the worker is done with them."""
 
 
 class Inbox:
@@ -34,6 +36,7 @@ class Inbox:
         self.engine = engine
         self.clock = clock
         self.owner = owner or process_name()
+        self._left: set[int] = set()
 
     def store(self, received: Sequence[tuple[int, int | None, dict[str, Any]]]) -> None:
         with session_scope(self.engine) as session:
@@ -63,7 +66,18 @@ class Inbox:
         with session_scope(self.engine) as session:
             inbox.started(session, update_id)
 
+    def left_in_transaction(self, update_id: int) -> None:
+        """A handler's committed transaction claimed the update, which took it out of the
+        inbox (storage.updates.claim): `done` has nothing left to do for it. Called from the
+        handler's worker thread; `done` runs after the handler returned."""
+        if len(self._left) >= MAX_REMEMBERED:  # never done (the handler failed after): harmless
+            self._left.clear()
+        self._left.add(update_id)
+
     def done(self, update_id: int) -> None:
+        if update_id in self._left:
+            self._left.discard(update_id)  # no second transaction for an update handled in one
+            return
         with session_scope(self.engine) as session:
             inbox.done(session, update_id, self.clock())
 

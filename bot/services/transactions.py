@@ -40,6 +40,9 @@ class UnitOfWork:
         self.engine = engine
         self.clock = clock
         self.outbox = outbox  # None: the caller shows replies itself (the terminal demo)
+        self.on_claimed: Callable[[int], None] = _nothing
+        """Told each update id whose transaction claimed it and committed (the inbox then has
+        nothing left to do for it: the claim took it out, see storage.updates.claim)."""
 
     def run(
         self,
@@ -66,7 +69,9 @@ class UnitOfWork:
                             button_message_id=target.button_message_id,
                             clear_pressed=target.clear_pressed,
                         )
-                    return reply
+                if update_id is not None:
+                    self.on_claimed(update_id)
+                return reply
             except ConcurrentChange:
                 log.info("a dialogue changed concurrently; retrying (attempt %d)", attempt)
             except IntegrityError as error:
@@ -80,3 +85,7 @@ class UnitOfWork:
     def forget_old_updates(self, keep: timedelta = KEEP_UPDATE_IDS) -> int:
         with session_scope(self.engine) as session:
             return updates.forget_before(session, self.clock() - keep)
+
+
+def _nothing(update_id: int) -> None:
+    """No inbox to tell (the terminal demo, tests of the services alone)."""

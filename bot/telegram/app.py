@@ -160,18 +160,22 @@ def build_services(
     repeat = timedelta(minutes=settings.alert_repeat_minutes)
     alerts = AlertDispatcher(application, ledger, repeat, dispatcher.wake)
     dispatcher.on_settled, dispatcher.after_alert = reminders.arm, alerts.plan_repeat
+    inbox, router = Inbox(database), ConversationRouter(database, config)
+    commands = Commands(database, outbox)
+    # An update claimed in its handler's transaction left the inbox there: no second one.
+    router.work.on_claimed = commands.on_claimed = inbox.left_in_transaction
     return BotServices(
         settings=settings,
-        router=ConversationRouter(database, config),
+        router=router,
         providers=ProviderService(
             database, settings.zone, config.policy, timedelta(days=settings.invite_ttl_days)
         ),
         lookups=lookups,
-        commands=Commands(database, outbox),
+        commands=commands,
         alerts=alerts,
         reminders=reminders,
         dispatcher=dispatcher,
-        inbox=InboxWorker(application, Inbox(database)),
+        inbox=InboxWorker(application, inbox),
         retention=RetentionJob(application, Retention(database, settings.retention_days)),
     )
 

@@ -83,10 +83,14 @@ class Dispatcher:
         self._sending: dict[str, dict[asyncio.Task[None], list[int]]] = {
             lane.name: {} for lane in LANES
         }  # each lane's tasks, and the outbox rows each is sending
+        self._full = {lane.name: False for lane in LANES}  # its last claim took all its room
 
-    def wake(self) -> None:
-        for event in self._wakes.values():
-            event.set()
+    def wake(self, priority: int | None = None) -> None:
+        """Look at the outbox now: in the lane of `priority`, or in every lane (None)."""
+        for lane in LANES:
+            low, high = lane.priorities
+            if priority is None or low <= priority <= high:
+                self._wakes[lane.name].set()
 
     async def start(self, *, only_sender: bool) -> None:
         if only_sender:
@@ -122,54 +126,68 @@ class Dispatcher:
         sending = self._sending[lane.name]
         room = lane.batch - sum(len(ids) for ids in sending.values())
         if room <= 0:
+            self._full[lane.name] = True
             return False
         # Never what this process is still sending, though its claim may have run out (a
         # message held by 429 pauses); another process takes it only if this one stopped.
         batch = await asyncio.to_thread(
             self.deliveries.claim, room, lane.priorities, self._in_flight()
         )
+        self._full[lane.name] = len(batch) >= room  # more may be due than there was room for
         for messages in _by_chat(batch).values():
-            task = asyncio.create_task(self._send_chat(messages))
+            task = asyncio.create_task(self._send_chat(messages, lane))
             sending[task] = [message.id for message in messages]
-            task.add_done_callback(partial(self._settled, sending))
+            task.add_done_callback(partial(self._settled, lane, sending))
         return bool(batch)
 
     def _in_flight(self) -> set[int]:
         return {i for tasks in self._sending.values() for ids in tasks.values() for i in ids}
 
     def _settled(
-        self, tasks: dict[asyncio.Task[None], list[int]], task: asyncio.Task[None]
+        self, lane: Lane, tasks: dict[asyncio.Task[None], list[int]], task: asyncio.Task[None]
     ) -> None:
         tasks.pop(task, None)
-        self.wake()  # room in the lane; and what settled may free a chat's next message
+        if self._full[lane.name]:  # room again for what did not fit
+            self._wakes[lane.name].set()
 
     async def send_due(self, lane: Lane | None = None) -> bool:
         """Send one batch of what is due (in `lane`, or of any priority); False when nothing
         was."""
         limit, priorities = (lane.batch, lane.priorities) if lane else (100, (0, 99))
         batch = await asyncio.to_thread(self.deliveries.claim, limit, priorities)
-        await asyncio.gather(*(self._send_chat(messages) for messages in _by_chat(batch).values()))
+        chats = _by_chat(batch).values()
+        await asyncio.gather(*(self._send_chat(messages, lane) for messages in chats))
         if batch:
             self.wake()  # what settled may free a chat's next message in the other lane
         return bool(batch)
 
-    async def _send_chat(self, messages: Sequence[Claimed]) -> None:
+    async def _send_chat(self, messages: Sequence[Claimed], lane: Lane | None) -> None:
+        """Send one chat's claimed messages in order; then, if the chat has another message
+        they held back, look at the outbox again. (Not after every message: waking for each
+        made most claims empty ones.) A message of a less urgent lane that was held back is
+        found by that lane's next look, within IDLE_POLL."""
+        waiting = False
         for message in sorted(messages, key=lambda m: (m.priority, m.id)):
             try:
-                await self.send(message)
+                waiting = await self.send(message) or waiting
             except Exception as error:  # the database: the claim runs out and it is tried again
                 log.error("outbox message %s failed: %s", message.id, type(error).__name__)
-                return
+                break
+        if waiting and lane is not None:
+            self._wakes[lane.name].set()
+        elif waiting:
+            self.wake()
 
-    async def send(self, message: Claimed) -> None:
-        """Send every part not yet accepted, with the message's priority; record the result."""
+    async def send(self, message: Claimed) -> bool:
+        """Send every part not yet accepted, with the message's priority; record the result.
+        True when the chat has another message waiting."""
         token = SENDING_PRIORITY.set(message.priority)
         try:
-            await self._send(message)
+            return await self._send(message)
         finally:
             SENDING_PRIORITY.reset(token)
 
-    async def _send(self, message: Claimed) -> None:
+    async def _send(self, message: Claimed) -> bool:
         try:
             parts = await self.senders.parts(message)
         except Exception as error:
@@ -177,7 +195,7 @@ class Dispatcher:
                 "outbox message %s could not be rendered: %s", message.id, type(error).__name__
             )
             await self._retry(message, error, uncertain=False)
-            return
+            return False  # still pending: it holds the chat's next message back until it goes
         ids = list(message.message_ids)
         for number in range(message.parts_sent, len(parts)):
             try:
@@ -192,13 +210,13 @@ class Dispatcher:
                     )
                 made = None
             except TelegramError as error:
-                await self._failed_part(message, error)
-                return
+                return await self._failed_part(message, error)
             ids.append(made or 0)
             if number + 1 < len(parts):
                 await asyncio.to_thread(self.deliveries.progress, message, number + 1, ids)
-        planned = await asyncio.to_thread(self.deliveries.sent, message, ids)
-        self._after_sent(message, planned)
+        settled = await asyncio.to_thread(self.deliveries.sent, message, ids)
+        self._after_sent(message, settled.planned)
+        return settled.chat_waiting
 
     def _after_sent(self, message: Claimed, planned: list[int]) -> None:
         if planned and self.on_settled is not None:
@@ -206,17 +224,19 @@ class Dispatcher:
         if message.kind == "alert" and self.after_alert is not None:
             self.after_alert(int(message.payload["event_id"]))
 
-    async def _failed_part(self, message: Claimed, error: TelegramError) -> None:
+    async def _failed_part(self, message: Claimed, error: TelegramError) -> bool:
+        """A part was refused: settled as failed, or tried again later. True when the chat has
+        another message waiting that may go now."""
         if isinstance(error, Forbidden) and message.priority != Priority.URGENT:
             log.warning("outbox message %s not delivered: the chat blocked the bot", message.id)
-            planned = await asyncio.to_thread(self.deliveries.failed, message, type(error).__name__)
-            if planned and self.on_settled is not None:
-                self.on_settled(planned)
-            return
+            settled = await asyncio.to_thread(self.deliveries.failed, message, type(error).__name__)
+            if settled.planned and self.on_settled is not None:
+                self.on_settled(settled.planned)
+            return settled.chat_waiting
         uncertain = isinstance(error, NetworkError) and not isinstance(error, RetryAfter)
-        await self._retry(message, error, uncertain=uncertain)
+        return await self._retry(message, error, uncertain=uncertain)
 
-    async def _retry(self, message: Claimed, error: Exception, *, uncertain: bool) -> None:
+    async def _retry(self, message: Claimed, error: Exception, *, uncertain: bool) -> bool:
         name = type(error).__name__
         if message.attempts >= MAX_ATTEMPTS and message.priority != Priority.URGENT:
             log.error(
@@ -225,8 +245,9 @@ class Dispatcher:
                 message.attempts,
                 name,
             )
-            await asyncio.to_thread(self.deliveries.failed, message, name)
-            return
+            settled = await asyncio.to_thread(self.deliveries.failed, message, name)
+            return settled.chat_waiting
         delay = retry_after(error) if isinstance(error, RetryAfter) else backoff(message)
         log.warning("outbox message %s will be retried: %s", message.id, name)
         await asyncio.to_thread(self.deliveries.retry, message, delay, name, uncertain=uncertain)
+        return False  # still pending, due later: the lane's regular look finds it
