@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from storage.intakes import first_shown
 from storage.models import Checkin
 
 
@@ -35,5 +36,11 @@ def completed(
     return session.exec(statement.order_by(col(Checkin.completed_at))).all()
 
 
-def mark_shown(session: Session, checkin_id: int, step: str) -> None:
-    session.execute(update(Checkin).where(col(Checkin.id) == checkin_id).values(shown_step=step))
+def mark_shown(session: Session, checkin_id: int, step: str, message_id: int | None) -> None:
+    """As storage.intakes.mark_shown."""
+    table = Checkin.__table__  # type: ignore[attr-defined]
+    session.execute(
+        update(table)
+        .where(table.c.id == checkin_id)
+        .values(shown_step=step, shown_message_id=first_shown(table, step, message_id))
+    )

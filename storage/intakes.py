@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import insert, update
+from sqlalchemy import and_, case, insert, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
@@ -111,9 +111,20 @@ def save_position(
     return True
 
 
-def mark_shown(session: Session, intake_id: int, step: str) -> None:
+def mark_shown(session: Session, intake_id: int, step: str, message_id: int | None) -> None:
+    """The patient was shown `step` in message `message_id` (kept when it was shown before)."""
     table = Intake.__table__  # type: ignore[attr-defined]
-    session.execute(update(table).where(table.c.id == intake_id).values(shown_step=step))
+    session.execute(
+        update(table)
+        .where(table.c.id == intake_id)
+        .values(shown_step=step, shown_message_id=first_shown(table, step, message_id))
+    )
+
+
+def first_shown(table: Any, step: str, message_id: int | None) -> Any:
+    """The message that first showed `step`: the one on record while the step stays the same."""
+    again = and_(table.c.shown_step == step, table.c.shown_message_id.is_not(None))
+    return case((again, table.c.shown_message_id), else_=message_id)
 
 
 def mark_delivered(session: Session, intake_id: int, now: datetime) -> None:

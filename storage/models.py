@@ -131,6 +131,11 @@ class Intake(SQLModel, table=True):
     # The step of the last question the patient was shown (its message reached Telegram): a
     # typed answer is taken only for that question. None: not shown yet.
     shown_step: str | None = Field(default=None, max_length=64)
+    # The Telegram message that first showed `shown_step` (the last part's id): text the
+    # patient sent before it (a lower id in the chat's one sequence) answered something else.
+    shown_message_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, nullable=True)
+    )
     paused: bool = False
     version: int = 0
     started_at: datetime = Field(
@@ -273,6 +278,9 @@ class Checkin(SQLModel, table=True):
     pending: str | None = Field(default=None, max_length=32)
     draft: list[str] | None = Field(default=None, sa_column=Column(EncryptedJSON(), nullable=True))
     shown_step: str | None = Field(default=None, max_length=40)  # as Intake.shown_step
+    shown_message_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, nullable=True)
+    )  # as Intake.shown_message_id
     answers: dict[str, Any] | None = Field(
         default=None, sa_column=Column(EncryptedJSON(), nullable=True)
     )

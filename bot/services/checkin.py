@@ -80,6 +80,7 @@ class CheckinService:
                 DialogueRef(DialogueKind.CHECKIN, checkin.id),
                 step,
                 message_id,
+                checkin.shown_message_id,
             )
         )
         outcome = handle_checkin(state, answers, event, CheckinContext(unseen=unseen))

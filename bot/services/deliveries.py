@@ -169,7 +169,7 @@ class Deliveries:
         payload = {} if message.forget else message.payload
         match message.kind:
             case Kind.REPLY if sent:
-                _mark_shown(session, payload)
+                _mark_shown(session, payload, message_ids)
             case Kind.ALERT if sent:
                 event_id, message_id = int(payload["event_id"]), (message_ids or [0])[0]
                 _record_alert(session, event_id, message.chat_id, message_id, payload, now)
@@ -181,10 +181,12 @@ class Deliveries:
         return []
 
 
-def _mark_shown(session: Session, payload: dict[str, Any]) -> None:
+def _mark_shown(session: Session, payload: dict[str, Any], message_ids: list[int]) -> None:
     screen = payload.get("screen")
     if screen:
-        mark_shown(session, ref_from_data(payload.get("ref")), screen_from_data(screen))
+        shown = [number for number in message_ids if number]  # the question is the last part
+        ref, step = ref_from_data(payload.get("ref")), screen_from_data(screen)
+        mark_shown(session, ref, step, shown[-1] if shown else None)
 
 
 def _record_alert(

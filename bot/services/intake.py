@@ -210,7 +210,9 @@ class IntakeService:
         if intake.shown_step != step:
             return True
         chat_id, ref = patient.telegram_chat_id, DialogueRef(DialogueKind.INTAKE, intake.id)
-        return chat_id is not None and typed_before_shown(session, chat_id, ref, step, message_id)
+        return chat_id is not None and typed_before_shown(
+            session, chat_id, ref, step, message_id, intake.shown_message_id
+        )
 
     def _is_returning(self, intake: Intake, now: datetime) -> bool:
         updated = as_utc(intake.updated_at)

@@ -63,18 +63,29 @@ def ref_from_data(data: dict[str, Any] | None) -> DialogueRef | None:
     return None if data is None else DialogueRef(DialogueKind(data["kind"]), int(data["id"]))
 
 
-def mark_shown(session: Session, ref: DialogueRef | None, screen: Screen | None) -> None:
-    """The patient has now seen this question: a typed answer is taken for it."""
+def mark_shown(
+    session: Session,
+    ref: DialogueRef | None,
+    screen: Screen | None,
+    message_id: int | None = None,
+) -> None:
+    """The patient has now seen this question (in message `message_id`, when Telegram said
+    which): a typed answer is taken for it."""
     if ref is None or screen is None:
         return
     if ref.kind is DialogueKind.INTAKE:
-        intakes.mark_shown(session, ref.id, screen.step)
+        intakes.mark_shown(session, ref.id, screen.step, message_id)
     elif ref.kind is DialogueKind.CHECKIN:
-        checkins.mark_shown(session, ref.id, screen.step)
+        checkins.mark_shown(session, ref.id, screen.step, message_id)
 
 
 def typed_before_shown(
-    session: Session, chat_id: int, ref: DialogueRef, step: str | None, message_id: int | None
+    session: Session,
+    chat_id: int,
+    ref: DialogueRef,
+    step: str | None,
+    message_id: int | None,
+    shown_message_id: int | None,
 ) -> bool:
     """Whether the patient's message `message_id` was written before the message showing `step`
     of the dialogue `ref` reached their chat.
@@ -83,9 +94,14 @@ def typed_before_shown(
     a message with a lower number was sent before. Typed while the bot was down, or while the
     question was on its way, it answers what the patient saw then, not this question. False
     when it cannot be told (no message id, or the question's message is not on record).
+
+    `shown_message_id` is that message, as the dialogue's row recorded it; a row from before
+    it was recorded (None) is answered from the chat's last sent replies in the outbox.
     """
     if message_id is None or step is None:
         return False
+    if shown_message_id is not None:
+        return message_id < shown_message_id
     wanted, first_shown = ref_to_data(ref), None
     for row in outbox.latest_sent(session, chat_id, Kind.REPLY):  # newest first
         screen = row.payload.get("screen")

@@ -31,6 +31,7 @@ from service_support import (
     utc,
 )
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from bot.services.deliveries import Deliveries
 from bot.services.joining import JOIN_CONSENT_STEP as CONSENT_STEP
@@ -42,6 +43,7 @@ from flows.preferences import REMINDERS, TIME, TIMEZONE, WEEKDAY
 from flows.safety_dialogue import CRISIS_REPLY, SAFETY_CHECK, SAFETY_CLARIFY
 from flows.schedule import to_local
 from flows.when import format_local
+from storage.db import session_scope
 from storage.models import (
     Answer,
     Checkin,
@@ -855,12 +857,40 @@ def test_text_typed_before_the_question_reached_the_chat_is_not_taken_as_its_ans
     deliver_as(44)  # shown again
     keys = [a.question_key for a in rows(services.engine, Answer) if a.question_key != "visit.kind"]
     assert keys == ["reason.coming"]
+    (intake,) = intakes(services.engine, patient_id)
+    assert (intake.shown_step, intake.shown_message_id) == ("reason.hopes", 42)  # the first time
 
     typed("To feel like myself", 43)  # typed after the question first arrived: the answer
     (intake,) = intakes(services.engine, patient_id)
     keys = [a.question_key for a in rows(services.engine, Answer) if a.question_key != "visit.kind"]
     assert keys == ["reason.coming", "reason.hopes"]
     assert intake.step == "med.1.name"
+
+
+def test_a_question_shown_before_message_ids_were_recorded_is_checked_in_the_outbox(
+    services: Services,
+) -> None:
+    """An intake from before revision 0007 has no shown_message_id: which message showed the
+    question is read from the chat's sent replies, as it was before."""
+    chat, patient_id = joined(services, appointment_in=timedelta(days=2), chat_id=7_100_000_078)
+    router, updates = services.patients, iter(range(4_300_000_000, 4_300_000_100))
+    deliveries = Deliveries(services.engine, CLINIC_ZONE, clock=services.clock, owner="t")
+
+    def typed(text: str, message_id: int) -> Reply:
+        return router.handle(chat.chat_id, Typed(text), update_id=next(updates), message_id=message_id)
+
+    typed("Trouble sleeping since spring", 2)  # the first question came as message 1
+    for message in deliveries.claim(10):
+        deliveries.sent(message, [52])  # the next question, in message 52
+    with session_scope(services.engine) as session:
+        (intake,) = session.exec(select(Intake).where(Intake.patient_id == patient_id)).all()
+        assert (intake.shown_step, intake.shown_message_id) == ("reason.hopes", 52)
+        intake.shown_message_id = None  # as a row written before the column existed
+        session.add(intake)
+
+    assert typed("To feel like myself", 51).say[0] == messages.NOT_SHOWN_YET
+    reply = typed("To feel like myself", 53)
+    assert reply.screen is not None and reply.screen.step == "med.1.name"
 
 
 def test_a_reminder_button_typed_out_shows_the_question_and_is_not_an_answer(
