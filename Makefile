@@ -33,14 +33,16 @@ crash: $(BIN)/intake-bot
 # minutes); loop stalls during a submit and a sweep, and the first reply after a start with
 # 1,000 reminders overdue (bench/stalls.py, about 3 minutes); start-up time and memory with 0,
 # 10,000 and 50,000 patients (bench/startup.py, about 3 minutes); SQL statements and CPU per
-# answered question (bench/answer_cost.py). Each next to a bare python-telegram-bot bot started
-# by the same script in the same run.
+# answered question (bench/answer_cost.py); the whole bot's CPU per answer through a backlog
+# (bench/backlog.py, about 2 minutes). Each next to a bare python-telegram-bot bot started by
+# the same script in the same run.
 bench: $(BIN)/intake-bot
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/answering.py
 	$(BIN)/python bench/stalls.py
 	$(BIN)/python bench/startup.py --patients 0,10000,50000 --runs 3
 	$(BIN)/python bench/answer_cost.py
+	$(BIN)/python bench/backlog.py
 
 diagram: $(BIN)/intake-bot
 	$(BIN)/intake-bot diagram

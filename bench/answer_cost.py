@@ -1,6 +1,9 @@
-"""What one answered question costs: SQL statements and CPU time, for handling the patient's
-typed answer (the router's one transaction) and for sending the reply (the outbox's claim and
-settle), over whole intakes typed by several patients.
+"""What one answered question costs: SQL statements and CPU time, for receiving the patient's
+typed answer (the inbox: stored, claimed, its handling counted), handling it (the router's one
+transaction, which also takes it out of the inbox) and sending the reply (the outbox's claim
+and settle), over whole intakes typed by several patients.
+
+The whole bot, Telegram's side included, is measured by bench/backlog.py.
 
 Next to it, in the same run: python-telegram-bot's own cost of routing one text update to a
 handler (`Application.process_update` with a handler that only builds its reply text), the
@@ -34,6 +37,7 @@ from sqlalchemy.engine import Engine
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
+from bot.services.inbox import Inbox
 from flows.dialogue import Typed
 from storage import crypto
 from storage.db import make_engine
@@ -56,25 +60,45 @@ class Counter:
 
 @dataclass
 class Costs:
+    receive_statements: list[int] = field(default_factory=list)
+    receive_cpu_ms: list[float] = field(default_factory=list)
     handle_statements: list[int] = field(default_factory=list)
     send_statements: list[int] = field(default_factory=list)
     handle_cpu_ms: list[float] = field(default_factory=list)
     send_cpu_ms: list[float] = field(default_factory=list)
 
 
-def answer_everything(chat: Chat, counter: Counter, costs: Costs) -> None:
+def as_update(update_id: int, chat_id: int, message_id: int, text: str) -> dict[str, Any]:
+    """The update Telegram sends for a typed message, as the inbox stores it."""
+    person = {"id": chat_id, "is_bot": False, "first_name": "P"}
+    chat = {"id": chat_id, "type": "private", "first_name": "P"}
+    message = {"message_id": message_id, "date": 1_796_000_000, "chat": chat, "from": person}
+    return {"update_id": update_id, "message": {**message, "text": text}}
+
+
+def answer_everything(chat: Chat, inbox: Inbox, counter: Counter, costs: Costs) -> None:
     """Type the shortest answer to every question up to the review, measuring each."""
     reply = chat.last
     if reply is None or reply.screen is None:
         reply = chat.start()  # the first question, after the welcome
-    for _ in range(80):
+    for message_id in range(1_000, 1_080):  # above the bot's own (bench's deliveries say 1)
         assert reply is not None and reply.screen is not None
         if reply.screen.step == "review":
             return
-        answer = Typed(shortest_answer(reply.screen.step))
+        text, update_id = shortest_answer(reply.screen.step), chat._next()
         counter.statements, counter.on = 0, True
         began = time.process_time()
-        reply = chat.service.handle(chat.chat_id, answer, update_id=chat._next())
+        inbox.store([(update_id, chat.chat_id, as_update(update_id, chat.chat_id, message_id, text))])
+        [(claimed, _)] = inbox.claim(1)
+        inbox.started(claimed)
+        costs.receive_cpu_ms.append((time.process_time() - began) * 1000)
+        costs.receive_statements.append(counter.statements)
+        counter.statements = 0
+        began = time.process_time()
+        reply = chat.service.handle(
+            chat.chat_id, Typed(text), update_id=update_id, message_id=message_id
+        )
+        inbox.done(update_id)  # nothing left to do: the handler's transaction took it out
         costs.handle_cpu_ms.append((time.process_time() - began) * 1000)
         costs.handle_statements.append(counter.statements)
         counter.statements = 0
@@ -92,12 +116,14 @@ def this_bot(database_url: str, patients: int) -> Costs:
     counter = Counter()
     counter.attach(engine)
     services = make_services(engine)
+    inbox = Inbox(engine, services.clock)
+    services.patients.work.on_claimed = inbox.left_in_transaction  # as bot/telegram/app.py does
     costs = Costs()
     for n in range(patients):
         chat = Chat(services.patients, chat_id=8_000_000 + n)
         visit = services.clock() + timedelta(days=2)
         join(services, chat, services.invite(f"Bench P{n}.", at=visit))
-        answer_everything(chat, counter, costs)
+        answer_everything(chat, inbox, counter, costs)
     engine.dispose()
     return costs
 
@@ -127,15 +153,20 @@ async def bare_floor(updates: int) -> list[float]:
 
 def report(costs: Costs, floor: list[float]) -> None:
     answers = len(costs.handle_statements)
+    mean = statistics.mean
     print(f"{answers} answers typed")
-    print(f"  SQL statements, handling an answer: {statistics.mean(costs.handle_statements):.1f}")
-    print(f"  SQL statements, sending its reply:  {statistics.mean(costs.send_statements):.1f}")
+    print(f"  SQL statements, receiving an answer: {mean(costs.receive_statements):.1f}")
+    print(f"  SQL statements, handling it:         {mean(costs.handle_statements):.1f}")
+    print(f"  SQL statements, sending its reply:   {mean(costs.send_statements):.1f}")
+    receive = statistics.median(costs.receive_cpu_ms)
     handle, send = statistics.median(costs.handle_cpu_ms), statistics.median(costs.send_cpu_ms)
     bare = statistics.median(floor)
-    print(f"  CPU ms, handling (median):          {handle:.2f}")
-    print(f"  CPU ms, sending's bookkeeping:      {send:.2f}")
+    print(f"  CPU ms, receiving (median):          {receive:.2f}")
+    print(f"  CPU ms, handling (median):           {handle:.2f}")
+    print(f"  CPU ms, sending's bookkeeping:       {send:.2f}")
     print(f"bare python-telegram-bot, an update decoded, handled and answered: {bare:.2f} ms CPU")
-    print(f"ratio (this bot's handling + sending's bookkeeping) / bare: {(handle + send) / bare:.1f}")
+    ours = receive + handle + send
+    print(f"ratio (this bot's receiving + handling + sending's bookkeeping) / bare: {ours / bare:.1f}")
 
 
 def main() -> None:

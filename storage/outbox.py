@@ -150,11 +150,20 @@ def settle(
     message_ids: list[int] | None = None,
     error: str | None = None,
     forget: bool = False,
-) -> bool:
-    """Settle a pending message in one statement; False when it was not pending any more.
+    chat_id: int = 0,
+) -> bool | None:
+    """Settle a pending message in one statement. None when it was not pending any more;
+    else whether chat `chat_id` has another message pending (one this one held back).
+
     One flagged "forget" (a goodbye to a patient who left, the notice naming them to
     providers) keeps neither its words nor its chat once settled."""
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    other = table.alias("other")
+    chat_waiting = exists().where(
+        other.c.chat_id == chat_id,
+        other.c.status == OutboxStatus.PENDING,
+        other.c.id != message_id,
+    )
     values: dict[str, Any] = {
         "status": status,
         "sent_at": now if status == OutboxStatus.SENT else None,
@@ -169,21 +178,13 @@ def settle(
         values["last_error"] = error[:60]
     if forget:
         values["payload"], values["chat_id"] = {}, 0
-    result = session.execute(
+    settled = session.execute(
         update(table)
         .where(table.c.id == message_id, table.c.status == OutboxStatus.PENDING)
         .values(**values)
-    )
-    return bool(getattr(result, "rowcount", 0))
-
-
-def chat_waiting(session: Session, chat_id: int) -> bool:
-    """Whether the chat has a message still pending (one an earlier message held back)."""
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
-    pending = select(table.c.id).where(
-        table.c.chat_id == chat_id, table.c.status == OutboxStatus.PENDING
-    )
-    return session.execute(pending.limit(1)).first() is not None
+        .returning(chat_waiting)
+    ).first()
+    return None if settled is None else bool(settled[0])
 
 
 def retry_later(

@@ -126,28 +126,37 @@ class Deliveries:
         """Telegram refused the message for good; what it was for is settled as failed."""
         with session_scope(self.engine) as session:
             now = self.clock()
-            if not outbox.settle(
-                session, message.id, OutboxStatus.FAILED, now, error=error, forget=message.forget
-            ):
+            waiting = outbox.settle(
+                session,
+                message.id,
+                OutboxStatus.FAILED,
+                now,
+                error=error,
+                forget=message.forget,
+                chat_id=message.chat_id,
+            )
+            if waiting is None:
                 return NOTHING  # settled already (by another sender, or a repeated call)
             planned = self._settle(session, message, message.message_ids, sent=False)
-            return Settled(planned, outbox.chat_waiting(session, message.chat_id))
+            return Settled(planned, waiting)
 
     def sent(self, message: Claimed, message_ids: list[int]) -> Settled:
         """Every part went out: mark it sent and apply what its going changes."""
         with session_scope(self.engine) as session:
             now = self.clock()
-            if not outbox.settle(
+            waiting = outbox.settle(
                 session,
                 message.id,
                 OutboxStatus.SENT,
                 now,
                 message_ids=message_ids,
                 forget=message.forget,
-            ):
+                chat_id=message.chat_id,
+            )
+            if waiting is None:
                 return NOTHING
             planned = self._settle(session, message, message_ids, sent=True)
-            return Settled(planned, outbox.chat_waiting(session, message.chat_id))
+            return Settled(planned, waiting)
 
     def release(self) -> None:
         """At shutdown: give back what this process claimed but did not start."""

@@ -91,9 +91,9 @@ def test_a_forget_row_keeps_neither_words_nor_chat_once_settled(session: Session
     gone = outbox.add(session, 7003, "reply", {"say": ["bye"], outbox.FORGET: True}, NOW)
     kept = outbox.add(session, 7004, "reply", {"say": ["hi"]}, NOW)
     assert gone is not None and kept is not None
-    assert outbox.settle(session, gone, OutboxStatus.SENT, NOW, forget=True)
-    assert outbox.settle(session, kept, OutboxStatus.SENT, NOW)
-    assert not outbox.settle(session, kept, OutboxStatus.SENT, NOW)  # settled already
+    assert outbox.settle(session, gone, OutboxStatus.SENT, NOW, forget=True, chat_id=7003) is False
+    assert outbox.settle(session, kept, OutboxStatus.SENT, NOW, chat_id=7004) is False
+    assert outbox.settle(session, kept, OutboxStatus.SENT, NOW) is None  # settled already
     session.commit()
     row, plain = session.get(OutboxMessage, gone), session.get(OutboxMessage, kept)
     assert row is not None and plain is not None

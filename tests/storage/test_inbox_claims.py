@@ -1,7 +1,8 @@
 """The inbox's queries, on SQLite and PostgreSQL: an update already stored or already handled is
 not stored again; a claim hands out one update per chat, oldest first; and on PostgreSQL two
 processes claiming at the same moment never get the same update, nor two of one chat. Neither
-the inbox nor the outbox hands a process back what it is still working on."""
+the inbox nor the outbox hands a process back what it is still working on; settling an outbox
+message tells whether its chat has another waiting."""
 
 from __future__ import annotations
 
@@ -98,3 +99,20 @@ def test_an_outbox_message_still_being_sent_is_not_claimed_again_when_its_claim_
     with Session(engine) as session:
         again = outbox.claim(session, "a", much_later, much_later, 10, sending={first[0]})
         assert [row.id for row in again] == first[1:]
+
+
+def test_settling_a_message_says_whether_its_chat_has_another_waiting(engine: Engine) -> None:
+    """The dispatcher looks at the outbox again only then: the message it held back may go."""
+    with Session(engine) as session:
+        first, second = (outbox.add(session, 300, "html", {}, T0) for _ in range(2))
+        alone = outbox.add(session, 400, "html", {}, T0)
+        session.commit()
+    assert first is not None and second is not None and alone is not None
+    with Session(engine) as session:
+        assert [row.id for row in outbox.claim(session, "a", T0, LATER, 10)] == [first, alone]
+        assert outbox.settle(session, first, "sent", T0, chat_id=300) is True  # second waits
+        assert outbox.settle(session, alone, "sent", T0, chat_id=400) is False
+        assert outbox.settle(session, alone, "sent", T0, chat_id=400) is None  # settled before
+        assert [row.id for row in outbox.claim(session, "a", T0, LATER, 10)] == [second]
+        assert outbox.settle(session, second, "failed", T0, chat_id=300) is False
+        session.commit()
