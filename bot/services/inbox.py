@@ -74,10 +74,17 @@ class Inbox:
             self._left.clear()
         self._left.add(update_id)
 
-    def done(self, update_id: int) -> None:
+    def left_already(self, update_id: int) -> bool:
+        """Whether a handler's transaction took the update out of the inbox: then `done` has
+        nothing to do (and the caller need not hop to a thread for it)."""
         if update_id in self._left:
-            self._left.discard(update_id)  # no second transaction for an update handled in one
-            return
+            self._left.discard(update_id)
+            return True
+        return False
+
+    def done(self, update_id: int) -> None:
+        if self.left_already(update_id):
+            return  # no second transaction for an update handled in one
         with session_scope(self.engine) as session:
             inbox.done(session, update_id, self.clock())
 

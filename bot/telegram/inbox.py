@@ -32,6 +32,8 @@ BATCH = 32
 CONCURRENT_CHATS = 16
 IDLE_POLL = 1.0
 ALLOWED_UPDATES = Update.ALL_TYPES
+MAX_KEPT = 1_000
+"""Received updates kept decoded until handled (more wait as JSON in the inbox)."""
 """What Telegram is asked to send, by getUpdates and by setWebhook alike."""
 
 
@@ -52,6 +54,7 @@ class InboxWorker:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._handling: dict[asyncio.Task[None], int] = {}  # tasks, and the update each handles
+        self._received: dict[int, Update] = {}  # stored by this process, not yet handled
 
     def wake(self) -> None:
         self._wake.set()
@@ -60,6 +63,9 @@ class InboxWorker:
         """Store received updates (committed when this returns)."""
         rows = [(u.update_id, chat_of(u), u.to_dict()) for u in updates]
         await asyncio.to_thread(self.inbox.store, rows)
+        if len(self._received) >= MAX_KEPT:  # handled elsewhere (a replica), or set aside
+            self._received.clear()
+        self._received.update((u.update_id, u) for u in updates)  # not decoded twice
         self.wake()
 
     async def start(self, *, only_receiver: bool) -> None:
@@ -104,10 +110,13 @@ class InboxWorker:
 
     async def _handle(self, update_id: int, payload: dict[str, Any]) -> None:
         try:
-            update = Update.de_json(payload, self.application.bot)
+            update = self._received.pop(update_id, None) or Update.de_json(
+                payload, self.application.bot
+            )
             await asyncio.to_thread(self.inbox.started, update_id)
             await self.application.process_update(update)  # errors go to the error handler
-            await asyncio.to_thread(self.inbox.done, update_id)
+            if not self.inbox.left_already(update_id):
+                await asyncio.to_thread(self.inbox.done, update_id)
         except Exception as error:  # the database: the claim runs out and it is tried again
             log.error("update %s could not be handled: %s", update_id, type(error).__name__)
 
