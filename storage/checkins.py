@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from storage.intakes import first_shown
+from storage.intakes import record_shown
 from storage.models import Checkin
 
 
@@ -38,9 +37,4 @@ def completed(
 
 def mark_shown(session: Session, checkin_id: int, step: str, message_id: int | None) -> None:
     """As storage.intakes.mark_shown."""
-    table = Checkin.__table__  # type: ignore[attr-defined]
-    session.execute(
-        update(table)
-        .where(table.c.id == checkin_id)
-        .values(shown_step=step, shown_message_id=first_shown(table, step, message_id))
-    )
+    record_shown(session, Checkin.__table__, checkin_id, step, message_id)  # type: ignore[attr-defined]

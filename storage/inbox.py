@@ -75,9 +75,10 @@ def _claim_statement(dialect: str, limit: int) -> Update:
     )
     if dialect == "postgresql":
         waiting = waiting.with_for_update(skip_locked=True)
+    chosen = waiting.cte("chosen")  # in a WITH: see storage.outbox._claim_statement
     return (
         update(table)
-        .where(table.c.update_id.in_(waiting.scalar_subquery()))
+        .where(table.c.update_id.in_(select(chosen.c.update_id)))
         .values(claimed_by=bindparam("p_owner"), claimed_until=bindparam("p_until"))
         .returning(table.c.update_id, table.c.payload, table.c.attempts)
     )

@@ -113,18 +113,21 @@ def save_position(
 
 def mark_shown(session: Session, intake_id: int, step: str, message_id: int | None) -> None:
     """The patient was shown `step` in message `message_id` (kept when it was shown before)."""
-    table = Intake.__table__  # type: ignore[attr-defined]
+    record_shown(session, Intake.__table__, intake_id, step, message_id)  # type: ignore[attr-defined]
+
+
+def record_shown(
+    session: Session, table: Any, row_id: int, step: str, message_id: int | None
+) -> None:
+    """On a dialogue's row (an intake's, a check-in's): `step` shown, and the message that
+    first showed it, the one on record while the step stays the same."""
+    again = and_(table.c.shown_step == step, table.c.shown_message_id.is_not(None))
+    first = case((again, table.c.shown_message_id), else_=message_id)
     session.execute(
         update(table)
-        .where(table.c.id == intake_id)
-        .values(shown_step=step, shown_message_id=first_shown(table, step, message_id))
+        .where(table.c.id == row_id)
+        .values(shown_step=step, shown_message_id=first)
     )
-
-
-def first_shown(table: Any, step: str, message_id: int | None) -> Any:
-    """The message that first showed `step`: the one on record while the step stays the same."""
-    again = and_(table.c.shown_step == step, table.c.shown_message_id.is_not(None))
-    return case((again, table.c.shown_message_id), else_=message_id)
 
 
 def mark_delivered(session: Session, intake_id: int, now: datetime) -> None:

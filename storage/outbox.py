@@ -117,9 +117,12 @@ def _claim_statement(dialect: str, limit: int) -> Update:
     )
     if dialect == "postgresql":
         due = due.with_for_update(skip_locked=True)
+    # In a WITH, not a sub-select: PostgreSQL may run a locking sub-select of an UPDATE more
+    # than once and so take more rows than LIMIT; a WITH … FOR UPDATE runs once.
+    chosen = due.cte("chosen")
     return (
         update(table)
-        .where(table.c.id.in_(due.scalar_subquery()))
+        .where(table.c.id.in_(select(chosen.c.id)))
         .values(
             uncertain=case((table.c.claimed_until.is_not(None), true()), else_=table.c.uncertain),
             claimed_by=bindparam("p_owner"),
@@ -230,23 +233,23 @@ def take_over_claims(session: Session) -> None:
     )
 
 
-def forget_settled(session: Session, created_before: datetime) -> int:
-    """Delete messages created before `created_before` and settled (sent, failed, cancelled),
-    unless another message of their group is still pending (an intake counts as delivered by
-    its settled copies). What the patient was told need not stay in the database once it
-    went; the patient's own answers are kept where they belong."""
+def forget_settled(session: Session, settled_before: datetime, limit: int) -> int:
+    """Delete up to `limit` messages settled before `settled_before` (sent then; failed or
+    cancelled ones by when they were written), unless another message of their group is still
+    pending (an intake counts as delivered by its settled copies). What the patient was told
+    need not stay in the database once it went; their answers are kept where they belong."""
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
     other = table.alias("other")
     group_pending = exists().where(
         other.c.group_key == table.c.group_key, other.c.status == OutboxStatus.PENDING
     )
-    result = session.execute(
-        delete(table).where(
-            table.c.status != OutboxStatus.PENDING,
-            table.c.created_at < created_before,
-            ~group_pending,
-        )
+    settled_at = func.coalesce(table.c.sent_at, table.c.created_at)
+    chosen = (
+        select(table.c.id)
+        .where(table.c.status != OutboxStatus.PENDING, settled_at < settled_before, ~group_pending)
+        .limit(limit)
     )
+    result = session.execute(delete(table).where(table.c.id.in_(chosen.scalar_subquery())))
     return int(getattr(result, "rowcount", 0) or 0)
 
 

@@ -124,38 +124,30 @@ class Deliveries:
 
     def failed(self, message: Claimed, error: str) -> Settled:
         """Telegram refused the message for good; what it was for is settled as failed."""
+        return self._finish(message, OutboxStatus.FAILED, None, error)
+
+    def sent(self, message: Claimed, message_ids: list[int]) -> Settled:
+        """Every part went out: mark it sent and apply what its going changes."""
+        return self._finish(message, OutboxStatus.SENT, message_ids, None)
+
+    def _finish(
+        self, message: Claimed, status: str, message_ids: list[int] | None, error: str | None
+    ) -> Settled:
         with session_scope(self.engine) as session:
-            now = self.clock()
             waiting = outbox.settle(
                 session,
                 message.id,
-                OutboxStatus.FAILED,
-                now,
+                status,
+                self.clock(),
+                message_ids=message_ids,
                 error=error,
                 forget=message.forget,
                 chat_id=message.chat_id,
             )
             if waiting is None:
                 return NOTHING  # settled already (by another sender, or a repeated call)
-            planned = self._settle(session, message, message.message_ids, sent=False)
-            return Settled(planned, waiting)
-
-    def sent(self, message: Claimed, message_ids: list[int]) -> Settled:
-        """Every part went out: mark it sent and apply what its going changes."""
-        with session_scope(self.engine) as session:
-            now = self.clock()
-            waiting = outbox.settle(
-                session,
-                message.id,
-                OutboxStatus.SENT,
-                now,
-                message_ids=message_ids,
-                forget=message.forget,
-                chat_id=message.chat_id,
-            )
-            if waiting is None:
-                return NOTHING
-            planned = self._settle(session, message, message_ids, sent=True)
+            ids = message.message_ids if message_ids is None else message_ids
+            planned = self._settle(session, message, ids, sent=status == OutboxStatus.SENT)
             return Settled(planned, waiting)
 
     def release(self) -> None:

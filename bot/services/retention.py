@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 KEEP_MESSAGES = timedelta(days=7)
 """How long a message stays in the outbox once settled: long enough to tell which question a
 typed answer was for, and to look into a delivery problem; not a second copy of the record."""
+FORGET_BATCH = 500
+"""Messages forgotten per transaction."""
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,8 @@ class Retention:
                 stale = erasure.last_seen_before(session, now - timedelta(days=self.days))
             for patient_id in stale:
                 erased += self._erase(patient_id, now)
+        messages = self._forget_messages(now - KEEP_MESSAGES)
         with session_scope(self.engine) as session:
-            messages = outbox.forget_settled(session, now - KEEP_MESSAGES)
             update_ids = updates.forget_before(session, now - KEEP_UPDATE_IDS)
         log.info(
             "purged %d patients; erased the risk text of %d events; forgot %d sent messages "
@@ -73,6 +75,17 @@ class Retention:
             update_ids,
         )
         return Purged(erased, risk_texts, messages, update_ids)
+
+    def _forget_messages(self, settled_before: datetime) -> int:
+        """A batch per transaction: the first run on a long-kept outbox must not hold SQLite's
+        write lock for longer than a patient's answer can wait for it."""
+        forgotten = 0
+        while True:
+            with session_scope(self.engine) as session:
+                batch = outbox.forget_settled(session, settled_before, FORGET_BATCH)
+            forgotten += batch
+            if batch < FORGET_BATCH:
+                return forgotten
 
     def _erase(self, patient_id: int, now: datetime) -> int:
         cutoff = now - timedelta(days=self.days or 0)

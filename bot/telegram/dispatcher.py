@@ -194,8 +194,8 @@ class Dispatcher:
             log.error(
                 "outbox message %s could not be rendered: %s", message.id, type(error).__name__
             )
-            await self._retry(message, error, uncertain=False)
-            return False  # still pending: it holds the chat's next message back until it goes
+            # Still pending it holds the chat's next message back; given up, it may free it.
+            return await self._retry(message, error, uncertain=False)
         ids = list(message.message_ids)
         for number in range(message.parts_sent, len(parts)):
             try:

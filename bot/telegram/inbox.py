@@ -6,9 +6,11 @@ higher offset — the request that tells Telegram the batch arrived. A crash bef
 makes Telegram send the batch again; after it, the stored updates are handled at start.
 
 Handling: a worker claims stored updates (one per chat at a time, so each chat's updates are
-handled in order, several chats at once), runs them through the Application's handlers, and
-deletes them once handled. Each handler's own transaction claims the update id, so an update
-replayed after a crash changes nothing twice.
+handled in order, several chats at once) and runs them through the Application's handlers. Each
+handler's own transaction claims the update id and takes the update out of the inbox, so an
+update replayed after a crash changes nothing twice; the chat's next update may start as soon
+as that transaction commits (what the handler does after it, such as stopping a button's
+spinner, may overlap it). An update no transaction claimed is deleted once its handler returns.
 """
 
 from __future__ import annotations
@@ -32,9 +34,9 @@ BATCH = 32
 CONCURRENT_CHATS = 16
 IDLE_POLL = 1.0
 ALLOWED_UPDATES = Update.ALL_TYPES
+"""What Telegram is asked to send, by getUpdates and by setWebhook alike."""
 MAX_KEPT = 1_000
 """Received updates kept decoded until handled (more wait as JSON in the inbox)."""
-"""What Telegram is asked to send, by getUpdates and by setWebhook alike."""
 
 
 def chat_of(update: Update) -> int | None:

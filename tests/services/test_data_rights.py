@@ -35,6 +35,8 @@ from bot.services.router import ConversationRouter
 from flows import messages
 from flows import rights_messages as words
 from flows.dialogue import Tapped, Typed
+from storage import outbox
+from storage.db import session_scope
 from storage.erasure import ERASED
 from storage.models import (
     Answer,
@@ -101,6 +103,13 @@ def test_the_erasure_check_finds_whole_values_and_not_digits_inside_timestamps(
     assert digits in decrypted_dump(services.engine)
     found = left_behind(services.engine, (NAME.upper(), "Xochimilco", str(CHAT_ID), digits))
     assert found == [NAME.upper(), "Xochimilco", str(CHAT_ID)]
+    # Inside JSON too: a time written as text hides no number; a list and a quoted line do not
+    # hide what they hold.
+    quoted = "it's\n\"ok\""  # repr() would have shown it escaped, and missed it
+    with session_scope(services.engine) as session:
+        payload = {"at": "2026-01-05T09:00:07.961010+00:00", "ids": [7_300_555], "say": [quoted]}
+        outbox.add(session, 1, "html", payload, services.clock.now)
+    assert left_behind(services.engine, (digits, "7300555", quoted)) == ["7300555", quoted]
 
 
 def test_delete_asks_first_and_no_keeps_everything(services: Services) -> None:

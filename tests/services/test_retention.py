@@ -16,6 +16,7 @@ from service_support import Chat, Services, count, finish_intake, join, make_ser
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from bot.services import retention as retention_module
 from bot.services.retention import Retention
 from flows.dialogue import Typed
 from storage import erasure, outbox
@@ -80,8 +81,9 @@ def test_the_purge_erases_only_patients_last_seen_before_the_cutoff(
 
 
 def test_the_daily_run_forgets_messages_a_week_after_they_went_and_keeps_pending_ones(
-    services: Services,
+    services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(retention_module, "FORGET_BATCH", 3)  # several transactions' worth
     clinic_history(services)  # every message sent at once, the check-in's 21 days after the rest
     with session_scope(services.engine) as session:
         early = services.clock.now - timedelta(days=30)
