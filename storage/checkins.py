@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from storage.intakes import record_shown
-from storage.models import Checkin
+from storage.models import Checkin, table_of
 
 
 def latest(session: Session, patient_id: int) -> Checkin | None:
@@ -37,4 +37,4 @@ def completed(
 
 def mark_shown(session: Session, checkin_id: int, step: str, message_id: int | None) -> None:
     """As storage.intakes.mark_shown."""
-    record_shown(session, Checkin.__table__, checkin_id, step, message_id)  # type: ignore[attr-defined]
+    record_shown(session, table_of(Checkin), checkin_id, step, message_id)

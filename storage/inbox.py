@@ -12,7 +12,7 @@ from sqlalchemy import Row, Update, bindparam, delete, exists, update
 from sqlmodel import Session, col, or_, select
 
 from storage.engine import insert_on_conflict
-from storage.models import InboxUpdate, ProcessedUpdate
+from storage.models import InboxUpdate, ProcessedUpdate, table_of
 
 
 def store(
@@ -61,7 +61,7 @@ def claim(
 @cache
 def _claim_statement(dialect: str, limit: int) -> Update:
     """Built once per dialect and limit: building it costs more CPU than running it."""
-    table = InboxUpdate.__table__  # type: ignore[attr-defined]
+    table = table_of(InboxUpdate)
     earlier = table.alias("earlier")
     blocked = exists().where(
         earlier.c.chat_id == table.c.chat_id, earlier.c.update_id < table.c.update_id
@@ -87,7 +87,7 @@ def _claim_statement(dialect: str, limit: int) -> Update:
 def started(session: Session, update_id: int) -> None:
     """Its handling starts: counted, so an update that stops the process every time is found.
     (Claims are not counted: a batch claimed when the process is killed holds bystanders.)"""
-    table = InboxUpdate.__table__  # type: ignore[attr-defined]
+    table = table_of(InboxUpdate)
     session.execute(  # Core, not the ORM's bulk update: this runs for every update
         update(table)
         .where(table.c.update_id == update_id)
@@ -98,7 +98,7 @@ def started(session: Session, update_id: int) -> None:
 def done(session: Session, update_id: int, now: datetime) -> None:
     """The update was handled: forget it, and keep its id in ProcessedUpdate (where its handler
     may have put it already), so a copy delivered later is not stored again."""
-    table = InboxUpdate.__table__  # type: ignore[attr-defined]
+    table = table_of(InboxUpdate)
     session.execute(delete(table).where(table.c.update_id == update_id))
     session.execute(
         insert_on_conflict(session)(ProcessedUpdate)

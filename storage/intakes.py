@@ -7,13 +7,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import and_, case, insert, update
+from sqlalchemy import Table, and_, case, insert, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from storage.clock import as_utc, utcnow
-from storage.models import Answer, Appointment, Intake, Medication
+from storage.models import Answer, Appointment, Intake, Medication, table_of
 from storage.statuses import AppointmentStatus
 
 
@@ -94,7 +94,7 @@ def save_position(
     False when another update changed the intake first (its version moved on).
     """
     session.flush()  # changes made to the ORM objects so far go first, as they always did
-    table = Intake.__table__  # type: ignore[attr-defined]
+    table = table_of(Intake)
     result = cast(
         CursorResult[Any],
         session.execute(  # Core, not the ORM's bulk update: a stale `intake` stays untouched
@@ -113,11 +113,11 @@ def save_position(
 
 def mark_shown(session: Session, intake_id: int, step: str, message_id: int | None) -> None:
     """The patient was shown `step` in message `message_id` (kept when it was shown before)."""
-    record_shown(session, Intake.__table__, intake_id, step, message_id)  # type: ignore[attr-defined]
+    record_shown(session, table_of(Intake), intake_id, step, message_id)
 
 
 def record_shown(
-    session: Session, table: Any, row_id: int, step: str, message_id: int | None
+    session: Session, table: Table, row_id: int, step: str, message_id: int | None
 ) -> None:
     """On a dialogue's row (an intake's, a check-in's): `step` shown, and the message that
     first showed it, the one on record while the step stays the same."""
@@ -197,7 +197,7 @@ def record_answer(
             )
             .values(superseded=True, superseded_at=now)
         )
-    table = Answer.__table__  # type: ignore[attr-defined]
+    table = table_of(Answer)
     # A Core insert: an ORM object, its validation and a flush cost more CPU than the answer.
     inserted = insert(table).values(
         intake_id=intake_id,

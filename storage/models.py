@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, event
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Table, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapper
@@ -384,3 +384,9 @@ class DataRightsLog(SQLModel, table=True):
     patient_number: int  # the erased Patient row's id; no foreign key, the row is gone
     action: str = Field(max_length=16)  # statuses.Erasure: deleted (by request), purged (retention)
     at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A model's table, for the Core statements on hot paths (no ORM objects, no flush)."""
+    table: Table = getattr(model, "__table__")  # noqa: B009  (SQLModel declares no type for it)
+    return table

@@ -13,7 +13,7 @@ from sqlalchemy import Row, Update, bindparam, case, delete, exists, func, true,
 from sqlmodel import Session, col, or_, select
 
 from storage.engine import insert_on_conflict
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, table_of
 from storage.statuses import OutboxStatus, Priority
 
 FORGET = "forget"
@@ -33,7 +33,7 @@ def add(
 ) -> int | None:
     """Add a message, due now, in one statement; its id, or None (and nothing added) when its
     dedupe key was used before."""
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    table = table_of(OutboxMessage)
     insert = insert_on_conflict(session)(table).values(
         chat_id=chat_id,
         kind=kind,
@@ -93,7 +93,7 @@ def claim(
 @cache
 def _claim_statement(dialect: str, limit: int) -> Update:
     """Built once per dialect and limit: building it costs more CPU than running it."""
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    table = table_of(OutboxMessage)
     earlier = table.alias("earlier")
     blocked = exists().where(
         earlier.c.chat_id == table.c.chat_id,
@@ -160,7 +160,7 @@ def settle(
 
     One flagged "forget" (a goodbye to a patient who left, the notice naming them to
     providers) keeps neither its words nor its chat once settled."""
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    table = table_of(OutboxMessage)
     other = table.alias("other")
     chat_waiting = exists().where(
         other.c.chat_id == chat_id,
@@ -238,7 +238,7 @@ def forget_settled(session: Session, settled_before: datetime, limit: int) -> in
     cancelled ones by when they were written), unless another message of their group is still
     pending (an intake counts as delivered by its settled copies). What the patient was told
     need not stay in the database once it went; their answers are kept where they belong."""
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    table = table_of(OutboxMessage)
     other = table.alias("other")
     group_pending = exists().where(
         other.c.group_key == table.c.group_key, other.c.status == OutboxStatus.PENDING

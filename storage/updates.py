@@ -8,10 +8,10 @@ from typing import Any, cast
 
 from sqlalchemy import Delete, bindparam, delete
 from sqlalchemy.engine import CursorResult
-from sqlmodel import Session, SQLModel, col
+from sqlmodel import Session, col
 
 from storage.engine import dialect_insert
-from storage.models import InboxUpdate, ProcessedUpdate
+from storage.models import InboxUpdate, ProcessedUpdate, table_of
 
 
 def claim(session: Session, update_id: int, now: datetime) -> bool:
@@ -30,7 +30,7 @@ def claim(session: Session, update_id: int, now: datetime) -> bool:
 def _claim_statement(postgresql: bool) -> Any:
     """INSERT … ON CONFLICT DO NOTHING RETURNING; on PostgreSQL with the inbox row's DELETE in
     a WITH of the same statement. Built once."""
-    table = SQLModel.metadata.tables["processedupdate"]
+    table = table_of(ProcessedUpdate)
     statement = (
         dialect_insert(postgresql)(table)
         .values(update_id=bindparam("p_id"), processed_at=bindparam("p_now"))
@@ -44,7 +44,7 @@ def _claim_statement(postgresql: bool) -> Any:
 
 @cache
 def _leave_inbox_statement() -> Delete:
-    inbox = InboxUpdate.__table__  # type: ignore[attr-defined]
+    inbox = table_of(InboxUpdate)
     return delete(inbox).where(inbox.c.update_id == bindparam("p_id"))
 
 

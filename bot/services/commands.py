@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from bot.services.outbox import Kind, Outbox
 from bot.services.providers import ProviderError
+from bot.services.transactions import no_inbox
 from storage import updates
 from storage.clock import utcnow
 from storage.db import session_scope
@@ -34,7 +35,7 @@ class Commands:
         self.engine = engine
         self.outbox = outbox
         self.clock = clock
-        self.on_claimed: Callable[[int], None] = lambda _update_id: None  # see UnitOfWork
+        self.on_claimed: Callable[[int], None] = no_inbox  # as UnitOfWork.on_claimed
 
     def run(self, update_id: int | None, chat_id: int, work: Work) -> bool:
         """Do `work` and send its answer; a ProviderError's message is the answer instead.

@@ -66,6 +66,12 @@ class Reply:
     submitted: CompiledIntake | None = None
     forget: bool = False  # the patient's data was erased: the reply is forgotten once sent
 
+    @property
+    def wrote_for_providers(self) -> bool:
+        """Whether the turn also wrote messages for providers (a submitted intake's copies, the
+        notice that a patient left), beside the patient's reply and any alert."""
+        return self.finished or self.forget or self.submitted is not None
+
     def then(self, following: Reply) -> Reply:
         """One reply that says this one's notices, then shows `following`."""
         following.say = [*self.say, *following.say]

@@ -40,7 +40,7 @@ class UnitOfWork:
         self.engine = engine
         self.clock = clock
         self.outbox = outbox  # None: the caller shows replies itself (the terminal demo)
-        self.on_claimed: Callable[[int], None] = _nothing
+        self.on_claimed: Callable[[int], None] = no_inbox
         """Told each update id whose transaction claimed it and committed (the inbox then has
         nothing left to do for it: the claim took it out, see storage.updates.claim)."""
 
@@ -87,5 +87,5 @@ class UnitOfWork:
             return updates.forget_before(session, self.clock() - keep)
 
 
-def _nothing(update_id: int) -> None:
+def no_inbox(update_id: int) -> None:
     """No inbox to tell (the terminal demo, tests of the services alone)."""

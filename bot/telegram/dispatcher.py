@@ -37,10 +37,8 @@ class Lane:
     batch: int
 
 
-LANES = (
-    Lane("conversation", (Priority.URGENT, Priority.CONVERSATION), 50),
-    Lane("bulk", (Priority.PROVIDER, Priority.BULK), 50),
-)
+CONVERSATION = Lane("conversation", (Priority.URGENT, Priority.CONVERSATION), 50)
+LANES = (CONVERSATION, Lane("bulk", (Priority.PROVIDER, Priority.BULK), 50))
 """Two loops, so a crisis reply is claimed the moment it is written, not after the batch of
 reminders in flight; the rate limiter then lets it go before them."""
 IDLE_POLL = 1.0
@@ -85,11 +83,10 @@ class Dispatcher:
         }  # each lane's tasks, and the outbox rows each is sending
         self._full = {lane.name: False for lane in LANES}  # its last claim took all its room
 
-    def wake(self, priority: int | None = None) -> None:
-        """Look at the outbox now: in the lane of `priority`, or in every lane (None)."""
+    def wake(self, *, conversation_only: bool = False) -> None:
+        """Look at the outbox now: in every lane, or only in the one of replies and alerts."""
         for lane in LANES:
-            low, high = lane.priorities
-            if priority is None or low <= priority <= high:
+            if not conversation_only or lane is CONVERSATION:
                 self._wakes[lane.name].set()
 
     async def start(self, *, only_sender: bool) -> None:

@@ -23,7 +23,6 @@ from bot.services.replies import DialogueRef, Reply
 from bot.telegram import callbacks
 from bot.telegram.services import BotServices, services
 from flows.dialogue import Command, Event, Typed, Unsupported
-from storage.statuses import Priority
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +56,7 @@ def _after(bot_services: BotServices, reply: Reply) -> None:
     """What a reply asks of the adapter once it is stored: arm its reminders, send it."""
     if reply.reminders:
         bot_services.reminders.arm(reply.reminders)
-    # Only a submitted intake or an erasure writes for the providers' lane; any other turn
-    # wrote the patient's reply (and any alert) alone.
-    providers_too = reply.finished or reply.forget or reply.submitted is not None
-    bot_services.dispatcher.wake(None if providers_too else Priority.CONVERSATION)
+    bot_services.dispatcher.wake(conversation_only=not reply.wrote_for_providers)
 
 
 async def _notice(
