@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import statistics
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -29,6 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
 
+from databases import empty_database
 from e2e_support import TOKEN
 from fake_bot_api import FakeBotAPI
 from service_support import Chat, deliver_all, join, make_services, shortest_answer
@@ -88,7 +88,9 @@ def answer_everything(chat: Chat, inbox: Inbox, counter: Counter, costs: Costs) 
         text, update_id = shortest_answer(reply.screen.step), chat._next()
         counter.statements, counter.on = 0, True
         began = time.process_time()
-        inbox.store([(update_id, chat.chat_id, as_update(update_id, chat.chat_id, message_id, text))])
+        inbox.store(
+            [(update_id, chat.chat_id, as_update(update_id, chat.chat_id, message_id, text))]
+        )
         [(claimed, _)] = inbox.claim(1)
         inbox.started(claimed)
         costs.receive_cpu_ms.append((time.process_time() - began) * 1000)
@@ -166,7 +168,9 @@ def report(costs: Costs, floor: list[float]) -> None:
     print(f"  CPU ms, sending's bookkeeping:       {send:.2f}")
     print(f"bare python-telegram-bot, an update decoded, handled and answered: {bare:.2f} ms CPU")
     ours = receive + handle + send
-    print(f"ratio (this bot's receiving + handling + sending's bookkeeping) / bare: {ours / bare:.1f}")
+    print(
+        f"ratio (this bot's receiving + handling + sending's bookkeeping) / bare: {ours / bare:.1f}"
+    )
 
 
 def main() -> None:
@@ -174,8 +178,7 @@ def main() -> None:
     arguments.add_argument("--patients", type=int, default=5)
     arguments.add_argument("--database", default=None)
     args = arguments.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        url = args.database or f"sqlite:///{Path(folder) / 'answers.db'}"
+    with empty_database(args.database, "answers") as url:
         print(f"database: {url.split('@')[-1]}")
         costs = this_bot(url, args.patients)
     floor = asyncio.run(bare_floor(300))

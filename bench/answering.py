@@ -21,7 +21,6 @@ import asyncio
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"
 
 from bare_bot import polling
 from crash_patients import CrashPatient, Shown, shown
+from databases import empty_database
 from e2e_support import TOKEN, invite, running_bot, settings_for
 from fake_bot_api import FakeBotAPI, FakeChat
 from load import percentile
@@ -199,8 +199,7 @@ async def main(database: str | None, count: int, answers: int, runs: int) -> Non
     ours: list[Figures] = []
     bare: list[Figures] = []
     for run in range(runs):
-        with tempfile.TemporaryDirectory() as folder:
-            url = database or f"sqlite:///{Path(folder) / 'answering.db'}"
+        with empty_database(database, "answering") as url:
             ours.append(await this_bot(url, count, answers, seed=run * 1000))
         bare.append(await bare_bot(count, answers))
         print(f"run {run + 1}/{runs} done", flush=True)
@@ -217,6 +216,10 @@ if __name__ == "__main__":
     arguments.add_argument("--patients", type=int, default=40)
     arguments.add_argument("--answers", type=int, default=12)
     arguments.add_argument("--runs", type=int, default=3)
-    arguments.add_argument("--database", default=None, help="default: a new SQLite file per run")
+    arguments.add_argument(
+        "--database",
+        default=None,
+        help="a PostgreSQL URL (a new schema per run); default: SQLite",
+    )
     args = arguments.parse_args()
     asyncio.run(main(args.database, args.patients, args.answers, args.runs))

@@ -22,7 +22,6 @@ import asyncio
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"
 from answering import FIRST_CHAT, TimedPatient
 from bare_bot import polling
 from crash_patients import shown
+from databases import empty_database
 from e2e_support import TOKEN, invite, running_bot, settings_for
 from fake_bot_api import FakeBotAPI, FakeChat
 
@@ -124,8 +124,7 @@ async def main(database: str | None, count: int, rounds: int, runs: int) -> None
     ours: list[float] = []
     bare: list[float] = []
     for run in range(runs):
-        with tempfile.TemporaryDirectory() as folder:
-            url = database or f"sqlite:///{Path(folder) / 'backlog.db'}"
+        with empty_database(database, "backlog") as url:
             ours += await this_bot(url, count, rounds)
         bare += await bare_bot(count, rounds)
         print(f"run {run + 1}/{runs} done", flush=True)
@@ -141,6 +140,10 @@ if __name__ == "__main__":
     arguments.add_argument("--patients", type=int, default=60)
     arguments.add_argument("--rounds", type=int, default=4)
     arguments.add_argument("--runs", type=int, default=3)
-    arguments.add_argument("--database", default=None, help="default: a new SQLite file per run")
+    arguments.add_argument(
+        "--database",
+        default=None,
+        help="a PostgreSQL URL (a new schema per run); default: SQLite",
+    )
     args = arguments.parse_args()
     asyncio.run(main(args.database, args.patients, args.rounds, args.runs))

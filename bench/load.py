@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
 
 from bare_bot import polling
+from databases import empty_database
 from e2e_support import PROVIDER_CHAT_ID, TOKEN, running_bot, settings_for
 from fake_bot_api import FakeBotAPI, FakeChat
 from sqlmodel import Session
@@ -182,8 +182,7 @@ async def main(database: str | None, reminders: int, runs: int) -> None:
     ours: list[Figures] = []
     bare: list[Figures] = []
     for run in range(runs):
-        with tempfile.TemporaryDirectory() as folder:
-            url = database or f"sqlite:///{Path(folder) / 'load.db'}"
+        with empty_database(database, "load") as url:
             ours.append(await this_bot(url, reminders))
         bare.append(await bare_bot(reminders))
         print(f"run {run + 1}/{runs} done", flush=True)
@@ -199,6 +198,10 @@ if __name__ == "__main__":
     arguments = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     arguments.add_argument("--reminders", type=int, default=1000)
     arguments.add_argument("--runs", type=int, default=3)
-    arguments.add_argument("--database", default=None, help="default: a new SQLite file per run")
+    arguments.add_argument(
+        "--database",
+        default=None,
+        help="a PostgreSQL URL (a new schema per run); default: SQLite",
+    )
     args = arguments.parse_args()
     asyncio.run(main(args.database, args.reminders, args.runs))

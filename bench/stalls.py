@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -32,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bare_bot import polling
+from databases import empty_database
 from e2e_support import (
     PROVIDER_CHAT_ID,
     TOKEN,
@@ -298,8 +298,7 @@ async def main(database: str | None, patients: int, runs: int) -> None:
     ours: list[dict[str, float]] = []
     bare: list[dict[str, float]] = []
     for run in range(runs):
-        with tempfile.TemporaryDirectory() as folder:
-            url = database or f"sqlite:///{Path(folder) / 'stalls.db'}"
+        with empty_database(database, "stalls") as url:
             stretches, start = await this_bot(url, patients)
         ours.append(figures(stretches, start))
         bare_stretches, bare_start = await bare_bot([s.took for s in stretches])
@@ -318,6 +317,10 @@ if __name__ == "__main__":
     arguments = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     arguments.add_argument("--patients", type=int, default=10_000)
     arguments.add_argument("--runs", type=int, default=3)
-    arguments.add_argument("--database", default=None, help="default: a new SQLite file per run")
+    arguments.add_argument(
+        "--database",
+        default=None,
+        help="a PostgreSQL URL (a new schema per run); default: SQLite",
+    )
     args = arguments.parse_args()
     asyncio.run(main(args.database, args.patients, args.runs))

@@ -33,6 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
 
 from cli_support import SETTINGS_PREFIXES
+from databases import empty_database
 from e2e_support import CLINIC, PROVIDER_CHAT_ID, TOKEN
 from fake_bot_api import FakeBotAPI
 from sqlalchemy import func
@@ -241,9 +242,8 @@ async def one_size(
 ) -> tuple[list[Start], list[Start]]:
     ours: list[Start] = []
     bare: list[Start] = []
-    with tempfile.TemporaryDirectory() as name:
+    with tempfile.TemporaryDirectory() as name, empty_database(database, "startup") as url:
         folder = Path(name)
-        url = database or f"sqlite:///{folder / 'intake.db'}"
         began = time.monotonic()
         added = seed(url, size)
         print(f"{size:,} patients: {added:,} added in {time.monotonic() - began:.1f} s", flush=True)

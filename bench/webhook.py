@@ -16,7 +16,6 @@ import asyncio
 import socket
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from aiohttp import ClientSession
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
 
+from databases import empty_database
 from e2e_support import settings_for
 from fake_bot_api import FakeBotAPI
 
@@ -109,7 +109,6 @@ if __name__ == "__main__":
     arguments.add_argument("--database", default=None)
     arguments.add_argument("--updates", type=int, default=200)
     args = arguments.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        url = args.database or f"sqlite:///{Path(folder) / 'bench.db'}"
+    with empty_database(args.database, "webhook") as url:
         print(f"database: {url.split('@')[-1]}")
         asyncio.run(main(url, args.updates))

@@ -87,10 +87,16 @@ def _claim_statement(dialect: str, limit: int) -> Update:
 def started(session: Session, update_id: int) -> None:
     """Its handling starts: counted, so an update that stops the process every time is found.
     (Claims are not counted: a batch claimed when the process is killed holds bystanders.)"""
+    session.execute(_started_statement(), {"p_id": update_id})
+
+
+@cache
+def _started_statement() -> Update:
+    """Core, not the ORM's bulk update, and built once: this runs for every update."""
     table = table_of(InboxUpdate)
-    session.execute(  # Core, not the ORM's bulk update: this runs for every update
+    return (
         update(table)
-        .where(table.c.update_id == update_id)
+        .where(table.c.update_id == bindparam("p_id"))
         .values(attempts=table.c.attempts + 1)
     )
 

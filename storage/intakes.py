@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, case, insert, update
+from sqlalchemy import BindParameter, Insert, Table, Update, and_, bindparam, case, insert, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from storage.clock import as_utc, utcnow
 from storage.models import Answer, Appointment, Intake, Medication, table_of
@@ -37,19 +39,28 @@ def next_visit(
 ) -> tuple[Appointment, Intake | None] | None:
     """The patient's soonest scheduled appointment still ahead of `now`, with its intake (None
     while none was opened), read in one query."""
-    rows = session.exec(
-        select(Appointment, Intake)
-        .outerjoin(Intake, col(Intake.appointment_id) == col(Appointment.id))
-        .where(
-            Appointment.patient_id == patient_id,
-            Appointment.status == AppointmentStatus.SCHEDULED,
-        )
-        .order_by(col(Appointment.starts_at), col(Intake.id))
-    ).all()
+    rows = session.exec(_visits_statement(), params={"p_patient": patient_id}).all()
     for appointment, intake in rows:
         if as_utc(appointment.starts_at) > now:
             return appointment, intake
     return None
+
+
+# The statements every answer runs are built once (with bind parameters): building one costs
+# more CPU than running it (bench/answer_cost.py).
+
+
+@cache
+def _visits_statement() -> Select[Appointment, Intake]:
+    return (
+        select(Appointment, Intake)
+        .outerjoin(Intake, col(Intake.appointment_id) == col(Appointment.id))
+        .where(
+            Appointment.patient_id == bindparam("p_patient"),
+            Appointment.status == AppointmentStatus.SCHEDULED,
+        )
+        .order_by(col(Appointment.starts_at), col(Intake.id))
+    )
 
 
 def add(session: Session, intake: Intake) -> Intake:
@@ -94,21 +105,28 @@ def save_position(
     False when another update changed the intake first (its version moved on).
     """
     session.flush()  # changes made to the ORM objects so far go first, as they always did
-    table = table_of(Intake)
-    result = cast(
-        CursorResult[Any],
-        session.execute(  # Core, not the ORM's bulk update: a stale `intake` stays untouched
-            update(table)
-            .where(table.c.id == intake.id, table.c.version == intake.version)
-            .values(**position, paused=paused, version=intake.version + 1, updated_at=now)
-        ),
-    )
+    statement = _save_position_statement(tuple(position))
+    parameters = {**position, "paused": paused, "p_id": intake.id, "p_version": intake.version}
+    parameters.update(version=intake.version + 1, updated_at=now)
+    result = cast(CursorResult[Any], session.execute(statement, parameters))
     if result.rowcount != 1:
         return False
     stored = {**position, "paused": paused, "version": intake.version + 1, "updated_at": now}
     for name, value in stored.items():  # what was just written: no need to read it back
         set_committed_value(intake, name, value)
     return True
+
+
+@cache
+def _save_position_statement(columns: tuple[str, ...]) -> Update:
+    """Core, not the ORM's bulk update: a stale intake object stays untouched."""
+    table = table_of(Intake)
+    written = (*columns, "paused", "version", "updated_at")
+    return (
+        update(table)
+        .where(table.c.id == bindparam("p_id"), table.c.version == bindparam("p_version"))
+        .values({name: bindparam(name) for name in written})
+    )
 
 
 def mark_shown(session: Session, intake_id: int, step: str, message_id: int | None) -> None:
@@ -121,11 +139,19 @@ def record_shown(
 ) -> None:
     """On a dialogue's row (an intake's, a check-in's): `step` shown, and the message that
     first showed it, the one on record while the step stays the same."""
+    parameters = {"p_id": row_id, "p_step": step, "p_message": message_id}
+    session.execute(_shown_statement(table), parameters)
+
+
+@cache
+def _shown_statement(table: Table) -> Update:
+    step = bindparam("p_step", type_=table.c.shown_step.type)
+    message: BindParameter[Any] = bindparam("p_message")
     again = and_(table.c.shown_step == step, table.c.shown_message_id.is_not(None))
-    first = case((again, table.c.shown_message_id), else_=message_id)
-    session.execute(
+    first = case((again, table.c.shown_message_id), else_=message)
+    return (
         update(table)
-        .where(table.c.id == row_id)
+        .where(table.c.id == bindparam("p_id"))
         .values(shown_step=step, shown_message_id=first)
     )
 
@@ -139,12 +165,17 @@ def mark_delivered(session: Session, intake_id: int, now: datetime) -> None:
 
 def current_answers(session: Session, intake_id: int) -> dict[str, Any]:
     """The answers in force, by question key."""
-    rows = session.exec(
-        select(Answer)
-        .where(Answer.intake_id == intake_id, col(Answer.superseded).is_(False))
-        .order_by(col(Answer.id))
-    ).all()
+    rows = session.exec(_current_answers_statement(), params={"p_intake": intake_id}).all()
     return {row.question_key: row.value for row in rows}
+
+
+@cache
+def _current_answers_statement() -> SelectOfScalar[Answer]:
+    return (
+        select(Answer)
+        .where(Answer.intake_id == bindparam("p_intake"), col(Answer.superseded).is_(False))
+        .order_by(col(Answer.id))
+    )
 
 
 def current_typed_texts(session: Session, intake_id: int) -> dict[str, str]:
@@ -188,26 +219,33 @@ def record_answer(
     (`replaces=False`: the caller read the current answers in this transaction and there is
     none for `key`, so there is nothing to supersede.)"""
     if replaces:
-        session.execute(
-            update(Answer)
-            .where(
-                col(Answer.intake_id) == intake_id,
-                col(Answer.question_key) == key,
-                col(Answer.superseded).is_(False),
-            )
-            .values(superseded=True, superseded_at=now)
-        )
+        parameters = {"p_intake": intake_id, "p_key": key, "p_now": now}
+        session.execute(_supersede_statement(), parameters)
+    row = {"intake_id": intake_id, "question_key": key, "value": value, "raw_text": raw_text}
+    return int(session.execute(_answer_statement(), {**row, "created_at": now}).scalar_one())
+
+
+@cache
+def _supersede_statement() -> Update:
     table = table_of(Answer)
-    # A Core insert: an ORM object, its validation and a flush cost more CPU than the answer.
-    inserted = insert(table).values(
-        intake_id=intake_id,
-        question_key=key,
-        value=value,
-        raw_text=raw_text,
-        created_at=now,
-        superseded=False,
+    return (
+        update(table)
+        .where(
+            table.c.intake_id == bindparam("p_intake"),
+            table.c.question_key == bindparam("p_key"),
+            table.c.superseded.is_(False),
+        )
+        .values(superseded=True, superseded_at=bindparam("p_now"))
     )
-    return int(session.execute(inserted.returning(table.c.id)).scalar_one())
+
+
+@cache
+def _answer_statement() -> Insert:
+    """A Core insert: an ORM object, its validation and a flush cost more CPU than the answer."""
+    table = table_of(Answer)
+    names = ("intake_id", "question_key", "value", "raw_text", "created_at")
+    values: dict[str, Any] = {name: bindparam(name) for name in names}
+    return insert(table).values({**values, "superseded": False}).returning(table.c.id)
 
 
 def supersede_all_answers(

@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, Update, bindparam, case, delete, exists, func, true, update
+from sqlalchemy import Insert, Row, Update, bindparam, case, delete, exists, func, true, update
 from sqlmodel import Session, col, or_, select
 
-from storage.engine import insert_on_conflict
+from storage.engine import dialect_insert
 from storage.models import OutboxMessage, table_of
 from storage.statuses import OutboxStatus, Priority
 
@@ -33,24 +33,26 @@ def add(
 ) -> int | None:
     """Add a message, due now, in one statement; its id, or None (and nothing added) when its
     dedupe key was used before."""
+    statement = _add_statement(session.get_bind().dialect.name, dedupe_key is not None)
+    row = {"chat_id": chat_id, "kind": kind, "payload": payload, "priority": priority}
+    row.update(dedupe_key=dedupe_key, group_key=group_key, created_at=now, due_at=now)
+    return session.execute(statement, row).scalar()
+
+
+# The statements every message runs are built once (with bind parameters): building one costs
+# more CPU than running it (bench/answer_cost.py).
+
+
+@cache
+def _add_statement(dialect: str, deduplicated: bool) -> Insert:
     table = table_of(OutboxMessage)
-    insert = insert_on_conflict(session)(table).values(
-        chat_id=chat_id,
-        kind=kind,
-        payload=payload,
-        priority=priority,
-        status=OutboxStatus.PENDING,
-        dedupe_key=dedupe_key,
-        group_key=group_key,
-        created_at=now,
-        due_at=now,
-        attempts=0,
-        parts_sent=0,
-        uncertain=False,
-    )
-    if dedupe_key is not None:
+    names = ("chat_id", "kind", "payload", "priority", "dedupe_key", "group_key")
+    values: dict[str, Any] = {name: bindparam(name) for name in (*names, "created_at", "due_at")}
+    values.update(status=OutboxStatus.PENDING, attempts=0, parts_sent=0, uncertain=False)
+    insert = dialect_insert(dialect == "postgresql")(table).values(values)
+    if deduplicated:
         insert = insert.on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return session.execute(insert.returning(table.c.id)).scalar()
+    return cast(Insert, insert.returning(table.c.id))
 
 
 def get(session: Session, message_id: int) -> OutboxMessage | None:
@@ -160,34 +162,46 @@ def settle(
 
     One flagged "forget" (a goodbye to a patient who left, the notice naming them to
     providers) keeps neither its words nor its chat once settled."""
+    statement = _settle_statement(message_ids is not None, error is not None, forget)
+    parameters: dict[str, Any] = {"p_id": message_id, "p_chat": chat_id, "status": status}
+    parameters["sent_at"] = now if status == OutboxStatus.SENT else None
+    if message_ids is not None:
+        parameters.update(message_ids=message_ids, p_parts=len(message_ids))
+    if error is not None:
+        parameters["last_error"] = error[:60]
+    settled = session.execute(statement, parameters).first()
+    return None if settled is None else bool(settled[0])
+
+
+@cache
+def _settle_statement(with_ids: bool, with_error: bool, forget: bool) -> Update:
     table = table_of(OutboxMessage)
     other = table.alias("other")
     chat_waiting = exists().where(
-        other.c.chat_id == chat_id,
+        other.c.chat_id == bindparam("p_chat"),
         other.c.status == OutboxStatus.PENDING,
-        other.c.id != message_id,
+        other.c.id != bindparam("p_id"),
     )
     values: dict[str, Any] = {
-        "status": status,
-        "sent_at": now if status == OutboxStatus.SENT else None,
+        "status": bindparam("status"),
+        "sent_at": bindparam("sent_at"),
         "claimed_by": None,
         "claimed_until": None,
     }
-    if message_ids is not None:
-        values["message_ids"] = message_ids
-        parts = len(message_ids)
+    if with_ids:
+        values["message_ids"] = bindparam("message_ids")
+        parts = bindparam("p_parts", type_=table.c.parts_sent.type)
         values["parts_sent"] = case((table.c.parts_sent > parts, table.c.parts_sent), else_=parts)
-    if error is not None:
-        values["last_error"] = error[:60]
+    if with_error:
+        values["last_error"] = bindparam("last_error")
     if forget:
         values["payload"], values["chat_id"] = {}, 0
-    settled = session.execute(
+    return (
         update(table)
-        .where(table.c.id == message_id, table.c.status == OutboxStatus.PENDING)
-        .values(**values)
+        .where(table.c.id == bindparam("p_id"), table.c.status == OutboxStatus.PENDING)
+        .values(values)
         .returning(chat_waiting)
-    ).first()
-    return None if settled is None else bool(settled[0])
+    )
 
 
 def retry_later(

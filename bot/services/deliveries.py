@@ -25,7 +25,7 @@ from bot.services.outbox import Kind, Outbox, mark_shown, ref_from_data, screen_
 from bot.services.reminders import settle
 from storage import intakes, outbox, safety
 from storage.clock import utcnow
-from storage.db import session_scope
+from storage.db import one_statement, session_scope
 from storage.statuses import OutboxStatus, Priority
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ class Deliveries:
         """Up to `limit` messages due now, with a priority within `priorities`, none of
         `sending` (still being sent by this process)."""
         now = self.clock()
-        with session_scope(self.engine) as session:
+        with one_statement(self.engine) as session:
             rows = outbox.claim(
                 session, self.owner, now, now + LEASE, limit, priorities, sending
             )

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from bot.services.deliveries import process_name
 from storage import inbox
 from storage.clock import utcnow
-from storage.db import session_scope
+from storage.db import one_statement, session_scope
 
 log = logging.getLogger(__name__)
 
@@ -48,22 +48,19 @@ class Inbox:
         """Updates to handle now: one per chat at most, oldest first, none of `handling`
         (still being handled by this process)."""
         now = self.clock()
-        with session_scope(self.engine) as session:
+        with one_statement(self.engine) as session:
             rows = inbox.claim(session, self.owner, now, now + LEASE, limit, handling)
-            poison = [row.update_id for row in rows if row.attempts >= MAX_ATTEMPTS]
-            for update_id in poison:
-                log.error(
-                    "update %s was set aside: handling it failed %d times", update_id, MAX_ATTEMPTS
-                )
+        poison = [row.update_id for row in rows if row.attempts >= MAX_ATTEMPTS]
+        for update_id in poison:
+            log.error("update %s was set aside: handling it failed %d times", update_id, MAX_ATTEMPTS)
+            with session_scope(self.engine) as session:
                 inbox.done(session, update_id, now)
-            return [
-                (row.update_id, dict(row.payload)) for row in rows if row.update_id not in poison
-            ]
+        return [(row.update_id, dict(row.payload)) for row in rows if row.update_id not in poison]
 
     def started(self, update_id: int) -> None:
         """Handling begins (an update whose handling began MAX_ATTEMPTS times without ending
         is set aside at its next claim)."""
-        with session_scope(self.engine) as session:
+        with one_statement(self.engine) as session:
             inbox.started(session, update_id)
 
     def left_in_transaction(self, update_id: int) -> None:

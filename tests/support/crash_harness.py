@@ -18,7 +18,6 @@ import random
 import signal
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
@@ -28,11 +27,8 @@ from typing import Any
 
 from crash_checks import CrashReport, check
 from crash_patients import CrashPatient
+from databases import fresh_schema
 from fake_bot_api import ApiCall, FakeBotAPI
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
-from sqlmodel import create_engine
 
 from bot.services.providers import ProviderService
 from bot.settings import Settings
@@ -114,18 +110,8 @@ def fresh_database(config: CrashConfig) -> Iterator[str]:
     if config.database == "sqlite":
         yield f"sqlite:///{config.workdir / 'crash.db'}"
         return
-    url = make_url(config.postgres_url)
-    admin = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    schema = f"crash_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        scoped = url.update_query_dict({"options": f"-csearch_path={schema}"})
-        yield scoped.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_schema(config.postgres_url, prefix="crash") as url:
+        yield url
 
 
 @dataclass
