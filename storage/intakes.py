@@ -12,7 +12,7 @@ from sqlalchemy import BindParameter, Insert, Table, Update, and_, bindparam, ca
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import Select, SelectOfScalar
+from sqlmodel.sql.expression import Select
 
 from storage.clock import as_utc, utcnow
 from storage.models import Answer, Appointment, Intake, Medication, table_of
@@ -166,15 +166,17 @@ def mark_delivered(session: Session, intake_id: int, now: datetime) -> None:
 def current_answers(session: Session, intake_id: int) -> dict[str, Any]:
     """The answers in force, by question key."""
     rows = session.exec(_current_answers_statement(), params={"p_intake": intake_id}).all()
-    return {row.question_key: row.value for row in rows}
+    return dict(rows)
 
 
 @cache
-def _current_answers_statement() -> SelectOfScalar[Answer]:
+def _current_answers_statement() -> Select[str, Any]:
+    """Two columns, not Answer objects: an intake's every answer is read at each turn."""
+    table = table_of(Answer)
     return (
-        select(Answer)
-        .where(Answer.intake_id == bindparam("p_intake"), col(Answer.superseded).is_(False))
-        .order_by(col(Answer.id))
+        select(table.c.question_key, table.c.value)
+        .where(table.c.intake_id == bindparam("p_intake"), table.c.superseded.is_(False))
+        .order_by(table.c.id)
     )
 
 
