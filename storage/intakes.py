@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from storage.clock import as_utc, utcnow
-from storage.models import Answer, Appointment, Intake, Medication, table_of
+from storage.models import Answer, Appointment, Intake, Medication, Patient, table_of
 from storage.statuses import AppointmentStatus
 
 
@@ -34,20 +34,50 @@ def for_appointment(session: Session, appointment_id: int) -> Intake | None:
     return session.exec(select(Intake).where(Intake.appointment_id == appointment_id)).first()
 
 
+Visit = tuple[Appointment, Intake | None]
+"""A scheduled appointment and its intake (None while none was opened)."""
+
+
 def next_visit(
-    session: Session, patient_id: int, now: datetime
-) -> tuple[Appointment, Intake | None] | None:
-    """The patient's soonest scheduled appointment still ahead of `now`, with its intake (None
-    while none was opened), read in one query."""
-    rows = session.exec(_visits_statement(), params={"p_patient": patient_id}).all()
-    for appointment, intake in rows:
+    session: Session, patient_id: int, now: datetime, visits: Sequence[Visit] | None = None
+) -> Visit | None:
+    """The patient's soonest scheduled appointment still ahead of `now`, with its intake, read
+    in one query (none when the caller read the patient's `visits` already)."""
+    if visits is None:
+        visits = session.exec(_visits_statement(), params={"p_patient": patient_id}).all()
+    for appointment, intake in visits:
         if as_utc(appointment.starts_at) > now:
             return appointment, intake
     return None
 
 
+def patient_and_visits(session: Session, chat_id: int) -> tuple[Patient, list[Visit]] | None:
+    """The patient of chat `chat_id` with their scheduled appointments, soonest first, each with
+    its intake: what handling any message of theirs starts from, in one query."""
+    rows = session.exec(_patient_visits_statement(), params={"p_chat": chat_id}).all()
+    if not rows:
+        return None
+    visits = [(appointment, intake) for _, appointment, intake in rows if appointment is not None]
+    return rows[0][0], visits
+
+
 # The statements every answer runs are built once (with bind parameters): building one costs
 # more CPU than running it (bench/answer_cost.py).
+
+
+@cache
+def _patient_visits_statement() -> Select[Patient, Appointment | None, Intake | None]:
+    scheduled = and_(
+        col(Appointment.patient_id) == col(Patient.id),
+        col(Appointment.status) == AppointmentStatus.SCHEDULED,
+    )
+    return (
+        select(Patient, Appointment, Intake)
+        .outerjoin(Appointment, scheduled)
+        .outerjoin(Intake, col(Intake.appointment_id) == col(Appointment.id))
+        .where(Patient.telegram_chat_id == bindparam("p_chat"))
+        .order_by(col(Appointment.starts_at), col(Intake.id))
+    )
 
 
 @cache

@@ -4,6 +4,7 @@ safety events, submission) in the caller's transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -76,9 +77,16 @@ class IntakeService:
 
     # --- which intake ---------------------------------------------------------------------
 
-    def current(self, session: Session, patient: Patient, now: datetime) -> Intake | None:
-        """The intake open for the next appointment, created when its window has opened."""
-        visit = intakes.next_visit(session, patient.id, now)
+    def current(
+        self,
+        session: Session,
+        patient: Patient,
+        now: datetime,
+        visits: Sequence[intakes.Visit] | None = None,
+    ) -> Intake | None:
+        """The intake open for the next appointment, created when its window has opened
+        (`visits`: the patient's scheduled ones, when the caller read them already)."""
+        visit = intakes.next_visit(session, patient.id, now, visits)
         if visit is not None:
             appointment, found = visit
             zone = patient_zone(patient, self.config.clinic_zone)

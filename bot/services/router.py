@@ -10,7 +10,7 @@ patient said is stored before anything is sent, and a re-delivered update change
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
 
@@ -36,7 +36,7 @@ from flows.dialogue import Begin, Event, Typed
 from flows.review import REVIEW_STEP
 from flows.rights_messages import DELETE_CANCELLED
 from flows.safety import RiskLevel, assess_risk
-from storage import patients, reminders
+from storage import intakes, patients, reminders
 from storage.clock import utcnow
 from storage.models import Checkin, Patient
 from storage.statuses import ActiveDialogue
@@ -156,13 +156,14 @@ class ConversationRouter:
         now: datetime,
     ) -> Reply:
         """Screen the event once, then hand it to where it goes."""
-        patient = patients.by_chat(session, chat_id)
-        if patient is None:
+        found = intakes.patient_and_visits(session, chat_id)  # one query for both
+        if found is None:
             say = [self.joining.invitation_needed()]
             if is_clear_risk(event):  # crisis resources, but nothing about a stranger is stored
                 say.insert(0, messages.CRISIS_RESOURCES)
             return Reply(say=say, forget=True)  # nor its reply, once sent
-        where = self._where(session, patient, event, ref, now)
+        patient, visits = found
+        where = self._where(session, patient, event, ref, now, visits)
         screened = self._screen(session, patient, where, event, now)
         if screened is not None:
             return screened
@@ -184,6 +185,7 @@ class ConversationRouter:
         event: Event,
         ref: DialogueRef | None,
         now: datetime,
+        visits: Sequence[intakes.Visit] | None = None,
     ) -> Where:
         if patient.active_dialogue == ActiveDialogue.DELETE:
             return Where(Destination.DELETE)
@@ -206,7 +208,7 @@ class ConversationRouter:
             return Where(Destination.SETTINGS)
         if patient.active_dialogue == ActiveDialogue.SAFETY:
             return Where(Destination.SAFETY_QUESTION)
-        intake = self.intakes.current(session, patient, now)
+        intake = self.intakes.current(session, patient, now, visits)
         if intake is not None and intake.submitted_at is None and is_open(intake):
             return Where(Destination.INTAKE, intake=intake)
         return Where(Destination.IDLE, intake=intake)
