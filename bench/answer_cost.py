@@ -91,8 +91,7 @@ def answer_everything(chat: Chat, inbox: Inbox, counter: Counter, costs: Costs) 
         inbox.store(
             [(update_id, chat.chat_id, as_update(update_id, chat.chat_id, message_id, text))]
         )
-        [(claimed, _)] = inbox.claim(1)
-        inbox.started(claimed)
+        assert len(inbox.claim(1)) == 1  # which counts the attempt: handling starts
         costs.receive_cpu_ms.append((time.process_time() - began) * 1000)
         costs.receive_statements.append(counter.statements)
         counter.statements = 0

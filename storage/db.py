@@ -1,6 +1,6 @@
 """Database engines and sessions: `make_engine` opens a database (bringing an empty one to the
-latest schema), `session_scope` is one transaction (`one_statement` one statement), `probe`
-tells whether a database opens."""
+latest schema), `session_scope` is one transaction (`autocommitted` commits each statement),
+`probe` tells whether a database opens."""
 
 from __future__ import annotations
 
@@ -57,9 +57,10 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 
 @contextmanager
-def one_statement(engine: Engine) -> Iterator[Session]:
-    """A session for work that is one statement, atomic on its own. On PostgreSQL it runs in
-    autocommit: no BEGIN and COMMIT, two round trips that cost more CPU than the statement
+def autocommitted(engine: Engine) -> Iterator[Session]:
+    """A session for work that is one statement, atomic on its own, or statements in an order
+    that makes a stop between them harmless. On PostgreSQL each statement commits on its own:
+    no BEGIN and COMMIT, two round trips that cost more CPU than the statement
     (bench/answer_cost.py). Elsewhere it is a session_scope."""
     if engine.dialect.name != "postgresql":
         with session_scope(engine) as session:

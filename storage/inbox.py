@@ -48,7 +48,8 @@ def claim(
 ) -> list[Row[Any]]:
     """Updates to handle now, oldest first, claimed for `owner` until `until`; never one of
     `handling` (this process is still handling them, though their claim may have run out).
-    One statement; each row has update_id, payload and attempts.
+    One statement; each row has update_id, payload and attempts (this claim counted: the
+    caller starts handling every update it claims at once).
 
     An update waits while an earlier update of the same chat is still there (claimed by this or
     another process, or failed to be claimed), so each chat's updates are handled in order.
@@ -79,25 +80,12 @@ def _claim_statement(dialect: str, limit: int) -> Update:
     return (
         update(table)
         .where(table.c.update_id.in_(select(chosen.c.update_id)))
-        .values(claimed_by=bindparam("p_owner"), claimed_until=bindparam("p_until"))
+        .values(
+            claimed_by=bindparam("p_owner"),
+            claimed_until=bindparam("p_until"),
+            attempts=table.c.attempts + 1,
+        )
         .returning(table.c.update_id, table.c.payload, table.c.attempts)
-    )
-
-
-def started(session: Session, update_id: int) -> None:
-    """Its handling starts: counted, so an update that stops the process every time is found.
-    (Claims are not counted: a batch claimed when the process is killed holds bystanders.)"""
-    session.execute(_started_statement(), {"p_id": update_id})
-
-
-@cache
-def _started_statement() -> Update:
-    """Core, not the ORM's bulk update, and built once: this runs for every update."""
-    table = table_of(InboxUpdate)
-    return (
-        update(table)
-        .where(table.c.update_id == bindparam("p_id"))
-        .values(attempts=table.c.attempts + 1)
     )
 
 

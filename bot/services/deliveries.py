@@ -25,7 +25,7 @@ from bot.services.outbox import Kind, Outbox, mark_shown, ref_from_data, screen_
 from bot.services.reminders import settle
 from storage import intakes, outbox, safety
 from storage.clock import utcnow
-from storage.db import one_statement, session_scope
+from storage.db import autocommitted, session_scope
 from storage.statuses import OutboxStatus, Priority
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ class Deliveries:
         """Up to `limit` messages due now, with a priority within `priorities`, none of
         `sending` (still being sent by this process)."""
         now = self.clock()
-        with one_statement(self.engine) as session:
+        with autocommitted(self.engine) as session:
             rows = outbox.claim(
                 session, self.owner, now, now + LEASE, limit, priorities, sending
             )
@@ -133,6 +133,8 @@ class Deliveries:
     def _finish(
         self, message: Claimed, status: str, message_ids: list[int] | None, error: str | None
     ) -> Settled:
+        if message.kind == Kind.REPLY and status == OutboxStatus.SENT and message_ids is not None:
+            return self._finish_reply(message, message_ids)
         with session_scope(self.engine) as session:
             waiting = outbox.settle(
                 session,
@@ -149,6 +151,23 @@ class Deliveries:
             ids = message.message_ids if message_ids is None else message_ids
             planned = self._settle(session, message, ids, sent=status == OutboxStatus.SENT)
             return Settled(planned, waiting)
+
+    def _finish_reply(self, message: Claimed, message_ids: list[int]) -> Settled:
+        """A reply went out: its question marked shown, then the reply settled, each on its own
+        (the most common settle, so without a transaction's two round trips). A stop between
+        the two sends the reply again, and the first copy stays the one that showed it."""
+        with autocommitted(self.engine) as session:
+            _mark_shown(session, {} if message.forget else message.payload, message_ids)
+            waiting = outbox.settle(
+                session,
+                message.id,
+                OutboxStatus.SENT,
+                self.clock(),
+                message_ids=message_ids,
+                forget=message.forget,
+                chat_id=message.chat_id,
+            )
+            return NOTHING if waiting is None else Settled([], waiting)
 
     def release(self) -> None:
         """At shutdown: give back what this process claimed but did not start."""
@@ -169,8 +188,6 @@ class Deliveries:
         now = self.clock()
         payload = {} if message.forget else message.payload
         match message.kind:
-            case Kind.REPLY if sent:
-                _mark_shown(session, payload, message_ids)
             case Kind.ALERT if sent:
                 event_id, message_id = int(payload["event_id"]), (message_ids or [0])[0]
                 _record_alert(session, event_id, message.chat_id, message_id, payload, now)

@@ -14,15 +14,17 @@ from sqlalchemy.engine import Engine
 from bot.services.deliveries import process_name
 from storage import inbox
 from storage.clock import utcnow
-from storage.db import one_statement, session_scope
+from storage.db import autocommitted, session_scope
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=120)
 """How long a claimed update stays with its process before another may handle it."""
 MAX_ATTEMPTS = 3
-"""An update whose handling began this many times and never ended (the process stopped each
-time) is set aside (and logged); being claimed alongside it does not count."""
+"""An update handed out for handling this many times without its handling ever ending (the
+process stopped each time) is set aside (and logged) at its next claim. Each claim counts:
+the worker starts every update it claims at once, so a claim is a start (a separate "started"
+write per update cost a statement and a thread hop, for the microseconds between the two)."""
 MAX_REMEMBERED = 10_000
 """Update ids a handler took out of the inbox, kept until the worker is done with them."""
 
@@ -48,20 +50,14 @@ class Inbox:
         """Updates to handle now: one per chat at most, oldest first, none of `handling`
         (still being handled by this process)."""
         now = self.clock()
-        with one_statement(self.engine) as session:
+        with autocommitted(self.engine) as session:
             rows = inbox.claim(session, self.owner, now, now + LEASE, limit, handling)
-        poison = [row.update_id for row in rows if row.attempts >= MAX_ATTEMPTS]
+        poison = [row.update_id for row in rows if row.attempts > MAX_ATTEMPTS]
         for update_id in poison:
             log.error("update %s was set aside: handling it failed %d times", update_id, MAX_ATTEMPTS)
             with session_scope(self.engine) as session:
                 inbox.done(session, update_id, now)
         return [(row.update_id, dict(row.payload)) for row in rows if row.update_id not in poison]
-
-    def started(self, update_id: int) -> None:
-        """Handling begins (an update whose handling began MAX_ATTEMPTS times without ending
-        is set aside at its next claim)."""
-        with one_statement(self.engine) as session:
-            inbox.started(session, update_id)
 
     def left_in_transaction(self, update_id: int) -> None:
         """A handler's committed transaction claimed the update, which took it out of the

@@ -115,7 +115,6 @@ class InboxWorker:
             update = self._received.pop(update_id, None) or Update.de_json(
                 payload, self.application.bot
             )
-            await asyncio.to_thread(self.inbox.started, update_id)
             await self.application.process_update(update)  # errors go to the error handler
             if not self.inbox.left_already(update_id):
                 await asyncio.to_thread(self.inbox.done, update_id)
