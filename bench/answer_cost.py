@@ -1,5 +1,5 @@
 """What one answered question costs: SQL statements and CPU time, for receiving the patient's
-typed answer (the inbox: stored, claimed, its handling counted), handling it (the router's one
+typed answer (the inbox: stored, and claimed, which counts the attempt), handling it (the router's one
 transaction, which also takes it out of the inbox) and sending the reply (the outbox's claim
 and settle), over whole intakes typed by several patients.
 

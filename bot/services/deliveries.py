@@ -133,9 +133,15 @@ class Deliveries:
     def _finish(
         self, message: Claimed, status: str, message_ids: list[int] | None, error: str | None
     ) -> Settled:
-        if message.kind == Kind.REPLY and status == OutboxStatus.SENT and message_ids is not None:
-            return self._finish_reply(message, message_ids)
-        with session_scope(self.engine) as session:
+        sent = status == OutboxStatus.SENT
+        ids = message.message_ids if message_ids is None else message_ids
+        # A sent reply, the most common settle, needs no transaction's two round trips: its
+        # question is marked shown first, so a stop before the settle sends the reply again
+        # and the first copy stays the one that showed it.
+        reply = message.kind == Kind.REPLY and sent
+        with (autocommitted if reply else session_scope)(self.engine) as session:
+            if reply:
+                _mark_shown(session, {} if message.forget else message.payload, ids)
             waiting = outbox.settle(
                 session,
                 message.id,
@@ -148,26 +154,7 @@ class Deliveries:
             )
             if waiting is None:
                 return NOTHING  # settled already (by another sender, or a repeated call)
-            ids = message.message_ids if message_ids is None else message_ids
-            planned = self._settle(session, message, ids, sent=status == OutboxStatus.SENT)
-            return Settled(planned, waiting)
-
-    def _finish_reply(self, message: Claimed, message_ids: list[int]) -> Settled:
-        """A reply went out: its question marked shown, then the reply settled, each on its own
-        (the most common settle, so without a transaction's two round trips). A stop between
-        the two sends the reply again, and the first copy stays the one that showed it."""
-        with autocommitted(self.engine) as session:
-            _mark_shown(session, {} if message.forget else message.payload, message_ids)
-            waiting = outbox.settle(
-                session,
-                message.id,
-                OutboxStatus.SENT,
-                self.clock(),
-                message_ids=message_ids,
-                forget=message.forget,
-                chat_id=message.chat_id,
-            )
-            return NOTHING if waiting is None else Settled([], waiting)
+            return Settled(self._settle(session, message, ids, sent=sent), waiting)
 
     def release(self) -> None:
         """At shutdown: give back what this process claimed but did not start."""
