@@ -1,6 +1,7 @@
 """One patient event, one database transaction: the update is claimed (a re-delivered update
 changes nothing), the work runs, and everything it decided is committed together, or retried
-on fresh state when another update changed the same rows first."""
+on fresh state when another update changed the same rows first or the database connection was
+lost before the commit (the claim makes a retry after a commit that did land change nothing)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
 from bot.services.outbox import Outbox, mark_shown
@@ -80,6 +81,10 @@ class UnitOfWork:
                 if attempt == MAX_ATTEMPTS:
                     raise
                 log.info("a unique row was written concurrently; retrying (attempt %d)", attempt)
+            except DBAPIError as error:  # nothing was committed: the transaction died with it
+                if not error.connection_invalidated or attempt == MAX_ATTEMPTS:
+                    raise
+                log.warning("the database connection was lost; retrying (attempt %d)", attempt)
         raise RuntimeError("the dialogue kept changing under concurrent updates")
 
     def forget_old_updates(self, keep: timedelta = KEEP_UPDATE_IDS) -> int:
