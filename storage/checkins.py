@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from storage.intakes import record_shown
+from storage.intakes import Shown
 from storage.models import Checkin, table_of
 
 
@@ -35,6 +35,6 @@ def completed(
     return session.exec(statement.order_by(col(Checkin.completed_at))).all()
 
 
-def mark_shown(session: Session, checkin_id: int, step: str, message_id: int | None) -> None:
-    """As storage.intakes.mark_shown."""
-    record_shown(session, table_of(Checkin), checkin_id, step, message_id)
+def shown(checkin_id: int, step: str, message_id: int | None) -> Shown:
+    """As storage.intakes.shown."""
+    return Shown(table_of(Checkin), checkin_id, step, message_id)

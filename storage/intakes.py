@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import BindParameter, Insert, Table, Update, and_, bindparam, case, insert, update
 from sqlalchemy.engine import CursorResult
@@ -159,29 +159,39 @@ def _save_position_statement(columns: tuple[str, ...]) -> Update:
     )
 
 
-def mark_shown(session: Session, intake_id: int, step: str, message_id: int | None) -> None:
-    """The patient was shown `step` in message `message_id` (kept when it was shown before)."""
-    record_shown(session, table_of(Intake), intake_id, step, message_id)
+class Shown(NamedTuple):
+    """A dialogue's step that reached the patient: on row `row_id` of `table` (an intake's, a
+    check-in's), in message `message_id`."""
+
+    table: Table
+    row_id: int
+    step: str
+    message_id: int | None
+
+    def parameters(self) -> dict[str, Any]:
+        return {"p_row": self.row_id, "p_step": self.step, "p_message": self.message_id}
 
 
-def record_shown(
-    session: Session, table: Table, row_id: int, step: str, message_id: int | None
-) -> None:
-    """On a dialogue's row (an intake's, a check-in's): `step` shown, and the message that
-    first showed it, the one on record while the step stays the same."""
-    parameters = {"p_id": row_id, "p_step": step, "p_message": message_id}
-    session.execute(_shown_statement(table), parameters)
+def shown(intake_id: int, step: str, message_id: int | None) -> Shown:
+    return Shown(table_of(Intake), intake_id, step, message_id)
+
+
+def record_shown(session: Session, step: Shown) -> None:
+    """On a dialogue's row: the step shown, and the message that first showed it, the one on
+    record while the step stays the same."""
+    session.execute(shown_statement(step.table), step.parameters())
 
 
 @cache
-def _shown_statement(table: Table) -> Update:
+def shown_statement(table: Table) -> Update:
+    """The UPDATE of storage.intakes.record_shown (also in a WITH of storage.outbox.settle)."""
     step = bindparam("p_step", type_=table.c.shown_step.type)
     message: BindParameter[Any] = bindparam("p_message")
     again = and_(table.c.shown_step == step, table.c.shown_message_id.is_not(None))
     first = case((again, table.c.shown_message_id), else_=message)
     return (
         update(table)
-        .where(table.c.id == bindparam("p_id"))
+        .where(table.c.id == bindparam("p_row"))
         .values(shown_step=step, shown_message_id=first)
     )
 

@@ -9,9 +9,22 @@ from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Insert, Row, Update, bindparam, case, delete, exists, func, true, update
+from sqlalchemy import (
+    Insert,
+    Row,
+    Table,
+    Update,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    true,
+    update,
+)
 from sqlmodel import Session, col, or_, select
 
+from storage import intakes
 from storage.engine import dialect_insert
 from storage.models import OutboxMessage, table_of
 from storage.statuses import OutboxStatus, Priority
@@ -156,14 +169,23 @@ def settle(
     error: str | None = None,
     forget: bool = False,
     chat_id: int = 0,
+    shown: intakes.Shown | None = None,
 ) -> bool | None:
     """Settle a pending message in one statement. None when it was not pending any more;
     else whether chat `chat_id` has another message pending (one this one held back).
 
     One flagged "forget" (a goodbye to a patient who left, the notice naming them to
-    providers) keeps neither its words nor its chat once settled."""
-    statement = _settle_statement(message_ids is not None, error is not None, forget)
+    providers) keeps neither its words nor its chat once settled. `shown`: the dialogue step
+    the message showed, recorded by the same statement on PostgreSQL (in a WITH), by one
+    before it on SQLite, which has no UPDATE in a WITH (in the caller's transaction)."""
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if shown is not None and not postgresql:
+        intakes.record_shown(session, shown)
+    with_shown = shown.table if shown is not None and postgresql else None
+    statement = _settle_statement(message_ids is not None, error is not None, forget, with_shown)
     parameters: dict[str, Any] = {"p_id": message_id, "p_chat": chat_id, "status": status}
+    if with_shown is not None and shown is not None:
+        parameters.update(shown.parameters())
     parameters["sent_at"] = now if status == OutboxStatus.SENT else None
     if message_ids is not None:
         parameters.update(message_ids=message_ids, p_parts=len(message_ids))
@@ -174,7 +196,9 @@ def settle(
 
 
 @cache
-def _settle_statement(with_ids: bool, with_error: bool, forget: bool) -> Update:
+def _settle_statement(
+    with_ids: bool, with_error: bool, forget: bool, with_shown: Table | None
+) -> Update:
     table = table_of(OutboxMessage)
     other = table.alias("other")
     chat_waiting = exists().where(
@@ -196,12 +220,15 @@ def _settle_statement(with_ids: bool, with_error: bool, forget: bool) -> Update:
         values["last_error"] = bindparam("last_error")
     if forget:
         values["payload"], values["chat_id"] = {}, 0
-    return (
+    statement = (
         update(table)
         .where(table.c.id == bindparam("p_id"), table.c.status == OutboxStatus.PENDING)
         .values(values)
         .returning(chat_waiting)
     )
+    if with_shown is not None:
+        statement = statement.add_cte(intakes.shown_statement(with_shown).cte("shown"))
+    return statement
 
 
 def retry_later(

@@ -21,7 +21,7 @@ from sqlalchemy import Row
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.services.outbox import Kind, Outbox, mark_shown, ref_from_data, screen_from_data
+from bot.services.outbox import Kind, Outbox, ref_from_data, screen_from_data, shown_step
 from bot.services.reminders import settle
 from storage import intakes, outbox, safety
 from storage.clock import utcnow
@@ -108,9 +108,7 @@ class Deliveries:
         `sending` (still being sent by this process)."""
         now = self.clock()
         with autocommitted(self.engine) as session:
-            rows = outbox.claim(
-                session, self.owner, now, now + LEASE, limit, priorities, sending
-            )
+            rows = outbox.claim(session, self.owner, now, now + LEASE, limit, priorities, sending)
             return [_claimed(row) for row in rows]
 
     def progress(self, message: Claimed, parts_sent: int, message_ids: list[int]) -> None:
@@ -135,13 +133,10 @@ class Deliveries:
     ) -> Settled:
         sent = status == OutboxStatus.SENT
         ids = message.message_ids if message_ids is None else message_ids
-        # A sent reply, the most common settle, needs no transaction's two round trips: its
-        # question is marked shown first, so a stop before the settle sends the reply again
-        # and the first copy stays the one that showed it.
+        # A sent reply, the most common settle, is one statement that also marks its question
+        # shown (storage.outbox.settle): no transaction's two round trips on PostgreSQL.
         reply = message.kind == Kind.REPLY and sent
         with (autocommitted if reply else session_scope)(self.engine) as session:
-            if reply:
-                _mark_shown(session, {} if message.forget else message.payload, ids)
             waiting = outbox.settle(
                 session,
                 message.id,
@@ -151,6 +146,7 @@ class Deliveries:
                 error=error,
                 forget=message.forget,
                 chat_id=message.chat_id,
+                shown=_shown(message.payload, ids) if reply and not message.forget else None,
             )
             if waiting is None:
                 return NOTHING  # settled already (by another sender, or a repeated call)
@@ -186,12 +182,14 @@ class Deliveries:
         return []
 
 
-def _mark_shown(session: Session, payload: dict[str, Any], message_ids: list[int]) -> None:
+def _shown(payload: dict[str, Any], message_ids: list[int]) -> intakes.Shown | None:
+    """The question a reply showed, in the message that holds it (its last part)."""
     screen = payload.get("screen")
-    if screen:
-        shown = [number for number in message_ids if number]  # the question is the last part
-        ref, step = ref_from_data(payload.get("ref")), screen_from_data(screen)
-        mark_shown(session, ref, step, shown[-1] if shown else None)
+    if not screen:
+        return None
+    shown = [number for number in message_ids if number]
+    ref, step = ref_from_data(payload.get("ref")), screen_from_data(screen)
+    return shown_step(ref, step, shown[-1] if shown else None)
 
 
 def _record_alert(

@@ -71,12 +71,22 @@ def mark_shown(
 ) -> None:
     """The patient has now seen this question (in message `message_id`, when Telegram said
     which): a typed answer is taken for it."""
+    step = shown_step(ref, screen, message_id)
+    if step is not None:
+        intakes.record_shown(session, step)
+
+
+def shown_step(
+    ref: DialogueRef | None, screen: Screen | None, message_id: int | None
+) -> intakes.Shown | None:
+    """What mark_shown records, for storage to write (alone, or with a settled reply)."""
     if ref is None or screen is None:
-        return
+        return None
     if ref.kind is DialogueKind.INTAKE:
-        intakes.mark_shown(session, ref.id, screen.step, message_id)
-    elif ref.kind is DialogueKind.CHECKIN:
-        checkins.mark_shown(session, ref.id, screen.step, message_id)
+        return intakes.shown(ref.id, screen.step, message_id)
+    if ref.kind is DialogueKind.CHECKIN:
+        return checkins.shown(ref.id, screen.step, message_id)
+    return None
 
 
 def typed_before_shown(
