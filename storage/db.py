@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import Session
 
 from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -20,6 +21,7 @@ from storage.connection import DatabaseUnavailable, describe
 from storage.engine import new_engine
 
 DEFAULT_DATABASE_URL = "sqlite:///data/intake.db"
+T = TypeVar("T")
 
 
 def make_engine(url: str = DEFAULT_DATABASE_URL, *, create_tables: bool = True) -> Engine:
@@ -70,6 +72,18 @@ def autocommitted(engine: Engine) -> Iterator[Session]:
         autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
         with Session(autocommit, expire_on_commit=False) as session:
             yield session
+
+
+def again_if_connection_lost(action: Callable[[], T]) -> T:
+    """Run `action` (its own transactions), and once more if the database closed its connection
+    before it finished (a restart between two uses of a pooled connection: storage.engine tests
+    only rested ones). Only for work that is harmless to do again once its commit landed."""
+    try:
+        return action()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        return action()
 
 
 def reachable(engine: Engine) -> bool:

@@ -25,7 +25,7 @@ from bot.services.outbox import Kind, Outbox, ref_from_data, screen_from_data, s
 from bot.services.reminders import settle
 from storage import intakes, outbox, safety
 from storage.clock import utcnow
-from storage.db import autocommitted, session_scope
+from storage.db import again_if_connection_lost, autocommitted, session_scope
 from storage.statuses import OutboxStatus, Priority
 
 log = logging.getLogger(__name__)
@@ -129,6 +129,15 @@ class Deliveries:
         return self._finish(message, OutboxStatus.SENT, message_ids, None)
 
     def _finish(
+        self, message: Claimed, status: str, message_ids: list[int] | None, error: str | None
+    ) -> Settled:
+        # What Telegram accepted is recorded even if the database closed the connection just
+        # then (a restart): else the message would go again once its claim ran out.
+        return again_if_connection_lost(
+            lambda: self._finish_once(message, status, message_ids, error)
+        )
+
+    def _finish_once(
         self, message: Claimed, status: str, message_ids: list[int] | None, error: str | None
     ) -> Settled:
         sent = status == OutboxStatus.SENT

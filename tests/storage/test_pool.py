@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from storage import engine as engines
+from storage.db import again_if_connection_lost
 
 pytestmark = pytest.mark.postgres
 
@@ -52,5 +53,27 @@ def test_a_busy_connection_closed_by_the_database_fails_its_next_use_once(
             backend(engine)
         assert lost.value.connection_invalidated
         assert backend(engine) != first  # the next use gets a new connection
+    finally:
+        engine.dispose()
+
+
+def test_work_whose_connection_was_lost_is_done_again_once(
+    postgres_schema_url: str, postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """storage.db.again_if_connection_lost, as a sent message's settle uses it."""
+    monkeypatch.setattr(engines, "IDLE_BEFORE_PING", 3600.0)
+    engine = engines.new_engine(postgres_schema_url)
+    calls: list[int] = []
+
+    def action() -> int:
+        calls.append(1)
+        return backend(engine)
+
+    try:
+        first = backend(engine)
+        close(postgres_server, first)
+        assert again_if_connection_lost(action) != first
+        assert len(calls) == 2
+        assert again_if_connection_lost(action) and len(calls) == 3  # no loss: once
     finally:
         engine.dispose()
