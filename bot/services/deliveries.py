@@ -21,7 +21,7 @@ from sqlalchemy import Row
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.services.outbox import Kind, Outbox, ref_from_data, screen_from_data, shown_step
+from bot.services.outbox import Kind, Outbox, ref_from_data, shown_step
 from bot.services.reminders import settle
 from storage import intakes, outbox, safety
 from storage.clock import utcnow
@@ -197,8 +197,9 @@ def _shown(payload: dict[str, Any], message_ids: list[int]) -> intakes.Shown | N
     if not screen:
         return None
     shown = [number for number in message_ids if number]
-    ref, step = ref_from_data(payload.get("ref")), screen_from_data(screen)
-    return shown_step(ref, step, shown[-1] if shown else None)
+    return shown_step(
+        ref_from_data(payload.get("ref")), screen["step"], shown[-1] if shown else None
+    )
 
 
 def _record_alert(
