@@ -8,10 +8,11 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Update, bindparam, delete, exists, update
+import sqlalchemy
+from sqlalchemy import Row, Update, bindparam, delete, exists, literal, update
 from sqlmodel import Session, col, or_, select
 
-from storage.engine import insert_on_conflict
+from storage.engine import dialect_insert, insert_on_conflict
 from storage.models import InboxUpdate, ProcessedUpdate, table_of
 
 
@@ -19,23 +20,29 @@ def store(
     session: Session, updates: Sequence[tuple[int, int | None, dict[str, Any]]], now: datetime
 ) -> None:
     """Store (update_id, chat_id, payload) rows; an update already stored, or already handled
-    (Telegram delivering it again, or to another replica), is left out."""
+    (Telegram delivering it again, or to another replica), is left out. One statement per
+    update, each atomic on its own (the caller's transaction may be none)."""
     if not updates:
         return
-    handled = set(
-        session.exec(
-            select(ProcessedUpdate.update_id).where(
-                col(ProcessedUpdate.update_id).in_([u for u, _, _ in updates])
-            )
-        ).all()
-    )
-    rows = [
-        {"update_id": u, "chat_id": c, "payload": p, "received_at": now, "attempts": 0}
-        for u, c, p in updates
-        if u not in handled
-    ]
-    if rows:
-        session.execute(insert_on_conflict(session)(InboxUpdate).values(rows).on_conflict_do_nothing())
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    rows = [{"p_update": u, "p_chat": c, "p_payload": p, "p_now": now} for u, c, p in updates]
+    session.execute(_store_statement(postgresql), rows)
+
+
+@cache
+def _store_statement(postgresql: bool) -> Any:
+    """INSERT … SELECT … WHERE NOT EXISTS (handled) ON CONFLICT DO NOTHING: the look at the
+    handled ids and the insert in one statement. Built once."""
+    table, handled = table_of(InboxUpdate), table_of(ProcessedUpdate)
+    values = sqlalchemy.select(
+        bindparam("p_update", type_=table.c.update_id.type),
+        bindparam("p_chat", type_=table.c.chat_id.type),
+        bindparam("p_payload", type_=table.c.payload.type),
+        bindparam("p_now", type_=table.c.received_at.type),
+        literal(0, type_=table.c.attempts.type),
+    ).where(~exists().where(handled.c.update_id == bindparam("p_update")))
+    columns = ["update_id", "chat_id", "payload", "received_at", "attempts"]
+    return dialect_insert(postgresql)(table).from_select(columns, values).on_conflict_do_nothing()
 
 
 def claim(

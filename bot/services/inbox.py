@@ -41,7 +41,7 @@ class Inbox:
         self._left: set[int] = set()
 
     def store(self, received: Sequence[tuple[int, int | None, dict[str, Any]]]) -> None:
-        with session_scope(self.engine) as session:
+        with autocommitted(self.engine) as session:  # each update's statement stands alone
             inbox.store(session, received, self.clock())
 
     def claim(

@@ -122,20 +122,21 @@ async def test_a_wrong_or_missing_secret_is_refused_and_changes_nothing(
     assert stranger.messages == []
 
 
-async def test_a_failed_commit_answers_500_stores_nothing_and_the_retry_is_handled(
+async def test_a_failed_store_answers_500_stores_nothing_and_the_retry_is_handled(
     fake: FakeBotAPI, telegram: Telegram
 ) -> None:
     stranger = fake.private_chat(chat_id=4244, first_name="Sam")
     update = await typed(fake, stranger, "hello")
 
-    def refuse(_connection: Any) -> None:
-        raise RuntimeError("the database went away mid-commit")
+    def refuse(_connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if statement.startswith("INSERT INTO inboxupdate"):
+            raise RuntimeError("the database went away mid-store")
 
-    event.listen(telegram.engine, "commit", refuse)
+    event.listen(telegram.engine, "before_cursor_execute", refuse)
     try:
         assert await telegram.post(update) == 500
     finally:
-        event.remove(telegram.engine, "commit", refuse)
+        event.remove(telegram.engine, "before_cursor_execute", refuse)
     assert stored(telegram.engine) == 0
     await asyncio.sleep(1.0)
     assert stranger.messages == []  # nothing was stored, so nothing was handled
