@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.services.answer_cache import AnswerCache
 from bot.services.config import ServiceConfig
 from bot.services.outbox import Kind, Outbox
 from bot.services.reminder_plans import plan_checkin
@@ -48,9 +49,12 @@ class DataRights:
     """What a patient can do about their own data; every method runs in the caller's
     transaction."""
 
-    def __init__(self, config: ServiceConfig, outbox: Outbox | None) -> None:
+    def __init__(
+        self, config: ServiceConfig, outbox: Outbox | None, answers: AnswerCache | None = None
+    ) -> None:
         self.config = config
         self.outbox = outbox
+        self.answers = answers  # the intake service's, emptied of an erased patient's answers
 
     def command(
         self, session: Session, patient: Patient, what: str, now: datetime
@@ -113,6 +117,8 @@ class DataRights:
         """Erase the patient; every provider chat is told they left (a notice forgotten once
         sent); the goodbye is forgotten once sent too."""
         notice = self._provider_notice(session, patient, now)
+        if self.answers is not None and patient.id is not None:
+            self.answers.forget_patient(patient.id)
         erasure.erase_patient(session, patient, Erasure.DELETED, now)
         if self.outbox is not None:
             for chat_id in self.outbox.provider_chat_ids:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from bot.services.answer_cache import AnswerCache
 from bot.services.compiling import IntakeCompiler
 from bot.services.config import ServiceConfig
 from bot.services.outbox import typed_before_shown
@@ -69,11 +70,13 @@ class IntakeService:
         safety: SafetyService,
         compiler: IntakeCompiler,
         idle_after: timedelta = IDLE_AFTER,
+        answers: AnswerCache | None = None,
     ) -> None:
         self.config = config
         self.safety = safety
         self.compiler = compiler
         self.idle_after = idle_after
+        self.answers = answers or AnswerCache()
 
     # --- which intake ---------------------------------------------------------------------
 
@@ -190,10 +193,13 @@ class IntakeService:
             returning=self._is_returning(intake, now),
             unseen=self._unseen(patient, intake, session, message_id),
         )
-        answers = intakes.current_answers(session, intake.id)
+        answers = self.answers.get(intake)
+        if answers is None:
+            answers = intakes.current_answers(session, intake.id)
         outcome = handle(position(intake), answers, event, context)
         if outcome.restart:
             intakes.supersede_all_answers(session, intake.id, now, keep=CARRIED_KEYS)
+            answers = {key: value for key, value in answers.items() if key in CARRIED_KEYS}
         for item in outcome.record:
             replaces = outcome.restart or item.key in answers  # else there is none to supersede
             intakes.record_answer(
@@ -202,6 +208,8 @@ class IntakeService:
         columns = position_columns(outcome.state)
         if not intakes.save_position(session, intake, columns, paused=outcome.paused, now=now):
             raise ConcurrentChange
+        stored = {**answers, **{item.key: item.value for item in outcome.record}}
+        self.answers.keep(session, intake, stored)
         self._consent_changes(session, patient, intake, was, now)
         reply = self._reply(session, patient, intake, outcome, now)
         if greeting:
@@ -210,9 +218,7 @@ class IntakeService:
         return reply
 
     @staticmethod
-    def _unseen(
-        patient: Patient, intake: Intake, session: Session, message_id: int | None
-    ) -> bool:
+    def _unseen(patient: Patient, intake: Intake, session: Session, message_id: int | None) -> bool:
         """Whether the patient has not seen the current question (yet, or when they typed)."""
         step = intake.pending or intake.step
         if intake.shown_step != step:

@@ -58,7 +58,7 @@ class ConversationRouter:
         self.checkins = CheckinService(config, self.safety)
         self.preferences = PreferencesService(config)
         self.joining = Joining(config)
-        self.rights = DataRights(config, outbox)
+        self.rights = DataRights(config, outbox, self.intakes.answers)
 
     # --- entry points ---------------------------------------------------------------------
 

@@ -22,6 +22,8 @@ from storage.db import session_scope
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+AFTER_COMMIT = "after_commit"
+"""Where a UnitOfWork's session keeps what to run once it committed (Session.info)."""
 KEEP_UPDATE_IDS = timedelta(days=2)
 
 
@@ -55,6 +57,7 @@ class UnitOfWork:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 with session_scope(self.engine) as session:
+                    committed = session.info.setdefault(AFTER_COMMIT, [])
                     now = self.clock()
                     if update_id is not None and not updates.claim(session, update_id, now):
                         return Reply(duplicate=True)
@@ -70,6 +73,8 @@ class UnitOfWork:
                             button_message_id=target.button_message_id,
                             clear_pressed=target.clear_pressed,
                         )
+                for action in committed:
+                    action()
                 if update_id is not None:
                     self.on_claimed(update_id)
                 return reply
@@ -90,6 +95,14 @@ class UnitOfWork:
     def forget_old_updates(self, keep: timedelta = KEEP_UPDATE_IDS) -> int:
         with session_scope(self.engine) as session:
             return updates.forget_before(session, self.clock() - keep)
+
+
+def after_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run `action` once the transaction of `session` (a UnitOfWork's) has committed; never if
+    it did not, nor outside a UnitOfWork."""
+    actions = session.info.get(AFTER_COMMIT)
+    if actions is not None:
+        actions.append(action)
 
 
 def no_inbox(update_id: int) -> None:
