@@ -1,4 +1,4 @@
-"""Which bot processes share a database, and which one of them leads.
+"""Which bot processes share a database, how many there are, and which one of them leads.
 
 PostgreSQL: each bot process holds, on a connection of its own, a shared advisory lock for as
 long as it runs ("a bot runs here"); a process that can take that lock exclusively at start is
@@ -29,6 +29,15 @@ LEADER_KEY = 0x1A7A_0002
 SCHEMA = "hashtext(current_schema())"
 """The second half of each lock's key: advisory locks are per database, and two bots whose
 tables live in two schemas of one database must not share them."""
+
+RUNNING_COUNT = f"""
+SELECT count(*) FROM pg_locks
+WHERE locktype = 'advisory' AND granted AND objsubid = 2
+  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND classid::bigint = :key AND objid::bigint = ({SCHEMA}::bigint & 4294967295)
+"""
+"""The holders of the running lock on this database and schema (pg_locks shows the two halves
+of the key as unsigned numbers)."""
 
 
 class ProcessLocks:
@@ -63,6 +72,14 @@ class ProcessLocks:
         if alone:
             self._scalar("pg_advisory_unlock", RUNNING_KEY)
         return alone
+
+    def running(self) -> int:
+        """How many bot processes run on the database now, this one included (each holds the
+        running lock shared while it runs: see `join`); 1 on SQLite."""
+        if not self.postgres:
+            return 1
+        found = self._connect().execute(text(RUNNING_COUNT), {"key": RUNNING_KEY}).scalar()
+        return max(1, int(found or 0))
 
     def lead(self) -> bool:
         """Whether this process leads now: keeps the lead while its connection lives, takes it

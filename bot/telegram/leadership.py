@@ -5,6 +5,10 @@ and handles; only the leader sweeps. Every LEAD_EVERY the others try to take the
 free when the leader stopped or lost its database connection), and the leader plans the
 repeat of any alert another process sent meanwhile.
 
+Every check also counts the processes running (storage.locks): Telegram's limits are the
+bot's, so with two replicas each keeps to half of them (bot.telegram.send_queue). A replica
+that starts counts the others at once; they count it at their next check.
+
 A reminder armed on a process that does not lead is harmless: firing claims its row in the
 database, so it goes out once whoever fires it.
 """
@@ -17,13 +21,14 @@ from datetime import timedelta
 
 from telegram.ext import Application
 
+from bot.telegram.limiter import PriorityLimiter
 from bot.telegram.services import KEY, BotServices
 from bot.telegram.tasks import cancel_and_wait
 from storage.locks import ProcessLocks
 
 log = logging.getLogger(__name__)
 
-LEAD_EVERY = timedelta(seconds=30)
+LEAD_EVERY = timedelta(seconds=10)
 SWEEP_JOBS = ("reminder-sweep", "retention")
 SWEEP_JOB_PREFIXES = ("alert-repeat:",)
 
@@ -39,6 +44,7 @@ class Leadership:
         self.every = every
         self.services: BotServices = application.bot_data[KEY]
         self.leading = False
+        self.processes = 1
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -62,6 +68,7 @@ class Leadership:
 
     async def check(self) -> None:
         leading = await asyncio.to_thread(self.locks.lead)
+        await self._share_the_limits()
         alerts = self.services.alerts
         if leading and not self.leading:
             log.info("this process leads: it runs the reminder and alert sweeps")
@@ -78,6 +85,21 @@ class Leadership:
             alerts.active = False
         if leading:
             await alerts.start()  # every alert still unacknowledged has its repeat planned here
+
+    async def _share_the_limits(self) -> None:
+        """Keep this process to its share of Telegram's limits among the processes running."""
+        limiter = self.application.bot.rate_limiter
+        if not isinstance(limiter, PriorityLimiter):
+            return
+        processes = await asyncio.to_thread(self.locks.running)
+        if processes != self.processes:
+            log.info(
+                "%d bot processes share Telegram's limits: this one keeps to 1/%d",
+                processes,
+                processes,
+            )
+            self.processes = processes
+        limiter.queue.share(processes)
 
     def _drop_sweeps(self) -> None:
         job_queue = self.application.job_queue

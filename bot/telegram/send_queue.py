@@ -47,7 +47,8 @@ class Window:
         self._forget(now)
         if len(self.times) < self.limit:
             return now
-        return self.times[0] + self.seconds
+        # The limit may have just been lowered (SendQueue.share): more than one must go first.
+        return self.times[len(self.times) - self.limit] + self.seconds
 
     def take(self, now: float) -> None:
         self.times.append(now)
@@ -81,11 +82,19 @@ class SendQueue:
     ) -> None:
         self.clock = clock
         self.overall, self.bulk = Window(*overall), Window(*bulk)
+        self._overall_limit, self._bulk_limit = overall[0], bulk[0]
         self.per_chat_limit = per_chat
         self.chats: dict[int, Window] = {}
         self.waiting: list[Ticket] = []
         self.paused_until = 0.0
         self._numbers = itertools.count()
+
+    def share(self, processes: int) -> None:
+        """`processes` bot processes send for this bot (replicas): Telegram's limits are the
+        bot's, so this one keeps to its share of the overall and bulk ceilings."""
+        processes = max(1, processes)
+        self.overall.limit = max(1, self._overall_limit // processes)
+        self.bulk.limit = max(1, self._bulk_limit // processes)
 
     def push(self, priority: int, chat_id: int | None) -> Ticket:
         ticket = Ticket(int(priority), next(self._numbers), chat_id)

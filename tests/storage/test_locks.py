@@ -1,7 +1,7 @@
 """Bot processes sharing one PostgreSQL database: the first to start knows it is alone, later
-ones know they are not; one leads at a time, and the lead passes on when the leader stops.
-Locks are per schema, so bots in two schemas of one database do not see each other. On SQLite
-the only process is alone and leads."""
+ones know they are not, each knows how many run; one leads at a time, and the lead passes on
+when the leader stops. Locks are per schema, so bots in two schemas of one database do not see
+each other. On SQLite the only process is alone and leads."""
 
 from __future__ import annotations
 
@@ -42,7 +42,9 @@ def test_the_first_process_is_alone_and_leads_until_it_stops(
     assert first.lead() is True
     assert second.lead() is False
     assert first.lead() is True  # keeps it
+    assert first.running() == 2 and second.running() == 2  # what each sends: half the limits
     first.close()
+    assert second.running() == 1
     assert second.lead() is True  # the lead passed on
     assert third.join() is False  # the second still runs
     second.close()
@@ -70,6 +72,7 @@ def test_bots_in_two_schemas_of_one_database_do_not_share_locks(
         here, there = opened(engines[0]), opened(engines[1])
         assert here.join() is True and there.join() is True
         assert here.lead() is True and there.lead() is True
+        assert here.running() == 1 and there.running() == 1
         here.close()
         there.close()
     finally:
@@ -87,4 +90,5 @@ def test_on_sqlite_the_only_process_is_alone_and_leads(
     locks = opened(engine)
     assert locks.join() is True
     assert locks.lead() is True
+    assert locks.running() == 1
     engine.dispose()

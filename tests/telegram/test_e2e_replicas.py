@@ -6,7 +6,8 @@ Several patients go through a whole intake at the same time. Then: every patient
 conversation (no message doubled or missing), every answer is stored once and in order (each
 patient's answers, superseded ones included, are the same list), the provider got each
 intake and each urgent alert exactly once, and an update delivered again later changes nothing.
-And a burst of 1,000 reminders, under Telegram's flood control, goes out once each.
+And a burst of 1,000 reminders, under Telegram's flood control, goes out once each, the
+replicas sharing Telegram's limit between them rather than each using all of it.
 """
 
 from __future__ import annotations
@@ -322,6 +323,10 @@ async def test_two_replicas_send_a_burst_of_reminders_once_each(
 
         assert await fake.wait_until(all_sent, 240)
         await asyncio.sleep(3.0)  # time for anything doubled to show
+    # Each replica keeps to its share of Telegram's limit (half each). Until a replica's next
+    # count of the others (every 10 s) it may send at the full rate: at most about 15 refusals
+    # a second for 10 s. Each keeping to the whole limit on its own, they were refused 635 times.
+    assert fake.rejected_429 <= 150
     counts = [sum(CHECKIN_DUE in (m.content or "") for m in chat.messages) for chat in chats]
     assert counts == [1] * REMINDERS, (
         f"{counts.count(0)} not delivered, {sum(c > 1 for c in counts)} doubled"

@@ -50,6 +50,26 @@ def test_never_more_than_the_overall_limit_in_any_window(clock: Clock) -> None:
     assert len(queue.release()) == 30
 
 
+def test_two_replicas_each_keep_to_half_of_the_limits(clock: Clock) -> None:
+    queue = SendQueue(clock, overall=(30, 1.0), bulk=(25, 1.0))
+    for chat in range(100):
+        queue.push(Priority.CONVERSATION, chat)
+    assert len(queue.release()) == 30
+    queue.share(2)  # a second replica started: the window just used counts against this share
+    clock.now += 0.5
+    assert queue.release() == []
+    clock.now += 0.5
+    assert len(queue.release()) == 15
+    for chat in range(100):
+        queue.push(Priority.BULK, 1000 + chat)
+    clock.now += 1.0
+    granted = queue.release()
+    assert len(granted) == 15 and sum(t.priority == Priority.BULK for t in granted) <= 12
+    queue.share(1)  # the other stopped
+    clock.now += 1.0
+    assert len(queue.release()) == 30
+
+
 def test_reminders_leave_room_for_everyone_else(clock: Clock) -> None:
     queue = SendQueue(clock, overall=(30, 1.0), bulk=(25, 1.0))
     for chat in range(100):
