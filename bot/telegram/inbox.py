@@ -71,15 +71,23 @@ class InboxWorker:
 
     async def store(self, received: list[dict[str, Any]]) -> None:
         """Store received updates, as Telegram sent them (committed when this returns)."""
-        updates = [Update.de_json(payload, self.application.bot) for payload in received]
-        rows = [
-            (u.update_id, chat_of(u), payload) for u, payload in zip(updates, received, strict=True)
-        ]
+        decoded = [(int(p["update_id"]), self._decoded(p), p) for p in received]
+        rows = [(i, chat_of(update) if update else None, p) for i, update, p in decoded]
         await asyncio.to_thread(self.inbox.store, rows)
         if len(self._received) >= MAX_KEPT:  # handled elsewhere (a replica), or set aside
             self._received.clear()
-        self._received.update((u.update_id, u) for u in updates)  # not decoded twice
+        self._received.update((i, update) for i, update, _ in decoded if update)  # decoded once
         self.wake()
+
+    def _decoded(self, payload: dict[str, Any]) -> Update | None:
+        """The update, or None when python-telegram-bot cannot read it: it is stored all the
+        same (never blocking the updates after it), and set aside by the inbox once decoding
+        it on each try has failed (bot.services.inbox.MAX_ATTEMPTS)."""
+        try:
+            return Update.de_json(payload, self.application.bot)
+        except Exception as error:
+            log.error("update %s could not be read: %s", payload["update_id"], type(error).__name__)
+            return None
 
     async def start(self, *, only_receiver: bool) -> None:
         if only_receiver:

@@ -29,7 +29,7 @@ from sqlmodel import Session, select
 from bot.settings import Settings
 from flows.dialogue import Typed
 from storage.db import make_engine
-from storage.models import Intake, OutboxMessage, Patient, SafetyEvent
+from storage.models import InboxUpdate, Intake, OutboxMessage, Patient, SafetyEvent
 
 SECOND_PROVIDER = 9002
 LONG_QUESTIONS = [
@@ -289,3 +289,19 @@ async def test_a_forged_button_and_text_that_cannot_be_stored_get_a_friendly_rep
         after = session.exec(select(Intake)).one()
     engine.dispose()
     assert after.submitted_at is None and after.step == before.step == "review"
+
+
+async def test_an_update_the_library_cannot_read_holds_up_nothing_after_it(
+    fake: FakeBotAPI, database_url: str
+) -> None:
+    settings = settings_for(fake, database_url)
+    patient = fake.private_chat(chat_id=1501, first_name="Ula")
+    async with running_bot(settings):
+        await fake.enqueue({"message": {"message_id": 1, "date": 0, "chat": 1501}})  # no object
+        reply = await patient.send_command_and_wait("/start")
+        assert texts(reply)  # stored, received and answered after it
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        waiting = session.exec(select(InboxUpdate.chat_id)).all()
+    engine.dispose()
+    assert waiting == [None]  # kept, to be set aside once reading it has failed on each try
