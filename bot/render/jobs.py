@@ -13,6 +13,14 @@ from zoneinfo import ZoneInfo
 from flows.report import CheckinRecord, CompiledIntake
 
 
+def warm() -> bool:
+    """Load the renderers ahead of the first rendering (see RenderPool.warm)."""
+    import bot.render.chart
+    import bot.render.pdf  # noqa: F401
+
+    return True
+
+
 def checkin_chart(
     records: Sequence[CheckinRecord],
     visits: Sequence[datetime],

@@ -2,8 +2,8 @@
 being rendered (a few hundred milliseconds of CPU) never holds up other patients' replies, and
 matplotlib and fpdf2 take no memory in the bot's own process.
 
-One worker per bot process, started on first use and shared by every sender; a worker that
-died is replaced on the next rendering.
+One worker per bot process, started when a patient is shown their review (or on first use)
+and shared by every sender; a worker that died is replaced on the next rendering.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import logging
 import multiprocessing
 import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
@@ -51,6 +51,18 @@ class RenderPool:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(_WAITERS, self._run_waiting, job, args)
 
+    def warm(self) -> None:
+        """Start the worker and load the renderers now, without waiting: a patient is looking
+        at their review, so the intake's chart and PDF are wanted within a minute, and starting
+        a worker takes about a second. Nothing when it has started already."""
+        with self._lock:
+            if self._executor is not None:
+                return
+            pool = self._make_pool()
+        from bot.render.jobs import warm
+
+        pool.submit(warm).add_done_callback(_ignore_failure)
+
     def _run_waiting(self, job: Callable[..., T], args: tuple[Any, ...]) -> T:
         pool = self._pool()
         try:
@@ -72,6 +84,12 @@ class RenderPool:
             if self._executor is not None:
                 self._executor.shutdown(wait=False, cancel_futures=True)
                 self._executor = None
+
+
+def _ignore_failure(future: Future[bool]) -> None:
+    """A warm-up that failed (a worker that died) is retried by the rendering itself."""
+    if future.exception() is not None:
+        log.warning("the render worker could not be started ahead of time")
 
 
 _WAITERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="render-wait")

@@ -35,6 +35,7 @@ from bot.telegram.keyboards import acknowledge_keyboard, keyboard, reminder_keyb
 from bot.telegram.render_pool import SHARED, RenderPool
 from flows import rights_messages as words
 from flows.report import CompiledIntake
+from flows.review import REVIEW_STEP
 from flows.when import format_local
 from storage.clock import utcnow
 from storage.statuses import Priority
@@ -91,6 +92,8 @@ class Senders:
         top of the question; crisis resources go in a message of their own, first."""
         screen_data, ref = payload.get("screen"), ref_from_data(payload.get("ref"))
         screen = screen_from_data(screen_data) if screen_data else None
+        if screen is not None and screen.step == REVIEW_STEP:
+            self.renderer.warm()  # a submit, and so a chart and a PDF, may follow
         button_message = payload.get("button_message_id")
         markup = keyboard(screen, ref) if screen is not None and ref is not None else None
         if payload.get("edit_in_place") and button_message and screen is not None:

@@ -37,3 +37,21 @@ async def test_a_chart_is_drawn_in_the_worker_and_a_dead_worker_is_replaced() ->
         assert again == first
     finally:
         pool.shutdown()
+
+
+def renderers_loaded() -> bool:
+    """In the worker: whether the chart and PDF renderers are loaded already."""
+    return {"bot.render.chart", "bot.render.pdf"} <= set(sys.modules)
+
+
+async def test_warming_loads_the_renderers_before_the_first_rendering_is_asked_for() -> None:
+    cold, warm = RenderPool(), RenderPool()
+    try:
+        assert await cold.run(renderers_loaded) is False  # started on first use: nothing loaded
+        warm.warm()
+        warm.warm()  # started once
+        assert await warm.run(renderers_loaded) is True  # the warm-up ran first, in the worker
+        assert len(warm._pool()._processes) == 1  # type: ignore[attr-defined]
+    finally:
+        cold.shutdown()
+        warm.shutdown()
