@@ -51,10 +51,17 @@ class RenderPool:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(_WAITERS, self._run_waiting, job, args)
 
-    def warm(self) -> None:
+    def warm(self) -> Future[None] | None:
         """Start the worker and load the renderers now, without waiting: a patient is looking
         at their review, so the intake's chart and PDF are wanted within a minute, and starting
-        a worker takes about a second. Nothing when it has started already."""
+        a worker takes about a second. Nothing when it has started already. The start itself
+        (some 30 ms) happens in a waiting thread, not in the caller's event loop (the future
+        says when it is under way)."""
+        if self._executor is not None:
+            return None
+        return _WAITERS.submit(self._warm_now)
+
+    def _warm_now(self) -> None:
         with self._lock:
             if self._executor is not None:
                 return

@@ -48,8 +48,10 @@ async def test_warming_loads_the_renderers_before_the_first_rendering_is_asked_f
     cold, warm = RenderPool(), RenderPool()
     try:
         assert await cold.run(renderers_loaded) is False  # started on first use: nothing loaded
-        warm.warm()
-        warm.warm()  # started once
+        starting = warm.warm()
+        assert starting is not None
+        starting.result(timeout=30)  # the worker is starting, the warm-up queued first
+        assert warm.warm() is None  # started once
         assert await warm.run(renderers_loaded) is True  # the warm-up ran first, in the worker
         assert len(warm._pool()._processes) == 1  # type: ignore[attr-defined]
     finally:
