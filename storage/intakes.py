@@ -8,12 +8,26 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import BindParameter, Insert, Table, Update, and_, bindparam, case, insert, update
+import sqlalchemy
+from sqlalchemy import (
+    BindParameter,
+    Insert,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    update,
+)
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
+from storage import updates
 from storage.clock import as_utc, utcnow
 from storage.models import Answer, Appointment, Intake, Medication, Patient, table_of
 from storage.statuses import AppointmentStatus
@@ -53,8 +67,19 @@ def next_visit(
 
 def patient_and_visits(session: Session, chat_id: int) -> tuple[Patient, list[Visit]] | None:
     """The patient of chat `chat_id` with their scheduled appointments, soonest first, each with
-    its intake: what handling any message of theirs starts from, in one query."""
-    rows = session.exec(_patient_visits_statement(), params={"p_chat": chat_id}).all()
+    its intake: what handling any message of theirs starts from, in one query. On PostgreSQL
+    the same query claims the update being handled, when its claim was left for it
+    (storage.updates.claim_with_first_read): AlreadyHandled if it was handled before."""
+    claim = updates.take_pending(session)
+    if claim is None:
+        rows = session.exec(_patient_visits_statement(), params={"p_chat": chat_id}).all()
+    else:
+        claiming = _claiming_patient_visits_statement()
+        found = session.execute(claiming, {"p_chat": chat_id, **claim}).all()
+        if not found[0][0]:
+            raise updates.AlreadyHandled
+        rows = [(patient, appointment, intake) for _, patient, appointment, intake in found]
+        rows = [] if rows[0][0] is None else rows  # a stranger: one row, of nothing
     if not rows:
         return None
     visits = [(appointment, intake) for _, appointment, intake in rows if appointment is not None]
@@ -77,6 +102,28 @@ def _patient_visits_statement() -> Select[Patient, Appointment | None, Intake | 
         .outerjoin(Intake, col(Intake.appointment_id) == col(Appointment.id))
         .where(Patient.telegram_chat_id == bindparam("p_chat"))
         .order_by(col(Appointment.starts_at), col(Intake.id))
+    )
+
+
+@cache
+def _claiming_patient_visits_statement() -> Any:
+    """PostgreSQL: the update's claim in a WITH, and whether it claimed as the first column,
+    read from a one-row FROM so that a stranger's chat still answers it."""
+    left_inbox, claimed = updates.claim_ctes()
+    scheduled = and_(
+        col(Appointment.patient_id) == col(Patient.id),
+        col(Appointment.status) == AppointmentStatus.SCHEDULED,
+    )
+    one = sqlalchemy.select(literal(1).label("one")).subquery("one")
+    was_claimed = sqlalchemy.select(func.count()).select_from(claimed).scalar_subquery()
+    return (
+        sqlalchemy.select(was_claimed.label("claimed"), Patient, Appointment, Intake)
+        .select_from(one)
+        .outerjoin(Patient, col(Patient.telegram_chat_id) == bindparam("p_chat"))
+        .outerjoin(Appointment, scheduled)
+        .outerjoin(Intake, col(Intake.appointment_id) == col(Appointment.id))
+        .order_by(col(Appointment.starts_at), col(Intake.id))
+        .add_cte(left_inbox)
     )
 
 

@@ -13,6 +13,44 @@ from sqlmodel import Session, col
 from storage.engine import dialect_insert
 from storage.models import InboxUpdate, ProcessedUpdate, table_of
 
+PENDING = "pending_claim"
+"""Where a claim waiting for the transaction's first read of the patient is kept
+(Session.info)."""
+
+
+class AlreadyHandled(Exception):
+    """A claim that ran with a read (or at the end of the work) found the update handled."""
+
+
+def claim_with_first_read(session: Session, update_id: int, now: datetime) -> bool:
+    """Claim an update for this transaction. On PostgreSQL the claim is left for the
+    transaction's first read of the patient (storage.intakes.patient_and_visits), which runs it
+    in a WITH: one round trip fewer per update; `claim_left` runs it if no read did. Elsewhere
+    it runs at once (SQLite has no INSERT inside WITH): False when handled before."""
+    if session.get_bind().dialect.name != "postgresql":
+        return claim(session, update_id, now)
+    session.info[PENDING] = {"p_id": update_id, "p_now": now}
+    return True
+
+
+def take_pending(session: Session) -> dict[str, Any] | None:
+    """The claim left for this read to run (its parameters), if any: it is the reader's now."""
+    parameters: dict[str, Any] | None = session.info.pop(PENDING, None)
+    return parameters
+
+
+def claim_left(session: Session) -> None:
+    """Run a claim no read ran; AlreadyHandled if the update was handled before."""
+    parameters = take_pending(session)
+    if parameters is not None and not claim(session, parameters["p_id"], parameters["p_now"]):
+        raise AlreadyHandled
+
+
+def claim_ctes() -> tuple[Any, Any]:
+    """The claim as two WITH parts for a PostgreSQL read: the inbox row's DELETE, and the INSERT
+    whose RETURNING has a row when this transaction claimed the update."""
+    return _leave_inbox_statement().cte("left_inbox"), _processed_statement(True).cte("claimed")
+
 
 def claim(session: Session, update_id: int, now: datetime) -> bool:
     """Record that an update is being handled, and take it out of the inbox (if it came
@@ -30,16 +68,21 @@ def claim(session: Session, update_id: int, now: datetime) -> bool:
 def _claim_statement(postgresql: bool) -> Any:
     """INSERT … ON CONFLICT DO NOTHING RETURNING; on PostgreSQL with the inbox row's DELETE in
     a WITH of the same statement. Built once."""
+    statement = _processed_statement(postgresql)
+    if postgresql:
+        statement = statement.add_cte(_leave_inbox_statement().cte("left_inbox"))
+    return statement
+
+
+@cache
+def _processed_statement(postgresql: bool) -> Any:
     table = table_of(ProcessedUpdate)
-    statement = (
+    return (
         dialect_insert(postgresql)(table)
         .values(update_id=bindparam("p_id"), processed_at=bindparam("p_now"))
         .on_conflict_do_nothing(index_elements=["update_id"])
         .returning(table.c.update_id)
     )
-    if postgresql:
-        statement = statement.add_cte(_leave_inbox_statement().cte("left_inbox"))
-    return statement
 
 
 @cache

@@ -59,9 +59,12 @@ class UnitOfWork:
                 with session_scope(self.engine) as session:
                     committed = session.info.setdefault(AFTER_COMMIT, [])
                     now = self.clock()
-                    if update_id is not None and not updates.claim(session, update_id, now):
+                    if update_id is not None and not updates.claim_with_first_read(
+                        session, update_id, now
+                    ):
                         return Reply(duplicate=True)
                     reply = work(session, now)
+                    updates.claim_left(session)  # if the work read no patient
                     if self.outbox is None:  # shown by the caller as it returns
                         mark_shown(session, reply.ref, reply.screen)
                     elif target is not None:
@@ -78,6 +81,8 @@ class UnitOfWork:
                 if update_id is not None:
                     self.on_claimed(update_id)
                 return reply
+            except updates.AlreadyHandled:
+                return Reply(duplicate=True)  # found by the claim that ran with the first read
             except ConcurrentChange:
                 log.info("a dialogue changed concurrently; retrying (attempt %d)", attempt)
             except IntegrityError as error:
