@@ -91,7 +91,11 @@ class Leadership:
         limiter = self.application.bot.rate_limiter
         if not isinstance(limiter, PriorityLimiter):
             return
-        processes = await asyncio.to_thread(self.locks.running)
+        try:
+            processes = await asyncio.to_thread(self.locks.running)
+        except Exception as error:  # the database: keep the share counted last, count again later
+            log.error("counting the bot processes failed: %s", type(error).__name__)
+            return
         if processes != self.processes:
             log.info(
                 "%d bot processes share Telegram's limits: this one keeps to 1/%d",
