@@ -91,16 +91,23 @@ class ConversationRouter:
             update_id, lambda s, now: self._open(s, chat_id, what, now), Target(chat_id)
         )
 
-    def screen_text(self, chat_id: int, text: str, update_id: int | None = None) -> Reply | None:
-        """Text that answers nothing (an edited message, a photo's caption): checked for risk only."""
+    def screen_text(
+        self, chat_id: int, text: str, update_id: int | None = None, also_say: str | None = None
+    ) -> Reply | None:
+        """Text that answers nothing (an edited message, a photo's caption, words after
+        /whoami): checked for risk only. `also_say`, what the command answers anyway, goes
+        after the crisis resources in the same transaction, so a stop cannot lose it."""
         if assess_risk(text).level is RiskLevel.NONE:
             return None
 
         def check(session: Session, now: datetime) -> Reply:
             patient = patients.by_chat(session, chat_id)
             if patient is None or patient.consented_at is None:
-                return Reply(say=[messages.CRISIS_RESOURCES], forget=True)  # nothing is stored
-            return self._screened(session, patient, text, None, now) or Reply()
+                reply = Reply(say=[messages.CRISIS_RESOURCES], forget=True)  # nothing is stored
+            else:
+                reply = self._screened(session, patient, text, None, now) or Reply()
+            reply.say.extend([also_say] if also_say else [])
+            return reply
 
         return self.work.run(update_id, check, Target(chat_id))
 

@@ -86,13 +86,14 @@ async def whoami(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     PROVIDER_CHAT_IDS. Nothing is stored; words after the command are still checked for risk."""
     chat = update.effective_chat
     assert chat is not None
-    screened = bool(context.args) and await _screen_for_risk(
-        update, context, " ".join(context.args or [])
-    )
+    words = " ".join(context.args or [])
+    # With risk words, the chat id goes in the same transaction as the crisis resources.
+    if await _screen_for_risk(update, context, words, also_say=f"Your chat id: {chat.id}"):
+        return
     bot_services = services(context)
-    # The risk screen has already claimed this update; the chat id is still owed.
-    update_id = None if screened else update.update_id
-    await asyncio.to_thread(bot_services.commands.notice, update_id, chat.id, chat_id_text(chat.id))
+    await asyncio.to_thread(
+        bot_services.commands.notice, update.update_id, chat.id, chat_id_text(chat.id)
+    )
     bot_services.dispatcher.wake()
 
 
@@ -150,15 +151,19 @@ async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _screen_for_risk(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str | None
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    text: str | None,
+    also_say: str | None = None,
 ) -> bool:
-    """Show crisis resources (and alert) for risk language in text that answers no question."""
+    """Show crisis resources (and alert) for risk language in text that answers no question
+    (followed by `also_say`, when there is risk language)."""
     chat = update.effective_chat
     if not text or chat is None or not storable(text):
         return False
     bot_services = services(context)
     reply = await asyncio.to_thread(
-        bot_services.router.screen_text, chat.id, text, update.update_id
+        bot_services.router.screen_text, chat.id, text, update.update_id, also_say
     )
     if reply is None:
         return False

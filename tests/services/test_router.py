@@ -941,3 +941,18 @@ def test_an_answered_question_keeps_its_buttons_but_a_pressed_review_loses_them(
     assert isinstance(screen, dict) and screen["step"] == "phq9.1"
     answered = press("phq9.1", "1", 501)
     assert answered["clear_pressed"] is False and answered["button_message_id"] == 501
+
+
+def test_risk_words_after_a_command_bring_the_crisis_resources_and_its_answer_together(
+    services: Services,
+) -> None:
+    chat_id, risky = 7_100_000_099, "whoami i want to kill myself"
+    said = "Your chat id: 7100000099"
+    reply = services.patients.screen_text(chat_id, risky, update_id=9_990_001, also_say=said)
+    assert reply is not None and reply.say == [messages.CRISIS_RESOURCES, said]
+    # One outbox row, written with the update's claim: a stop cannot lose the chat id.
+    assert count(services.engine, OutboxMessage) == 1
+    again = services.patients.screen_text(chat_id, risky, update_id=9_990_001, also_say=said)
+    assert again is not None and again.duplicate
+    assert count(services.engine, OutboxMessage) == 1
+    assert services.patients.screen_text(chat_id, "what is my chat id", also_say=said) is None
