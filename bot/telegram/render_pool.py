@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -20,6 +21,9 @@ from typing import Any, TypeVar
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+WORKER_NICENESS = 10
+"""How much lower the worker's CPU priority is than the bot's (os.nice)."""
 
 
 class RenderPool:
@@ -39,7 +43,9 @@ class RenderPool:
             # "spawn": a fresh interpreter, never a fork of a process running an event loop
             # and database connections.
             context = multiprocessing.get_context("spawn")
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
+            self._executor = ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=_yield_to_the_bot
+            )
         return self._executor
 
     async def run(self, job: Callable[..., T], *args: Any) -> T:
@@ -91,6 +97,15 @@ class RenderPool:
             if self._executor is not None:
                 self._executor.shutdown(wait=False, cancel_futures=True)
                 self._executor = None
+
+
+def _yield_to_the_bot() -> None:
+    """In the worker: a lower CPU priority, so loading and rendering never slow the bot's own
+    replies on a small machine."""
+    try:
+        os.nice(WORKER_NICENESS)
+    except OSError:
+        pass  # not allowed here: the worker runs at the bot's priority
 
 
 def _ignore_failure(future: Future[bool]) -> None:

@@ -45,6 +45,8 @@ RESENT = "🔁 <i>Re-sent: an earlier copy may have arrived.</i>\n"
 RESENT_CAPTION = "🔁 Re-sent: an earlier copy may have arrived.\n"
 """The same, before the caption of a chart or a PDF (captions are sent as plain text)."""
 NOT_ACKNOWLEDGED = "🔁 <b>Not yet acknowledged</b>\n"
+WARM_AFTER = 1.0
+"""Seconds after a review is sent that the render worker is started (RenderPool.warm)."""
 
 SendPart = Callable[[], Awaitable[int | None]]
 """One Bot API call; the message id it made, if it made one."""
@@ -93,7 +95,9 @@ class Senders:
         screen_data, ref = payload.get("screen"), ref_from_data(payload.get("ref"))
         screen = screen_from_data(screen_data) if screen_data else None
         if screen is not None and screen.step == REVIEW_STEP:
-            self.renderer.warm()  # a submit, and so a chart and a PDF, may follow
+            # A submit, and so a chart and a PDF, may follow: the worker is started once the
+            # review has gone out and been recorded, not while it is on its way.
+            asyncio.get_running_loop().call_later(WARM_AFTER, self.renderer.warm)
         button_message = payload.get("button_message_id")
         markup = keyboard(screen, ref) if screen is not None and ref is not None else None
         if payload.get("edit_in_place") and button_message and screen is not None:

@@ -93,26 +93,30 @@ def delivered_at(database_url: str) -> datetime | None:
         engine.dispose()
 
 
-async def settled(database_url: str, timeout: float = 60.0) -> None:
-    """Until the outbox has nothing pending."""
+async def settled(database_url: str, timeout: float = 60.0, chat_id: int | None = None) -> None:
+    """Until the outbox has nothing pending (for `chat_id`, if given)."""
     engine = make_engine(database_url)
+    pending = OutboxMessage.status == "pending"
+    if chat_id is not None:
+        pending = pending & (OutboxMessage.chat_id == chat_id)
     try:
-        for _ in range(int(timeout / 0.2)):
+        for _ in range(int(timeout / 0.05)):
             with Session(engine) as session:
-                rows = session.exec(
-                    select(OutboxMessage).where(OutboxMessage.status == "pending")
-                ).all()
+                rows = session.exec(select(OutboxMessage).where(pending)).all()
             if not rows:
                 return
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.05)
         raise AssertionError("the outbox did not settle")
     finally:
         engine.dispose()
 
 
-async def send_and_see(patient: FakeChat, text: str, expected: str) -> None:
+async def send_and_see(patient: FakeChat, text: str, expected: str, database_url: str) -> None:
     """Type `text` (or press the button `text`) and wait (generously: the machine may be busy)
-    until `expected` is shown."""
+    until `expected` is shown, and the bot has recorded what it showed this patient. A person
+    reads before typing; a test can type in the milliseconds between Telegram showing a
+    question and the bot recording it, and an answer typed then is not taken for it (it asks
+    again: see bot.services.outbox.typed_before_shown)."""
     if text.startswith("button:"):
         await patient.press(option_button(patient, text.removeprefix("button:")))
     else:
@@ -120,10 +124,11 @@ async def send_and_see(patient: FakeChat, text: str, expected: str) -> None:
     await patient.wait_for(
         lambda chat: any(expected in plain(m) for m in chat.messages[-4:]), timeout=30
     )
+    await settled(database_url, chat_id=patient.chat_id)
 
 
-async def submit(patient: FakeChat) -> None:
-    await send_and_see(patient, "submit", "has been sent to your care team")
+async def submit(patient: FakeChat, database_url: str) -> None:
+    await send_and_see(patient, "submit", "has been sent to your care team", database_url)
 
 
 async def test_a_pdf_that_fails_is_sent_again_and_only_then_is_the_intake_delivered(
@@ -135,7 +140,7 @@ async def test_a_pdf_that_fails_is_sent_again_and_only_then_is_the_intake_delive
     refused = fake.fail(method="sendDocument", chat_id=PROVIDER_CHAT_ID)
     provider = fake.chats[PROVIDER_CHAT_ID]
     async with running_bot(settings):
-        await submit(patient)
+        await submit(patient, database_url)
         assert await fake.wait_until(lambda: refused.hits == 1, 20)
         assert delivered_at(database_url) is None  # the summary went, the PDF did not
         await provider.wait_for(lambda chat: bool(documents(chat)), timeout=60)
@@ -157,9 +162,13 @@ async def test_with_two_provider_chats_one_failing_once_still_gets_the_alert_and
     fake.fail(chat_id=SECOND_PROVIDER, when=lambda call: "URGENT" in text_of(call))
     fake.fail(chat_id=SECOND_PROVIDER, when=lambda call: "Pre-visit intake" in text_of(call))
     async with running_bot(settings):
-        await send_and_see(patient, "I want to end my life", "Are you safe right now?")
-        await send_and_see(patient, "button:Yes, I'm safe right now", "Here's everything")
-        await submit(patient)
+        await send_and_see(
+            patient, "I want to end my life", "Are you safe right now?", database_url
+        )
+        await send_and_see(
+            patient, "button:Yes, I'm safe right now", "Here's everything", database_url
+        )
+        await submit(patient, database_url)
         for chat_id in (PROVIDER_CHAT_ID, SECOND_PROVIDER):
             await fake.chats[chat_id].wait_for(lambda chat: bool(documents(chat)), timeout=60)
         await settled(database_url)
@@ -186,10 +195,14 @@ async def test_a_failed_urgent_alert_is_tried_again_within_seconds_and_a_429_is_
     busy = fake.fail(method="sendDocument", kind="retry_after", retry_after=2)
     provider = fake.chats[PROVIDER_CHAT_ID]
     async with running_bot(settings):
-        await send_and_see(patient, "I want to kill myself", "Are you safe right now?")
+        await send_and_see(
+            patient, "I want to kill myself", "Are you safe right now?", database_url
+        )
         await provider.wait_for(lambda chat: bool(alerts(chat)), timeout=60)  # not 30 minutes
-        await send_and_see(patient, "button:Yes, I'm safe right now", "Here's everything")
-        await submit(patient)
+        await send_and_see(
+            patient, "button:Yes, I'm safe right now", "Here's everything", database_url
+        )
+        await submit(patient, database_url)
         await provider.wait_for(lambda chat: bool(documents(chat)), timeout=60)
     assert refused.hits == 1 and len(alerts(provider)) == 1
     tries = [c for c in fake.calls_named("sendDocument")]
@@ -213,7 +226,7 @@ async def test_a_summary_page_refused_for_good_does_not_bring_page_one_back(
     )
     provider = fake.chats[PROVIDER_CHAT_ID]
     async with running_bot(settings):
-        await submit(patient)
+        await submit(patient, database_url)
         await provider.wait_for(lambda chat: bool(documents(chat)), timeout=60)
         await settled(database_url)
         await asyncio.sleep(3)  # time for any retry to show
@@ -234,7 +247,7 @@ async def test_a_lost_answer_to_a_provider_message_gives_one_copy_marked_as_re_s
         lost = fake.fail(kind="lost", method="sendDocument")
     provider = fake.chats[PROVIDER_CHAT_ID]
     async with running_bot(settings):
-        await submit(patient)
+        await submit(patient, database_url)
         await provider.wait_for(lambda chat: len(documents(chat)) >= 1, timeout=60)
         await settled(database_url)
     assert lost.hits == 1
