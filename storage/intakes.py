@@ -92,17 +92,10 @@ def patient_and_visits(session: Session, chat_id: int) -> tuple[Patient, list[Vi
 
 @cache
 def _patient_visits_statement() -> Select[Patient, Appointment | None, Intake | None]:
-    scheduled = and_(
-        col(Appointment.patient_id) == col(Patient.id),
-        col(Appointment.status) == AppointmentStatus.SCHEDULED,
+    statement = select(Patient, Appointment, Intake).where(
+        Patient.telegram_chat_id == bindparam("p_chat")
     )
-    return (
-        select(Patient, Appointment, Intake)
-        .outerjoin(Appointment, scheduled)
-        .outerjoin(Intake, col(Intake.appointment_id) == col(Appointment.id))
-        .where(Patient.telegram_chat_id == bindparam("p_chat"))
-        .order_by(col(Appointment.starts_at), col(Intake.id))
-    )
+    return _with_visits(statement)
 
 
 @cache
@@ -110,20 +103,27 @@ def _claiming_patient_visits_statement() -> Any:
     """PostgreSQL: the update's claim in a WITH, and whether it claimed as the first column,
     read from a one-row FROM so that a stranger's chat still answers it."""
     left_inbox, claimed = updates.claim_ctes()
+    one = sqlalchemy.select(literal(1).label("one")).subquery("one")
+    was_claimed = sqlalchemy.select(func.count()).select_from(claimed).scalar_subquery()
+    statement = (
+        sqlalchemy.select(was_claimed.label("claimed"), Patient, Appointment, Intake)
+        .select_from(one)
+        .outerjoin(Patient, col(Patient.telegram_chat_id) == bindparam("p_chat"))
+    )
+    return _with_visits(statement).add_cte(left_inbox)
+
+
+def _with_visits(statement: Any) -> Any:
+    """The patient's scheduled appointments, soonest first, each with its intake (outer joins,
+    so a patient with none still has a row)."""
     scheduled = and_(
         col(Appointment.patient_id) == col(Patient.id),
         col(Appointment.status) == AppointmentStatus.SCHEDULED,
     )
-    one = sqlalchemy.select(literal(1).label("one")).subquery("one")
-    was_claimed = sqlalchemy.select(func.count()).select_from(claimed).scalar_subquery()
     return (
-        sqlalchemy.select(was_claimed.label("claimed"), Patient, Appointment, Intake)
-        .select_from(one)
-        .outerjoin(Patient, col(Patient.telegram_chat_id) == bindparam("p_chat"))
-        .outerjoin(Appointment, scheduled)
+        statement.outerjoin(Appointment, scheduled)
         .outerjoin(Intake, col(Intake.appointment_id) == col(Appointment.id))
         .order_by(col(Appointment.starts_at), col(Intake.id))
-        .add_cte(left_inbox)
     )
 
 

@@ -178,14 +178,13 @@ def settle(
     providers) keeps neither its words nor its chat once settled. `shown`: the dialogue step
     the message showed, recorded by the same statement on PostgreSQL (in a WITH), by one
     before it on SQLite, which has no UPDATE in a WITH (in the caller's transaction)."""
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    if shown is not None and not postgresql:
+    if shown is not None and session.get_bind().dialect.name != "postgresql":
         intakes.record_shown(session, shown)
-    with_shown = shown.table if shown is not None and postgresql else None
+        shown = None  # recorded
+    with_shown = shown.table if shown is not None else None
     statement = _settle_statement(message_ids is not None, error is not None, forget, with_shown)
     parameters: dict[str, Any] = {"p_id": message_id, "p_chat": chat_id, "status": status}
-    if with_shown is not None and shown is not None:
-        parameters.update(shown.parameters())
+    parameters.update(shown.parameters() if shown is not None else {})
     parameters["sent_at"] = now if status == OutboxStatus.SENT else None
     if message_ids is not None:
         parameters.update(message_ids=message_ids, p_parts=len(message_ids))

@@ -106,7 +106,8 @@ class ConversationRouter:
                 reply = Reply(say=[messages.CRISIS_RESOURCES], forget=True)  # nothing is stored
             else:
                 reply = self._screened(session, patient, text, None, now) or Reply()
-            reply.say.extend([also_say] if also_say else [])
+            if also_say:
+                reply.say.append(also_say)
             return reply
 
         return self.work.run(update_id, check, Target(chat_id))

@@ -21,7 +21,7 @@ import warnings
 from typing import Any
 
 from telegram import Update
-from telegram.error import NetworkError, RetryAfter, TelegramError
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
@@ -165,14 +165,11 @@ class Poller:
                 delay = 1.0
             except RetryAfter as error:
                 await asyncio.sleep(retry_after(error).total_seconds())
-            except (NetworkError, TelegramError) as error:
-                log.warning(
-                    "getUpdates failed (%s); trying again in %.0f s", type(error).__name__, delay
-                )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
-            except Exception as error:  # the database: not confirmed, so Telegram sends it again
-                log.error("updates could not be stored (%s); trying again", type(error).__name__)
+            except Exception as error:  # Telegram, or the database: nothing was confirmed,
+                # so Telegram sends the same updates again
+                telegram = isinstance(error, TelegramError)
+                failed = "getUpdates failed" if telegram else "updates could not be stored"
+                log.warning("%s (%s); trying again in %.0f s", failed, type(error).__name__, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
 

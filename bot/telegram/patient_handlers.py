@@ -88,7 +88,7 @@ async def whoami(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert chat is not None
     words = " ".join(context.args or [])
     # With risk words, the chat id goes in the same transaction as the crisis resources.
-    if await _screen_for_risk(update, context, words, also_say=f"Your chat id: {chat.id}"):
+    if await _screen_for_risk(update, context, words, also_say=chat_id_words(chat.id)):
         return
     bot_services = services(context)
     await asyncio.to_thread(
@@ -97,9 +97,17 @@ async def whoami(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     bot_services.dispatcher.wake()
 
 
+CHAT_ID = "Your chat id: "
+
+
+def chat_id_words(chat_id: int) -> str:
+    """The whole answer to /whoami, as plain words (after crisis resources, among notices)."""
+    return f"{CHAT_ID}{chat_id}"
+
+
 def chat_id_text(chat_id: int) -> str:
     """The whole answer to /whoami (HTML: the id in code type, easy to copy)."""
-    return f"Your chat id: <code>{chat_id}</code>"
+    return f"{CHAT_ID}<code>{chat_id}</code>"
 
 
 async def open_dialogue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
