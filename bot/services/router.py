@@ -94,9 +94,8 @@ class ConversationRouter:
     def screen_text(
         self, chat_id: int, text: str, update_id: int | None = None, also_say: str | None = None
     ) -> Reply | None:
-        """Text that answers nothing (an edited message, a photo's caption, words after
-        /whoami): checked for risk only. `also_say`, what the command answers anyway, goes
-        after the crisis resources in the same transaction, so a stop cannot lose it."""
+        """Text that answers nothing (an edited message, a caption, words after /whoami): checked
+        for risk only; `also_say` follows the crisis resources, in the same transaction."""
         if assess_risk(text).level is RiskLevel.NONE:
             return None
 
