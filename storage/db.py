@@ -16,7 +16,10 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import Session
 
-from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage import (
+    models,  # noqa: F401  (registers the tables on SQLModel.metadata)
+    writes,
+)
 from storage.connection import DatabaseUnavailable, describe
 from storage.engine import new_engine
 
@@ -71,6 +74,7 @@ def autocommitted(engine: Engine) -> Iterator[Session]:
     with engine.connect() as connection:
         autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
         with Session(autocommit, expire_on_commit=False) as session:
+            session.info[writes.AT_ONCE] = True
             yield session
 
 

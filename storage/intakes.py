@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import sqlalchemy
 from sqlalchemy import (
@@ -22,12 +22,11 @@ from sqlalchemy import (
     literal,
     update,
 )
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
-from storage import updates
+from storage import updates, writes
 from storage.clock import as_utc, utcnow
 from storage.models import Answer, Appointment, Intake, Medication, Patient, table_of
 from storage.statuses import AppointmentStatus
@@ -176,22 +175,18 @@ def undelivered_ids(session: Session, submitted_before: datetime) -> list[int]:
 
 def save_position(
     session: Session, intake: Intake, position: dict[str, Any], *, paused: bool, now: datetime
-) -> bool:
-    """Compare-and-set where the patient is (state, step, editing, pending, draft).
-
-    False when another update changed the intake first (its version moved on).
-    """
+) -> None:
+    """Compare-and-set where the patient is (state, step, editing, pending, draft), with the
+    transaction's other writes (storage.writes): LostRace when another update changed the
+    intake first (its version moved on)."""
     session.flush()  # changes made to the ORM objects so far go first, as they always did
     statement = _save_position_statement(tuple(position))
     parameters = {**position, "paused": paused, "p_id": intake.id, "p_version": intake.version}
     parameters.update(version=intake.version + 1, updated_at=now)
-    result = cast(CursorResult[Any], session.execute(statement, parameters))
-    if result.rowcount != 1:
-        return False
+    writes.later(session, statement, parameters, changes_one=True)
     stored = {**position, "paused": paused, "version": intake.version + 1, "updated_at": now}
-    for name, value in stored.items():  # what was just written: no need to read it back
+    for name, value in stored.items():  # what is being written: no need to read it back
         set_committed_value(intake, name, value)
-    return True
 
 
 @cache
@@ -303,15 +298,16 @@ def record_answer(
     now: datetime,
     *,
     replaces: bool = True,
-) -> int:
-    """Store an answer (its id is returned); the answer it replaces is marked superseded, never overwritten.
-    (`replaces=False`: the caller read the current answers in this transaction and there is
-    none for `key`, so there is nothing to supersede.)"""
+) -> None:
+    """Store an answer, with the transaction's other writes (storage.writes); the answer it
+    replaces is marked superseded, never overwritten. (`replaces=False`: the caller read the
+    current answers in this transaction and there is none for `key`, so there is nothing to
+    supersede.)"""
     if replaces:
         parameters = {"p_intake": intake_id, "p_key": key, "p_now": now}
-        session.execute(_supersede_statement(), parameters)
+        writes.later(session, _supersede_statement(), parameters)
     row = {"intake_id": intake_id, "question_key": key, "value": value, "raw_text": raw_text}
-    return int(session.execute(_answer_statement(), {**row, "created_at": now}).scalar_one())
+    writes.later(session, _answer_statement(), {**row, "created_at": now})
 
 
 @cache

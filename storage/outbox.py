@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Session, col, or_, select
 
-from storage import intakes
+from storage import intakes, writes
 from storage.engine import dialect_insert
 from storage.models import OutboxMessage, table_of
 from storage.statuses import OutboxStatus, Priority
@@ -47,9 +47,39 @@ def add(
     """Add a message, due now, in one statement; its id, or None (and nothing added) when its
     dedupe key was used before."""
     statement = _add_statement(session.get_bind().dialect.name, dedupe_key is not None)
+    row = _row(chat_id, kind, payload, now, priority, dedupe_key, group_key)
+    return session.execute(statement, row).scalar()
+
+
+def add_later(
+    session: Session,
+    chat_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    *,
+    priority: int = Priority.CONVERSATION,
+    dedupe_key: str | None = None,
+    group_key: str | None = None,
+) -> None:
+    """`add`, run with the transaction's other writes (storage.writes)."""
+    statement = _add_statement(session.get_bind().dialect.name, dedupe_key is not None)
+    row = _row(chat_id, kind, payload, now, priority, dedupe_key, group_key)
+    writes.later(session, statement, row)
+
+
+def _row(
+    chat_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    priority: int,
+    dedupe_key: str | None,
+    group_key: str | None,
+) -> dict[str, Any]:
     row = {"chat_id": chat_id, "kind": kind, "payload": payload, "priority": priority}
     row.update(dedupe_key=dedupe_key, group_key=group_key, created_at=now, due_at=now)
-    return session.execute(statement, row).scalar()
+    return row
 
 
 # The statements every message runs are built once (with bind parameters): building one costs

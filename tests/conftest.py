@@ -227,10 +227,8 @@ def make_answer(session: Session, make_intake: Callable[..., Intake]) -> Callabl
     ) -> Answer:
         owner = intake or make_intake()
         assert owner.id is not None
-        answer_id = intakes.record_answer(session, owner.id, key, value, raw_text, now or utcnow())
-        answer = session.get(Answer, answer_id)
-        assert answer is not None
-        return answer
+        intakes.record_answer(session, owner.id, key, value, raw_text, now or utcnow())
+        return intakes.answer_history(session, owner.id, key)[-1]
 
     return factory
 

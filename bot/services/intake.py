@@ -16,7 +16,6 @@ from bot.services.outbox import typed_before_shown
 from bot.services.reminder_plans import patient_zone
 from bot.services.replies import DialogueKind, DialogueRef, Reply
 from bot.services.safety import SafetyService
-from bot.services.transactions import ConcurrentChange
 from flows import messages
 from flows.compiled import medication_rows
 from flows.dialogue import Begin, Command, Event
@@ -206,8 +205,7 @@ class IntakeService:
                 session, intake.id, item.key, item.value, item.raw_text, now, replaces=replaces
             )
         columns = position_columns(outcome.state)
-        if not intakes.save_position(session, intake, columns, paused=outcome.paused, now=now):
-            raise ConcurrentChange
+        intakes.save_position(session, intake, columns, paused=outcome.paused, now=now)
         stored = {**answers, **{item.key: item.value for item in outcome.record}}
         self.answers.keep(session, intake, stored)
         self._consent_changes(session, patient, intake, was, now)

@@ -245,7 +245,7 @@ class Outbox:
         dedupe_key: str | None = None,
         group_key: str | None = None,
     ) -> None:
-        outbox.add(
+        outbox.add_later(
             session,
             chat_id,
             kind,

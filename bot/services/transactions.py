@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from bot.services.outbox import Outbox, mark_shown
 from bot.services.replies import Reply, Target
-from storage import updates
+from storage import updates, writes
 from storage.clock import utcnow
 from storage.db import session_scope
 
@@ -25,10 +25,6 @@ MAX_ATTEMPTS = 3
 AFTER_COMMIT = "after_commit"
 """Where a UnitOfWork's session keeps what to run once it committed (Session.info)."""
 KEEP_UPDATE_IDS = timedelta(days=2)
-
-
-class ConcurrentChange(Exception):
-    """Another update moved the same dialogue first; the event is applied again on fresh state."""
 
 
 class UnitOfWork:
@@ -83,7 +79,7 @@ class UnitOfWork:
                 return reply
             except updates.AlreadyHandled:
                 return Reply(duplicate=True)  # found by the claim that ran with the first read
-            except ConcurrentChange:
+            except writes.LostRace:  # another update moved the same dialogue first
                 log.info("a dialogue changed concurrently; retrying (attempt %d)", attempt)
             except IntegrityError as error:
                 if "processedupdate" in str(error.orig).lower():

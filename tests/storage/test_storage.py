@@ -23,7 +23,7 @@ from bot.services.router import ConversationRouter
 from flows import messages
 from flows.intake import Command, IntakeState, Tapped, Typed
 from flows.questions import question_for
-from storage import intakes, patients, safety, updates
+from storage import intakes, patients, safety, updates, writes
 from storage.clock import as_utc
 from storage.db import make_engine
 from storage.models import (
@@ -254,24 +254,22 @@ def test_save_intake_state_is_compare_and_set(
         seen_second = second.get(Intake, intake.id)
         assert seen_first is not None and seen_second is not None
         winner = IntakeState(state="medications", step="med.1.name")
-        assert intakes.save_position(
-            first, seen_first, position_columns(winner), paused=False, now=T1
-        )
+        intakes.save_position(first, seen_first, position_columns(winner), paused=False, now=T1)
         assert seen_first.version == 1
         assert seen_first.step == "med.1.name"
         first.commit()
 
         loser = IntakeState(state="declined", step=None)
-        assert not intakes.save_position(
-            second, seen_second, position_columns(loser), paused=True, now=T2
-        )
-        # The stale copy keeps what it read: it does not take on values that were never stored.
+        with pytest.raises(writes.LostRace):  # at once on SQLite, with the commit on PostgreSQL
+            intakes.save_position(second, seen_second, position_columns(loser), paused=True, now=T2)
+            second.commit()
+        second.rollback()
+        # The stale copy does not keep values that were never stored: it reads what was.
         assert (seen_second.state, seen_second.step, seen_second.version) == (
-            "consent",
-            "consent",
-            0,
+            "medications",
+            "med.1.name",
+            1,
         )
-        second.commit()
 
     stored = fresh_intake(engine, intake.id)
     assert (stored.state, stored.step, stored.paused, stored.version) == (
@@ -294,7 +292,7 @@ def test_save_intake_state_stores_every_field(
         pending="safety.check",
         draft=("nausea", "headache"),
     )
-    assert intakes.save_position(session, intake, position_columns(new), paused=True, now=T1)
+    intakes.save_position(session, intake, position_columns(new), paused=True, now=T1)
     session.commit()
 
     stored = fresh_intake(engine, intake.id)

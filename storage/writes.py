@@ -1,0 +1,127 @@
+"""Writes a transaction decided, run together just before it next reads, writes or commits: on
+PostgreSQL as one statement, each write a part of its WITH (an answer, the patient's new place
+in the intake and the reply to send: one round trip, not three). Elsewhere, and in a session
+that commits each statement on its own, each runs at once.
+
+A write may be a compare-and-set: one that must change exactly one row raises LostRace when it
+changed none, at the latest as the transaction commits, which then rolls back as a whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, cast
+
+from sqlalchemy import BindParameter, event, func, select
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.sql import visitors
+from sqlmodel import Session
+
+PENDING = "deferred_writes"
+"""Where a session keeps the writes waiting to run (Session.info)."""
+AT_ONCE = "writes_at_once"
+"""Set in Session.info of a session that commits each statement on its own: its writes run at once."""
+
+
+class LostRace(Exception):
+    """A write that had to change one row changed none: another transaction changed it first."""
+
+
+@dataclass(frozen=True)
+class _Write:
+    statement: Any  # a Core INSERT or UPDATE, built once (its bind parameters named)
+    parameters: dict[str, Any]
+    changes_one: bool
+
+
+def later(
+    session: Session, statement: Any, parameters: dict[str, Any], *, changes_one: bool = False
+) -> None:
+    """Run `statement` with `parameters` before the session's next statement or its commit.
+    `changes_one`: it must change exactly one row (LostRace otherwise)."""
+    write = _Write(statement, parameters, changes_one)
+    if session.info.get(AT_ONCE) or session.get_bind().dialect.name != "postgresql":
+        _run_alone(session, write)
+        return
+    if not session.in_transaction():
+        session.begin()  # so that a rollback before any statement still drops the writes
+    pending: list[_Write] = session.info.setdefault(PENDING, [])
+    if any(earlier.statement is statement for earlier in pending):
+        # The parts of one WITH do not see each other's rows: a second write of the same kind
+        # (say, superseding the answer the first one inserted) needs the first one done.
+        run_pending(session)
+        pending = session.info.setdefault(PENDING, [])
+    pending.append(write)
+
+
+def run_pending(session: Session) -> None:
+    """Run the writes waiting in `session`, all in one statement (LostRace: see the module)."""
+    pending: list[_Write] | None = session.info.pop(PENDING, None)
+    if not pending:
+        return
+    if len(pending) == 1:
+        _run_alone(session, pending[0])
+        return
+    statement = _together(tuple(write.statement for write in pending))
+    parameters = {
+        f"w{index}_{name}": value
+        for index, write in enumerate(pending)
+        for name, value in write.parameters.items()
+    }
+    counts = session.execute(statement, parameters).one()
+    if any(write.changes_one and count != 1 for write, count in zip(pending, counts, strict=True)):
+        raise LostRace
+
+
+def _run_alone(session: Session, write: _Write) -> None:
+    result = cast(CursorResult[Any], session.execute(write.statement, write.parameters))
+    changed = len(result.all()) if result.returns_rows else result.rowcount
+    if write.changes_one and changed != 1:
+        raise LostRace
+
+
+@cache
+def _together(statements: tuple[Any, ...]) -> Any:
+    """`SELECT` the number of rows each write changed, the writes in its WITH, their bind
+    parameters renamed w<n>_<name>. Built once for each sequence of writes."""
+    parts = []
+    for index, statement in enumerate(statements):
+        renamed = _renamed(statement, f"w{index}_")
+        if not renamed._returning:
+            renamed = renamed.returning(*renamed.table.primary_key.columns)
+        parts.append(renamed.cte(f"w{index}"))
+    counts = [select(func.count()).select_from(part).scalar_subquery() for part in parts]
+    return select(*counts)
+
+
+def _renamed(statement: Any, prefix: str) -> Any:
+    """`statement` with each named bind parameter's name prefixed (anonymous ones stay)."""
+
+    def rename(element: Any, **_kw: Any) -> Any:
+        if isinstance(element, BindParameter) and not element.unique:
+            return BindParameter(prefix + str(element.key), type_=element.type)
+        return None
+
+    return visitors.replacement_traverse(statement, {}, rename)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _before_statement(state: ORMExecuteState) -> None:
+    run_pending(cast(Session, state.session))
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, *_args: Any) -> None:
+    run_pending(session)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    run_pending(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, _transaction: Any) -> None:
+    session.info.pop(PENDING, None)
