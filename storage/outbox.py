@@ -14,6 +14,7 @@ from sqlalchemy import (
     Row,
     Table,
     Update,
+    and_,
     bindparam,
     case,
     delete,
@@ -323,14 +324,15 @@ def forget_settled(session: Session, settled_before: datetime, limit: int) -> in
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def cancel_pending(session: Session, group_key: str) -> None:
-    """Messages of a group that need not go out any more (an alert's repeat, once acknowledged)."""
+def cancel_pending(session: Session, group_key: str, now: datetime) -> None:
+    """Messages of a group that need not go out any more (an alert's repeat, once acknowledged).
+    Not one a sender holds: it may be reaching Telegram as this runs, and its settle must still
+    record it (an alert's copy that reached a provider gets its button taken off)."""
+    table = table_of(OutboxMessage)
+    held = and_(table.c.claimed_until.is_not(None), table.c.claimed_until >= now)
     session.execute(
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.group_key) == group_key,
-            col(OutboxMessage.status) == OutboxStatus.PENDING,
-        )
+        update(table)
+        .where(table.c.group_key == group_key, table.c.status == OutboxStatus.PENDING, ~held)
         .values(status=OutboxStatus.CANCELLED, claimed_by=None, claimed_until=None)
     )
 

@@ -16,6 +16,19 @@ def get(session: Session, event_id: int) -> SafetyEvent | None:
     return session.get(SafetyEvent, event_id)
 
 
+def get_locked(session: Session, event_id: int) -> SafetyEvent | None:
+    """The event, read once its row is locked for this transaction (PostgreSQL: SELECT … FOR
+    UPDATE; SQLite: a write first, which takes the database's write lock), so that an
+    acknowledgement and the record of a copy that reached a provider run one after the other:
+    else each may miss the other's change, and that copy keeps its Acknowledge button."""
+    if session.get_bind().dialect.name != "postgresql":
+        table = SafetyEvent.__table__  # type: ignore[attr-defined]
+        session.execute(update(table).where(table.c.id == event_id).values(id=table.c.id))
+        return session.get(SafetyEvent, event_id, populate_existing=True)
+    statement = select(SafetyEvent).where(SafetyEvent.id == event_id).with_for_update()
+    return session.exec(statement.execution_options(populate_existing=True)).first()
+
+
 def add_event(session: Session, event: SafetyEvent) -> SafetyEvent:
     """Store a safety event, and in the audit table what the patient was shown."""
     session.add(event)

@@ -69,7 +69,7 @@ class AlertLedger:
         """A provider acknowledged the alert; the first to do so is kept and shown to all."""
         now = self.clock()
         with session_scope(self.engine) as session:
-            event = safety.get(session, event_id)
+            event = safety.get_locked(session, event_id)
             if event is None or not event.alert:
                 return None
             first = event.acknowledged_at is None
@@ -82,7 +82,7 @@ class AlertLedger:
             by, at = event.acknowledged_by or name, as_utc(event.acknowledged_at) or now
             if first:
                 for round_ in range(2, event.times_alerted + 2):
-                    outbox.cancel_pending(session, alert_group(event_id, round_))
+                    outbox.cancel_pending(session, alert_group(event_id, round_), now)
                 self._mark_copies(session, event.alert_messages or [], by, at, now)
                 # A patient who declined: their words were kept only until this moment.
                 patient = patients.get(session, event.patient_id)

@@ -220,7 +220,7 @@ def _record_alert(
     now: datetime,
 ) -> None:
     """The alert's copy reached a provider chat: recorded, so acknowledging marks it."""
-    event = safety.get(session, event_id)
+    event = safety.get_locked(session, event_id)
     if event is None:
         return
     if event.acknowledged_at is not None:  # acknowledged while this copy was on its way

@@ -183,3 +183,20 @@ def test_a_message_is_stored_claimed_only_when_its_chat_has_nothing_earlier_wait
     with Session(engine) as session:
         again = outbox.claim(session, "c", much_later, much_later, 10)
         assert [(row.attempts, row.uncertain) for row in again] == [(2, True), (2, True)]
+
+
+def test_cancelling_a_group_leaves_the_message_a_sender_holds(engine: Engine) -> None:
+    """An acknowledged alert's repeat already on its way still settles, and so is recorded."""
+    group = "alert:1:r2"
+    with Session(engine) as session:
+        ids = [outbox.add(session, chat_id, "alert", {}, T0, group_key=group) for chat_id in (1, 2)]
+        session.commit()
+    with Session(engine) as session:
+        (held,) = outbox.claim(session, "a", T0, LATER, 1)
+        outbox.cancel_pending(session, group, T0)
+        assert [row.status for row in outbox.in_group(session, group)] == ["pending", "cancelled"]
+        assert held.id == ids[0]
+        much_later = LATER + timedelta(minutes=5)  # its sender stopped: nobody holds it now
+        outbox.cancel_pending(session, group, much_later)
+        assert [row.status for row in outbox.in_group(session, group)] == ["cancelled"] * 2
+        session.commit()
