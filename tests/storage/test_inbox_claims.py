@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from storage import handed, inbox, outbox
+from storage import inbox, outbox
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 LATER = T0 + timedelta(minutes=2)
@@ -156,14 +156,14 @@ def test_settling_a_message_says_whether_its_chat_has_another_waiting(engine: En
 
 def add_claimed(engine: Engine, chat_id: int, priority: int = 20) -> int | None:
     """A message stored claimed for "a", if its chat let it be: its id then."""
-    ids: list[int] = []
+    handed: list[int] = []
     with Session(engine) as session:
-        claim = handed.Claim("a", LATER)
-        handed.add_claimed_later(
-            session, chat_id, "reply", {"say": ["hi"]}, T0, priority, claim, ids.append
+        claim = outbox.Claim("a", LATER)
+        outbox.add_claimed_later(
+            session, chat_id, "reply", {"say": ["hi"]}, T0, priority, claim, handed.append
         )
         session.commit()
-    return ids[0] if ids else None
+    return handed[0] if handed else None
 
 
 def test_a_message_is_stored_claimed_only_when_its_chat_has_nothing_earlier_waiting(
