@@ -13,7 +13,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
-from bot.services.committed import AFTER_COMMIT
 from bot.services.outbox import Outbox, mark_shown
 from bot.services.replies import Reply, Target
 from storage import updates, writes
@@ -23,6 +22,8 @@ from storage.db import session_scope
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+AFTER_COMMIT = "after_commit"
+"""Where a UnitOfWork's session keeps what to run once it committed (Session.info)."""
 KEEP_UPDATE_IDS = timedelta(days=2)
 
 
@@ -95,6 +96,14 @@ class UnitOfWork:
     def forget_old_updates(self, keep: timedelta = KEEP_UPDATE_IDS) -> int:
         with session_scope(self.engine) as session:
             return updates.forget_before(session, self.clock() - keep)
+
+
+def after_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run `action` once the transaction of `session` (a UnitOfWork's) has committed; never if
+    it did not, nor outside a UnitOfWork."""
+    actions = session.info.get(AFTER_COMMIT)
+    if actions is not None:
+        actions.append(action)
 
 
 def no_inbox(update_id: int) -> None:

@@ -154,37 +154,6 @@ def test_settling_a_message_says_whether_its_chat_has_another_waiting(engine: En
         session.commit()
 
 
-def add_claimed(engine: Engine, chat_id: int, priority: int = 20) -> int | None:
-    """A message stored claimed for "a", if its chat let it be: its id then."""
-    handed: list[int] = []
-    with Session(engine) as session:
-        claim = outbox.Claim("a", LATER)
-        outbox.add_claimed_later(
-            session, chat_id, "reply", {"say": ["hi"]}, T0, priority, claim, handed.append
-        )
-        session.commit()
-    return handed[0] if handed else None
-
-
-def test_a_message_is_stored_claimed_only_when_its_chat_has_nothing_earlier_waiting(
-    engine: Engine,
-) -> None:
-    first = add_claimed(engine, 500)
-    assert first is not None
-    assert add_claimed(engine, 500) is None  # waits behind the first: a claim takes it later
-    assert add_claimed(engine, 500, priority=0) is not None  # an urgent one never waits
-    with Session(engine) as session:
-        assert [row.id for row in outbox.claim(session, "b", T0, LATER, 10)] == []
-        outbox.settle(session, first, "sent", T0, chat_id=500)
-        (waited,) = outbox.claim(session, "b", T0, LATER, 10)
-        assert (waited.id, waited.attempts, waited.uncertain) == (first + 1, 1, False)
-        session.commit()
-    much_later = LATER + timedelta(minutes=5)  # the stored claims ran out: their sender stopped
-    with Session(engine) as session:
-        again = outbox.claim(session, "c", much_later, much_later, 10)
-        assert [(row.attempts, row.uncertain) for row in again] == [(2, True), (2, True)]
-
-
 def test_cancelling_a_group_leaves_the_message_a_sender_holds(engine: Engine) -> None:
     """An acknowledged alert's repeat already on its way still settles, and so is recorded."""
     group = "alert:1:r2"
