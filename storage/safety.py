@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from storage.models import SafetyAudit, SafetyEvent
+from storage.models import SafetyAudit, SafetyEvent, table_of
 
 
 def get(session: Session, event_id: int) -> SafetyEvent | None:
@@ -22,7 +22,7 @@ def get_locked(session: Session, event_id: int) -> SafetyEvent | None:
     acknowledgement and the record of a copy that reached a provider run one after the other:
     else each may miss the other's change, and that copy keeps its Acknowledge button."""
     if session.get_bind().dialect.name != "postgresql":
-        table = SafetyEvent.__table__  # type: ignore[attr-defined]
+        table = table_of(SafetyEvent)
         session.execute(update(table).where(table.c.id == event_id).values(id=table.c.id))
         return session.get(SafetyEvent, event_id, populate_existing=True)
     statement = select(SafetyEvent).where(SafetyEvent.id == event_id).with_for_update()
