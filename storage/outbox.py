@@ -357,6 +357,23 @@ def latest_sent(
     ).all()
 
 
+def sending(session: Session, chat_id: int, now: datetime) -> bool:
+    """Whether a message to the chat is being sent right now (claimed, its claim not run out):
+    Telegram may have shown it already, though its settle has not recorded that yet."""
+    return (
+        session.exec(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.chat_id == chat_id,
+                OutboxMessage.status == OutboxStatus.PENDING,
+                col(OutboxMessage.claimed_until) >= now,
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
 def pending_count(session: Session, chat_id: int | None = None) -> int:
     statement = (
         select(func.count())

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.services.config import ServiceConfig
-from bot.services.outbox import typed_before_shown
+from bot.services.outbox import unseen
 from bot.services.replies import DialogueKind, DialogueRef, Reply
 from bot.services.safety import SafetyService
 from flows.checkin import CheckinContext, CheckinState, handle_checkin
@@ -71,19 +71,11 @@ class CheckinService:
             draft=tuple(checkin.draft) if checkin.draft is not None else None,
         )
         answers = dict(checkin.answers or {})
-        step = checkin.pending or checkin.step
-        unseen = checkin.shown_step != step or (
-            patient.telegram_chat_id is not None
-            and typed_before_shown(
-                session,
-                patient.telegram_chat_id,
-                DialogueRef(DialogueKind.CHECKIN, checkin.id),
-                step,
-                message_id,
-                checkin.shown_message_id,
-            )
-        )
-        outcome = handle_checkin(state, answers, event, CheckinContext(unseen=unseen))
+        ref, step = DialogueRef(DialogueKind.CHECKIN, checkin.id), checkin.pending or checkin.step
+        shown = (checkin.shown_step, checkin.shown_message_id)
+        chat_id = patient.telegram_chat_id
+        is_unseen = unseen(session, chat_id, ref, step, shown, message_id, now)
+        outcome = handle_checkin(state, answers, event, CheckinContext(unseen=is_unseen))
         for item in outcome.record:
             answers[item.key] = item.value
         checkin.answers = answers  # reassigned: JSON columns do not see in-place changes

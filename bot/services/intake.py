@@ -12,7 +12,7 @@ from sqlmodel import Session
 from bot.services.answer_cache import AnswerCache
 from bot.services.compiling import IntakeCompiler
 from bot.services.config import ServiceConfig
-from bot.services.outbox import typed_before_shown
+from bot.services.outbox import unseen
 from bot.services.reminder_plans import patient_zone
 from bot.services.replies import DialogueKind, DialogueRef, Reply
 from bot.services.safety import SafetyService
@@ -190,7 +190,7 @@ class IntakeService:
         context = Context(
             self.config.clinic_name,
             returning=self._is_returning(intake, now),
-            unseen=self._unseen(patient, intake, session, message_id),
+            unseen=self._unseen(patient, intake, session, message_id, now),
         )
         answers = self.answers.get(intake)
         if answers is None:
@@ -216,15 +216,14 @@ class IntakeService:
         return reply
 
     @staticmethod
-    def _unseen(patient: Patient, intake: Intake, session: Session, message_id: int | None) -> bool:
+    def _unseen(
+        patient: Patient, intake: Intake, session: Session, message_id: int | None, now: datetime
+    ) -> bool:
         """Whether the patient has not seen the current question (yet, or when they typed)."""
+        ref = DialogueRef(DialogueKind.INTAKE, intake.id)
+        shown = (intake.shown_step, intake.shown_message_id)
         step = intake.pending or intake.step
-        if intake.shown_step != step:
-            return True
-        chat_id, ref = patient.telegram_chat_id, DialogueRef(DialogueKind.INTAKE, intake.id)
-        return chat_id is not None and typed_before_shown(
-            session, chat_id, ref, step, message_id, intake.shown_message_id
-        )
+        return unseen(session, patient.telegram_chat_id, ref, step, shown, message_id, now)
 
     def _is_returning(self, intake: Intake, now: datetime) -> bool:
         updated = as_utc(intake.updated_at)

@@ -103,6 +103,45 @@ def shown_step(
     return None
 
 
+class QuestionOnItsWay(Exception):
+    """The patient typed while the question they may be answering was being sent: its settle
+    (which records it shown, and its message's number) has not committed yet. The transaction
+    is run again shortly (bot.services.transactions.UnitOfWork), or, after waiting long enough,
+    with WAITED set."""
+
+
+WAITED = "waited_for_question"
+"""Set in a transaction's Session.info once it waited long enough for a question on its way:
+the patient's text is then taken as typed before the question reached them."""
+
+
+def unseen(
+    session: Session,
+    chat_id: int | None,
+    ref: DialogueRef,
+    step: str | None,
+    shown: tuple[str | None, int | None],
+    message_id: int | None,
+    now: datetime,
+) -> bool:
+    """Whether the patient has not seen `step` of `ref` (yet, or when they typed `message_id`);
+    `shown` is the step and message the dialogue's row last recorded as shown.
+
+    Raises QuestionOnItsWay, for text typed while a message to the chat is being sent and the
+    step is not recorded shown: answered a moment later, it is told by the settle's record (a
+    patient quick to answer was otherwise told their answer came before the question)."""
+    shown_step, shown_message_id = shown
+    if shown_step == step:
+        return chat_id is not None and typed_before_shown(
+            session, chat_id, ref, step, message_id, shown_message_id
+        )
+    if chat_id is None or message_id is None or session.info.get(WAITED):
+        return True
+    if outbox.sending(session, chat_id, now):
+        raise QuestionOnItsWay
+    return True
+
+
 def typed_before_shown(
     session: Session,
     chat_id: int,

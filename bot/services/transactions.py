@@ -6,6 +6,7 @@ lost before the commit (the claim makes a retry after a commit that did land cha
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -13,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
-from bot.services.outbox import Outbox, mark_shown
+from bot.services.outbox import WAITED, Outbox, QuestionOnItsWay, mark_shown
 from bot.services.replies import Reply, Target
 from storage import updates, writes
 from storage.clock import utcnow
@@ -25,6 +26,10 @@ MAX_ATTEMPTS = 3
 AFTER_COMMIT = "after_commit"
 """Where a UnitOfWork's session keeps what to run once it committed (Session.info)."""
 KEEP_UPDATE_IDS = timedelta(days=2)
+WAIT_FOR_QUESTION = 2.0
+"""Seconds a patient's text waits for the question it may answer, while that is being sent
+(its settle is a round trip behind Telegram's answer); then it is taken as typed before."""
+QUESTION_POLL = 0.02
 
 
 class UnitOfWork:
@@ -50,33 +55,15 @@ class UnitOfWork:
         target: Target | None = None,
     ) -> Reply:
         """Do `work` in one transaction, with the reply to `target` written to the outbox in it."""
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+        attempt, wait_until, waited = 1, None, False
+        while True:
             try:
-                with session_scope(self.engine) as session:
-                    committed = session.info.setdefault(AFTER_COMMIT, [])
-                    now = self.clock()
-                    if update_id is not None and not updates.claim_with_first_read(
-                        session, update_id, now
-                    ):
-                        return Reply(duplicate=True)
-                    reply = work(session, now)
-                    updates.claim_left(session)  # if the work read no patient
-                    if self.outbox is None:  # shown by the caller as it returns
-                        mark_shown(session, reply.ref, reply.screen)
-                    elif target is not None:
-                        self.outbox.reply(
-                            session,
-                            target.chat_id,
-                            reply,
-                            now,
-                            button_message_id=target.button_message_id,
-                            clear_pressed=target.clear_pressed,
-                        )
-                for action in committed:
-                    action()
-                if update_id is not None:
-                    self.on_claimed(update_id)
-                return reply
+                return self._once(update_id, work, target, waited=waited)
+            except QuestionOnItsWay:  # its settle commits in a moment: then it is on record
+                wait_until = wait_until or time.monotonic() + WAIT_FOR_QUESTION
+                time.sleep(QUESTION_POLL)
+                waited = time.monotonic() >= wait_until
+                continue
             except updates.AlreadyHandled:
                 return Reply(duplicate=True)  # found by the claim that ran with the first read
             except writes.LostRace:  # another update moved the same dialogue first
@@ -91,7 +78,43 @@ class UnitOfWork:
                 if not error.connection_invalidated or attempt == MAX_ATTEMPTS:
                     raise
                 log.warning("the database connection was lost; retrying (attempt %d)", attempt)
-        raise RuntimeError("the dialogue kept changing under concurrent updates")
+            if attempt == MAX_ATTEMPTS:
+                raise RuntimeError("the dialogue kept changing under concurrent updates")
+            attempt += 1
+
+    def _once(
+        self,
+        update_id: int | None,
+        work: Callable[[Session, datetime], Reply],
+        target: Target | None,
+        *,
+        waited: bool,
+    ) -> Reply:
+        """One attempt: the transaction, and what waits for its commit."""
+        with session_scope(self.engine) as session:
+            committed = session.info.setdefault(AFTER_COMMIT, [])
+            session.info[WAITED] = waited
+            now = self.clock()
+            if update_id is not None and not updates.claim_with_first_read(session, update_id, now):
+                return Reply(duplicate=True)
+            reply = work(session, now)
+            updates.claim_left(session)  # if the work read no patient
+            if self.outbox is None:  # shown by the caller as it returns
+                mark_shown(session, reply.ref, reply.screen)
+            elif target is not None:
+                self.outbox.reply(
+                    session,
+                    target.chat_id,
+                    reply,
+                    now,
+                    button_message_id=target.button_message_id,
+                    clear_pressed=target.clear_pressed,
+                )
+        for action in committed:
+            action()
+        if update_id is not None:
+            self.on_claimed(update_id)
+        return reply
 
     def forget_old_updates(self, keep: timedelta = KEEP_UPDATE_IDS) -> int:
         with session_scope(self.engine) as session:

@@ -1,0 +1,140 @@
+"""A patient's text that arrives while the question it answers is still being sent.
+
+Telegram shows a message before the bot hears back from it, and the bot records the question
+as shown (with its message's number) only once it has. A patient quick to answer can type in
+between: their text waits for that record rather than being told it came before the question.
+Text typed while the question is still queued (not being sent) is told so at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from service_support import CLINIC_ZONE, Chat, Services, intakes, join, make_services, rows
+from sqlalchemy.engine import Engine
+
+from bot.services import transactions
+from bot.services.deliveries import Deliveries
+from bot.services.replies import Reply
+from flows import messages
+from flows.dialogue import Typed
+from storage.models import Answer
+
+CHAT_ID = 7_100_000_091
+
+
+@pytest.fixture
+def services(engine: Engine) -> Services:
+    return make_services(engine)
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The waits a unit of work made (each still slept)."""
+    made: list[float] = []
+    real_sleep = time.sleep
+
+    def sleep(seconds: float) -> None:
+        made.append(seconds)
+        real_sleep(seconds)
+
+    monkeypatch.setattr(transactions.time, "sleep", sleep)
+    return made
+
+
+class Patient:
+    """A patient on the second question of a first visit's intake, by typed text."""
+
+    def __init__(self, services: Services) -> None:
+        invited = services.invite("Quinn Q.", at=services.clock.now + timedelta(days=2))
+        self.chat = Chat(services.patients, CHAT_ID)
+        join(services, self.chat, invited)
+        self.services, self.patient_id = services, invited.patient_id
+        self.deliveries = Deliveries(services.engine, CLINIC_ZONE, clock=services.clock, owner="t")
+        self.update_ids = iter(range(4_500_000_000, 4_500_000_100))
+        self.deliver_as(39)  # what brings them in
+        self.typed("Trouble sleeping since spring", 40)  # the next question is in the outbox
+
+    def typed(self, text: str, message_id: int) -> Reply:
+        return self.services.patients.handle(
+            CHAT_ID, Typed(text), update_id=next(self.update_ids), message_id=message_id
+        )
+
+    def deliver_as(self, message_id: int) -> None:
+        for message in self.deliveries.claim(10):
+            self.deliveries.sent(message, [message_id])
+
+    def answered(self) -> list[str]:
+        return [
+            a.question_key
+            for a in rows(self.services.engine, Answer)
+            if "." in a.question_key and a.question_key != "visit.kind"
+        ]
+
+
+def test_text_typed_while_the_question_is_being_sent_waits_for_its_record(
+    services: Services, sleeps: list[float]
+) -> None:
+    patient = Patient(services)
+    (claimed,) = patient.deliveries.claim(10)  # the dispatcher is sending "what do you hope for"
+
+    def telegram_answers() -> None:
+        time.sleep(0.2)  # the patient's answer (message 43) arrives before the settle
+        patient.deliveries.sent(claimed, [42])
+
+    settle = threading.Thread(target=telegram_answers)
+    settle.start()
+    reply = patient.typed("To feel like myself", 43)
+    settle.join()
+
+    assert sleeps, "the text waited for the question's record"
+    assert messages.NOT_SHOWN_YET not in reply.say
+    assert patient.answered() == ["reason.coming", "reason.hopes"]
+    (intake,) = intakes(services.engine, patient.patient_id)
+    assert intake.step == "med.1.name"
+
+
+def test_text_typed_before_the_question_on_its_way_is_still_not_its_answer(
+    services: Services, sleeps: list[float]
+) -> None:
+    """The record, once there, still tells text typed before the question arrived."""
+    patient = Patient(services)
+    (claimed,) = patient.deliveries.claim(10)
+    settle = threading.Timer(0.2, patient.deliveries.sent, (claimed, [42]))
+    settle.start()
+    reply = patient.typed("To feel like myself", 41)
+    settle.join()
+
+    assert sleeps
+    assert reply.say[0] == messages.NOT_SHOWN_YET
+    assert patient.answered() == ["reason.coming"]
+
+
+def test_a_question_never_recorded_shown_is_waited_for_only_so_long(
+    services: Services, sleeps: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sender stopped mid-send (its claim stands until its lease runs out): after the wait,
+    the text is taken as typed before the question, and nothing is recorded."""
+    monkeypatch.setattr(transactions, "WAIT_FOR_QUESTION", 0.1)
+    patient = Patient(services)
+    patient.deliveries.claim(10)  # and never settled
+    reply = patient.typed("To feel like myself", 43)
+
+    assert 0.1 <= sum(sleeps) < 1.0
+    assert reply.say[0] == messages.NOT_SHOWN_YET
+    assert reply.screen is not None and reply.screen.step == "reason.hopes"
+    assert patient.answered() == ["reason.coming"]
+
+
+def test_text_typed_while_the_question_is_only_queued_is_told_at_once(
+    services: Services, sleeps: list[float]
+) -> None:
+    patient = Patient(services)  # the question waits in the outbox, unclaimed
+    reply = patient.typed("To feel like myself", 41)
+
+    assert sleeps == []
+    assert reply.say[0] == messages.NOT_SHOWN_YET
+    assert patient.answered() == ["reason.coming"]
