@@ -6,43 +6,90 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy
-from sqlalchemy import Row, Update, bindparam, delete, exists, literal, update
+from sqlalchemy import Row, Update, and_, bindparam, case, delete, exists, literal, update
 from sqlmodel import Session, col, or_, select
 
 from storage.engine import dialect_insert, insert_on_conflict
 from storage.models import InboxUpdate, ProcessedUpdate, table_of
 
 
+class ClaimFor(NamedTuple):
+    """Updates stored claimed at once for `owner` until `until`: at most `limit` of them."""
+
+    owner: str
+    until: datetime
+    limit: int
+
+
 def store(
-    session: Session, updates: Sequence[tuple[int, int | None, dict[str, Any]]], now: datetime
-) -> None:
+    session: Session,
+    updates: Sequence[tuple[int, int | None, dict[str, Any]]],
+    now: datetime,
+    claim_for: ClaimFor | None = None,
+) -> list[int]:
     """Store (update_id, chat_id, payload) rows; an update already stored, or already handled
     (Telegram delivering it again, or to another replica), is left out. One statement per
-    update, each atomic on its own (the caller's transaction may be none)."""
+    update, each atomic on its own (the caller's transaction may be none).
+
+    With `claim_for`, an update of a chat with nothing else waiting is stored claimed, as
+    `claim` would claim it (the claim counted as an attempt), up to its limit: the ids of those
+    are returned. Storing and claiming an update are one statement, not two."""
     if not updates:
-        return
+        return []
     postgresql = session.get_bind().dialect.name == "postgresql"
-    rows = [{"p_update": u, "p_chat": c, "p_payload": p, "p_now": now} for u, c, p in updates]
-    session.execute(_store_statement(postgresql), rows)
+    pending, claimed = list(updates), list[int]()
+    if claim_for is not None:
+        statement = _store_statement(postgresql, claiming=True)
+        wanted = {"p_owner": claim_for.owner, "p_until": claim_for.until}
+        while pending and len(claimed) < claim_for.limit:
+            update_id, chat_id, payload = pending.pop(0)
+            row = {"p_update": update_id, "p_chat": chat_id, "p_payload": payload, "p_now": now}
+            parameters = {**row, **wanted, "p_claim": chat_id is not None}
+            if session.execute(statement, parameters).scalar() is not None:
+                claimed.append(update_id)
+    if pending:
+        rows = [{"p_update": u, "p_chat": c, "p_payload": p, "p_now": now} for u, c, p in pending]
+        session.execute(_store_statement(postgresql, claiming=False), rows)
+    return claimed
 
 
 @cache
-def _store_statement(postgresql: bool) -> Any:
+def _store_statement(postgresql: bool, *, claiming: bool) -> Any:
     """INSERT … SELECT … WHERE NOT EXISTS (handled) ON CONFLICT DO NOTHING: the look at the
-    handled ids and the insert in one statement. Built once."""
+    handled ids and the insert in one statement; `claiming`, with the claim decided in it too
+    (RETURNING the owner of an update it claimed). Built once."""
     table, handled = table_of(InboxUpdate), table_of(ProcessedUpdate)
-    values = sqlalchemy.select(
+    columns = ["update_id", "chat_id", "payload", "received_at", "attempts"]
+    values = [
         bindparam("p_update", type_=table.c.update_id.type),
         bindparam("p_chat", type_=table.c.chat_id.type),
         bindparam("p_payload", type_=table.c.payload.type),
         bindparam("p_now", type_=table.c.received_at.type),
-        literal(0, type_=table.c.attempts.type),
-    ).where(~exists().where(handled.c.update_id == bindparam("p_update")))
-    columns = ["update_id", "chat_id", "payload", "received_at", "attempts"]
-    return dialect_insert(postgresql)(table).from_select(columns, values).on_conflict_do_nothing()
+    ]
+    new = ~exists().where(handled.c.update_id == bindparam("p_update"))
+    if not claiming:
+        rows = sqlalchemy.select(*values, literal(0, type_=table.c.attempts.type)).where(new)
+        insert = dialect_insert(postgresql)(table).from_select(columns, rows)
+        return insert.on_conflict_do_nothing()
+    waiting = table.alias("waiting")
+    free = and_(
+        bindparam("p_claim", type_=sqlalchemy.Boolean),
+        ~exists().where(waiting.c.chat_id == bindparam("p_chat")),
+    )
+    decided = sqlalchemy.select(free.label("claim")).subquery("decided")
+    claimed = (
+        case((decided.c.claim, 1), else_=0),
+        case((decided.c.claim, bindparam("p_owner", type_=table.c.claimed_by.type))),
+        case((decided.c.claim, bindparam("p_until", type_=table.c.claimed_until.type))),
+    )
+    rows = sqlalchemy.select(*values, *claimed).select_from(decided).where(new)
+    insert = dialect_insert(postgresql)(table).from_select(
+        [*columns, "claimed_by", "claimed_until"], rows
+    )
+    return insert.on_conflict_do_nothing().returning(table.c.claimed_by)
 
 
 def claim(

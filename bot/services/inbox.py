@@ -40,13 +40,17 @@ class Inbox:
         self.owner = owner or process_name()
         self._left: set[int] = set()
 
-    def store(self, received: Sequence[tuple[int, int | None, dict[str, Any]]]) -> None:
+    def store(
+        self, received: Sequence[tuple[int, int | None, dict[str, Any]]], claim: int = 0
+    ) -> list[int]:
+        """Store received updates; up to `claim` of them (of chats with nothing else waiting)
+        claimed for this process in the same statements: their ids, to handle now."""
+        now = self.clock()
+        claim_for = inbox.ClaimFor(self.owner, now + LEASE, claim) if claim else None
         with autocommitted(self.engine) as session:  # each update's statement stands alone
-            inbox.store(session, received, self.clock())
+            return inbox.store(session, received, now, claim_for)
 
-    def claim(
-        self, limit: int, handling: Collection[int] = ()
-    ) -> list[tuple[int, dict[str, Any]]]:
+    def claim(self, limit: int, handling: Collection[int] = ()) -> list[tuple[int, dict[str, Any]]]:
         """Updates to handle now: one per chat at most, oldest first, none of `handling`
         (still being handled by this process)."""
         now = self.clock()
@@ -54,7 +58,9 @@ class Inbox:
             rows = inbox.claim(session, self.owner, now, now + LEASE, limit, handling)
         poison = [row.update_id for row in rows if row.attempts > MAX_ATTEMPTS]
         for update_id in poison:
-            log.error("update %s was set aside: handling it failed %d times", update_id, MAX_ATTEMPTS)
+            log.error(
+                "update %s was set aside: handling it failed %d times", update_id, MAX_ATTEMPTS
+            )
             with session_scope(self.engine) as session:
                 inbox.done(session, update_id, now)
         return [(row.update_id, dict(row.payload)) for row in rows if row.update_id not in poison]

@@ -71,13 +71,24 @@ class InboxWorker:
 
     async def store(self, received: list[dict[str, Any]]) -> None:
         """Store received updates, as Telegram sent them (committed when this returns)."""
-        decoded = [(int(p["update_id"]), self._decoded(p), p) for p in received]
-        rows = [(i, chat_of(update) if update else None, p) for i, update, p in decoded]
-        await asyncio.to_thread(self.inbox.store, rows)
+        await self.store_decoded([(int(p["update_id"]), self._decoded(p), p) for p in received])
+
+    async def store_decoded(
+        self, received: list[tuple[int, Update | None, dict[str, Any]]]
+    ) -> None:
+        """Store (update id, update, payload) rows; as many as there are free slots are claimed
+        as they are stored, and handled at once (no separate claim)."""
+        rows = [(i, chat_of(update) if update else None, p) for i, update, p in received]
+        room = max(0, CONCURRENT_CHATS - len(self._handling))
+        claimed = await asyncio.to_thread(self.inbox.store, rows, room)
         if len(self._received) >= MAX_KEPT:  # handled elsewhere (a replica), or set aside
             self._received.clear()
-        self._received.update((i, update) for i, update, _ in decoded if update)  # decoded once
-        self.wake()
+        self._received.update((i, update) for i, update, _ in received if update)  # decoded once
+        payloads = {update_id: payload for update_id, _, payload in received}
+        for update_id in claimed:
+            self._start(update_id, payloads[update_id])
+        if len(claimed) < len(rows):
+            self.wake()
 
     def _decoded(self, payload: dict[str, Any]) -> Update | None:
         """The update, or None when python-telegram-bot cannot read it: it is stored all the
@@ -120,10 +131,13 @@ class InboxWorker:
         handling = set(self._handling.values())
         batch = await asyncio.to_thread(self.inbox.claim, min(free, BATCH), handling)
         for update_id, payload in batch:
-            task = asyncio.create_task(self._handle(update_id, payload))
-            self._handling[task] = update_id
-            task.add_done_callback(self._finished)
+            self._start(update_id, payload)
         return len(batch)
+
+    def _start(self, update_id: int, payload: dict[str, Any]) -> None:
+        task = asyncio.create_task(self._handle(update_id, payload))
+        self._handling[task] = update_id
+        task.add_done_callback(self._finished)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._handling.pop(task, None)

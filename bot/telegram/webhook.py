@@ -28,7 +28,7 @@ from tornado.httpserver import HTTPServer
 from tornado.web import Application as WebApplication
 from tornado.web import RequestHandler
 
-from bot.telegram.inbox import ALLOWED_UPDATES, InboxWorker, chat_of
+from bot.telegram.inbox import ALLOWED_UPDATES, InboxWorker
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class UpdateHandler(RequestHandler):
             self._answer(400)
             return
         try:
-            await self.receiver.store(update.update_id, chat_of(update), payload)
+            await self.receiver.store(update, payload)
         except Exception as error:  # the database: Telegram sends the update again later
             log.error("an update could not be stored (%s); answered 500", type(error).__name__)
             self._answer(500)
@@ -122,10 +122,9 @@ class WebhookReceiver:
         ]
         return WebApplication(routes, log_function=lambda _handler: None)  # no access log
 
-    async def store(self, update_id: int, chat_id: int | None, payload: dict[str, Any]) -> None:
-        """Commit the update to the inbox (raises if it could not be), then wake the worker."""
-        await asyncio.to_thread(self.worker.inbox.store, [(update_id, chat_id, payload)])
-        self.worker.wake()
+    async def store(self, update: Update, payload: dict[str, Any]) -> None:
+        """Commit the update to the inbox (raises if it could not be) for the worker."""
+        await self.worker.store_decoded([(update.update_id, update, payload)])
 
     async def start(self) -> None:
         """Listen first, then tell Telegram: its first delivery finds the listener ready."""

@@ -70,6 +70,42 @@ def test_an_update_still_being_handled_is_not_claimed_again_when_its_claim_runs_
         assert [row.update_id for row in again] == [2]
 
 
+def store_claiming(engine: Engine, limit: int, *updates: tuple[int, int | None]) -> list[int]:
+    with Session(engine) as session:
+        rows = [(u, c, payload(u)) for u, c in updates]
+        claimed = inbox.store(session, rows, T0, inbox.ClaimFor("a", LATER, limit))
+        session.commit()
+    return claimed
+
+
+def test_updates_are_stored_claimed_as_a_claim_would_claim_them(engine: Engine) -> None:
+    """One per chat, up to the limit, never one without a chat (the worker's claim takes it,
+    and sets it aside when it cannot be read); the rest stored as they always were."""
+    updates = ((1, 100), (2, 100), (3, 200), (4, None), (5, 300), (6, 400))
+    assert store_claiming(engine, 3, *updates) == [1, 3, 5]
+    with Session(engine) as session:
+        assert inbox.waiting(session) == 6
+        assert claim(session, "b") == [4, 6]  # chat 100's next still waits for its first
+        session.commit()
+    much_later = LATER + timedelta(minutes=5)  # every claim ran out: each was an attempt
+    with Session(engine) as session:
+        again = inbox.claim(session, "c", much_later, much_later + timedelta(minutes=2), 10)
+        assert {row.update_id: row.attempts for row in again} == {1: 2, 3: 2, 4: 2, 5: 2, 6: 2}
+
+
+def test_an_update_stored_or_handled_before_is_not_claimed_as_it_is_stored(
+    engine: Engine,
+) -> None:
+    assert store_claiming(engine, 5, (1, 100)) == [1]
+    assert store_claiming(engine, 5, (1, 100)) == []  # delivered again while handled
+    with Session(engine) as session:
+        inbox.done(session, 1, T0)
+        session.commit()
+    assert store_claiming(engine, 5, (1, 100)) == []  # delivered again after it was handled
+    with Session(engine) as session:
+        assert inbox.waiting(session) == 0
+
+
 @pytest.mark.postgres
 def test_two_processes_claiming_at_once_never_share_an_update(postgres_schema_url: str) -> None:
     from storage.db import make_engine
