@@ -31,13 +31,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"
 from databases import empty_database
 from e2e_support import TOKEN
 from fake_bot_api import FakeBotAPI
-from service_support import Chat, deliver_all, join, make_services, shortest_answer
+from service_support import (
+    CLINIC_ZONE,
+    Chat,
+    deliver_all,
+    join,
+    make_services,
+    shortest_answer,
+)
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
+from bot.services.deliveries import LEASE, Deliveries, handed_claim
 from bot.services.inbox import Inbox
+from bot.services.outbox import Handed, Handoff
 from flows.dialogue import Typed
 from storage import crypto
 from storage.db import make_engine
@@ -81,10 +90,15 @@ def answer_everything(chat: Chat, inbox: Inbox, counter: Counter, costs: Costs) 
     reply = chat.last
     if reply is None or reply.screen is None:
         reply = chat.start()  # the first question, after the welcome
+    outbox = chat.service.work.outbox
+    assert outbox is not None
+    deliveries = Deliveries(chat.service.engine, CLINIC_ZONE, clock=chat.service.work.clock)
+    handed: list[Handed] = []  # replies stored claimed for the dispatcher, as the bot's are
+    outbox.handoff = Handoff(deliveries.owner, LEASE, handed.append)
     for message_id in range(1_000, 1_080):  # above the bot's own (bench's deliveries say 1)
         assert reply is not None and reply.screen is not None
         if reply.screen.step == "review":
-            return
+            break
         text, update_id = shortest_answer(reply.screen.step), chat._next()
         counter.statements, counter.on = 0, True
         began = time.process_time()
@@ -104,11 +118,16 @@ def answer_everything(chat: Chat, inbox: Inbox, counter: Counter, costs: Costs) 
         costs.handle_statements.append(counter.statements)
         counter.statements = 0
         began = time.process_time()
-        deliver_all(chat.service.engine, chat.service.work.clock)
+        for message in handed:  # as the dispatcher settles a reply Telegram accepted
+            deliveries.sent(handed_claim(message), [1])
+        if not handed:
+            deliver_all(chat.service.engine, chat.service.work.clock)
+        handed.clear()
         costs.send_cpu_ms.append((time.process_time() - began) * 1000)
         costs.send_statements.append(counter.statements)
         counter.on = False
         chat.last = reply
+    outbox.handoff = None
 
 
 def this_bot(database_url: str, patients: int) -> Costs:

@@ -9,6 +9,7 @@ changed none, at the latest as the transaction commits, which then rolls back as
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
@@ -34,14 +35,21 @@ class _Write:
     statement: Any  # a Core INSERT or UPDATE, built once (its bind parameters named)
     parameters: dict[str, Any]
     changes_one: bool
+    returned: Callable[[Any], None] | None
 
 
 def later(
-    session: Session, statement: Any, parameters: dict[str, Any], *, changes_one: bool = False
+    session: Session,
+    statement: Any,
+    parameters: dict[str, Any],
+    *,
+    changes_one: bool = False,
+    returned: Callable[[Any], None] | None = None,
 ) -> None:
     """Run `statement` with `parameters` before the session's next statement or its commit.
-    `changes_one`: it must change exactly one row (LostRace otherwise)."""
-    write = _Write(statement, parameters, changes_one)
+    `changes_one`: it must change exactly one row (LostRace otherwise). `returned` is given the
+    first column its RETURNING gave (the largest, for several rows; None for none)."""
+    write = _Write(statement, parameters, changes_one, returned)
     if session.info.get(AT_ONCE) or session.get_bind().dialect.name != "postgresql":
         _run_alone(session, write)
         return
@@ -64,36 +72,43 @@ def run_pending(session: Session) -> None:
     if len(pending) == 1:
         _run_alone(session, pending[0])
         return
-    statement = _together(tuple(write.statement for write in pending))
+    statement = _together(tuple((write.statement, write.returned is not None) for write in pending))
     parameters = {
         f"w{index}_{name}": value
         for index, write in enumerate(pending)
         for name, value in write.parameters.items()
     }
-    counts = session.execute(statement, parameters).one()
-    if any(write.changes_one and count != 1 for write, count in zip(pending, counts, strict=True)):
+    results = list(zip(pending, session.execute(statement, parameters).one(), strict=True))
+    if any(write.changes_one and count != 1 for write, count in results):
         raise LostRace
+    for write, value in results:
+        if write.returned is not None:
+            write.returned(value)
 
 
 def _run_alone(session: Session, write: _Write) -> None:
     result = cast(CursorResult[Any], session.execute(write.statement, write.parameters))
-    changed = len(result.all()) if result.returns_rows else result.rowcount
-    if write.changes_one and changed != 1:
+    rows = result.all() if result.returns_rows else None
+    if write.changes_one and (result.rowcount if rows is None else len(rows)) != 1:
         raise LostRace
+    if write.returned is not None:
+        write.returned(max((row[0] for row in rows or ()), default=None))
 
 
 @cache
-def _together(statements: tuple[Any, ...]) -> Any:
-    """`SELECT` the number of rows each write changed, the writes in its WITH, their bind
+def _together(writes: tuple[tuple[Any, bool], ...]) -> Any:
+    """`SELECT`, for each write, the number of rows it changed or (if it returns a value) the
+    largest value of its RETURNING's first column; the writes in its WITH, their bind
     parameters renamed w<n>_<name>. Built once for each sequence of writes."""
-    parts = []
-    for index, statement in enumerate(statements):
+    columns = []
+    for index, (statement, returns) in enumerate(writes):
         renamed = _renamed(statement, f"w{index}_")
         if not renamed._returning:
             renamed = renamed.returning(*renamed.table.primary_key.columns)
-        parts.append(renamed.cte(f"w{index}"))
-    counts = [select(func.count()).select_from(part).scalar_subquery() for part in parts]
-    return select(*counts)
+        part = renamed.cte(f"w{index}")
+        value = func.max(next(iter(part.c))) if returns else func.count()
+        columns.append(select(value).select_from(part).scalar_subquery())
+    return select(*columns)
 
 
 def _renamed(statement: Any, prefix: str) -> Any:

@@ -3,7 +3,7 @@ them all, and reading and decrypting them again was an eighth of handling an ans
 (bench/answer_cost.py).
 
 The database stays the record. Answers are kept only once the transaction that stored them has
-committed (bot.services.transactions.after_commit), with the intake's version and the time of
+committed (bot.services.committed.after_commit), with the intake's version and the time of
 its last change, and are used only while the intake row still shows both: any other change to
 the intake (another process, a concurrent update, a restart of the intake) moves its version on,
 and its answers are read again. Nothing else writes an intake's answers while it is in progress.
@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.services.transactions import after_commit
+from bot.services.committed import after_commit
 from storage.clock import as_utc
 from storage.models import Intake
 

@@ -21,7 +21,7 @@ from sqlalchemy import Row
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.services.outbox import Kind, Outbox, ref_from_data, shown_step
+from bot.services.outbox import Handed, Kind, Outbox, ref_from_data, shown_step
 from bot.services.reminders import settle
 from storage import intakes, outbox, safety
 from storage.clock import utcnow
@@ -72,6 +72,15 @@ def _claimed(row: Row[Any]) -> Claimed:
         list(row.message_ids or []),
         bool(row.uncertain),
         row.group_key,
+    )
+
+
+def handed_claim(handed: Handed) -> Claimed:
+    """A reply stored claimed for this process (bot.services.outbox.Handoff), as its claim
+    would have read it."""
+    payload, priority = handed.payload, handed.priority
+    return Claimed(
+        handed.message_id, handed.chat_id, Kind.REPLY, payload, priority, 1, 0, [], False
     )
 
 

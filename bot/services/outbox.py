@@ -8,14 +8,15 @@ the dialogue row its buttons belong to), and the adapter renders it when it send
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import fields
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlmodel import Session
 
+from bot.services.committed import after_commit
 from bot.services.replies import Alert, DialogueKind, DialogueRef, Reply
 from flows import messages
 from flows.dialogue import ReviewGroup, Screen
@@ -177,11 +178,34 @@ def typed_before_shown(
     return first_shown is not None and message_id < first_shown
 
 
+class Handed(NamedTuple):
+    """A reply stored claimed for this process's dispatcher (see Handoff), as plain data."""
+
+    message_id: int
+    chat_id: int
+    payload: dict[str, Any]
+    priority: int
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """Patients' replies are stored claimed for this process's dispatcher (`owner`, for
+    `lease`), and `take`n by it once their transaction committed (called in the committing
+    thread): the dispatcher need not look for them, nor claim them. A reply whose chat has an
+    earlier message waiting is left for the dispatcher's claim, as before; one handed over but
+    never sent (the process stopped) is claimed again when its lease runs out."""
+
+    owner: str
+    lease: timedelta
+    take: Callable[[Handed], None]
+
+
 class Outbox:
     """Adds outbox rows inside the caller's transaction."""
 
     def __init__(self, provider_chat_ids: Sequence[int] = ()) -> None:
         self.provider_chat_ids = tuple(provider_chat_ids)
+        self.handoff: Handoff | None = None  # set by the adapter that sends replies itself
 
     def reply(
         self,
@@ -208,7 +232,20 @@ class Outbox:
             payload[outbox.FORGET] = True
         urgent = reply.alerts or any(messages.CRISIS_RESOURCES in said for said in reply.say)
         priority = Priority.URGENT if urgent else Priority.CONVERSATION
-        self._add(session, chat_id, Kind.REPLY, payload, priority, now)
+        if self.handoff is None:
+            self._add(session, chat_id, Kind.REPLY, payload, priority, now)
+            return
+        handoff = self.handoff
+
+        def claimed(message_id: int) -> None:
+            reply.handed_over = True
+            handed = Handed(message_id, chat_id, payload, priority)
+            after_commit(session, lambda: handoff.take(handed))
+
+        claim = outbox.Claim(handoff.owner, now + handoff.lease)
+        outbox.add_claimed_later(
+            session, chat_id, Kind.REPLY, payload, now, priority, claim, claimed
+        )
 
     def html(
         self,

@@ -65,6 +65,7 @@ class Reply:
     reminders: list[int] = field(default_factory=list)  # reminder rows planned or moved: re-arm
     submitted: CompiledIntake | None = None
     forget: bool = False  # the patient's data was erased: the reply is forgotten once sent
+    handed_over: bool = False  # stored claimed for this process's dispatcher, and given to it
 
     @property
     def wrote_for_providers(self) -> bool:

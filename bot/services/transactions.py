@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
+from bot.services.committed import AFTER_COMMIT
 from bot.services.outbox import WAITED, Outbox, QuestionOnItsWay, mark_shown
 from bot.services.replies import Reply, Target
 from storage import updates, writes
@@ -23,8 +24,6 @@ from storage.db import session_scope
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-AFTER_COMMIT = "after_commit"
-"""Where a UnitOfWork's session keeps what to run once it committed (Session.info)."""
 KEEP_UPDATE_IDS = timedelta(days=2)
 WAIT_FOR_QUESTION = 2.0
 """Seconds a patient's text waits for the question it may answer, while that is being sent
@@ -119,14 +118,6 @@ class UnitOfWork:
     def forget_old_updates(self, keep: timedelta = KEEP_UPDATE_IDS) -> int:
         with session_scope(self.engine) as session:
             return updates.forget_before(session, self.clock() - keep)
-
-
-def after_commit(session: Session, action: Callable[[], None]) -> None:
-    """Run `action` once the transaction of `session` (a UnitOfWork's) has committed; never if
-    it did not, nor outside a UnitOfWork."""
-    actions = session.info.get(AFTER_COMMIT)
-    if actions is not None:
-        actions.append(action)
 
 
 def no_inbox(update_id: int) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy.engine import Engine
 from telegram import BotCommand, BotCommandScopeChat
@@ -37,10 +38,11 @@ from bot.services.alerts import AlertLedger
 from bot.services.commands import Commands
 from bot.services.config import ServiceConfig
 from bot.services.data_rights import RIGHTS_COMMANDS
-from bot.services.deliveries import Deliveries
+from bot.services.deliveries import LEASE as DELIVERY_LEASE
+from bot.services.deliveries import Deliveries, handed_claim
 from bot.services.inbox import Inbox
 from bot.services.lookups import ProviderLookups
-from bot.services.outbox import Outbox
+from bot.services.outbox import Handed, Handoff, Outbox
 from bot.services.providers import ProviderService
 from bot.services.reminders import ReminderService
 from bot.services.retention import Retention
@@ -153,7 +155,8 @@ def build_services(
         settings.clinic_name,
         settings.fhir_patient_identifier_system,
     )
-    dispatcher = Dispatcher(Deliveries(database, settings.zone), senders)
+    deliveries = Deliveries(database, settings.zone)
+    dispatcher = Dispatcher(deliveries, senders)
     reminders = ReminderJobs(
         application, ReminderService(database, config, outbox=outbox), dispatcher.wake
     )
@@ -164,6 +167,9 @@ def build_services(
     commands = Commands(database, outbox)
     # An update claimed in its handler's transaction left the inbox there: no second one.
     router.work.on_claimed = commands.on_claimed = inbox.left_in_transaction
+    if router.work.outbox is not None:  # patients' replies go straight to this dispatcher
+        hand_over = partial(_hand_over, dispatcher)
+        router.work.outbox.handoff = Handoff(deliveries.owner, DELIVERY_LEASE, hand_over)
     return BotServices(
         settings=settings,
         router=router,
@@ -178,6 +184,10 @@ def build_services(
         inbox=InboxWorker(application, inbox),
         retention=RetentionJob(application, Retention(database, settings.retention_days)),
     )
+
+
+def _hand_over(dispatcher: Dispatcher, handed: Handed) -> None:
+    dispatcher.hand_over(handed_claim(handed))
 
 
 def wire_handlers(application: Application, provider_chat_ids: tuple[int, ...]) -> None:

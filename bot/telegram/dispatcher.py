@@ -82,6 +82,7 @@ class Dispatcher:
             lane.name: {} for lane in LANES
         }  # each lane's tasks, and the outbox rows each is sending
         self._full = {lane.name: False for lane in LANES}  # its last claim took all its room
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def wake(self, *, conversation_only: bool = False) -> None:
         """Look at the outbox now: in every lane, or only in the one of replies and alerts."""
@@ -89,7 +90,22 @@ class Dispatcher:
             if not conversation_only or lane is CONVERSATION:
                 self._wakes[lane.name].set()
 
+    def hand_over(self, message: Claimed) -> None:
+        """From any thread: a reply stored claimed for this process (its transaction committed),
+        to send now. Before start or after stop, it is left to a claim once its lease runs out."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._take, message)
+
+    def _take(self, message: Claimed) -> None:
+        if self._loop is None:
+            return  # stopped meanwhile: its claim was given back, a claim after start takes it
+        sending = self._sending[CONVERSATION.name]
+        task = asyncio.create_task(self._send_chat([message], CONVERSATION))
+        sending[task] = [message.id]
+        task.add_done_callback(partial(self._settled, CONVERSATION, sending))
+
     async def start(self, *, only_sender: bool) -> None:
+        self._loop = asyncio.get_running_loop()
         if only_sender:
             await asyncio.to_thread(self.deliveries.take_over)
         self._tasks = [
@@ -97,6 +113,7 @@ class Dispatcher:
         ]
 
     async def stop(self) -> None:
+        self._loop = None
         for task in self._tasks:
             await cancel_and_wait(task)
         for sending in self._sending.values():

@@ -16,8 +16,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.services.committed import after_commit
 from bot.services.replies import Reply
-from bot.services.transactions import UnitOfWork, after_commit
+from bot.services.transactions import UnitOfWork
 from flows import rights_messages as words
 from flows.dialogue import Screen, Typed
 from storage.models import Intake

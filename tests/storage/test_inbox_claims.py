@@ -154,6 +154,7 @@ def test_settling_a_message_says_whether_its_chat_has_another_waiting(engine: En
         session.commit()
 
 
+<<<<<<< HEAD
 def test_cancelling_a_group_leaves_the_message_a_sender_holds(engine: Engine) -> None:
     """An acknowledged alert's repeat already on its way still settles, and so is recorded."""
     group = "alert:1:r2"
@@ -169,3 +170,34 @@ def test_cancelling_a_group_leaves_the_message_a_sender_holds(engine: Engine) ->
         outbox.cancel_pending(session, group, much_later)
         assert [row.status for row in outbox.in_group(session, group)] == ["cancelled"] * 2
         session.commit()
+=======
+def add_claimed(engine: Engine, chat_id: int, priority: int = 20) -> int | None:
+    """A message stored claimed for "a", if its chat let it be: its id then."""
+    handed: list[int] = []
+    with Session(engine) as session:
+        claim = outbox.Claim("a", LATER)
+        outbox.add_claimed_later(
+            session, chat_id, "reply", {"say": ["hi"]}, T0, priority, claim, handed.append
+        )
+        session.commit()
+    return handed[0] if handed else None
+
+
+def test_a_message_is_stored_claimed_only_when_its_chat_has_nothing_earlier_waiting(
+    engine: Engine,
+) -> None:
+    first = add_claimed(engine, 500)
+    assert first is not None
+    assert add_claimed(engine, 500) is None  # waits behind the first: a claim takes it later
+    assert add_claimed(engine, 500, priority=0) is not None  # an urgent one never waits
+    with Session(engine) as session:
+        assert [row.id for row in outbox.claim(session, "b", T0, LATER, 10)] == []
+        outbox.settle(session, first, "sent", T0, chat_id=500)
+        (waited,) = outbox.claim(session, "b", T0, LATER, 10)
+        assert (waited.id, waited.attempts, waited.uncertain) == (first + 1, 1, False)
+        session.commit()
+    much_later = LATER + timedelta(minutes=5)  # the stored claims ran out: their sender stopped
+    with Session(engine) as session:
+        again = outbox.claim(session, "c", much_later, much_later, 10)
+        assert [(row.attempts, row.uncertain) for row in again] == [(2, True), (2, True)]
+>>>>>>> 1c75fd5 (A patient's reply goes straight to this process's dispatcher: stored claimed in its turn's transaction when its chat has nothing earlier waiting (storage.outbox.add_claimed_later, the claim decided in the INSERT … SELECT, with the turn's other writes; storage.writes hands the RETURNING value back), handed over once the transaction committed (bot.services.outbox.Handoff, bot.services.committed.after_commit), sent by Dispatcher.hand_over with no claim and no look at the outbox. A reply behind an earlier message waits for a claim as before; one handed over but never sent is claimed again when its lease runs out. Sending a reply: 2 statements to 1 (the settle). after_commit moved to its own module (outbox needs it; transactions imports outbox))
