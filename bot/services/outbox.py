@@ -22,7 +22,7 @@ from flows import messages
 from flows.dialogue import ReviewGroup, Screen
 from flows.options import Option
 from flows.questions import Section
-from storage import checkins, intakes, outbox
+from storage import checkins, handed, intakes, outbox
 from storage.statuses import Priority
 
 SCREEN_FIELDS = tuple(field.name for field in fields(Screen))
@@ -239,11 +239,11 @@ class Outbox:
 
         def claimed(message_id: int) -> None:
             reply.handed_over = True
-            handed = Handed(message_id, chat_id, payload, priority)
-            after_commit(session, lambda: handoff.take(handed))
+            message = Handed(message_id, chat_id, payload, priority)
+            after_commit(session, lambda: handoff.take(message))
 
-        claim = outbox.Claim(handoff.owner, now + handoff.lease)
-        outbox.add_claimed_later(
+        claim = handed.Claim(handoff.owner, now + handoff.lease)
+        handed.add_claimed_later(
             session, chat_id, Kind.REPLY, payload, now, priority, claim, claimed
         )
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from storage import inbox, outbox
+from storage import handed, inbox, outbox
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 LATER = T0 + timedelta(minutes=2)
@@ -173,14 +173,14 @@ def test_cancelling_a_group_leaves_the_message_a_sender_holds(engine: Engine) ->
 =======
 def add_claimed(engine: Engine, chat_id: int, priority: int = 20) -> int | None:
     """A message stored claimed for "a", if its chat let it be: its id then."""
-    handed: list[int] = []
+    ids: list[int] = []
     with Session(engine) as session:
-        claim = outbox.Claim("a", LATER)
-        outbox.add_claimed_later(
-            session, chat_id, "reply", {"say": ["hi"]}, T0, priority, claim, handed.append
+        claim = handed.Claim("a", LATER)
+        handed.add_claimed_later(
+            session, chat_id, "reply", {"say": ["hi"]}, T0, priority, claim, ids.append
         )
         session.commit()
-    return handed[0] if handed else None
+    return ids[0] if ids else None
 
 
 def test_a_message_is_stored_claimed_only_when_its_chat_has_nothing_earlier_waiting(
