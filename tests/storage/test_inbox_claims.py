@@ -154,7 +154,6 @@ def test_settling_a_message_says_whether_its_chat_has_another_waiting(engine: En
         session.commit()
 
 
-<<<<<<< HEAD
 def test_cancelling_a_group_leaves_the_message_a_sender_holds(engine: Engine) -> None:
     """An acknowledged alert's repeat already on its way still settles, and so is recorded."""
     group = "alert:1:r2"
@@ -170,7 +169,8 @@ def test_cancelling_a_group_leaves_the_message_a_sender_holds(engine: Engine) ->
         outbox.cancel_pending(session, group, much_later)
         assert [row.status for row in outbox.in_group(session, group)] == ["cancelled"] * 2
         session.commit()
-=======
+
+
 def add_claimed(engine: Engine, chat_id: int, priority: int = 20) -> int | None:
     """A message stored claimed for "a", if its chat let it be: its id then."""
     ids: list[int] = []
@@ -200,4 +200,3 @@ def test_a_message_is_stored_claimed_only_when_its_chat_has_nothing_earlier_wait
     with Session(engine) as session:
         again = outbox.claim(session, "c", much_later, much_later, 10)
         assert [(row.attempts, row.uncertain) for row in again] == [(2, True), (2, True)]
->>>>>>> 1c75fd5 (A patient's reply goes straight to this process's dispatcher: stored claimed in its turn's transaction when its chat has nothing earlier waiting (storage.outbox.add_claimed_later, the claim decided in the INSERT … SELECT, with the turn's other writes; storage.writes hands the RETURNING value back), handed over once the transaction committed (bot.services.outbox.Handoff, bot.services.committed.after_commit), sent by Dispatcher.hand_over with no claim and no look at the outbox. A reply behind an earlier message waits for a claim as before; one handed over but never sent is claimed again when its lease runs out. Sending a reply: 2 statements to 1 (the settle). after_commit moved to its own module (outbox needs it; transactions imports outbox))
