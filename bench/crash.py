@@ -49,7 +49,8 @@ def main() -> int:
         if report.ok:
             shutil.rmtree(folder)
         else:
-            print(f"the database and the bot's log are kept in {folder}")
+            (folder / "timelines.txt").write_text("\n".join(report.timelines) + "\n")
+            print(f"the database, the bot's log and the chats' timelines are kept in {folder}")
     return 0 if passed else 1
 
 

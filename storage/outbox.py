@@ -341,39 +341,6 @@ def in_group(session: Session, group_key: str) -> Sequence[OutboxMessage]:
     return session.exec(select(OutboxMessage).where(OutboxMessage.group_key == group_key)).all()
 
 
-def latest_sent(
-    session: Session, chat_id: int, kind: str, limit: int = 10
-) -> Sequence[OutboxMessage]:
-    """The latest messages of `kind` sent to a chat, newest first."""
-    return session.exec(
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.chat_id == chat_id,
-            OutboxMessage.kind == kind,
-            OutboxMessage.status == OutboxStatus.SENT,
-        )
-        .order_by(col(OutboxMessage.id).desc())
-        .limit(limit)
-    ).all()
-
-
-def sending(session: Session, chat_id: int, now: datetime) -> bool:
-    """Whether a message to the chat is being sent right now (claimed, its claim not run out):
-    Telegram may have shown it already, though its settle has not recorded that yet."""
-    return (
-        session.exec(
-            select(OutboxMessage.id)
-            .where(
-                OutboxMessage.chat_id == chat_id,
-                OutboxMessage.status == OutboxStatus.PENDING,
-                col(OutboxMessage.claimed_until) >= now,
-            )
-            .limit(1)
-        ).first()
-        is not None
-    )
-
-
 def pending_count(session: Session, chat_id: int | None = None) -> int:
     statement = (
         select(func.count())

@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.services.config import ServiceConfig
-from bot.services.outbox import unseen
 from bot.services.replies import DialogueKind, DialogueRef, Reply
 from bot.services.safety import SafetyService
+from bot.services.seen import told_already, unseen
 from flows.checkin import CheckinContext, CheckinState, handle_checkin
 from flows.dialogue import Begin, Event
 from flows.schedule import is_late
@@ -90,6 +90,8 @@ class CheckinService:
             edit_in_place=outcome.edit_in_place,
         )
         reply.alerts = self.safety.record(session, patient, None, outcome.safety, now)
+        if is_unseen and told_already(session, chat_id, reply, message_id):
+            reply.say, reply.screen = [], None
         if outcome.completed:
             self._complete(session, checkin, now)
         over = outcome.finished or outcome.paused

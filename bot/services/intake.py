@@ -12,10 +12,10 @@ from sqlmodel import Session
 from bot.services.answer_cache import AnswerCache
 from bot.services.compiling import IntakeCompiler
 from bot.services.config import ServiceConfig
-from bot.services.outbox import unseen
 from bot.services.reminder_plans import patient_zone
 from bot.services.replies import DialogueKind, DialogueRef, Reply
 from bot.services.safety import SafetyService
+from bot.services.seen import told_already, unseen
 from flows import messages
 from flows.compiled import medication_rows
 from flows.dialogue import Begin, Command, Event
@@ -210,6 +210,8 @@ class IntakeService:
         self.answers.keep(session, intake, stored)
         self._consent_changes(session, patient, intake, was, now)
         reply = self._reply(session, patient, intake, outcome, now)
+        if context.unseen and told_already(session, patient.telegram_chat_id, reply, message_id):
+            reply.say, reply.screen = [], None
         if greeting:
             reply.say = [s for s in reply.say if s != messages.WELCOME_BACK]
             reply.say.insert(0, greeting)

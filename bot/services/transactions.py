@@ -15,8 +15,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
 from bot.services.committed import AFTER_COMMIT
-from bot.services.outbox import WAITED, Outbox, QuestionOnItsWay, mark_shown
+from bot.services.outbox import Outbox, mark_shown
 from bot.services.replies import Reply, Target
+from bot.services.seen import WAITED, QuestionOnItsWay
 from storage import updates, writes
 from storage.clock import utcnow
 from storage.db import session_scope

@@ -21,7 +21,7 @@ from bot.services.deliveries import Deliveries
 from bot.services.replies import Reply
 from flows import messages
 from flows.dialogue import Typed
-from storage.models import Answer
+from storage.models import Answer, OutboxMessage
 
 CHAT_ID = 7_100_000_091
 
@@ -65,6 +65,12 @@ class Patient:
 
     def deliver_as(self, message_id: int) -> None:
         for message in self.deliveries.claim(10):
+            self.deliveries.sent(message, [message_id])
+
+    def deliver_each(self, *message_ids: int) -> None:
+        """The chat's waiting messages, one at a time, as these messages."""
+        for message_id in message_ids:
+            (message,) = self.deliveries.claim(10)
             self.deliveries.sent(message, [message_id])
 
     def answered(self) -> list[str]:
@@ -138,3 +144,41 @@ def test_text_typed_while_the_question_is_only_queued_is_told_at_once(
     assert sleeps == []
     assert reply.say[0] == messages.NOT_SHOWN_YET
     assert patient.answered() == ["reason.coming"]
+
+
+def test_texts_typed_before_the_question_arrived_are_told_so_once(services: Services) -> None:
+    """Three texts typed while the bot was down: one "my last message may not have reached
+    you" with the question answers them all; text typed after it arrived is the answer."""
+    patient = Patient(services)  # "what do you hope for" waits in the outbox
+    first = patient.typed("To feel like myself", 41)
+    assert first.say == [messages.NOT_SHOWN_YET]
+    assert first.screen is not None and first.screen.step == "reason.hopes"
+    waiting = outbox_rows(services)
+
+    for message_id in (42, 43):
+        again = patient.typed("To feel like myself", message_id)
+        assert again.say == [] and again.screen is None
+    assert outbox_rows(services) == waiting, "nothing more to send"
+
+    patient.deliver_each(44, 45)  # the question, then the notice
+    late = patient.typed("To feel like myself", 43)  # handled late (typed before 45): told
+    assert late.say == [] and late.screen is None
+    assert patient.answered() == ["reason.coming"]
+
+    patient.typed("To feel like myself", 46)
+    assert patient.answered() == ["reason.coming", "reason.hopes"]
+
+
+def test_text_typed_before_a_question_shown_again_is_told_again(services: Services) -> None:
+    """Told once for a question: a later question's early text is told again."""
+    patient = Patient(services)
+    patient.typed("To feel like myself", 41)
+    patient.deliver_each(42, 43)
+    patient.typed("To feel like myself", 44)  # the answer: the next question is on its way
+    reply = patient.typed("Sertraline", 45)
+    assert reply.say == [messages.NOT_SHOWN_YET]
+    assert reply.screen is not None and reply.screen.step == "med.1.name"
+
+
+def outbox_rows(services: Services) -> list[int]:
+    return [row.id for row in rows(services.engine, OutboxMessage)]

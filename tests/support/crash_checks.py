@@ -57,6 +57,7 @@ class CrashReport:
     missing: list[str] = field(default_factory=list)
     duplicates: list[Duplicate] = field(default_factory=list)
     restarts: list[float] = field(default_factory=list)
+    timelines: list[str] = field(default_factory=list)  # of chats with a duplicate or unseen
 
     @property
     def ok(self) -> bool:
@@ -193,6 +194,19 @@ def _patient_duplicates(patient: CrashPatient, kills: list[float]) -> list[Dupli
     return found
 
 
+def timeline(patient: CrashPatient, kills: list[float]) -> list[str]:
+    """A patient's chat as it happened: what the bot sent, what the patient sent, the kills."""
+    rows = [
+        (e.at, f"bot {e.kind} #{e.message.message_id}", e.message.content)
+        for e in patient.chat.events
+    ]
+    rows += [
+        (s.at, f"patient #{s.update_id}", f"{s.step}: {s.typed or s.value}") for s in patient.log
+    ]
+    rows += [(k, "KILL", "") for k in kills]
+    return [f"{at:.3f} {who}: {(what or '')[:50]!r}" for at, who, what in sorted(rows)]
+
+
 def check(
     database: str,
     database_url: str,
@@ -224,7 +238,10 @@ def check(
                 stored, problems = _unseen(session, patient)
                 report.answers_stored += stored
                 report.unseen += problems
-                report.duplicates += _patient_duplicates(patient, kill_times)
+                found = _patient_duplicates(patient, kill_times)
+                report.duplicates += found
+                if found or problems:
+                    report.timelines += [f"{patient.name}:", *timeline(patient, kill_times)]
             _provider_checks(session, provider, report, kill_times)
     finally:
         engine.dispose()

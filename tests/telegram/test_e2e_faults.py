@@ -116,7 +116,7 @@ async def send_and_see(patient: FakeChat, text: str, expected: str, database_url
     until `expected` is shown, and the bot has recorded what it showed this patient. A person
     reads before typing; a test can type in the milliseconds between Telegram showing a
     question and the bot recording it, and an answer typed then is not taken for it (it asks
-    again: see bot.services.outbox.typed_before_shown)."""
+    again: see bot.services.seen.typed_before_shown)."""
     if text.startswith("button:"):
         await patient.press(option_button(patient, text.removeprefix("button:")))
     else:
