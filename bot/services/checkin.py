@@ -10,7 +10,7 @@ from sqlmodel import Session
 from bot.services.config import ServiceConfig
 from bot.services.replies import DialogueKind, DialogueRef, Reply
 from bot.services.safety import SafetyService
-from bot.services.seen import told_already, unseen
+from bot.services.seen import told_already, typed_text, unseen
 from flows.checkin import CheckinContext, CheckinState, handle_checkin
 from flows.dialogue import Begin, Event
 from flows.schedule import is_late
@@ -74,7 +74,8 @@ class CheckinService:
         ref, step = DialogueRef(DialogueKind.CHECKIN, checkin.id), checkin.pending or checkin.step
         shown = (checkin.shown_step, checkin.shown_message_id)
         chat_id = patient.telegram_chat_id
-        is_unseen = unseen(session, chat_id, ref, step, shown, message_id, now)
+        typed = (message_id, typed_text(event))
+        is_unseen = unseen(session, chat_id, ref, step, shown, typed, now)
         outcome = handle_checkin(state, answers, event, CheckinContext(unseen=is_unseen))
         for item in outcome.record:
             answers[item.key] = item.value

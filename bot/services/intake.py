@@ -15,7 +15,7 @@ from bot.services.config import ServiceConfig
 from bot.services.reminder_plans import patient_zone
 from bot.services.replies import DialogueKind, DialogueRef, Reply
 from bot.services.safety import SafetyService
-from bot.services.seen import told_already, unseen
+from bot.services.seen import told_already, typed_text, unseen
 from flows import messages
 from flows.compiled import medication_rows
 from flows.dialogue import Begin, Command, Event
@@ -190,7 +190,7 @@ class IntakeService:
         context = Context(
             self.config.clinic_name,
             returning=self._is_returning(intake, now),
-            unseen=self._unseen(patient, intake, session, message_id, now),
+            unseen=self._unseen(patient, intake, session, (message_id, typed_text(event)), now),
         )
         answers = self.answers.get(intake)
         if answers is None:
@@ -219,13 +219,17 @@ class IntakeService:
 
     @staticmethod
     def _unseen(
-        patient: Patient, intake: Intake, session: Session, message_id: int | None, now: datetime
+        patient: Patient,
+        intake: Intake,
+        session: Session,
+        typed: tuple[int | None, str | None],
+        now: datetime,
     ) -> bool:
         """Whether the patient has not seen the current question (yet, or when they typed)."""
         ref = DialogueRef(DialogueKind.INTAKE, intake.id)
         shown = (intake.shown_step, intake.shown_message_id)
         step = intake.pending or intake.step
-        return unseen(session, patient.telegram_chat_id, ref, step, shown, message_id, now)
+        return unseen(session, patient.telegram_chat_id, ref, step, shown, typed, now)
 
     def _is_returning(self, intake: Intake, now: datetime) -> bool:
         updated = as_utc(intake.updated_at)

@@ -13,6 +13,8 @@ from sqlmodel import Session
 from bot.services.outbox import Kind, ref_to_data
 from bot.services.replies import DialogueRef, Reply
 from flows import messages
+from flows.dialogue import Event, Typed
+from flows.safety import RiskLevel, assess_risk
 from storage import chat_outbox
 from storage.statuses import OutboxStatus
 
@@ -35,25 +37,31 @@ def unseen(
     ref: DialogueRef,
     step: str | None,
     shown: tuple[str | None, int | None],
-    message_id: int | None,
+    typed: tuple[int | None, str | None],
     now: datetime,
 ) -> bool:
-    """Whether the patient has not seen `step` of `ref` (yet, or when they typed `message_id`);
-    `shown` is the step and message the dialogue's row last recorded as shown.
+    """Whether the patient has not seen `step` of `ref` (yet, or when they typed); `shown` is
+    the step and message the dialogue's row last recorded as shown, `typed` the patient's
+    message and its text (None, None for anything else).
 
     Raises QuestionOnItsWay, for text typed while a message to the chat is being sent and the
     step is not recorded shown: answered a moment later, it is told by the settle's record (a
-    patient quick to answer was otherwise told their answer came before the question)."""
-    shown_step, shown_message_id = shown
+    patient quick to answer was otherwise told their answer came before the question). Never
+    for risk language: its crisis reply does not wait, and it is no answer to anything."""
+    (shown_step, shown_message_id), (message_id, text) = shown, typed
     if shown_step == step:
         return chat_id is not None and typed_before_shown(
             session, chat_id, ref, step, message_id, shown_message_id
         )
-    if chat_id is None or message_id is None or session.info.get(WAITED):
+    if chat_id is None or message_id is None or text is None or session.info.get(WAITED):
         return True
-    if chat_outbox.sending(session, chat_id, now):
+    if assess_risk(text).level is RiskLevel.NONE and chat_outbox.sending(session, chat_id, now):
         raise QuestionOnItsWay
     return True
+
+
+def typed_text(event: Event) -> str | None:
+    return event.text if isinstance(event, Typed) else None
 
 
 def told_already(

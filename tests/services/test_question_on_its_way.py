@@ -182,3 +182,17 @@ def test_text_typed_before_a_question_shown_again_is_told_again(services: Servic
 
 def outbox_rows(services: Services) -> list[int]:
     return [row.id for row in rows(services.engine, OutboxMessage)]
+
+
+def test_risk_language_typed_while_the_question_is_being_sent_is_answered_at_once(
+    services: Services, sleeps: list[float]
+) -> None:
+    """The crisis resources never wait for a question's record."""
+    patient = Patient(services)
+    patient.deliveries.claim(10)  # the question is on its way, and stays so
+    reply = patient.typed("I want to end my life", 43)
+
+    assert sleeps == []
+    assert any(messages.CRISIS_RESOURCES in said for said in reply.say)
+    assert messages.NOT_SHOWN_YET not in reply.say
+    assert patient.answered() == ["reason.coming"]
