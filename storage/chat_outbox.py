@@ -6,27 +6,30 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlalchemy import and_
+from sqlmodel import Session, col, or_, select
 
 from storage.models import OutboxMessage
 from storage.statuses import OutboxStatus
 
 
 def sending(session: Session, chat_id: int, now: datetime) -> bool:
-    """Whether a message to the chat is being sent right now (claimed, its claim not run out):
-    Telegram may have shown it already, though its settle has not recorded that yet."""
-    return (
-        session.exec(
-            select(OutboxMessage.id)
-            .where(
-                OutboxMessage.chat_id == chat_id,
-                OutboxMessage.status == OutboxStatus.PENDING,
-                col(OutboxMessage.claimed_until) >= now,
-            )
-            .limit(1)
-        ).first()
-        is not None
+    """Whether a message to the chat is being sent (claimed, its claim not run out), or was
+    settled at or after `now` (the start of the caller's transaction): Telegram may have shown
+    it, and what the caller read of the dialogue may be from before its settle committed (on
+    PostgreSQL each statement sees what committed before it began)."""
+    claimed = and_(
+        col(OutboxMessage.status) == OutboxStatus.PENDING, col(OutboxMessage.claimed_until) >= now
     )
+    settled = and_(
+        col(OutboxMessage.status) == OutboxStatus.SENT, col(OutboxMessage.sent_at) >= now
+    )
+    found = session.exec(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.chat_id == chat_id, or_(claimed, settled))
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 def latest_sent(

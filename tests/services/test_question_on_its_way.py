@@ -21,6 +21,8 @@ from bot.services.deliveries import Deliveries
 from bot.services.replies import Reply
 from flows import messages
 from flows.dialogue import Typed
+from storage import chat_outbox
+from storage.db import session_scope
 from storage.models import Answer, OutboxMessage
 
 CHAT_ID = 7_100_000_091
@@ -66,12 +68,18 @@ class Patient:
     def deliver_as(self, message_id: int) -> None:
         for message in self.deliveries.claim(10):
             self.deliveries.sent(message, [message_id])
+        self.tick()
+
+    def tick(self) -> None:
+        """The injected clock moves on, as time does between a settle and the next turn."""
+        self.services.clock.now += timedelta(seconds=1)
 
     def deliver_each(self, *message_ids: int) -> None:
         """The chat's waiting messages, one at a time, as these messages."""
         for message_id in message_ids:
             (message,) = self.deliveries.claim(10)
             self.deliveries.sent(message, [message_id])
+        self.tick()
 
     def answered(self) -> list[str]:
         return [
@@ -196,3 +204,20 @@ def test_risk_language_typed_while_the_question_is_being_sent_is_answered_at_onc
     assert any(messages.CRISIS_RESOURCES in said for said in reply.say)
     assert messages.NOT_SHOWN_YET not in reply.say
     assert patient.answered() == ["reason.coming"]
+
+
+def test_a_message_settled_since_the_transaction_began_counts_as_being_sent(
+    services: Services,
+) -> None:
+    """On PostgreSQL each statement sees what committed before it began: the question's settle
+    may commit between reading the dialogue (not shown) and this look, which must then still
+    say wait, so that the turn is run again on the fresh record."""
+    patient = Patient(services)
+    (claimed,) = patient.deliveries.claim(10)
+    began = services.clock.now
+    with session_scope(services.engine) as session:
+        assert chat_outbox.sending(session, CHAT_ID, began)  # claimed
+    patient.deliveries.sent(claimed, [42])  # settled at the clock's now
+    with session_scope(services.engine) as session:
+        assert chat_outbox.sending(session, CHAT_ID, began)  # settled since `began`
+        assert not chat_outbox.sending(session, CHAT_ID, began + timedelta(seconds=1))
