@@ -47,8 +47,13 @@ class Inbox:
         claimed for this process in the same statements: their ids, to handle now."""
         now = self.clock()
         claim_for = inbox.ClaimFor(self.owner, now + LEASE, claim) if claim else None
-        with autocommitted(self.engine) as session:  # each update's statement stands alone
-            return inbox.store(session, received, now, claim_for)
+        try:
+            with autocommitted(self.engine) as session:  # each update's statement stands alone
+                return inbox.store(session, received, now, claim_for)
+        except Exception:
+            if claim_for is not None:  # those stored before the failure: never handed out
+                self.release()
+            raise
 
     def claim(self, limit: int, handling: Collection[int] = ()) -> list[tuple[int, dict[str, Any]]]:
         """Updates to handle now: one per chat at most, oldest first, none of `handling`

@@ -158,7 +158,9 @@ class Outbox:
             payload[outbox.FORGET] = True
         urgent = reply.alerts or any(messages.CRISIS_RESOURCES in said for said in reply.say)
         priority = Priority.URGENT if urgent else Priority.CONVERSATION
-        if self.handoff is None:
+        # An urgent reply is never handed over: stored unclaimed, any process's urgent loop
+        # sends it at once, and it is never held by the lease of a process that stopped.
+        if self.handoff is None or priority == Priority.URGENT:
             self._add(session, chat_id, Kind.REPLY, payload, priority, now)
             return
         handoff = self.handoff

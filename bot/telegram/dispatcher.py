@@ -98,7 +98,7 @@ class Dispatcher:
 
     def _take(self, message: Claimed) -> None:
         if self._loop is None:
-            return  # stopped meanwhile: its claim was given back, a claim after start takes it
+            return  # stopped meanwhile: claimed again once its lease runs out (or at a start)
         sending = self._sending[CONVERSATION.name]
         task = asyncio.create_task(self._send_chat([message], CONVERSATION))
         sending[task] = [message.id]

@@ -70,16 +70,21 @@ class InboxWorker:
         self._wake.set()
 
     async def store(self, received: list[dict[str, Any]]) -> None:
-        """Store received updates, as Telegram sent them (committed when this returns)."""
-        await self.store_decoded([(int(p["update_id"]), self._decoded(p), p) for p in received])
+        """Store received updates, as Telegram sent them (committed when this returns): the
+        poller's, the only process receiving, which claims them as it stores them."""
+        decoded = [(int(p["update_id"]), self._decoded(p), p) for p in received]
+        await self.store_decoded(decoded, claim=True)
 
     async def store_decoded(
-        self, received: list[tuple[int, Update | None, dict[str, Any]]]
+        self, received: list[tuple[int, Update | None, dict[str, Any]]], *, claim: bool
     ) -> None:
-        """Store (update id, update, payload) rows; as many as there are free slots are claimed
-        as they are stored, and handled at once (no separate claim)."""
+        """Store (update id, update, payload) rows. With `claim`, as many as there are free
+        slots are claimed as they are stored, and handled at once (no separate claim): only
+        for the one process receiving. Webhook deliveries may come at once, to one process or
+        to several, and two stores of one chat cannot see each other: both would be claimed,
+        and handled out of order."""
         rows = [(i, chat_of(update) if update else None, p) for i, update, p in received]
-        room = max(0, CONCURRENT_CHATS - len(self._handling))
+        room = max(0, CONCURRENT_CHATS - len(self._handling)) if claim else 0
         claimed = await asyncio.to_thread(self.inbox.store, rows, room)
         if len(self._received) >= MAX_KEPT:  # handled elsewhere (a replica), or set aside
             self._received.clear()

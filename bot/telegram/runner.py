@@ -11,6 +11,7 @@ import gc
 import logging
 import signal
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -20,7 +21,7 @@ from telegram.ext import Application
 
 from bot.settings import Settings
 from bot.telegram.app import build_application
-from bot.telegram.inbox import Poller
+from bot.telegram.inbox import CONCURRENT_CHATS, Poller
 from bot.telegram.leadership import Leadership
 from bot.telegram.services import KEY, BotServices
 from bot.telegram.setup import build_whoami_application
@@ -29,6 +30,12 @@ from storage.db import reachable
 from storage.locks import ProcessLocks
 
 log = logging.getLogger(__name__)
+
+DATABASE_THREADS = 2 * CONCURRENT_CHATS
+"""Threads for the database work handlers, the inbox and the outbox hand off (asyncio's
+default pool has 6 on two cores). A patient's turn may wait up to 2 s in its thread for the
+record of the question it answers (bot.services.transactions), and up to CONCURRENT_CHATS turns
+run at once: the settles that end those waits must still find a thread."""
 
 
 class TokenRejected(Exception):
@@ -134,6 +141,9 @@ class BotRuntime:
         is taken from the inbox or the outbox. Claims left behind are taken over at once only
         when no other bot process runs on the database; otherwise they are taken when their
         lease runs out (the process that made them may still be working)."""
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(DATABASE_THREADS, thread_name_prefix="intake-bot")
+        )
         await self.application.initialize()  # getMe: the token is checked here
         alone = await asyncio.to_thread(self.locks.join)
         await self.services.dispatcher.start(only_sender=alone)

@@ -124,7 +124,7 @@ class WebhookReceiver:
 
     async def store(self, update: Update, payload: dict[str, Any]) -> None:
         """Commit the update to the inbox (raises if it could not be) for the worker."""
-        await self.worker.store_decoded([(update.update_id, update, payload)])
+        await self.worker.store_decoded([(update.update_id, update, payload)], claim=False)
 
     async def start(self) -> None:
         """Listen first, then tell Telegram: its first delivery finds the listener ready."""

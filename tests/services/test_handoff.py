@@ -16,6 +16,7 @@ from sqlmodel import Session
 from bot.services.deliveries import LEASE, Deliveries, handed_claim
 from bot.services.outbox import Handed, Handoff, Kind, Outbox
 from bot.services.replies import Reply
+from flows import messages
 from flows.dialogue import Typed
 from storage.models import OutboxMessage
 from storage.statuses import Priority
@@ -106,3 +107,18 @@ def test_a_reply_behind_an_earlier_message_waits_for_a_claim(
     dispatcher.sent(first, [78])
     (then,) = dispatcher.claim(10)  # the reply, once the message before it went
     assert then.kind == "reply" and then.chat_id == chat.chat_id
+
+
+def test_a_crisis_reply_is_never_handed_over(
+    engine: Engine, chat: Chat, handed: list[Handed]
+) -> None:
+    """Urgent replies stay unclaimed for any process's urgent loop: never held by the lease of
+    a process that stopped before sending them."""
+    reply = chat.service.handle(
+        chat.chat_id, Typed("I want to end my life"), update_id=chat._next(), message_id=5_001
+    )
+    assert any(messages.CRISIS_RESOURCES in said for said in reply.say)
+    assert not reply.handed_over and handed == []
+    others = Deliveries(engine, CLINIC_ZONE, clock=chat.service.work.clock, owner="another")
+    claimed = others.claim(10)
+    assert [(m.kind, m.priority) for m in claimed] == [("reply", Priority.URGENT)]
