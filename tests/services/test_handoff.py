@@ -11,7 +11,7 @@ import pytest
 from service_support import CLINIC_ZONE, Chat, Services, join, make_services, shortest_answer
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.services.deliveries import LEASE, Deliveries, handed_claim
 from bot.services.outbox import Handed, Handoff, Kind, Outbox
@@ -122,3 +122,17 @@ def test_a_crisis_reply_is_never_handed_over(
     others = Deliveries(engine, CLINIC_ZONE, clock=chat.service.work.clock, owner="another")
     claimed = others.claim(10)
     assert [(m.kind, m.priority) for m in claimed] == [("reply", Priority.URGENT)]
+
+
+def test_a_reply_after_a_message_of_its_own_turn_waits_behind_it(
+    engine: Engine, chat: Chat, handed: list[Handed]
+) -> None:
+    """/mydata writes the record's file, then the reply saying it was sent: the reply is not
+    handed over past the file (on PostgreSQL the two inserts are one statement), but stored
+    after it for the dispatcher's claim, which keeps a chat's messages in order."""
+    reply = chat.open("mydata")
+    assert not reply.handed_over and handed == []
+    with Session(engine) as session:
+        rows = session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
+    assert [row.kind for row in rows][-2:] == ["document", "reply"]
+    assert rows[-1].claimed_by != OWNER
