@@ -3,6 +3,7 @@ an update handled to the end is never set aside, however often the process stopp
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy.engine import Engine
 
 from bot.services.inbox import MAX_ATTEMPTS, Inbox
@@ -42,3 +43,16 @@ def test_an_update_handled_after_stops_is_not_set_aside(engine: Engine) -> None:
     assert [update_id for update_id, _ in inbox.claim(10)] == [103]  # the third runs to the end
     inbox.done(103)
     assert inbox.waiting() == 0
+
+
+def test_a_store_that_fails_part_way_gives_back_the_claims_it_made(engine: Engine) -> None:
+    """The updates stored claimed before the failure were never handed to the worker: they are
+    claimable again at once, not after the claim's lease. (On SQLite the failed store kept
+    nothing.)"""
+    inbox = Inbox(engine, owner="bot")
+    unstorable = {"update_id": 401, "not json": object()}
+    with pytest.raises(Exception):  # noqa: B017  (whatever the database layer raises)
+        inbox.store([(400, 5400, {"update_id": 400}), (401, 5401, unstorable)], claim=5)
+    stored = inbox.waiting()  # 400 on PostgreSQL, where each statement commits on its own
+    assert [update_id for update_id, _ in inbox.claim(10)] == [400][:stored]
+    assert stored == (engine.dialect.name == "postgresql")
