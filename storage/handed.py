@@ -49,7 +49,8 @@ def add_claimed_later(
         if message_id is not None:
             claimed(int(message_id))
 
-    writes.later(session, statement, row, returned=returned)
+    # It looks for the chat's earlier messages: one this transaction wrote must be there.
+    writes.later(session, statement, row, returned=returned, sees=table_of(OutboxMessage))
 
 
 @cache

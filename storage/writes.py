@@ -45,10 +45,12 @@ def later(
     *,
     changes_one: bool = False,
     returned: Callable[[Any], None] | None = None,
+    sees: Any = None,
 ) -> None:
     """Run `statement` with `parameters` before the session's next statement or its commit.
     `changes_one`: it must change exactly one row (LostRace otherwise). `returned` is given the
-    first column its RETURNING gave (the largest, for several rows; None for none)."""
+    first column its RETURNING gave (the largest, for several rows; None for none). `sees`: a
+    table the statement reads, whose pending writes it must see (they run first)."""
     write = _Write(statement, parameters, changes_one, returned)
     if session.info.get(AT_ONCE) or session.get_bind().dialect.name != "postgresql":
         _run_alone(session, write)
@@ -56,12 +58,17 @@ def later(
     if not session.in_transaction():
         session.begin()  # so that a rollback before any statement still drops the writes
     pending: list[_Write] = session.info.setdefault(PENDING, [])
-    if any(earlier.statement is statement for earlier in pending):
+    if any(earlier.statement is statement or _writes_to(earlier, sees) for earlier in pending):
         # The parts of one WITH do not see each other's rows: a second write of the same kind
-        # (say, superseding the answer the first one inserted) needs the first one done.
+        # (say, superseding the answer the first one inserted), or one that reads what an
+        # earlier one writes, needs the earlier one done.
         run_pending(session)
         pending = session.info.setdefault(PENDING, [])
     pending.append(write)
+
+
+def _writes_to(write: _Write, table: Any) -> bool:
+    return table is not None and getattr(write.statement, "table", None) is table
 
 
 def run_pending(session: Session) -> None:

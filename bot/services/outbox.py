@@ -26,10 +26,6 @@ from storage import checkins, handed, intakes, outbox
 from storage.statuses import Priority
 
 SCREEN_FIELDS = tuple(field.name for field in fields(Screen))
-ADDED_FOR = "outbox_added_for"
-"""Session.info: the chats this transaction added a message for. A reply to one of them is not
-handed over: on PostgreSQL its insert runs in one statement with the earlier message's, cannot
-see it, and would not wait behind it."""
 
 
 class Kind(StrEnum):
@@ -164,8 +160,7 @@ class Outbox:
         priority = Priority.URGENT if urgent else Priority.CONVERSATION
         # An urgent reply is never handed over: stored unclaimed, any process's urgent loop
         # sends it at once, and it is never held by the lease of a process that stopped.
-        earlier = chat_id in session.info.get(ADDED_FOR, ())  # not seen by the handed insert
-        if self.handoff is None or priority == Priority.URGENT or earlier:
+        if self.handoff is None or priority == Priority.URGENT:
             self._add(session, chat_id, Kind.REPLY, payload, priority, now)
             return
         handoff = self.handoff
@@ -254,7 +249,6 @@ class Outbox:
         dedupe_key: str | None = None,
         group_key: str | None = None,
     ) -> None:
-        session.info.setdefault(ADDED_FOR, set()).add(chat_id)
         outbox.add_later(
             session,
             chat_id,

@@ -7,6 +7,7 @@ sent waits a moment for that record."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -78,8 +79,7 @@ def told_already(
     row = chat_outbox.newest(session, chat_id, Kind.REPLY)
     if row is None or row.payload.get("say") != reply.say:
         return False
-    screen = row.payload.get("screen") or {}
-    if screen.get("step") != reply.screen.step or row.payload.get("ref") != ref_to_data(reply.ref):
+    if not _shows(row.payload, ref_to_data(reply.ref), reply.screen.step):
         return False
     if row.status == OutboxStatus.PENDING:
         return True
@@ -112,11 +112,16 @@ def typed_before_shown(
         return message_id < shown_message_id
     wanted, first_shown = ref_to_data(ref), None
     for row in chat_outbox.latest_sent(session, chat_id, Kind.REPLY):  # newest first
-        screen = row.payload.get("screen")
-        if not screen:
+        if not row.payload.get("screen"):
             continue  # notices only
-        if screen.get("step") != step or row.payload.get("ref") != wanted:
+        if not _shows(row.payload, wanted, step):
             break  # before this, the patient was on another question
         shown = [number for number in row.message_ids or [] if number]
         first_shown = shown[-1] if shown else first_shown  # shown again: the first time counts
     return first_shown is not None and message_id < first_shown
+
+
+def _shows(payload: dict[str, Any], ref: dict[str, Any] | None, step: str | None) -> bool:
+    """Whether a reply's payload shows `step` of the dialogue `ref` (as ref_to_data gives it)."""
+    screen = payload.get("screen") or {}
+    return screen.get("step") == step and payload.get("ref") == ref

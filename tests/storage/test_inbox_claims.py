@@ -200,3 +200,23 @@ def test_a_message_is_stored_claimed_only_when_its_chat_has_nothing_earlier_wait
     with Session(engine) as session:
         again = outbox.claim(session, "c", much_later, much_later, 10)
         assert [(row.attempts, row.uncertain) for row in again] == [(2, True), (2, True)]
+
+
+def test_a_message_written_earlier_in_the_transaction_holds_a_handed_one_back(
+    engine: Engine,
+) -> None:
+    """On PostgreSQL the writes of a transaction run as the parts of one WITH, which do not see
+    each other's rows: the handed insert looks for the chat's earlier messages, so a message
+    the same transaction wrote before it is written first, and holds it back."""
+    ids: list[int] = []
+    with Session(engine) as session:
+        outbox.add_later(session, 600, "document", {"record_of": 1}, T0)
+        handed.add_claimed_later(
+            session, 600, "reply", {"say": ["sent"]}, T0, 20, handed.Claim("a", LATER), ids.append
+        )
+        session.commit()
+    assert ids == []  # not claimed: it waits behind the document
+    with Session(engine) as session:
+        (first,) = outbox.claim(session, "b", T0, LATER, 10)
+        assert first.kind == "document"
+        session.commit()
