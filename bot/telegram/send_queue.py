@@ -5,8 +5,13 @@ Pure bookkeeping with an injected clock, so the order and the pacing can be test
 waiting: `bot.telegram.limiter` puts it in front of python-telegram-bot's requests.
 
 Limits are sliding windows (at most N calls in any window of W seconds), the way Telegram counts,
-so bursts never go over. Bulk messages (reminders) have a lower ceiling of their own, so the
-capacity that is left is always there for a patient who is talking or a safety reply.
+so bursts never go over. Each also holds at the same rate over a sixth of its window (at most 5
+calls in any 0.175 s), so a backlog goes out evenly rather than 30 at once and then nothing for
+a second: calls sent at once reach Telegram spread over the time the machine takes to write
+them, and a burst's late arrivals then fall into the next second's window (429); and every call
+in a burst needs a connection of its own, which the HTTP client then keeps. Bulk messages
+(reminders) have a lower ceiling of their own, so the capacity that is left is always there for
+a patient who is talking or a safety reply.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ OVERALL = (30, 1.05)
 time a call takes to reach it."""
 BULK = (25, 1.05)
 """Reminders use at most this much of it."""
+BURST = 5
+"""At most this many calls at once: the overall rate over a sixth of its window."""
 PER_CHAT = (3, 3.0)
 """About one a second per chat, for bulk messages (reminders). Everything else is never held
 back for its chat: a safety message must not wait, a reply answers what the person just did
@@ -58,6 +65,37 @@ class Window:
         return not self.times
 
 
+class Rate:
+    """At most `limit` events in any `seconds`, and at most `burst` in the share of `seconds`
+    that holds them at the same rate: a backlog goes out evenly."""
+
+    def __init__(self, limit: int, seconds: float, burst: int | None) -> None:
+        self.full = Window(limit, seconds)
+        self.short = Window(limit, seconds)
+        self._burst = burst
+        self.set_limit(limit)
+
+    @property
+    def limit(self) -> int:
+        return self.full.limit
+
+    def set_limit(self, limit: int) -> None:
+        """A new ceiling over the same window; the burst's window stretches to the new rate."""
+        burst = min(self._burst or limit, limit)
+        self.full.limit, self.short.limit = limit, burst
+        self.short.seconds = self.full.seconds * burst / limit
+
+    def free_at(self, now: float, *, evenly: bool = True) -> float:
+        """When the next event may happen; `evenly=False`: within the full window only."""
+        if not evenly:
+            return self.full.free_at(now)
+        return max(self.full.free_at(now), self.short.free_at(now))
+
+    def take(self, now: float) -> None:
+        self.full.take(now)
+        self.short.take(now)
+
+
 @dataclass(order=True)
 class Ticket:
     """One call waiting for its turn."""
@@ -79,9 +117,11 @@ class SendQueue:
         overall: tuple[int, float] = OVERALL,
         bulk: tuple[int, float] = BULK,
         per_chat: tuple[int, float] = PER_CHAT,
+        burst: int | None = BURST,
     ) -> None:
         self.clock = clock
-        self.overall, self.bulk = Window(*overall), Window(*bulk)
+        bulk_burst = None if burst is None else max(1, burst * bulk[0] // overall[0])
+        self.overall, self.bulk = Rate(*overall, burst), Rate(*bulk, bulk_burst)
         self._overall_limit, self._bulk_limit = overall[0], bulk[0]
         self.per_chat_limit = per_chat
         self.chats: dict[int, Window] = {}
@@ -93,8 +133,8 @@ class SendQueue:
         """`processes` bot processes send for this bot (replicas): Telegram's limits are the
         bot's, so this one keeps to its share of the overall and bulk ceilings."""
         processes = max(1, processes)
-        self.overall.limit = max(1, self._overall_limit // processes)
-        self.bulk.limit = max(1, self._bulk_limit // processes)
+        self.overall.set_limit(max(1, self._overall_limit // processes))
+        self.bulk.set_limit(max(1, self._bulk_limit // processes))
 
     def push(self, priority: int, chat_id: int | None) -> Ticket:
         ticket = Ticket(int(priority), next(self._numbers), chat_id)
@@ -115,10 +155,13 @@ class SendQueue:
             return []
         granted: list[Ticket] = []
         held: list[Ticket] = []
-        while self.waiting and self.overall.free_at(now) <= now:
+        while self.waiting:
             ticket = heapq.heappop(self.waiting)
             if ticket.cancelled:
                 continue
+            if self._overall_free_at(ticket, now) > now:
+                held.append(ticket)  # the rest of the heap waits for the same window
+                break
             if ticket.priority >= Priority.BULK and self.bulk.free_at(now) > now:
                 held.append(ticket)  # the rest of the heap is bulk too: none of it may go
                 break
@@ -143,12 +186,17 @@ class SendQueue:
         return max(0.0, soonest - now)
 
     def _free_at(self, ticket: Ticket, now: float) -> float:
-        times = [self.paused_until, self.overall.free_at(now)]
+        times = [self.paused_until, self._overall_free_at(ticket, now)]
         if ticket.priority >= Priority.BULK:
             times.append(self.bulk.free_at(now))
         if _paced(ticket) and ticket.chat_id in self.chats:
             times.append(self.chats[ticket.chat_id].free_at(now))
         return max(times)
+
+    def _overall_free_at(self, ticket: Ticket, now: float) -> float:
+        """A crisis reply or safety alert is never spread out behind others: it goes as soon
+        as the full window allows (and still counts in the burst's)."""
+        return self.overall.free_at(now, evenly=ticket.priority > Priority.URGENT)
 
     def _held_back(self, ticket: Ticket, now: float) -> bool:
         return self._free_at(ticket, now) > now

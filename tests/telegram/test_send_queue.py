@@ -38,7 +38,7 @@ def test_an_urgent_call_goes_before_reminders_queued_earlier(clock: Clock) -> No
 
 
 def test_never_more_than_the_overall_limit_in_any_window(clock: Clock) -> None:
-    queue = SendQueue(clock, overall=(30, 1.0), bulk=(30, 1.0))
+    queue = SendQueue(clock, overall=(30, 1.0), bulk=(30, 1.0), burst=None)
     for chat in range(100):
         queue.push(Priority.CONVERSATION, chat)
     assert len(queue.release()) == 30
@@ -51,7 +51,7 @@ def test_never_more_than_the_overall_limit_in_any_window(clock: Clock) -> None:
 
 
 def test_two_replicas_each_keep_to_half_of_the_limits(clock: Clock) -> None:
-    queue = SendQueue(clock, overall=(30, 1.0), bulk=(25, 1.0))
+    queue = SendQueue(clock, overall=(30, 1.0), bulk=(25, 1.0), burst=None)
     for chat in range(100):
         queue.push(Priority.CONVERSATION, chat)
     assert len(queue.release()) == 30
@@ -71,12 +71,52 @@ def test_two_replicas_each_keep_to_half_of_the_limits(clock: Clock) -> None:
 
 
 def test_reminders_leave_room_for_everyone_else(clock: Clock) -> None:
-    queue = SendQueue(clock, overall=(30, 1.0), bulk=(25, 1.0))
+    queue = SendQueue(clock, overall=(30, 1.0), bulk=(25, 1.0), burst=None)
     for chat in range(100):
         queue.push(Priority.BULK, chat)
     assert len(queue.release()) == 25
     replies = [queue.push(Priority.CONVERSATION, 1000 + n) for n in range(10)]
     assert queue.release() == replies[:5]  # the five the reminders left, at once
+
+
+def test_a_backlog_goes_out_evenly_never_more_than_the_overall_limit(clock: Clock) -> None:
+    queue = SendQueue(clock, overall=(30, 1.05), bulk=(25, 1.05), burst=5)
+    for chat in range(100):
+        queue.push(Priority.CONVERSATION, chat)
+    sent: list[float] = []
+    while len(sent) < 60:
+        sent += [clock.now] * len(queue.release())
+        delay = queue.next_release()
+        assert delay is not None
+        clock.now += delay
+    assert sent[:6] == [1000.0] * 5 + [pytest.approx(1000.175)]  # 5 at once, then the next 5
+    assert max(sent.count(at) for at in sent) == 5
+    for first in range(len(sent) - 30):  # any 31 calls span more than the window
+        assert sent[first + 30] - sent[first] >= 1.05 - 1e-9
+    assert sent[59] - sent[0] == pytest.approx(11 * 0.175)  # and the rate is the full 30/1.05 s
+
+
+def test_reminders_leave_room_in_every_burst(clock: Clock) -> None:
+    queue = SendQueue(clock, overall=(30, 1.05), bulk=(25, 1.05), burst=5)
+    for chat in range(100):
+        queue.push(Priority.BULK, chat)
+    assert len(queue.release()) == 4  # 25/30 of the 5 at once
+    reply = queue.push(Priority.CONVERSATION, 1001)
+    assert queue.release() == [reply]  # the burst's fifth place, at once
+    crisis, alert = queue.push(Priority.URGENT, 1000), queue.push(Priority.URGENT, 1002)
+    later = queue.push(Priority.CONVERSATION, 1003)
+    assert queue.release() == [crisis, alert]  # safety is never spread out behind the rest
+    clock.now += 0.175
+    assert queue.release()[0] == later  # and everyone else again waits for the next burst
+
+
+def test_with_two_replicas_a_burst_stretches_to_half_the_rate(clock: Clock) -> None:
+    queue = SendQueue(clock, overall=(30, 1.05), bulk=(25, 1.05), burst=5)
+    queue.share(2)
+    for chat in range(100):
+        queue.push(Priority.CONVERSATION, chat)
+    assert len(queue.release()) == 5
+    assert queue.next_release() == pytest.approx(0.35)  # 5 in 0.35 s: 15 in 1.05 s
 
 
 def test_bulk_to_one_chat_goes_three_at_once_then_about_one_a_second(clock: Clock) -> None:
@@ -90,7 +130,7 @@ def test_bulk_to_one_chat_goes_three_at_once_then_about_one_a_second(clock: Cloc
 
 
 def test_a_reply_to_someone_talking_is_never_held_back_for_its_chat(clock: Clock) -> None:
-    queue = SendQueue(clock, per_chat=(3, 3.0))
+    queue = SendQueue(clock, per_chat=(3, 3.0), burst=None)
     reminders = [queue.push(Priority.BULK, 7) for _ in range(4)]
     delivery = [queue.push(Priority.PROVIDER, 7) for _ in range(4)]
     turn = [queue.push(Priority.CONVERSATION, 7) for _ in range(4)]
@@ -118,7 +158,9 @@ def test_a_cancelled_call_is_dropped_and_calls_without_a_chat_count_overall(cloc
 
 
 def test_memory_stays_flat_with_many_chats(clock: Clock) -> None:
-    queue = SendQueue(clock, overall=(10_000, 1.0), bulk=(10_000, 1.0), per_chat=(3, 3.0))
+    queue = SendQueue(
+        clock, overall=(10_000, 1.0), bulk=(10_000, 1.0), per_chat=(3, 3.0), burst=None
+    )
     for chat in range(5000):
         queue.push(Priority.BULK, chat)
     assert len(queue.release()) == 5000
