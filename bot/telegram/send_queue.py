@@ -75,10 +75,6 @@ class Rate:
         self._burst = burst
         self.set_limit(limit)
 
-    @property
-    def limit(self) -> int:
-        return self.full.limit
-
     def set_limit(self, limit: int) -> None:
         """A new ceiling over the same window; the burst's window stretches to the new rate."""
         burst = min(self._burst or limit, limit)

@@ -80,7 +80,7 @@ def test_reminders_leave_room_for_everyone_else(clock: Clock) -> None:
 
 
 def test_a_backlog_goes_out_evenly_never_more_than_the_overall_limit(clock: Clock) -> None:
-    queue = SendQueue(clock, overall=(30, 1.05), bulk=(25, 1.05), burst=5)
+    queue = SendQueue(clock)  # the bot's own limits: 30 in any 1.05 s, 5 at once
     for chat in range(100):
         queue.push(Priority.CONVERSATION, chat)
     sent: list[float] = []
@@ -97,7 +97,7 @@ def test_a_backlog_goes_out_evenly_never_more_than_the_overall_limit(clock: Cloc
 
 
 def test_reminders_leave_room_in_every_burst(clock: Clock) -> None:
-    queue = SendQueue(clock, overall=(30, 1.05), bulk=(25, 1.05), burst=5)
+    queue = SendQueue(clock)
     for chat in range(100):
         queue.push(Priority.BULK, chat)
     assert len(queue.release()) == 4  # 25/30 of the 5 at once
