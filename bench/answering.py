@@ -56,6 +56,7 @@ class Figures:
     waits: list[float]  # seconds from each answer to the first message back
     messages_per_answer: float  # send/edit calls Telegram received, per answered question
     button_answers_per_answer: float  # answerCallbackQuery calls, per answered question
+    refused: int  # sends Telegram's flood control answered with 429
 
 
 class TimedPatient(CrashPatient):
@@ -120,7 +121,7 @@ async def timed_answers(
 ) -> Figures:
     """Everyone answers `answers` questions at once; the figures of that stretch."""
     chats = {patient.chat.chat_id for patient in patients}
-    first_call = len(fake.calls)
+    first_call, refused = len(fake.calls), fake.rejected_429
     began = time.monotonic()
     await asyncio.gather(*(patient.answer(answers) for patient in patients))
     # Until the last answer's reply arrived: the patients' reading after it is not the bot's.
@@ -130,7 +131,13 @@ async def timed_answers(
     messages = sum(c.method.lower() in MESSAGES for c in calls)
     button_answers = sum(c.method.lower() == "answercallbackquery" for c in fake.calls[first_call:])
     waits = [wait for patient in patients for wait in patient.waits]
-    return Figures(answered / elapsed, waits, messages / answered, button_answers / answered)
+    return Figures(
+        answered / elapsed,
+        waits,
+        messages / answered,
+        button_answers / answered,
+        fake.rejected_429 - refused,
+    )
 
 
 def _chat_of(params: dict[str, object]) -> int | None:
@@ -196,6 +203,7 @@ def report(name: str, runs: list[Figures]) -> dict[str, float]:
         "button presses answered per answer": statistics.median(
             r.button_answers_per_answer for r in runs
         ),
+        "429s from flood control per run": statistics.median(r.refused for r in runs),
     }
     print(f"\n{name}")
     for what, value in figures.items():
