@@ -1,10 +1,13 @@
 """Forty patients answering at once: answers a second, how long each waits for the next
-question (p50, p95), and Bot API messages per answered question, with Telegram's flood
-control on (30 messages a second) and the bot's own rate limiter.
+question (p50, p95), Bot API messages per answered question, and the 429s Telegram's flood
+control (30 messages a second) answered, with the bot's own rate limiter.
 
 Each patient opens an invitation, agrees, and then answers the questions on their screen as
 the crash test's patients do (tests/support/crash_patients.py: half tapped, half typed,
 checklists ticked), reading the screen once the chat has been quiet for a moment.
+
+Answers a second are counted from everyone's first answer to the last reply (what the patients do after
+it is not the bot's time), and both bots start that stretch with their rate window empty.
 
 Next to it, in the same run and against the same fake Bot API: a bare python-telegram-bot bot
 (AIORateLimiter, one reply to every text at once) and the same number of patients each sending
