@@ -71,12 +71,22 @@ def moved_on(chat: FakeChat, before: tuple[int, list[tuple[str, str]]] | None) -
 
 
 class Harness:
-    """The CPU this bot's patients spend looking whether their next question arrived, which the
-    bare bot's do not (they count messages): taken out of this bot's figure. Timed on the event
-    loop's thread alone, where nothing else runs (no await)."""
+    """The CPU the patients spend looking whether their reply arrived, taken out of each bot's
+    figure (this bot's patients read their screens; the bare bot's count messages). Timed on
+    the event loop's thread alone, where nothing else runs (no await)."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
+
+    def timed(self, check: Callable[[], bool]) -> Callable[[], bool]:
+        def timed_check() -> bool:
+            began = time.thread_time()
+            try:
+                return check()
+            finally:
+                self.seconds += time.thread_time() - began
+
+        return timed_check
 
     def all_moved_on(self, waiting: dict[BacklogPatient, Any]) -> Callable[[], bool]:
         """Whether every patient in `waiting` (with the screen they answered) has moved on. A
@@ -84,13 +94,11 @@ class Harness:
         makes."""
 
         def check() -> bool:
-            began = time.thread_time()
             for patient in [p for p, before in waiting.items() if moved_on(p.chat, before)]:
                 del waiting[patient]
-            self.seconds += time.thread_time() - began
             return not waiting
 
-        return check
+        return self.timed(check)
 
 
 async def this_bot(database_url: str, count: int, rounds: int) -> list[float]:
@@ -134,13 +142,17 @@ async def bare_bot(count: int, rounds: int) -> list[float]:
                 began = time.process_time()
                 for chat in chats:
                     await chat.send_text(f"answer {n}")
-                everyone = list(zip(chats, before, strict=True))
+                everyone, harness = list(zip(chats, before, strict=True)), Harness()
                 arrived = await fake.wait_until(
-                    lambda pairs=everyone: all(len(c.messages) > b for c, b in pairs), WAIT
+                    harness.timed(
+                        lambda pairs=everyone: all(len(c.messages) > b for c, b in pairs)
+                    ),
+                    WAIT,
                 )
                 assert arrived, "not every chat got its reply"
                 await asyncio.sleep(TAIL)
-                figures.append((time.process_time() - began) * 1000 / count)
+                spent = time.process_time() - began - harness.seconds
+                figures.append(spent * 1000 / count)
         return figures
 
 

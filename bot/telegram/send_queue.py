@@ -5,13 +5,13 @@ Pure bookkeeping with an injected clock, so the order and the pacing can be test
 waiting: `bot.telegram.limiter` puts it in front of python-telegram-bot's requests.
 
 Limits are sliding windows (at most N calls in any window of W seconds), the way Telegram counts,
-so bursts never go over. Each also holds at the same rate over a sixth of its window (at most 5
-calls in any 0.175 s), so a backlog goes out evenly rather than 30 at once and then nothing for
-a second: calls sent at once reach Telegram spread over the time the machine takes to write
-them, and a burst's late arrivals then fall into the next second's window (429); and every call
-in a burst needs a connection of its own, which the HTTP client then keeps. Bulk messages
-(reminders) have a lower ceiling of their own, so the capacity that is left is always there for
-a patient who is talking or a safety reply.
+so bursts never go over. Each also holds at the same rate over a shorter window (at most 5 calls
+in any 0.175 s overall, 4 in 0.168 s for reminders), so a backlog goes out evenly rather than 30 at
+once and then nothing for a second: calls sent at once reach Telegram spread over the time the
+machine takes to write them, and a burst's late arrivals then fall into the next second's
+window (429); and every call in a burst needs a connection of its own, which the HTTP client
+then keeps. Bulk messages (reminders) have a lower ceiling of their own, so the capacity that
+is left is always there for a patient who is talking or a safety reply.
 """
 
 from __future__ import annotations
@@ -30,7 +30,9 @@ time a call takes to reach it."""
 BULK = (25, 1.05)
 """Reminders use at most this much of it."""
 BURST = 5
-"""At most this many calls at once: the overall rate over a sixth of its window."""
+"""At most this many calls at once (reminders: their share of it, 4), at the same rate: 5 in
+0.175 s (4 in 0.168 s). Measured with bench/answering.py: bursts of 3 and of 6 each drew a 429
+from the fake Bot API's flood control in a run, bursts of 5 none (three sets of three runs)."""
 PER_CHAT = (3, 3.0)
 """About one a second per chat, for bulk messages (reminders). Everything else is never held
 back for its chat: a safety message must not wait, a reply answers what the person just did
@@ -66,20 +68,24 @@ class Window:
 
 
 class Rate:
-    """At most `limit` events in any `seconds`, and at most `burst` in the share of `seconds`
+    """At most `limit` events in any `seconds`, and at most `burst` over the part of `seconds`
     that holds them at the same rate: a backlog goes out evenly."""
 
     def __init__(self, limit: int, seconds: float, burst: int | None) -> None:
+        self._limit, self._seconds, self._burst = limit, seconds, burst or limit
         self.full = Window(limit, seconds)
         self.short = Window(limit, seconds)
-        self._burst = burst
-        self.set_limit(limit)
+        self.share(1)
 
-    def set_limit(self, limit: int) -> None:
-        """A new ceiling over the same window; the burst's window stretches to the new rate."""
-        burst = min(self._burst or limit, limit)
-        self.full.limit, self.short.limit = limit, burst
-        self.short.seconds = self.full.seconds * burst / limit
+    def share(self, processes: int) -> None:
+        """This process's part when `processes` send for the bot: its share of the calls
+        (at least one) over a window stretched so the rate is exactly its share, and its
+        share of the burst (at least one) over the part of it that holds the same rate."""
+        limit = max(1, self._limit // processes)
+        seconds = self._seconds * limit * processes / self._limit
+        burst = min(limit, -(-self._burst // processes))  # rounded up
+        self.full.limit, self.full.seconds = limit, seconds
+        self.short.limit, self.short.seconds = burst, seconds * burst / limit
 
     def free_at(self, now: float, *, evenly: bool = True) -> float:
         """When the next event may happen; `evenly=False`: within the full window only."""
@@ -118,7 +124,6 @@ class SendQueue:
         self.clock = clock
         bulk_burst = None if burst is None else max(1, burst * bulk[0] // overall[0])
         self.overall, self.bulk = Rate(*overall, burst), Rate(*bulk, bulk_burst)
-        self._overall_limit, self._bulk_limit = overall[0], bulk[0]
         self.per_chat_limit = per_chat
         self.chats: dict[int, Window] = {}
         self.waiting: list[Ticket] = []
@@ -127,10 +132,10 @@ class SendQueue:
 
     def share(self, processes: int) -> None:
         """`processes` bot processes send for this bot (replicas): Telegram's limits are the
-        bot's, so this one keeps to its share of the overall and bulk ceilings."""
+        bot's, so this one keeps to its share of the overall and bulk rates and bursts."""
         processes = max(1, processes)
-        self.overall.set_limit(max(1, self._overall_limit // processes))
-        self.bulk.set_limit(max(1, self._bulk_limit // processes))
+        self.overall.share(processes)
+        self.bulk.share(processes)
 
     def push(self, priority: int, chat_id: int | None) -> Ticket:
         ticket = Ticket(int(priority), next(self._numbers), chat_id)

@@ -11,7 +11,7 @@ import pytest
 from telegram.error import RetryAfter
 
 from bot.telegram.limiter import SENDING_PRIORITY, PriorityLimiter
-from bot.telegram.send_queue import SendQueue
+from bot.telegram.send_queue import SendQueue, Ticket
 from storage.statuses import Priority
 
 
@@ -79,44 +79,95 @@ def test_reminders_leave_room_for_everyone_else(clock: Clock) -> None:
     assert queue.release() == replies[:5]  # the five the reminders left, at once
 
 
+def drain(queue: SendQueue, clock: Clock, count: int) -> list[tuple[float, Ticket]]:
+    """Release until `count` calls went, moving the clock as the queue asks: (when, ticket)."""
+    sent: list[tuple[float, Ticket]] = []
+    while len(sent) < count:
+        sent += [(clock.now, ticket) for ticket in queue.release()]
+        delay = queue.next_release()
+        assert delay is not None and (delay > 0 or len(sent) >= count)
+        clock.now += delay
+    return sent
+
+
+def spans(times: list[float], calls: int) -> float:
+    """The shortest time in which `calls` of these went."""
+    return min(times[n + calls - 1] - times[n] for n in range(len(times) - calls + 1))
+
+
 def test_a_backlog_goes_out_evenly_never_more_than_the_overall_limit(clock: Clock) -> None:
     queue = SendQueue(clock)  # the bot's own limits: 30 in any 1.05 s, 5 at once
     for chat in range(100):
         queue.push(Priority.CONVERSATION, chat)
-    sent: list[float] = []
-    while len(sent) < 60:
-        sent += [clock.now] * len(queue.release())
-        delay = queue.next_release()
-        assert delay is not None
-        clock.now += delay
-    assert sent[:6] == [1000.0] * 5 + [pytest.approx(1000.175)]  # 5 at once, then the next 5
-    assert max(sent.count(at) for at in sent) == 5
-    for first in range(len(sent) - 30):  # any 31 calls span more than the window
-        assert sent[first + 30] - sent[first] >= 1.05 - 1e-9
-    assert sent[59] - sent[0] == pytest.approx(11 * 0.175)  # and the rate is the full 30/1.05 s
+    times = [at for at, _ in drain(queue, clock, 60)]
+    assert times[:6] == [1000.0] * 5 + [pytest.approx(1000.175)]  # 5 at once, then the next 5
+    assert spans(times, 6) >= 0.175 - 1e-9  # never 6 in less than 0.175 s
+    assert spans(times, 31) >= 1.05 - 1e-9  # never 31 in less than 1.05 s
+    assert times[59] - times[0] == pytest.approx(11 * 0.175)  # and the rate is the full 30/1.05 s
 
 
 def test_reminders_leave_room_in_every_burst(clock: Clock) -> None:
     queue = SendQueue(clock)
+    for chat in range(200):
+        queue.push(Priority.BULK, chat)
+    times = [at for at, _ in drain(queue, clock, 40)]
+    assert spans(times, 5) >= 0.168 - 1e-9  # never 5 reminders in less than 0.168 s
+    assert spans(times, 26) >= 1.05 - 1e-9  # never 26 in less than 1.05 s
+    for _ in range(12):  # a reply, at any moment of the fan-out, goes within one burst
+        reply = queue.push(Priority.CONVERSATION, 1000)
+        if reply not in queue.release():
+            delay = queue.next_release()
+            assert delay is not None and delay <= 0.175 + 1e-9
+            clock.now += delay
+            assert queue.release()[0] == reply
+        clock.now += 0.05
+
+
+def test_safety_calls_skip_the_burst_but_count_in_it_and_in_the_full_window(clock: Clock) -> None:
+    queue = SendQueue(clock)
     for chat in range(100):
         queue.push(Priority.BULK, chat)
-    assert len(queue.release()) == 4  # 25/30 of the 5 at once
-    reply = queue.push(Priority.CONVERSATION, 1001)
-    assert queue.release() == [reply]  # the burst's fifth place, at once
+    assert len(queue.release()) == 4
     crisis, alert = queue.push(Priority.URGENT, 1000), queue.push(Priority.URGENT, 1002)
     later = queue.push(Priority.CONVERSATION, 1003)
     assert queue.release() == [crisis, alert]  # safety is never spread out behind the rest
+    assert queue.next_release() == pytest.approx(0.175)  # the 6 of this burst count for later
     clock.now += 0.175
-    assert queue.release()[0] == later  # and everyone else again waits for the next burst
+    assert queue.release()[0] == later
+    clock.now += 1.05
+    urgent = [queue.push(Priority.URGENT, 2000 + n) for n in range(31)]
+    assert queue.release() == urgent[:30]  # all at once: only the full window holds them
+    assert queue.next_release() == pytest.approx(1.05)
 
 
-def test_with_two_replicas_a_burst_stretches_to_half_the_rate(clock: Clock) -> None:
-    queue = SendQueue(clock, overall=(30, 1.05), bulk=(25, 1.05), burst=5)
-    queue.share(2)
-    for chat in range(100):
+@pytest.mark.parametrize(
+    ("replicas", "burst", "every"),
+    [(1, 5, 0.175), (2, 3, 0.21), (3, 2, 0.21), (7, 1, 0.245), (40, 1, 1.4)],
+)
+def test_each_replica_keeps_to_its_share_of_the_rate_and_the_burst(
+    clock: Clock, replicas: int, burst: int, every: float
+) -> None:
+    queue = SendQueue(clock)
+    queue.share(replicas)
+    for chat in range(200):
         queue.push(Priority.CONVERSATION, chat)
-    assert len(queue.release()) == 5
-    assert queue.next_release() == pytest.approx(0.35)  # 5 in 0.35 s: 15 in 1.05 s
+    sent = drain(queue, clock, 40)
+    times = [at for at, _ in sent]
+    assert times.count(times[0]) == burst
+    assert times[burst] - times[0] == pytest.approx(every)
+    for bursts in range(1, len(times) // burst):  # n bursts (and one more call) take n periods
+        assert spans(times, bursts * burst + 1) >= bursts * every - 1e-9
+    assert burst / every == pytest.approx(30 / 1.05 / replicas)  # together, the bot's 30/1.05 s
+
+
+def test_with_many_replicas_reminders_still_leave_room(clock: Clock) -> None:
+    queue = SendQueue(clock)
+    queue.share(16)  # 30 // 16 and 25 // 16 are both 1: the windows keep the rates apart
+    assert queue.bulk.full.seconds > queue.overall.full.seconds
+    for chat in range(50):
+        queue.push(Priority.BULK, chat)
+    reminders = drain(queue, clock, 5)
+    assert reminders[1][0] - reminders[0][0] == pytest.approx(1.05 * 16 / 25)
 
 
 def test_bulk_to_one_chat_goes_three_at_once_then_about_one_a_second(clock: Clock) -> None:
