@@ -20,12 +20,14 @@ from e2e_support import settings_for, texts
 from fake_bot_api import FakeBotAPI, FakeChat
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from bot.telegram.app import build_application
 from bot.telegram.runner import BotRuntime
 from bot.telegram.webhook import SECRET_HEADER
 from storage.db import session_scope
 from storage.inbox import waiting
+from storage.models import InboxUpdate
 
 SECRET = "s3cret-Token_for-tests-0123456789"
 PUBLIC_URL = "https://bot.example-clinic.test/telegram-webhook"
@@ -105,6 +107,29 @@ async def test_an_update_is_answered_200_after_it_is_stored_and_handled_once(
     assert await telegram.post(update) == 200
     await asyncio.sleep(1.5)
     assert len(stranger.messages) == 1
+    assert "open the personal link your clinic sent you" in texts(stranger.messages)
+    assert stored(telegram.engine) == 0
+
+
+def claims(engine: Engine) -> list[tuple[str | None, int]]:
+    """Each stored update's claim: the process holding it (None: any may take it), attempts."""
+    with session_scope(engine) as session:
+        rows = session.exec(select(InboxUpdate.claimed_by, InboxUpdate.attempts)).all()
+        return [(owner, attempts) for owner, attempts in rows]
+
+
+async def test_a_delivery_is_stored_for_any_replica_to_claim_not_taken_by_the_one_it_reached(
+    fake: FakeBotAPI, telegram: Telegram
+) -> None:
+    # Deliveries of one chat may reach two replicas at once, and two stores cannot see each
+    # other: a store that claimed would let both handle, out of order. Only the worker claims.
+    worker = telegram.runtime.services.inbox
+    await worker.stop()  # this replica's worker takes nothing for now
+    stranger = fake.private_chat(chat_id=4246, first_name="Sam")
+    assert await telegram.post(await typed(fake, stranger, "hello")) == 200
+    assert claims(telegram.engine) == [(None, 0)]  # stored, for whichever worker looks first
+    await worker.start(only_receiver=False)
+    await stranger.wait_for(count=1, timeout=10)
     assert "open the personal link your clinic sent you" in texts(stranger.messages)
     assert stored(telegram.engine) == 0
 
