@@ -31,8 +31,8 @@ BULK = (25, 1.05)
 """Reminders use at most this much of it."""
 BURST = 5
 """At most this many calls at once (reminders: their share of it, 4), at the same rate: 5 in
-0.175 s (4 in 0.168 s). Measured with bench/answering.py: bursts of 3 and of 6 each drew a 429
-from the fake Bot API's flood control in a run, bursts of 5 none (three sets of three runs)."""
+0.175 s (4 in 0.168 s). Measured with bench/answering.py (sets of three runs): bursts of 3 and
+of 6 drew a median of one 429 a run from the fake Bot API's flood control, bursts of 5 none."""
 PER_CHAT = (3, 3.0)
 """About one a second per chat, for bulk messages (reminders). Everything else is never held
 back for its chat: a safety message must not wait, a reply answers what the person just did
