@@ -4,6 +4,7 @@ overall, for reminders and per chat; a 429 pauses everything."""
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from typing import Any
 
@@ -289,3 +290,37 @@ async def test_calls_that_are_not_messages_do_not_wait_for_the_message_window() 
     assert made == ["sendMessage", "answerCallbackQuery", "getUpdates"]
     assert not waiting.done()  # an edit changes a message: it waits its turn
     waiting.cancel()
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_random_traffic_keeps_every_limit_and_never_stalls(seed: int) -> None:
+    clock, rng = Clock(), random.Random(seed)
+    queue = SendQueue(clock)
+    queue.share(rng.choice([1, 2]))  # about 11 calls a second: the queue keeps up
+    live: list[Ticket] = []
+    sent: list[tuple[float, Ticket]] = []
+    for _ in range(400):
+        for _ in range(rng.choice([0, 0, 0, 0, 0, 1, 1, 6])):  # now and then a burst of calls
+            live.append(queue.push(rng.choice(list(Priority)), rng.randrange(40)))
+        if live and rng.random() < 0.1:
+            queue.cancel(live.pop(rng.randrange(len(live))))
+        granted = queue.release()
+        sent += [(clock.now, ticket) for ticket in granted]
+        live = [ticket for ticket in live if ticket not in granted]
+        delay = queue.next_release()
+        assert (delay is None) == (not live)  # asked to wait exactly while someone does
+        assert delay is None or delay > 0  # and release gave out everything that could go
+        clock.now += rng.choice([0.01, 0.05, 0.2])
+    assert not any(ticket.cancelled for _, ticket in sent)
+    full, short = queue.overall.full, queue.overall.short
+    urgent = [at for at, t in sent if t.priority == Priority.URGENT]
+    everything = [at for at, _ in sent]
+    bulk = [at for at, t in sent if t.priority == Priority.BULK]
+    assert len(everything) <= full.limit or spans(everything, full.limit + 1) >= full.seconds - 1e-9
+    assert len(bulk) <= queue.bulk.full.limit or (
+        spans(bulk, queue.bulk.full.limit + 1) >= queue.bulk.full.seconds - 1e-9
+    )
+    others = [at for at, t in sent if t.priority != Priority.URGENT]  # urgent skip the burst
+    if len(others) > short.limit:
+        assert spans(others, short.limit + 1) >= short.seconds - 1e-9
+    assert urgent and others and bulk  # the traffic had all of them
