@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -24,6 +25,8 @@ T = TypeVar("T")
 
 WORKER_NICENESS = 10
 """How much lower the worker's CPU priority is than the bot's (os.nice)."""
+PARENT_CHECK = 1.0
+"""Seconds between the worker's looks at whether the bot that started it still runs."""
 
 
 class RenderPool:
@@ -44,7 +47,7 @@ class RenderPool:
             # and database connections.
             context = multiprocessing.get_context("spawn")
             self._executor = ProcessPoolExecutor(
-                self.workers, mp_context=context, initializer=_yield_to_the_bot
+                self.workers, mp_context=context, initializer=_start_worker
             )
         return self._executor
 
@@ -99,13 +102,25 @@ class RenderPool:
                 self._executor = None
 
 
-def _yield_to_the_bot() -> None:
+def _start_worker() -> None:
     """In the worker: a lower CPU priority, so loading and rendering never slow the bot's own
-    replies on a small machine."""
+    replies on a small machine; and an end of its own when the bot is gone."""
     try:
         os.nice(WORKER_NICENESS)
     except OSError:
         pass  # not allowed here: the worker runs at the bot's priority
+    watch = threading.Thread(
+        target=_exit_when_orphaned, args=(os.getppid(),), name="bot-watch", daemon=True
+    )
+    watch.start()
+
+
+def _exit_when_orphaned(bot_pid: int) -> None:
+    """A bot stopped outright (killed, out of memory) cannot stop its worker, which would wait
+    for work for ever, one more after every restart: the worker ends once its parent is gone."""
+    while os.getppid() == bot_pid:
+        time.sleep(PARENT_CHECK)
+    os._exit(0)
 
 
 def _ignore_failure(future: Future[bool]) -> None:

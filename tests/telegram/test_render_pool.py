@@ -7,7 +7,9 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.render import jobs
@@ -57,3 +59,33 @@ async def test_warming_loads_the_renderers_before_the_first_rendering_is_asked_f
     finally:
         cold.shutdown()
         warm.shutdown()
+
+
+def running(pid: int) -> bool:
+    """Whether `pid` runs (a zombie waiting to be reaped by whoever adopted it does not)."""
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def test_the_worker_ends_when_the_bot_is_killed_outright() -> None:
+    code = (
+        "import asyncio, os, time\n"
+        "from bot.telegram.render_pool import RenderPool\n"
+        "print(asyncio.run(RenderPool().run(os.getpid)), flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    bot = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert bot.stdout is not None
+        worker = int(bot.stdout.readline())
+        assert running(worker)
+    finally:
+        bot.kill()  # SIGKILL: the bot cannot shut its worker down
+        bot.wait()
+    deadline = time.monotonic() + 30
+    while running(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not running(worker), "the render worker outlived the bot"
