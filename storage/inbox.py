@@ -155,13 +155,13 @@ def done(session: Session, update_id: int, now: datetime) -> None:
     )
 
 
-def release(session: Session, owner: str) -> None:
-    """Give back every update `owner` had claimed (at shutdown), so they are handled again."""
-    session.execute(
-        update(InboxUpdate)
-        .where(col(InboxUpdate.claimed_by) == owner)
-        .values(claimed_by=None, claimed_until=None)
-    )
+def release(session: Session, owner: str, update_ids: Collection[int] | None = None) -> None:
+    """Give back the updates `owner` had claimed, so they are handled again: every one (at
+    shutdown), or those of `update_ids`."""
+    statement = update(InboxUpdate).where(col(InboxUpdate.claimed_by) == owner)
+    if update_ids is not None:
+        statement = statement.where(col(InboxUpdate.update_id).in_(update_ids))
+    session.execute(statement.values(claimed_by=None, claimed_until=None))
 
 
 def release_all(session: Session) -> None:

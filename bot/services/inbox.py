@@ -52,7 +52,7 @@ class Inbox:
                 return inbox.store(session, received, now, claim_for)
         except Exception:
             if claim_for is not None:  # those stored before the failure: never handed out
-                self.release()
+                self.release([update_id for update_id, _, _ in received])
             raise
 
     def claim(self, limit: int, handling: Collection[int] = ()) -> list[tuple[int, dict[str, Any]]]:
@@ -92,9 +92,10 @@ class Inbox:
         with session_scope(self.engine) as session:
             inbox.done(session, update_id, self.clock())
 
-    def release(self) -> None:
+    def release(self, update_ids: Collection[int] | None = None) -> None:
+        """Give back this process's claims: every one, or those of `update_ids`."""
         with session_scope(self.engine) as session:
-            inbox.release(session, self.owner)
+            inbox.release(session, self.owner, update_ids)
 
     def take_over(self) -> None:
         """At start, when this is the only process (polling): every claim is this one's now."""
