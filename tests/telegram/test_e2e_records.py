@@ -78,7 +78,7 @@ async def test_returning_patient_changes_pdf_and_exports(fake: FakeBotAPI, setti
         await rest_of_intake(patient, "more than half the days", "several days")
         await say(patient, "submit")
         await provider.wait_for(
-            lambda chat: any(m.media == "document" for m in chat.messages), timeout=15
+            lambda chat: any(m.media == "document" for m in chat.messages), timeout=60
         )
 
         move_appointments_into_the_past(settings.database_url)
@@ -104,7 +104,7 @@ async def test_returning_patient_changes_pdf_and_exports(fake: FakeBotAPI, setti
         before = len(provider.messages)
         await say(patient, "submit")
         await provider.wait_for(
-            lambda chat: any(m.media == "document" for m in chat.messages[before:]), timeout=15
+            lambda chat: any(m.media == "document" for m in chat.messages[before:]), timeout=60
         )
         second = provider.messages[before:]
         summary = "\n".join(plain(m) for m in second if m.media is None)
@@ -139,7 +139,7 @@ async def test_returning_patient_changes_pdf_and_exports(fake: FakeBotAPI, setti
         before = len(provider.messages)
         await provider.send_command(f"/intake {intake_id}")
         again = await provider.wait_for(  # summary, chart, then the PDF, rendered in turn
-            lambda chat: any(m.media == "document" for m in chat.messages[before:]), timeout=15
+            lambda chat: any(m.media == "document" for m in chat.messages[before:]), timeout=60
         )
         assert again and "Pre-visit intake: Rae T." in texts(provider.messages[before:])
 
