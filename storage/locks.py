@@ -8,6 +8,12 @@ repeats); when it stops or its connection dies, the server frees the lock and an
 takes it on its next try. Locks are the server's own (pg_try_advisory_lock): nothing is
 written, nothing is left behind by a crash.
 
+Each process also holds, for each name it claims inbox and outbox rows under, an exclusive lock
+keyed by that name. The server frees it when the process ends, however it ends: another process
+that can take it knows the claims under that name are a stopped process's (`stopped`), and need
+not wait for their leases to run out. A process whose lock connection failed takes its locks
+again at once; until then it may be taken for stopped, as it would be once its leases ran out.
+
 SQLite: one bot process per database file (bot.cli.running refuses a second), so that process
 is alone and leads.
 """
@@ -15,6 +21,7 @@ is alone and leads.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection, Iterable
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
@@ -39,12 +46,18 @@ WHERE locktype = 'advisory' AND granted AND objsubid = 2
 """The holders of the running lock on this database and schema (pg_locks shows the two halves
 of the key as unsigned numbers)."""
 
+OWNER_KEY = "hashtextextended(current_schema() || '/' || :owner, 0)"
+"""The key of the lock a process holds for a name it claims rows under: one 64-bit key (the
+running and leader locks use two 32-bit halves, a separate space of keys)."""
+
 
 class ProcessLocks:
     """This process's place among the bot processes on one database."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, owners: Collection[str] = ()) -> None:
+        """`owners`: the names this process claims inbox and outbox rows under."""
         self.engine = engine
+        self.owners = frozenset(owners)
         self.postgres = engine.dialect.name == "postgresql"
         self._connection: Connection | None = None
         self.leading = False
@@ -71,7 +84,27 @@ class ProcessLocks:
         self._scalar("pg_advisory_lock_shared", RUNNING_KEY)
         if alone:
             self._scalar("pg_advisory_unlock", RUNNING_KEY)
+        for owner in self.owners:
+            if not self._owner("pg_try_advisory_lock", owner):
+                log.error("another process holds the lock of a name this process claims under")
         return alone
+
+    def _owner(self, function: str, owner: str) -> bool:
+        statement = text(f"SELECT {function}({OWNER_KEY})")
+        return bool(self._connect().execute(statement, {"owner": owner}).scalar())
+
+    def stopped(self, owners: Iterable[str]) -> list[str]:
+        """Those of `owners` (names claims are held under) whose process has stopped: nobody
+        holds their lock. Never this process's own; none on SQLite (one process, which takes
+        over every claim at its start)."""
+        if not self.postgres:
+            return []
+        gone = []
+        for owner in sorted(set(owners) - self.owners):
+            if self._owner("pg_try_advisory_lock", owner):
+                self._owner("pg_advisory_unlock", owner)
+                gone.append(owner)
+        return gone
 
     def running(self) -> int:
         """How many bot processes run on the database now, this one included (each holds the

@@ -9,6 +9,10 @@ Every check also counts the processes running (storage.locks): Telegram's limits
 bot's, so with two replicas each keeps to half of them (bot.telegram.send_queue). A replica
 that starts counts the others at once; they count it at their next check.
 
+Every check also takes back what stopped processes had claimed (bot.services.claims): with
+replicas, the updates and messages a killed process held are freed within LEAD_EVERY, not when
+their leases run out.
+
 A reminder armed on a process that does not lead is harmless: firing claims its row in the
 database, so it goes out once whoever fires it.
 """
@@ -21,6 +25,7 @@ from datetime import timedelta
 
 from telegram.ext import Application
 
+from bot.services.claims import StoppedClaims
 from bot.telegram.limiter import PriorityLimiter
 from bot.telegram.services import KEY, BotServices
 from bot.telegram.tasks import cancel_and_wait
@@ -28,7 +33,7 @@ from storage.locks import ProcessLocks
 
 log = logging.getLogger(__name__)
 
-LEAD_EVERY = timedelta(seconds=10)
+LEAD_EVERY = timedelta(seconds=5)
 SWEEP_JOBS = ("reminder-sweep", "retention")
 SWEEP_JOB_PREFIXES = ("alert-repeat:",)
 
@@ -37,10 +42,15 @@ class Leadership:
     """Takes, keeps or loses the lead, and starts or stops the sweeps accordingly."""
 
     def __init__(
-        self, application: Application, locks: ProcessLocks, every: timedelta = LEAD_EVERY
+        self,
+        application: Application,
+        locks: ProcessLocks,
+        claims: StoppedClaims,
+        every: timedelta = LEAD_EVERY,
     ) -> None:
         self.application = application
         self.locks = locks
+        self.claims = claims
         self.every = every
         self.services: BotServices = application.bot_data[KEY]
         self.leading = False
@@ -69,6 +79,7 @@ class Leadership:
     async def check(self) -> None:
         leading = await asyncio.to_thread(self.locks.lead)
         await self._share_the_limits()
+        await self._take_back_stopped_claims()
         alerts = self.services.alerts
         if leading and not self.leading:
             log.info("this process leads: it runs the reminder and alert sweeps")
@@ -104,6 +115,16 @@ class Leadership:
             )
             self.processes = processes
         limiter.queue.share(processes)
+
+    async def _take_back_stopped_claims(self) -> None:
+        try:
+            freed = await asyncio.to_thread(self.claims.take_back, self.locks.stopped)
+        except Exception as error:  # the database: their leases still run out, or the next check
+            log.error("taking back stopped processes' claims failed: %s", type(error).__name__)
+            return
+        if freed:
+            self.services.inbox.wake()
+            self.services.dispatcher.wake()
 
     def _drop_sweeps(self) -> None:
         job_queue = self.application.job_queue

@@ -19,6 +19,7 @@ from telegram import Bot, Chat
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
+from bot.services.claims import StoppedClaims
 from bot.settings import Settings
 from bot.telegram.app import build_application
 from bot.telegram.inbox import CONCURRENT_CHATS, Poller
@@ -119,8 +120,9 @@ class BotRuntime:
         self.application = application
         self.services: BotServices = application.bot_data[KEY]
         engine = self.services.inbox.inbox.engine
-        self.locks = ProcessLocks(engine)
-        self.leadership = Leadership(application, self.locks)
+        owners = (self.services.inbox.inbox.owner, self.services.dispatcher.deliveries.owner)
+        self.locks = ProcessLocks(engine, owners)
+        self.leadership = Leadership(application, self.locks, StoppedClaims(engine))
         self.receiver: Poller | WebhookReceiver
         if webhook:
             settings = self.services.settings

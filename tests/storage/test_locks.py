@@ -1,10 +1,12 @@
 """Bot processes sharing one PostgreSQL database: the first to start knows it is alone, later
 ones know they are not, each knows how many run; one leads at a time, and the lead passes on
-when the leader stops. Locks are per schema, so bots in two schemas of one database do not see
-each other. On SQLite the only process is alone and leads."""
+when the leader stops. A process's claims are known to be a stopped one's as soon as its
+connection ends, however it ended. Locks are per schema, so bots in two schemas of one database
+do not see each other. On SQLite the only process is alone and leads."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,8 +24,8 @@ from storage.locks import ProcessLocks
 def opened() -> Iterator[Callable[[Engine], ProcessLocks]]:
     made: list[ProcessLocks] = []
 
-    def factory(engine: Engine) -> ProcessLocks:
-        made.append(ProcessLocks(engine))
+    def factory(engine: Engine, owners: tuple[str, ...] = ()) -> ProcessLocks:
+        made.append(ProcessLocks(engine, owners))
         return made[-1]
 
     yield factory
@@ -49,6 +51,46 @@ def test_the_first_process_is_alone_and_leads_until_it_stops(
     assert third.join() is False  # the second still runs
     second.close()
     assert third.lead() is True
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_process_is_known_stopped_once_its_connection_ends_however_it_ended(
+    postgres_schema_url: str,
+    postgres_server: PostgresServer,
+    opened: Callable[..., ProcessLocks],
+) -> None:
+    engine = make_engine(postgres_schema_url)
+    first = opened(engine, ("first:inbox", "first:outbox"))
+    second = opened(engine, ("second:inbox", "second:outbox"))
+    killed = opened(engine, ("killed:outbox",))
+    for locks in (first, second, killed):
+        locks.join()
+    everyone = ["first:inbox", "first:outbox", "second:outbox", "killed:outbox", "never:ran"]
+    assert second.stopped(everyone) == ["never:ran"]  # never its own names
+    assert first.stopped(everyone) == ["never:ran"]
+    assert second.stopped(everyone) == ["never:ran"]  # looking took no lock for good
+
+    first.close()  # stopped as it should
+    assert postgres_server.admin is not None
+    with killed.engine.connect() as connection:  # its process killed: its connection ends
+        pid = killed._connect().execute(text("SELECT pg_backend_pid()")).scalar()
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    for _ in range(50):  # the server frees its locks once the backend has exited
+        if "killed:outbox" in second.stopped(everyone):
+            break
+        time.sleep(0.1)
+    assert second.stopped(everyone) == ["first:inbox", "first:outbox", "killed:outbox", "never:ran"]
+    engine.dispose()
+
+
+def test_on_sqlite_no_process_is_known_stopped(
+    tmp_path: Path, opened: Callable[..., ProcessLocks]
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'intake.db'}")
+    locks = opened(engine, ("this:inbox",))
+    assert locks.join() is True
+    assert locks.stopped(["this:inbox", "earlier:inbox"]) == []  # taken over at start instead
     engine.dispose()
 
 

@@ -1,19 +1,30 @@
 """Two replicas on one PostgreSQL database (two Applications in this process, in webhook mode):
 only the leader runs the reminder sweep and plans alert repeats; when it stops, the other
-takes the lead and starts them. On SQLite the only process leads from its start."""
+takes the lead and starts them. What a killed replica had claimed (a patient's update, a crisis
+reply) is handled and sent by another at its next check, not when the claims' leases run out.
+On SQLite the only process leads from its start."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from cli_support import unused_port
 from e2e_support import running_bot, settings_for
 from fake_bot_api import FakeBotAPI
+from sqlalchemy import text
+from sqlmodel import Session
 
+from bot.services.outbox import Kind
 from bot.telegram.app import build_application
 from bot.telegram.runner import BotRuntime
+from storage import inbox, outbox
+from storage.clock import utcnow
+from storage.locks import ProcessLocks
+from storage.statuses import Priority
 
 SECRET = "leadership-test-secret-0123456789"
 
@@ -60,6 +71,62 @@ async def test_one_replica_sweeps_and_another_takes_over_when_it_stops(
     finally:
         for stop in reversed(stops):
             await stop()
+
+
+def claimed_by_a_replica(
+    locks: ProcessLocks, update: dict[str, object], chat_id: int, crisis_chat: int
+) -> None:
+    """What a replica had claimed when it was killed: a patient's update it had not handled, and
+    a crisis reply it had not sent. Its claims had one and two minutes to run."""
+    now = utcnow()
+    with Session(locks.engine) as session:
+        row = (int(str(update["update_id"])), chat_id, update)
+        claim_for = inbox.ClaimFor("killed:inbox", now + timedelta(minutes=2), 1)
+        assert inbox.store(session, [row], now, claim_for) == [row[0]]
+        html = {"html": "If you are in crisis, call or text 988."}
+        outbox.add(session, crisis_chat, Kind.HTML, html, now, priority=Priority.URGENT)
+        until = now + timedelta(minutes=1)
+        assert len(outbox.claim(session, "killed:outbox", now, until, 1, (0, 0))) == 1
+        session.commit()
+
+
+def kill_connection(locks: ProcessLocks) -> None:
+    """As when the replica's process is killed: the server ends its session, and its locks."""
+    pid = locks._connect().execute(text("SELECT pg_backend_pid()")).scalar()
+    with locks.engine.connect() as connection:
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+
+@pytest.mark.postgres
+async def test_what_a_killed_replica_claimed_is_taken_at_the_next_check(
+    fake: FakeBotAPI, postgres_schema_url: str
+) -> None:
+    running = replica(fake, postgres_schema_url)
+    killed = ProcessLocks(running.locks.engine, ("killed:inbox", "killed:outbox"))
+    patient = fake.private_chat(chat_id=7101, first_name="Ines")
+    crisis = fake.private_chat(chat_id=7102, first_name="Noor")
+    await running.start()
+    try:
+        await asyncio.to_thread(killed.join)
+        update = await patient.send_command("/start")
+        await asyncio.to_thread(
+            claimed_by_a_replica, killed, update, patient.chat_id, crisis.chat_id
+        )
+        await running.leadership.check()
+        await asyncio.sleep(1.5)  # the inbox and the outbox were looked at meanwhile
+        assert patient.messages == [] and crisis.messages == []  # its process still runs
+
+        await asyncio.to_thread(kill_connection, killed)
+        for _ in range(100):  # until the server has ended the session (and freed its locks)
+            await running.leadership.check()
+            if crisis.messages and patient.messages:
+                break
+            await asyncio.sleep(0.1)
+        assert "988" in (crisis.last_text or "")
+        assert patient.messages, "the killed replica's update was never handled"
+    finally:
+        await running.stop()
+        killed.close()
 
 
 async def test_on_sqlite_the_only_process_leads_from_its_start(
