@@ -93,7 +93,14 @@ async def test_mydata_delete_and_what_is_left(fake: FakeBotAPI, database_url: st
         assert "Your privacy" in texts(reply) and "365 days" in texts(reply)
 
         await patient.send_command("/mydata")
-        await patient.wait_for(lambda c: any(m.media == "document" for m in c.messages), timeout=SLOW)
+        # The file, then a line saying it was sent: both, before the next command's reply.
+        await patient.wait_for(
+            lambda c: (
+                any(m.media == "document" for m in c.messages)
+                and any(m.text == words.MYDATA_SENT for m in c.messages)
+            ),
+            timeout=SLOW,
+        )
         document = next(m for m in patient.messages if m.media == "document")
         assert document.file is not None and document.file.file_name == words.MYDATA_FILE
         record = document.file.data.decode()
@@ -189,7 +196,9 @@ async def test_a_patient_who_declines_after_risk_language_is_told_the_truth(
         await join(patient, token)
         reply = await say(patient, RISK)  # before agreeing
         assert "988" in texts(reply)
-        await provider.wait_for(lambda c: any("URGENT" in plain(m) for m in c.messages), timeout=SLOW)
+        await provider.wait_for(
+            lambda c: any("URGENT" in plain(m) for m in c.messages), timeout=SLOW
+        )
         await tap(patient, "Yes, I'm safe right now")
         # The consent question comes back; on a busy machine, after the quiet window `tap` waits.
         await patient.wait_for(lambda c: "No thanks" in " ".join(c.buttons()), timeout=SLOW)
