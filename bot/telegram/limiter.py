@@ -94,17 +94,19 @@ class PriorityLimiter(BaseRateLimiter[int]):
         finally:
             self._waiters.pop(ticket.number, None)
 
-    def _release(self) -> None:
-        """Let go of every call whose turn it is; look again when the next one may go."""
+    def _release(self, due: float | None = None) -> None:
+        """Let go of every call whose turn it is (`due`: the queue's time this wake-up was set
+        for); look again when the next one may go."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        for ticket in self.queue.release():
+        for ticket in self.queue.release(due):
             self._wake(ticket)
         delay = self.queue.next_release()
         if delay is not None:
             loop = asyncio.get_running_loop()
-            self._timer = loop.call_later(max(delay, 0.001), self._release)
+            due = self.queue.clock() + delay
+            self._timer = loop.call_later(max(delay, 0.001), self._release, due)
 
     def _wake(self, ticket: Ticket) -> None:
         waiter = self._waiters.get(ticket.number)
