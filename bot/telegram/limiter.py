@@ -81,7 +81,7 @@ class PriorityLimiter(BaseRateLimiter[int]):
         raise AssertionError("unreachable")  # the loop returns or raises
 
     async def _turn(self, priority: int, chat_id: int | None) -> None:
-        """Wait until the queue lets this call go."""
+        """Wait until the queue lets this call go, and tell it when the call starts."""
         ticket = self.queue.push(priority, chat_id)
         waiter = asyncio.get_running_loop().create_future()
         self._waiters[ticket.number] = waiter
@@ -93,6 +93,7 @@ class PriorityLimiter(BaseRateLimiter[int]):
             raise
         finally:
             self._waiters.pop(ticket.number, None)
+        self.queue.started(ticket)
 
     def _release(self, due: float | None = None) -> None:
         """Let go of every call whose turn it is (`due`: the queue's time this wake-up was set

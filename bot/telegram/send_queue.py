@@ -16,6 +16,7 @@ is left is always there for a patient who is talking or a safety reply.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 from collections import deque
@@ -34,10 +35,13 @@ BURST = 5
 0.175 s (4 in 0.168 s). Measured with bench/answering.py (sets of three runs): bursts of 3 and
 of 6 drew a median of one 429 a run from the fake Bot API's flood control, bursts of 5 none."""
 LATE_CREDIT = 0.01
-"""A wake-up that comes late (the event loop was busy) lets the calls that were due count from
-when they were due, up to this much before now: else each late wake-up would push back every
-call after it, and a backlog would go out a few percent slower than the limits allow. The
-calls Telegram sees still keep to 30 in any 1.04 s, 5 in any 0.165 s."""
+"""How far a call's count may be from when it really went. A wake-up that comes late (the event
+loop was busy) lets the calls that were due count from when they were due, up to this much
+before now: else each late wake-up would push back every call after it, and a backlog would go
+out a few percent slower than the limits allow. And a call that starts later than this after
+it was let go (the loop stalled in between) counts from its start, less this: else the calls
+let go before a stall would reach Telegram together with those let go after it, and more than
+30 would arrive within a second (429). The calls keep to 30 in any 1.04 s, 5 in any 0.165 s."""
 PER_CHAT = (3, 3.0)
 """About one a second per chat, for bulk messages (reminders). Everything else is never held
 back for its chat: a safety message must not wait, a reply answers what the person just did
@@ -66,6 +70,16 @@ class Window:
 
     def take(self, now: float) -> None:
         self.times.append(now)
+
+    def retime(self, old: float, new: float) -> None:
+        """An event counted at `old` counts at `new` (later) instead."""
+        for index in range(len(self.times) - 1, -1, -1):
+            if self.times[index] == old:
+                del self.times[index]
+                bisect.insort(self.times, new)
+                return
+        # Not found: its window had passed already, and the later time is older than any
+        # window that still counts.
 
     def idle(self, now: float) -> bool:
         self._forget(now)
@@ -98,9 +112,8 @@ class Rate:
             return self.full.free_at(now)
         return max(self.full.free_at(now), self.short.free_at(now))
 
-    def take(self, now: float) -> None:
-        self.full.take(now)
-        self.short.take(now)
+    def windows(self) -> tuple[Window, Window]:
+        return self.full, self.short
 
 
 @dataclass(order=True)
@@ -112,6 +125,8 @@ class Ticket:
     chat_id: int | None = field(compare=False, default=None)
     granted: bool = field(compare=False, default=False)
     cancelled: bool = field(compare=False, default=False)
+    counted_at: float = field(compare=False, default=0.0)
+    windows: list[Window] = field(compare=False, default_factory=list)  # it counts in these
 
 
 class SendQueue:
@@ -217,15 +232,26 @@ class SendQueue:
     def _held_back(self, ticket: Ticket, now: float) -> bool:
         return self._free_at(ticket, now) > now
 
+    def started(self, ticket: Ticket) -> None:
+        """The ticket's call starts now: if that is more than LATE_CREDIT after it was let go,
+        it counts from now less LATE_CREDIT."""
+        at = self.clock() - LATE_CREDIT
+        if at > ticket.counted_at:
+            for window in ticket.windows:
+                window.retime(ticket.counted_at, at)
+            ticket.counted_at = at
+
     def _take(self, ticket: Ticket, now: float) -> None:
-        ticket.granted = True
-        self.overall.take(now)
+        ticket.granted, ticket.counted_at = True, now
+        ticket.windows.extend(self.overall.windows())
         if ticket.priority >= Priority.BULK:
-            self.bulk.take(now)
+            ticket.windows.extend(self.bulk.windows())
         if _paced(ticket) and ticket.chat_id is not None:
             if ticket.chat_id not in self.chats:
                 self.chats[ticket.chat_id] = Window(*self.per_chat_limit)
-            self.chats[ticket.chat_id].take(now)
+            ticket.windows.append(self.chats[ticket.chat_id])
+        for window in ticket.windows:
+            window.take(now)
 
     def _forget_idle_chats(self, now: float) -> None:
         """Keep memory flat with many chats: a chat with nothing in its window needs no entry."""

@@ -149,6 +149,24 @@ def test_a_wake_up_later_than_the_credit_counts_from_the_credit(clock: Clock) ->
     assert gaps == {round(0.175 + 0.05 - LATE_CREDIT, 9)}
 
 
+def test_a_call_that_starts_late_counts_from_its_start(clock: Clock) -> None:
+    queue = SendQueue(clock)
+    burst = [queue.push(Priority.CONVERSATION, chat) for chat in range(5)]
+    assert queue.release() == burst
+    clock.now += 0.004
+    for ticket in burst[:2]:
+        queue.started(ticket)  # within LATE_CREDIT: they count from when they were let go
+    clock.now += 0.046  # the loop stalled: the other three start 50 ms after they were let go
+    for ticket in burst[2:]:
+        queue.started(ticket)  # they count from 1000.04
+    more = [queue.push(Priority.CONVERSATION, chat) for chat in range(5, 10)]
+    clock.now = 1000.175
+    assert queue.release() == more[:2]  # the two that kept their count make room
+    assert queue.next_release() == pytest.approx(0.04)
+    clock.now = 1000.215
+    assert queue.release() == more[2:]
+
+
 def test_reminders_leave_room_in_every_burst(clock: Clock) -> None:
     queue = SendQueue(clock)
     for chat in range(200):
@@ -304,6 +322,28 @@ async def test_the_limiter_waits_out_a_429_then_tries_again() -> None:
     assert len(tries) == 2 and tries[1] - tries[0] >= 1.0
 
 
+class StallingQueue(SendQueue):
+    """The loop stalls for 50 ms between letting calls go and their start."""
+
+    def release(self, due: float | None = None) -> list[Ticket]:
+        granted = super().release(due)
+        if granted:
+            assert isinstance(self.clock, Clock)
+            self.clock.now += 0.05
+        return granted
+
+
+async def test_the_limiter_counts_a_call_from_when_it_starts() -> None:
+    queue = StallingQueue(Clock())
+    limiter = PriorityLimiter(queue=queue)
+
+    async def send() -> bool:
+        return True
+
+    assert await limiter.process_request(send, (), {}, "sendMessage", {"chat_id": 1}, None)
+    assert list(queue.overall.full.times) == [pytest.approx(1000.05 - LATE_CREDIT)]
+
+
 async def test_the_limiter_gives_up_after_its_retries() -> None:
     limiter = PriorityLimiter(max_retries=1)
 
@@ -338,21 +378,29 @@ async def test_calls_that_are_not_messages_do_not_wait_for_the_message_window() 
 @pytest.mark.parametrize("say_due", [False, True])
 def test_random_traffic_keeps_every_limit_and_never_stalls(seed: int, say_due: bool) -> None:
     """`say_due`: each look tells the queue when the last one asked to be woken (as the
-    limiter does), which comes late here: the limits then hold within LATE_CREDIT."""
+    limiter does), which comes late here, and each call let go starts only at the next look
+    (the loop was busy): the limits then hold within LATE_CREDIT, for when the calls start."""
     clock, rng = Clock(), random.Random(seed)
     due: float | None = None
     slack = LATE_CREDIT if say_due else 0.0
     queue = SendQueue(clock)
     queue.share(rng.choice([1, 2]))  # about 11 calls a second: the queue keeps up
     live: list[Ticket] = []
-    sent: list[tuple[float, Ticket]] = []
+    sent: list[tuple[float, Ticket]] = []  # when each call started
+    starting: list[Ticket] = []
     for _ in range(400):
+        for ticket in starting:
+            queue.started(ticket)
+            sent.append((clock.now, ticket))
         for _ in range(rng.choice([0, 0, 0, 0, 0, 1, 1, 6])):  # now and then a burst of calls
             live.append(queue.push(rng.choice(list(Priority)), rng.randrange(40)))
         if live and rng.random() < 0.1:
             queue.cancel(live.pop(rng.randrange(len(live))))
         granted = queue.release(due if say_due else None)
-        sent += [(clock.now, ticket) for ticket in granted]
+        starting = granted if say_due else []
+        for ticket in [] if say_due else granted:
+            queue.started(ticket)
+            sent.append((clock.now, ticket))
         live = [ticket for ticket in live if ticket not in granted]
         delay = queue.next_release()
         assert (delay is None) == (not live)  # asked to wait exactly while someone does
