@@ -19,7 +19,7 @@ from flows.parsing import (
 )
 from flows.parsing import parse_medication_line as parse_line
 from flows.questions import Kind, Question, option_label
-from flows.safety import RiskLevel, assess_risk
+from flows.safety import mentions_risk
 
 KEEP_OPTION = Option("@keep", "Keep my answer", aliases=("keep", "same", "keep it"))
 """Offered when a question already has an answer (after Back, or editing from review)."""
@@ -226,7 +226,7 @@ def risky_non_text_answer(question: Question | None, text: str) -> bool:
     """Words about death or harm are a note to keep, never a medicine, a dose, a score or a choice."""
     if question is None or (question.kind is Kind.TEXT and not question.structured):
         return False
-    return assess_risk(text).level is not RiskLevel.NONE
+    return mentions_risk(text)
 
 
 def loose_match_echo(question: Question, value: Any, raw_text: str | None) -> str | None:

@@ -146,6 +146,12 @@ def assess_risk(text: str) -> RiskAssessment:
     return RiskAssessment(RiskLevel.NONE, None)
 
 
+def mentions_risk(text: str) -> bool:
+    """Whether `text` has risk language at all (RISK or UNCLEAR): such words are kept as the
+    patient wrote them and get the safety reply, wherever they were typed."""
+    return assess_risk(text).level is not RiskLevel.NONE
+
+
 def _clauses(text: str) -> list[str]:
     """Lower-case clauses with apostrophes dropped and other punctuation as single spaces."""
     folded = unicodedata.normalize("NFKC", text).lower()

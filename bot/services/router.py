@@ -35,7 +35,7 @@ from flows import messages
 from flows.dialogue import Begin, Event, Typed
 from flows.review import REVIEW_STEP
 from flows.rights_messages import DELETE_CANCELLED
-from flows.safety import RiskLevel, assess_risk
+from flows.safety import mentions_risk
 from storage import intakes, patients, reminders
 from storage.clock import utcnow
 from storage.models import Checkin, Patient
@@ -96,7 +96,7 @@ class ConversationRouter:
     ) -> Reply | None:
         """Text that answers nothing (an edited message, a caption, words after /whoami): checked
         for risk only; `also_say` follows the crisis resources, in the same transaction."""
-        if assess_risk(text).level is RiskLevel.NONE:
+        if not mentions_risk(text):
             return None
 
         def check(session: Session, now: datetime) -> Reply:

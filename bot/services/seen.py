@@ -15,7 +15,7 @@ from bot.services.outbox import Kind, ref_to_data
 from bot.services.replies import DialogueRef, Reply
 from flows import messages
 from flows.dialogue import Event, Typed
-from flows.safety import RiskLevel, assess_risk
+from flows.safety import mentions_risk
 from storage import chat_outbox
 from storage.statuses import OutboxStatus
 
@@ -56,7 +56,7 @@ def unseen(
         )
     if chat_id is None or message_id is None or text is None or session.info.get(WAITED):
         return True
-    if assess_risk(text).level is RiskLevel.NONE and chat_outbox.sending(session, chat_id, now):
+    if not mentions_risk(text) and chat_outbox.sending(session, chat_id, now):
         raise QuestionOnItsWay
     return True
 

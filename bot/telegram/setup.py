@@ -27,7 +27,7 @@ from bot.render.html import esc
 from bot.settings import Settings
 from bot.telegram.patient_handlers import GROUP_REFUSAL, chat_id_text
 from flows import messages
-from flows.safety import RiskLevel, assess_risk
+from flows.safety import mentions_risk
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ SEEN = "seen"
 
 async def _crisis_first(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
     chat = update.effective_chat
-    if chat is not None and text and assess_risk(text).level is not RiskLevel.NONE:
+    if chat is not None and text and mentions_risk(text):
         await context.bot.send_message(chat.id, esc(messages.CRISIS_RESOURCES), parse_mode="HTML")
 
 

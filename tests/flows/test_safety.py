@@ -297,3 +297,17 @@ def test_assessment_is_immutable() -> None:
 @pytest.mark.parametrize("text", ["x" * 10_000, "kill " * 2_000, "not " * 5_000 + "suicidal"])
 def test_long_text_is_handled(text: str) -> None:
     assert assess_risk(text).level in set(RiskLevel)
+
+
+@pytest.mark.parametrize(
+    ("text", "mentioned"),
+    [
+        ("I want to kill myself", True),  # risk
+        ("this commute is killing me", True),  # an idiom: unclear, asked about
+        ("I sleep about six hours", False),
+        ("", False),
+    ],
+)
+def test_risk_is_mentioned_at_either_level(text: str, mentioned: bool) -> None:
+    assert safety.mentions_risk(text) is mentioned
+    assert mentioned is (assess_risk(text).level is not RiskLevel.NONE)
