@@ -59,7 +59,9 @@ Behaviour copied from Telegram because bots get it wrong in production:
 Faults, as a flaky network or Telegram gives them (``fake.fail(...)``, see ``Fault``): a call
 refused with an error (500 by default, or any code and description), refused with 429 and a
 ``retry_after``, or *lost*: Telegram accepts the call (the message is in the chat) and the
-answer never reaches the bot (the connection is closed without a response). A fault can target
+answer never reaches the bot (the connection is closed without a response), or *hung*: Telegram
+never answers and never takes the call (the bot's request waits until it gives up, or its
+process ends; a process killed meanwhile sent nothing). A fault can target
 one method, one chat, calls matching a predicate, the Nth matching call (``skip``) and a number
 of calls (``times``, ``None`` for every one). ``on_accepted`` is called for every call Telegram
 accepted, before the answer is written: a test can stop the bot there, losing the answer.
@@ -132,7 +134,7 @@ class ApiError(Exception):
         return web.json_response(body, status=self.code)
 
 
-FaultKind = Literal["error", "retry_after", "lost"]
+FaultKind = Literal["error", "retry_after", "lost", "hang"]
 
 
 @dataclass
@@ -1054,6 +1056,9 @@ class FakeBotAPI:
         self.calls.append(call)
         fault = next((f for f in self.faults if f.fires(call)), None)
         try:
+            if fault is not None and fault.kind == "hang":
+                self.notify()  # a test waiting for the hang sees it now
+                await asyncio.Event().wait()  # until the fake stops or the bot disconnects
             if fault is not None and fault.kind != "lost":
                 raise fault.error()
             result = await self._call(token, call, request)
@@ -1177,7 +1182,9 @@ class FakeBotAPI:
         if self.webhook_refusal is not None:
             raise ApiError(400, f"Bad Request: {self.webhook_refusal}")
         if not url.startswith("https://"):
-            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+            raise ApiError(
+                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            )
         if call.params.get("drop_pending_updates"):
             self._pending.clear()
         self.webhook = dict(call.params)

@@ -7,7 +7,9 @@ conversation (no message doubled or missing), every answer is stored once and in
 patient's answers, superseded ones included, are the same list), the provider got each
 intake and each urgent alert exactly once, and an update delivered again later changes nothing.
 And a burst of 1,000 reminders, under Telegram's flood control, goes out once each, the
-replicas sharing Telegram's limit between them rather than each using all of it.
+replicas sharing Telegram's limit between them rather than each using all of it. And a replica
+killed (SIGKILL) while it was sending a patient's reply: the other sends it within seconds,
+not when the killed one's claim would have run out.
 """
 
 from __future__ import annotations
@@ -338,3 +340,44 @@ async def test_two_replicas_send_a_burst_of_reminders_once_each(
         ).all()
     engine.dispose()
     assert list(statuses) == ["sent"] * REMINDERS  # (and each planned its next: pending)
+
+
+@pytest.mark.postgres
+async def test_a_reply_a_killed_replica_was_sending_goes_out_from_the_other(
+    tmp_path: Path, fake: FakeBotAPI, postgres_schema_url: str
+) -> None:
+    token = invite(settings_for(fake, postgres_schema_url), "Patient K.")
+    chat = fake.private_chat(chat_id=7201, first_name="K")
+    ports = [unused_port(), unused_port()]
+    names = ["killed", "survivor"]
+    replicas = [
+        await start_replica(tmp_path, fake, postgres_schema_url, name, port)
+        for name, port in zip(names, ports, strict=True)
+    ]
+    logs = [tmp_path / name / "bot.log" for name in names]
+    try:
+        for port, process, log in zip(ports, replicas, logs, strict=True):
+            await wait_healthy(port, process, log)
+        assert await fake.wait_until(lambda: len(fake.calls_named("setWebhook")) == 2, WAIT)
+        # Telegram takes the first reply to this patient but never answers: the replica that
+        # sends it is killed meanwhile, its claim on the reply a minute from running out.
+        held = fake.fail(method="sendMessage", chat_id=chat.chat_id, kind="hang")
+        fake.deliver_by_webhook([f"http://127.0.0.1:{ports[0]}/telegram-webhook"])
+        await chat.send_command(f"/start {token}")
+        assert await fake.wait_until(lambda: held.hits == 1, WAIT)
+        replicas[0].kill()
+        await replicas[0].wait()
+        killed_at = asyncio.get_running_loop().time()
+
+        assert await fake.wait_until(lambda: bool(chat.messages), 60)
+        taken_in = asyncio.get_running_loop().time() - killed_at
+        assert taken_in < 20, (
+            f"the reply waited {taken_in:.0f} s: the claim's lease, not a takeover"
+        )
+        await asyncio.sleep(2.0)  # time for anything doubled to show
+        assert len([m for m in chat.messages if m.buttons]) == 1, chat.describe_recent()
+    finally:
+        if replicas[0].returncode is None:
+            replicas[0].kill()
+        await stop(replicas[1], logs[1])
+    assert "stopped bot process" in logs[1].read_text()
