@@ -12,7 +12,9 @@ Each process also holds, for each name it claims inbox and outbox rows under, an
 keyed by that name. The server frees it when the process ends, however it ends: another process
 that can take it knows the claims under that name are a stopped process's (`stopped`), and need
 not wait for their leases to run out. A process whose lock connection failed takes its locks
-again at once; until then it may be taken for stopped, as it would be once its leases ran out.
+again at its next check; until then it may be taken for stopped, as it would be once its leases
+ran out (`rejoined_at` lets a caller wait after a database restart, when every process lost
+its locks at once).
 
 SQLite: one bot process per database file (bot.cli.running refuses a second), so that process
 is alone and leads.
@@ -21,6 +23,7 @@ is alone and leads.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Collection, Iterable
 
 from sqlalchemy import text
@@ -61,6 +64,14 @@ class ProcessLocks:
         self.postgres = engine.dialect.name == "postgresql"
         self._connection: Connection | None = None
         self.leading = False
+        self._joined = False  # from join() on, the locks are kept (taken again when lost)
+        self._running_held = False
+        self._owners_held: set[str] = set()
+        self._lost = False
+        self.rejoined_at: float | None = None
+        """When (time.monotonic()) this process last took its locks again on a new connection
+        after losing them. If the database restarted, every process lost its locks at once and
+        takes them again at its next check: until then they look stopped."""
 
     def _connect(self) -> Connection:
         if self._connection is None:
@@ -81,13 +92,27 @@ class ProcessLocks:
         if not self.postgres:
             return True
         alone = self._scalar("pg_try_advisory_lock", RUNNING_KEY)
-        self._scalar("pg_advisory_lock_shared", RUNNING_KEY)
+        self._joined = True
+        self._hold()
         if alone:
             self._scalar("pg_advisory_unlock", RUNNING_KEY)
-        for owner in self.owners:
-            if not self._owner("pg_try_advisory_lock", owner):
-                log.error("another process holds the lock of a name this process claims under")
         return alone
+
+    def _hold(self) -> None:
+        """Take the locks this process keeps and does not hold now (the running lock, shared,
+        and one for each name it claims under): at join, and after a lost connection. A name's
+        lock that someone holds (this process's old session, which the server frees once it
+        has ended, or another process looking) is tried again at the next call."""
+        if not self._running_held:
+            self._scalar("pg_advisory_lock_shared", RUNNING_KEY)
+            self._running_held = True
+            if self._lost:
+                self._lost, self.rejoined_at = False, time.monotonic()
+        for owner in sorted(self.owners - self._owners_held):
+            if self._owner("pg_try_advisory_lock", owner):
+                self._owners_held.add(owner)
+            else:
+                log.warning("a lock of this process is held elsewhere for now: tried again later")
 
     def _owner(self, function: str, owner: str) -> bool:
         statement = text(f"SELECT {function}({OWNER_KEY})")
@@ -122,6 +147,8 @@ class ProcessLocks:
             self.leading = True
             return True
         try:
+            if self._joined:
+                self._hold()
             if self.leading:
                 self._connect().execute(text("SELECT 1"))
             else:
@@ -131,7 +158,8 @@ class ProcessLocks:
             self._drop()
             self.leading = False
             try:
-                self.join()
+                if self._joined:
+                    self._hold()
             except SQLAlchemyError:
                 self._drop()
         return self.leading
@@ -145,6 +173,9 @@ class ProcessLocks:
             except SQLAlchemyError:
                 pass
             self._connection = None
+            self._lost = self._running_held or bool(self._owners_held)
+        self._running_held = False
+        self._owners_held.clear()
 
     def close(self) -> None:
         """Give up every lock (at shutdown): released at once, before the connection ends (a
@@ -154,5 +185,6 @@ class ProcessLocks:
                 self._connection.execute(text("SELECT pg_advisory_unlock_all()"))
             except SQLAlchemyError:
                 pass
+        self._joined = False
         self._drop()
         self.leading = False

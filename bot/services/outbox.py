@@ -119,7 +119,8 @@ class Handoff:
     `lease`), and `take`n by it once their transaction committed (called in the committing
     thread): the dispatcher need not look for them, nor claim them. A reply whose chat has an
     earlier message waiting is left for the dispatcher's claim, as before; one handed over but
-    never sent (the process stopped) is claimed again when its lease runs out."""
+    never sent (the process stopped) is claimed again once another process sees it stopped
+    (bot.services.claims), at a restart, or when its lease runs out."""
 
     owner: str
     lease: timedelta

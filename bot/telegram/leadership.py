@@ -11,7 +11,9 @@ that starts counts the others at once; they count it at their next check.
 
 Every check also takes back what stopped processes had claimed (bot.services.claims): with
 replicas, the updates and messages a killed process held are freed within LEAD_EVERY, not when
-their leases run out.
+their leases run out. Not for two checks after this process took its locks again on a new
+connection: if the database restarted, every process lost its locks and looks stopped until its
+own next check.
 
 A reminder armed on a process that does not lead is harmless: firing claims its row in the
 database, so it goes out once whoever fires it.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import timedelta
 
 from telegram.ext import Application
@@ -56,6 +59,7 @@ class Leadership:
         self.leading = False
         self.processes = 1
         self._task: asyncio.Task[None] | None = None
+        self._checking = asyncio.Lock()  # one check at a time: they share one lock connection
 
     async def start(self) -> None:
         """Try for the lead at once (a lone process leads from its first moment), then keep
@@ -77,6 +81,10 @@ class Leadership:
                 log.error("the leadership check failed: %s", type(error).__name__)
 
     async def check(self) -> None:
+        async with self._checking:
+            await self._check()
+
+    async def _check(self) -> None:
         leading = await asyncio.to_thread(self.locks.lead)
         await self._share_the_limits()
         await self._take_back_stopped_claims()
@@ -117,6 +125,9 @@ class Leadership:
         limiter.queue.share(processes)
 
     async def _take_back_stopped_claims(self) -> None:
+        rejoined = self.locks.rejoined_at
+        if rejoined is not None and time.monotonic() - rejoined < 2 * self.every.total_seconds():
+            return  # the database may have restarted: the others take their locks again first
         try:
             freed = await asyncio.to_thread(self.claims.take_back, self.locks.stopped)
         except Exception as error:  # the database: their leases still run out, or the next check

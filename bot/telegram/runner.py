@@ -140,9 +140,10 @@ class BotRuntime:
 
     async def start(self) -> None:
         """Start handling: a wrong token or an unreachable server fails here, before anything
-        is taken from the inbox or the outbox. Claims left behind are taken over at once only
-        when no other bot process runs on the database; otherwise they are taken when their
-        lease runs out (the process that made them may still be working)."""
+        is taken from the inbox or the outbox. Claims left behind are taken over at once when no
+        other bot process runs on the database; otherwise those of processes that stopped are
+        taken at a leadership check (bot.telegram.leadership), and any other when its lease
+        runs out (the process that made them may still be working)."""
         asyncio.get_running_loop().set_default_executor(
             ThreadPoolExecutor(DATABASE_THREADS, thread_name_prefix="intake-bot")
         )

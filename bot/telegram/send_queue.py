@@ -41,7 +41,9 @@ before now: else each late wake-up would push back every call after it, and a ba
 out a few percent slower than the limits allow. And a call that starts later than this after
 it was let go (the loop stalled in between) counts from its start, less this: else the calls
 let go before a stall would reach Telegram together with those let go after it, and more than
-30 would arrive within a second (429). The calls keep to 30 in any 1.04 s, 5 in any 0.165 s."""
+30 would arrive within a second (429). The calls keep to 30 in any 1.04 s, 5 in any 0.165 s,
+but for calls held up longer than that between being let go and their start: those may start
+together with calls let go after them."""
 PER_CHAT = (3, 3.0)
 """About one a second per chat, for bulk messages (reminders). Everything else is never held
 back for its chat: a safety message must not wait, a reply answers what the person just did
@@ -72,14 +74,13 @@ class Window:
         self.times.append(now)
 
     def retime(self, old: float, new: float) -> None:
-        """An event counted at `old` counts at `new` (later) instead."""
+        """An event counted at `old` counts at `new` (later) instead (if `old` had left the
+        window already, it counts again at `new`)."""
         for index in range(len(self.times) - 1, -1, -1):
             if self.times[index] == old:
                 del self.times[index]
-                bisect.insort(self.times, new)
-                return
-        # Not found: its window had passed already, and the later time is older than any
-        # window that still counts.
+                break
+        bisect.insort(self.times, new)
 
     def idle(self, now: float) -> bool:
         self._forget(now)

@@ -72,15 +72,48 @@ def test_a_process_is_known_stopped_once_its_connection_ends_however_it_ended(
     assert second.stopped(everyone) == ["never:ran"]  # looking took no lock for good
 
     first.close()  # stopped as it should
-    assert postgres_server.admin is not None
-    with killed.engine.connect() as connection:  # its process killed: its connection ends
-        pid = killed._connect().execute(text("SELECT pg_backend_pid()")).scalar()
-        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-    for _ in range(50):  # the server frees its locks once the backend has exited
-        if "killed:outbox" in second.stopped(everyone):
-            break
-        time.sleep(0.1)
+    end_session(killed)  # its process killed: the server ends its session
+    assert looks_stopped(second, "killed:outbox")
     assert second.stopped(everyone) == ["first:inbox", "first:outbox", "killed:outbox", "never:ran"]
+    engine.dispose()
+
+
+def end_session(locks: ProcessLocks) -> None:
+    """The server ends the session holding `locks`'s locks (its process was killed, or the
+    connection broke)."""
+    pid = locks._connect().execute(text("SELECT pg_backend_pid()")).scalar()
+    with locks.engine.connect() as connection:
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+
+def looks_stopped(locks: ProcessLocks, owner: str) -> bool:
+    for _ in range(50):  # the server frees a session's locks once its backend has exited
+        if locks.stopped([owner]) == [owner]:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.postgres
+def test_a_process_that_lost_its_connection_takes_its_locks_again(
+    postgres_schema_url: str, opened: Callable[..., ProcessLocks]
+) -> None:
+    engine = make_engine(postgres_schema_url)
+    lost, other = opened(engine, ("lost:outbox",)), opened(engine, ("other:outbox",))
+    lost.join()
+    other.join()
+    assert lost.rejoined_at is None
+    end_session(lost)
+    assert looks_stopped(other, "lost:outbox")  # until it notices
+    key = "hashtextextended(current_schema() || '/' || 'lost:outbox', 0)"
+    with engine.connect() as looking:  # another process looking holds the name's lock just then
+        looking.execute(text(f"SELECT pg_advisory_lock({key})"))
+        assert lost.lead() is False  # finds its connection gone: the running lock again
+        assert lost.rejoined_at is not None and other.running() == 2
+        looking.execute(text(f"SELECT pg_advisory_unlock({key})"))
+    assert other.stopped(["lost:outbox"]) == ["lost:outbox"]  # its name's lock: not yet
+    lost.lead()  # the next check takes it
+    assert other.stopped(["lost:outbox", "other:outbox"]) == []
     engine.dispose()
 
 

@@ -23,7 +23,7 @@ from bot.telegram.app import build_application
 from bot.telegram.runner import BotRuntime
 from storage import inbox, outbox
 from storage.clock import utcnow
-from storage.locks import ProcessLocks
+from storage.locks import RUNNING_KEY, ProcessLocks
 from storage.statuses import Priority
 
 SECRET = "leadership-test-secret-0123456789"
@@ -127,6 +127,52 @@ async def test_what_a_killed_replica_claimed_is_taken_at_the_next_check(
     finally:
         await running.stop()
         killed.close()
+
+
+RESTART = text(
+    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND objsubid = 2 AND classid::bigint = :key"
+    " AND objid::bigint = (hashtext(current_schema())::bigint & 4294967295)"
+)
+"""As a database restart does to this schema's bot processes: every lock session ends."""
+
+
+@pytest.mark.postgres
+async def test_after_a_database_restart_a_replica_gives_the_others_time_to_come_back(
+    fake: FakeBotAPI, postgres_schema_url: str
+) -> None:
+    running = replica(fake, postgres_schema_url)
+    other = ProcessLocks(running.locks.engine, ("killed:inbox", "killed:outbox"))
+    patient = fake.private_chat(chat_id=7111, first_name="Ines")
+    crisis = fake.private_chat(chat_id=7112, first_name="Noor")
+    await running.start()
+    try:
+        await asyncio.to_thread(other.join)
+        update = await patient.send_command("/start")
+        await asyncio.to_thread(
+            claimed_by_a_replica, other, update, patient.chat_id, crisis.chat_id
+        )
+        running.leadership.every = timedelta(seconds=1)
+        with running.locks.engine.connect() as connection:
+            connection.execute(RESTART, {"key": RUNNING_KEY})
+        for _ in range(50):  # until this replica has found its connection gone and come back
+            await running.leadership.check()
+            if running.locks.rejoined_at is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert running.locks.rejoined_at is not None
+        await running.leadership.check()
+        await asyncio.sleep(1.2)  # the other's locks are free, but it may be coming back too
+        assert patient.messages == [] and crisis.messages == []
+        for _ in range(50):  # two checks' time after coming back: the other never did
+            await running.leadership.check()
+            if crisis.messages and patient.messages:
+                break
+            await asyncio.sleep(0.1)
+        assert "988" in (crisis.last_text or "") and patient.messages
+    finally:
+        await running.stop()
+        other.close()
 
 
 async def test_on_sqlite_the_only_process_leads_from_its_start(
