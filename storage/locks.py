@@ -22,9 +22,12 @@ is alone and leads.
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 import time
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
+from typing import Any, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
@@ -54,6 +57,21 @@ OWNER_KEY = "hashtextextended(current_schema() || '/' || :owner, 0)"
 running and leader locks use two 32-bit halves, a separate space of keys)."""
 
 
+Result = TypeVar("Result")
+
+
+def _one_at_a_time(method: Callable[..., Result]) -> Callable[..., Result]:
+    """The locks' one connection is used by one thread at a time: a check still running in
+    its thread when the process stops finishes before `close` ends the connection."""
+
+    @functools.wraps(method)
+    def guarded(self: ProcessLocks, *args: Any, **kwargs: Any) -> Result:
+        with self._mutex:
+            return method(self, *args, **kwargs)
+
+    return guarded
+
+
 class ProcessLocks:
     """This process's place among the bot processes on one database."""
 
@@ -63,6 +81,7 @@ class ProcessLocks:
         self.owners = frozenset(owners)
         self.postgres = engine.dialect.name == "postgresql"
         self._connection: Connection | None = None
+        self._mutex = threading.RLock()
         self.leading = False
         self._joined = False  # from join() on, the locks are kept (taken again when lost)
         self._running_held = False
@@ -86,6 +105,7 @@ class ProcessLocks:
         answer = self._connect().execute(statement, {"key": key}).scalar()
         return answer in ("true", "")
 
+    @_one_at_a_time
     def join(self) -> bool:
         """Register this process as running; True when no other bot process runs on the
         database (so claims left by an earlier process are a crashed one's)."""
@@ -118,6 +138,7 @@ class ProcessLocks:
         statement = text(f"SELECT {function}({OWNER_KEY})")
         return bool(self._connect().execute(statement, {"owner": owner}).scalar())
 
+    @_one_at_a_time
     def stopped(self, owners: Iterable[str]) -> list[str]:
         """Those of `owners` (names claims are held under) whose process has stopped: nobody
         holds their lock. Never this process's own; none on SQLite (one process, which takes
@@ -131,6 +152,7 @@ class ProcessLocks:
                 gone.append(owner)
         return gone
 
+    @_one_at_a_time
     def running(self) -> int:
         """How many bot processes run on the database now, this one included (each holds the
         running lock shared while it runs: see `join`); 1 on SQLite."""
@@ -139,6 +161,7 @@ class ProcessLocks:
         found = self._connect().execute(text(RUNNING_COUNT), {"key": RUNNING_KEY}).scalar()
         return max(1, int(found or 0))
 
+    @_one_at_a_time
     def lead(self) -> bool:
         """Whether this process leads now: keeps the lead while its connection lives, takes it
         when nobody holds it. A lost connection loses the lead (and the running lock, taken
@@ -177,6 +200,7 @@ class ProcessLocks:
         self._running_held = False
         self._owners_held.clear()
 
+    @_one_at_a_time
     def close(self) -> None:
         """Give up every lock (at shutdown): released at once, before the connection ends (a
         server frees a closed session's locks only once its backend has exited)."""
