@@ -326,8 +326,8 @@ async def test_two_replicas_send_a_burst_of_reminders_once_each(
         assert await fake.wait_until(all_sent, 240)
         await asyncio.sleep(3.0)  # time for anything doubled to show
     # Each replica keeps to its share of Telegram's limit (half each). Until a replica's next
-    # count of the others (every 10 s) it may send at the full rate: at most about 15 refusals
-    # a second for 10 s. Each keeping to the whole limit on its own, they were refused 635 times.
+    # count of the others (every 5 s) it may send at the full rate: at most about 15 refusals
+    # a second for 5 s. Each keeping to the whole limit on its own, they were refused 635 times.
     assert fake.rejected_429 <= 150
     counts = [sum(CHECKIN_DUE in (m.content or "") for m in chat.messages) for chat in chats]
     assert counts == [1] * REMINDERS, (
