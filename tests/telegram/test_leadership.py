@@ -7,14 +7,15 @@ On SQLite the only process leads from its start."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from cli_support import unused_port
 from e2e_support import running_bot, settings_for
-from fake_bot_api import FakeBotAPI
+from fake_bot_api import FakeBotAPI, FakeChat
 from sqlalchemy import text
 from sqlmodel import Session
 
@@ -97,36 +98,51 @@ def kill_connection(locks: ProcessLocks) -> None:
         connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
 
 
+@asynccontextmanager
+async def claims_of_another_replica(
+    fake: FakeBotAPI, database_url: str, first_chat: int
+) -> AsyncIterator[tuple[BotRuntime, ProcessLocks, FakeChat, FakeChat]]:
+    """A running replica, and the locks of another that claimed a patient's update and a crisis
+    reply to someone else: (running, other's locks, patient, crisis chat)."""
+    running = replica(fake, database_url)
+    other = ProcessLocks(running.locks.engine, ("killed:inbox", "killed:outbox"))
+    patient = fake.private_chat(chat_id=first_chat, first_name="Ines")
+    crisis = fake.private_chat(chat_id=first_chat + 1, first_name="Noor")
+    await running.start()
+    try:
+        await asyncio.to_thread(other.join)
+        update = await patient.send_command("/start")
+        await asyncio.to_thread(
+            claimed_by_a_replica, other, update, patient.chat_id, crisis.chat_id
+        )
+        yield running, other, patient, crisis
+    finally:
+        await running.stop()
+        other.close()
+
+
+async def taken_back(running: BotRuntime, patient: FakeChat, crisis: FakeChat) -> bool:
+    """Check (as every few seconds) until the update was handled and the crisis reply sent."""
+    for _ in range(100):
+        await running.leadership.check()
+        if crisis.messages and patient.messages:
+            return "988" in (crisis.last_text or "")
+        await asyncio.sleep(0.1)
+    return False
+
+
 @pytest.mark.postgres
 async def test_what_a_killed_replica_claimed_is_taken_at_the_next_check(
     fake: FakeBotAPI, postgres_schema_url: str
 ) -> None:
-    running = replica(fake, postgres_schema_url)
-    killed = ProcessLocks(running.locks.engine, ("killed:inbox", "killed:outbox"))
-    patient = fake.private_chat(chat_id=7101, first_name="Ines")
-    crisis = fake.private_chat(chat_id=7102, first_name="Noor")
-    await running.start()
-    try:
-        await asyncio.to_thread(killed.join)
-        update = await patient.send_command("/start")
-        await asyncio.to_thread(
-            claimed_by_a_replica, killed, update, patient.chat_id, crisis.chat_id
-        )
+    async with claims_of_another_replica(fake, postgres_schema_url, 7101) as claimed:
+        running, killed, patient, crisis = claimed
         await running.leadership.check()
         await asyncio.sleep(1.5)  # the inbox and the outbox were looked at meanwhile
         assert patient.messages == [] and crisis.messages == []  # its process still runs
 
         await asyncio.to_thread(kill_connection, killed)
-        for _ in range(100):  # until the server has ended the session (and freed its locks)
-            await running.leadership.check()
-            if crisis.messages and patient.messages:
-                break
-            await asyncio.sleep(0.1)
-        assert "988" in (crisis.last_text or "")
-        assert patient.messages, "the killed replica's update was never handled"
-    finally:
-        await running.stop()
-        killed.close()
+        assert await taken_back(running, patient, crisis)  # once the server ended its session
 
 
 RESTART = text(
@@ -141,17 +157,8 @@ RESTART = text(
 async def test_after_a_database_restart_a_replica_gives_the_others_time_to_come_back(
     fake: FakeBotAPI, postgres_schema_url: str
 ) -> None:
-    running = replica(fake, postgres_schema_url)
-    other = ProcessLocks(running.locks.engine, ("killed:inbox", "killed:outbox"))
-    patient = fake.private_chat(chat_id=7111, first_name="Ines")
-    crisis = fake.private_chat(chat_id=7112, first_name="Noor")
-    await running.start()
-    try:
-        await asyncio.to_thread(other.join)
-        update = await patient.send_command("/start")
-        await asyncio.to_thread(
-            claimed_by_a_replica, other, update, patient.chat_id, crisis.chat_id
-        )
+    async with claims_of_another_replica(fake, postgres_schema_url, 7111) as claimed:
+        running, _, patient, crisis = claimed
         running.leadership.every = timedelta(seconds=1)
         with running.locks.engine.connect() as connection:
             connection.execute(RESTART, {"key": RUNNING_KEY})
@@ -164,15 +171,7 @@ async def test_after_a_database_restart_a_replica_gives_the_others_time_to_come_
         await running.leadership.check()
         await asyncio.sleep(1.2)  # the other's locks are free, but it may be coming back too
         assert patient.messages == [] and crisis.messages == []
-        for _ in range(50):  # two checks' time after coming back: the other never did
-            await running.leadership.check()
-            if crisis.messages and patient.messages:
-                break
-            await asyncio.sleep(0.1)
-        assert "988" in (crisis.last_text or "") and patient.messages
-    finally:
-        await running.stop()
-        other.close()
+        assert await taken_back(running, patient, crisis)  # two checks on: it never came back
 
 
 async def test_on_sqlite_the_only_process_leads_from_its_start(
