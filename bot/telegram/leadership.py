@@ -125,6 +125,8 @@ class Leadership:
         limiter.queue.share(processes)
 
     async def _take_back_stopped_claims(self) -> None:
+        if not self.locks.postgres:
+            return  # one process, which took every claim over at its start
         rejoined = self.locks.rejoined_at
         if rejoined is not None and time.monotonic() - rejoined < 2 * self.every.total_seconds():
             return  # the database may have restarted: the others take their locks again first
