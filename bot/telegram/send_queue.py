@@ -126,6 +126,7 @@ class Ticket:
     chat_id: int | None = field(compare=False, default=None)
     granted: bool = field(compare=False, default=False)
     cancelled: bool = field(compare=False, default=False)
+    evenly: bool = field(compare=False, default=True)  # it went within the burst's window
     counted_at: float = field(compare=False, default=0.0)
     windows: list[Window] = field(compare=False, default_factory=list)  # it counts in these
 
@@ -150,6 +151,7 @@ class SendQueue:
         self.waiting: list[Ticket] = []
         self.paused_until = 0.0
         self._numbers = itertools.count()
+        self._replies_waiting = 0  # conversation tickets neither granted nor cancelled
 
     def share(self, processes: int) -> None:
         """`processes` bot processes send for this bot (replicas): Telegram's limits are the
@@ -161,9 +163,13 @@ class SendQueue:
     def push(self, priority: int, chat_id: int | None) -> Ticket:
         ticket = Ticket(int(priority), next(self._numbers), chat_id)
         heapq.heappush(self.waiting, ticket)
+        if ticket.priority == Priority.CONVERSATION:
+            self._replies_waiting += 1
         return ticket
 
     def cancel(self, ticket: Ticket) -> None:
+        if not (ticket.granted or ticket.cancelled) and ticket.priority == Priority.CONVERSATION:
+            self._replies_waiting -= 1
         ticket.cancelled = True  # dropped when it reaches the top
 
     def pause(self, seconds: float) -> None:
@@ -227,8 +233,14 @@ class SendQueue:
 
     def _overall_free_at(self, ticket: Ticket, now: float) -> float:
         """A crisis reply or safety alert is never spread out behind others: it goes as soon
-        as the full window allows (and still counts in the burst's)."""
-        return self.overall.free_at(now, evenly=ticket.priority > Priority.URGENT)
+        as the full window allows (and still counts in the burst's). Nor is a reply to someone
+        talking while no other reply waits: the burst's window spreads a backlog of replies,
+        and held a lone reply up to 0.175 s behind a provider's delivery (bench/stalls.py)."""
+        return self.overall.free_at(now, evenly=self._evenly(ticket))
+
+    def _evenly(self, ticket: Ticket) -> bool:
+        lone_reply = ticket.priority == Priority.CONVERSATION and self._replies_waiting == 1
+        return ticket.priority > Priority.URGENT and not lone_reply
 
     def _held_back(self, ticket: Ticket, now: float) -> bool:
         return self._free_at(ticket, now) > now
@@ -243,7 +255,9 @@ class SendQueue:
             ticket.counted_at = at
 
     def _take(self, ticket: Ticket, now: float) -> None:
-        ticket.granted, ticket.counted_at = True, now
+        ticket.granted, ticket.counted_at, ticket.evenly = True, now, self._evenly(ticket)
+        if ticket.priority == Priority.CONVERSATION:
+            self._replies_waiting -= 1
         ticket.windows.extend(self.overall.windows())
         if ticket.priority >= Priority.BULK:
             ticket.windows.extend(self.bulk.windows())

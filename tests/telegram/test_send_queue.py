@@ -190,15 +190,28 @@ def test_safety_calls_skip_the_burst_but_count_in_it_and_in_the_full_window(cloc
         queue.push(Priority.BULK, chat)
     assert len(queue.release()) == 4
     crisis, alert = queue.push(Priority.URGENT, 1000), queue.push(Priority.URGENT, 1002)
-    later = queue.push(Priority.CONVERSATION, 1003)
+    later = [queue.push(Priority.CONVERSATION, 1003 + n) for n in range(2)]  # replies backlogged
     assert queue.release() == [crisis, alert]  # safety is never spread out behind the rest
     assert queue.next_release() == pytest.approx(0.175)  # the 6 of this burst count for later
     clock.now += 0.175
-    assert queue.release()[0] == later
+    assert queue.release()[0] == later[0]
     clock.now += 1.05
     urgent = [queue.push(Priority.URGENT, 2000 + n) for n in range(31)]
     assert queue.release() == urgent[:30]  # all at once: only the full window holds them
     assert queue.next_release() == pytest.approx(1.05)
+
+
+def test_a_lone_reply_skips_the_burst_a_backlog_of_replies_does_not(clock: Clock) -> None:
+    queue = SendQueue(clock)
+    for _ in range(8):
+        queue.push(Priority.PROVIDER, 7)  # a provider's delivery: an intake's pages, chart, PDF
+    assert len(queue.release()) == 5
+    reply = queue.push(Priority.CONVERSATION, 1000)  # someone talking, no other reply waiting
+    assert queue.release() == [reply]  # at once, not after the burst's 0.175 s
+    replies = [queue.push(Priority.CONVERSATION, 2000 + n) for n in range(3)]
+    assert queue.release() == []  # a backlog of replies is spread like the rest
+    clock.now += 0.175
+    assert queue.release()[:3] == replies  # first, before the rest of the delivery
 
 
 @pytest.mark.parametrize(
@@ -418,7 +431,9 @@ def test_random_traffic_keeps_every_limit_and_never_stalls(seed: int, say_due: b
     assert len(bulk) <= queue.bulk.full.limit or (
         spans(bulk, queue.bulk.full.limit + 1) >= queue.bulk.full.seconds - slack - 1e-9
     )
-    others = [at for at, t in sent if t.priority != Priority.URGENT]  # urgent skip the burst
+    # Urgent calls, and a reply while no other waits, skip the burst (never all of them here).
+    others = [at for at, t in sent if t.evenly]
+    assert len(others) < len(sent) - len(urgent)
     if len(others) > short.limit:
         assert spans(others, short.limit + 1) >= short.seconds - slack - 1e-9
     assert urgent and others and bulk  # the traffic had all of them
