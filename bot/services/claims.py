@@ -29,12 +29,9 @@ class StoppedClaims:
         """End every live claim whose owner `stopped` names among the owners holding claims now:
         how many updates and messages were freed."""
         now = self.clock()
-        with session_scope(self.engine) as session:
+        with session_scope(self.engine) as session:  # one transaction, one round trip if none
             holders = claims.holders(session, now)
-        gone = stopped(holders) if holders else []
-        if not gone:
-            return 0
-        with session_scope(self.engine) as session:
+            gone = stopped(holders) if holders else []
             freed = claims.end(session, gone, now)
         if freed:
             log.warning(
