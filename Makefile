@@ -21,7 +21,7 @@ run: $(BIN)/intake-bot
 test: $(BIN)/intake-bot
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -n 3
+	$(BIN)/python -m pytest -n 3 --dist loadgroup
 
 # Kill the real bot with SIGKILL at random moments during intakes, 50 times on SQLite and 50 on
 # PostgreSQL (127.0.0.1:5432), and count what was lost, misfiled, missing or doubled.

@@ -57,6 +57,11 @@ from storage.models import (
 )
 from storage.statuses import OutboxStatus
 
+# One test process runs these one after another (make test: --dist loadgroup): each starts two
+# bot processes with connection pools of their own, and two such tests at once with the rest of
+# the suite took PostgreSQL past its 100 connections ("too many clients already").
+pytestmark = pytest.mark.xdist_group("replicas")
+
 PATIENTS = 4
 REMINDERS = 1000
 SECRET = "replica-test-secret-0123456789"
