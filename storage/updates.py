@@ -10,6 +10,7 @@ from sqlalchemy import Delete, bindparam, delete
 from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col
 
+from storage import writes
 from storage.engine import dialect_insert
 from storage.models import InboxUpdate, ProcessedUpdate, table_of
 
@@ -22,28 +23,41 @@ class AlreadyHandled(Exception):
     """A claim that ran with a read (or at the end of the work) found the update handled."""
 
 
-def claim_with_first_read(session: Session, update_id: int, now: datetime) -> bool:
-    """Claim an update for this transaction. On PostgreSQL the claim is left for the
-    transaction's first read of the patient (storage.intakes.patient_and_visits), which runs it
-    in a WITH: one round trip fewer per update; `claim_left` runs it if no read did. Elsewhere
-    it runs at once (SQLite has no INSERT inside WITH): False when handled before."""
-    if session.get_bind().dialect.name != "postgresql":
-        return claim(session, update_id, now)
+def claim_with_first_read(session: Session, update_id: int, now: datetime) -> None:
+    """Claim an update for this transaction, in a statement it runs anyway: one round trip
+    fewer per update. On PostgreSQL the claim is left for the transaction's first read of the
+    patient (storage.intakes.patient_and_visits), which runs it in a WITH; on SQLite, for its
+    writes (storage.writes). `claim_left` leaves it for the writes if no read took it. The claim
+    raises AlreadyHandled when it runs, if the update was handled before."""
     session.info[PENDING] = {"p_id": update_id, "p_now": now}
-    return True
 
 
 def take_pending(session: Session) -> dict[str, Any] | None:
-    """The claim left for this read to run (its parameters), if any: it is the reader's now."""
+    """The claim left for this read to run (its parameters), if any: it is the reader's now.
+    None on SQLite, where it goes with the writes."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
     parameters: dict[str, Any] | None = session.info.pop(PENDING, None)
     return parameters
 
 
 def claim_left(session: Session) -> None:
-    """Run a claim no read ran; AlreadyHandled if the update was handled before."""
-    parameters = take_pending(session)
-    if parameters is not None and not claim(session, parameters["p_id"], parameters["p_now"]):
-        raise AlreadyHandled
+    """Leave a claim no read ran for the transaction's writes, which run it before the commit
+    (or, on PostgreSQL, run it now); AlreadyHandled if the update was handled before."""
+    parameters: dict[str, Any] | None = session.info.pop(PENDING, None)
+    if parameters is None:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        if not claim(session, parameters["p_id"], parameters["p_now"]):
+            raise AlreadyHandled
+        return
+
+    def claimed(update_id: int | None) -> None:
+        if update_id is None:
+            raise AlreadyHandled
+
+    writes.later(session, _processed_statement(False), parameters, returned=claimed)
+    writes.later(session, _leave_inbox_statement(), parameters)
 
 
 def claim_ctes() -> tuple[Any, Any]:

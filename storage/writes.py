@@ -1,7 +1,8 @@
-"""Writes a transaction decided, run together just before it next reads, writes or commits: on
-PostgreSQL as one statement, each write a part of its WITH (an answer, the patient's new place
-in the intake and the reply to send: one round trip, not three). Elsewhere, and in a session
-that commits each statement on its own, each runs at once.
+"""Writes a transaction decided, run together just before it next reads, writes or commits, as
+one statement (an answer, the patient's new place in the intake and the reply to send: one
+round trip, not three). On PostgreSQL each write is a part of its WITH; on SQLite, which has
+no writes in a WITH, a statement of a trigger (storage.sqlite_batch). In a session that
+commits each statement on its own, each runs at once.
 
 A write may be a compare-and-set: one that must change exactly one row raises LostRace when it
 changed none, at the latest as the transaction commits, which then rolls back as a whole.
@@ -19,6 +20,8 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.sql import visitors
 from sqlmodel import Session
+
+from storage import sqlite_batch
 
 PENDING = "deferred_writes"
 """Where a session keeps the writes waiting to run (Session.info)."""
@@ -52,22 +55,26 @@ def later(
     first column its RETURNING gave (the largest, for several rows; None for none). `sees`: a
     table the statement reads, whose pending writes it must see (they run first)."""
     write = _Write(statement, parameters, changes_one, returned)
-    if session.info.get(AT_ONCE) or session.get_bind().dialect.name != "postgresql":
+    if session.info.get(AT_ONCE):
         _run_alone(session, write)
         return
     if not session.in_transaction():
         session.begin()  # so that a rollback before any statement still drops the writes
     pending: list[_Write] = session.info.setdefault(PENDING, [])
-    if any(earlier.statement is statement or _writes_to(earlier, sees) for earlier in pending):
+    if any(_seen_by(earlier, statement, sees) for earlier in pending):
         # The parts of one WITH do not see each other's rows: a second write of the same kind
         # (say, superseding the answer the first one inserted), or one that reads what an
-        # earlier one writes, needs the earlier one done.
+        # earlier one writes, needs the earlier one done. (A trigger's statements would, but
+        # the same rule keeps SQLite's batches few and small: each statement once.)
         run_pending(session)
         pending = session.info.setdefault(PENDING, [])
     pending.append(write)
 
 
-def _writes_to(write: _Write, table: Any) -> bool:
+def _seen_by(write: _Write, statement: Any, table: Any) -> bool:
+    """Whether `statement` (reading `table`) must see what `write` does."""
+    if write.statement is statement:
+        return True
     return table is not None and getattr(write.statement, "table", None) is table
 
 
@@ -79,13 +86,25 @@ def run_pending(session: Session) -> None:
     if len(pending) == 1:
         _run_alone(session, pending[0])
         return
+    if session.get_bind().dialect.name != "postgresql":
+        writes = [
+            (write.statement, write.parameters, write.returned is not None) for write in pending
+        ]
+        _settle(pending, sqlite_batch.run_together(session, writes))
+        return
     statement = _together(tuple((write.statement, write.returned is not None) for write in pending))
     parameters = {
         f"w{index}_{name}": value
         for index, write in enumerate(pending)
         for name, value in write.parameters.items()
     }
-    results = list(zip(pending, session.execute(statement, parameters).one(), strict=True))
+    _settle(pending, session.execute(statement, parameters).one())
+
+
+def _settle(pending: list[_Write], values: Any) -> None:
+    """Check the compare-and-sets and hand out returned values (the rows each write changed,
+    or its RETURNING's first column, in `values`)."""
+    results = list(zip(pending, values, strict=True))
     if any(write.changes_one and count != 1 for write, count in results):
         raise LostRace
     for write, value in results:

@@ -95,8 +95,8 @@ class UnitOfWork:
             committed = session.info.setdefault(AFTER_COMMIT, [])
             session.info[WAITED] = waited
             now = self.clock()
-            if update_id is not None and not updates.claim_with_first_read(session, update_id, now):
-                return Reply(duplicate=True)
+            if update_id is not None:
+                updates.claim_with_first_read(session, update_id, now)
             reply = work(session, now)
             updates.claim_left(session)  # if the work read no patient
             if self.outbox is None:  # shown by the caller as it returns
