@@ -54,14 +54,17 @@ from storage.db import make_engine
 
 @dataclass
 class Counter:
-    """SQL statements run on an engine while `on` is set."""
+    """SQL statements run on an engine while `on` is set. Transaction control is not counted:
+    the BEGIN that psycopg (PostgreSQL) and pysqlite send on their own are never seen here,
+    and SQLite's BEGIN IMMEDIATE for a turn (storage.db.writing_from_the_start) stands for
+    pysqlite's own."""
 
     on: bool = False
     statements: int = 0
 
     def attach(self, engine: Engine) -> None:
-        def count(*_args: Any) -> None:
-            if self.on:
+        def count(_connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+            if self.on and not statement.startswith("BEGIN"):
                 self.statements += 1
 
         event.listen(engine, "before_cursor_execute", count)

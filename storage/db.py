@@ -61,6 +61,16 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
+def writing_from_the_start(session: Session) -> None:
+    """SQLite: begin `session`'s transaction as a writer (BEGIN IMMEDIATE), so that nothing
+    it reads changes before it commits: one writer at a time, as SQLite allows anyway.
+    pysqlite would begin it only at its first write, and a turn's writes all run as it commits
+    (storage.writes). PostgreSQL: nothing (what must not change under a turn is compared and
+    set, or claimed, where it is written)."""
+    if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+
+
 @contextmanager
 def autocommitted(engine: Engine) -> Iterator[Session]:
     """A session for work that is one statement, atomic on its own, or statements in an order

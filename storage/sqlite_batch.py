@@ -35,6 +35,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.sqlite.dml import OnConflictDoNothing
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql import visitors
 from sqlmodel import Session
@@ -112,6 +113,10 @@ def _result(index: int, statement: Any, first: Any) -> Any:
     if first is None:
         value = select(literal_column(str(index)), literal_column("changes()"))
     elif isinstance(statement, Insert):
+        if getattr(statement, "_post_values_clause", None) is not None and not isinstance(
+            statement._post_values_clause, OnConflictDoNothing
+        ):  # an upsert's update moves no last_insert_rowid(): its row cannot be found
+            raise ValueError("a batched upsert may not return a value")
         value = (
             select(literal_column(str(index)), first)
             .select_from(target)
@@ -142,6 +147,8 @@ class _Parameters:
         def to_column(element: Any, **_kw: Any) -> Any:
             if not isinstance(element, BindParameter):
                 return None
+            if element.expanding:  # IN (…) of a list: its length is known only when run
+                raise ValueError("a batched write may not have an expanding bind parameter")
             if element.unique:
                 name = f"{prefix}c{next(self._anonymous)}"
                 self.constants[name] = element.effective_value

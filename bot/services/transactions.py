@@ -20,7 +20,7 @@ from bot.services.replies import Reply, Target
 from bot.services.seen import WAITED, QuestionOnItsWay
 from storage import updates, writes
 from storage.clock import utcnow
-from storage.db import session_scope
+from storage.db import session_scope, writing_from_the_start
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,7 @@ class UnitOfWork:
     ) -> Reply:
         """One attempt: the transaction, and what waits for its commit."""
         with session_scope(self.engine) as session:
+            writing_from_the_start(session)
             committed = session.info.setdefault(AFTER_COMMIT, [])
             session.info[WAITED] = waited
             now = self.clock()

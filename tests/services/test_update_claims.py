@@ -1,10 +1,12 @@
 """Each Telegram update changes things once (bot.services.transactions, storage.updates), on
 SQLite and PostgreSQL. On PostgreSQL the claim runs in a WITH of the transaction's first read of
 the patient: one round trip fewer, and still before anything is decided; a stranger's update is
-claimed there too, and work that reads no patient claims at its end."""
+claimed there too, and work that reads no patient claims at its end. On SQLite it runs with the
+transaction's writes, and the transaction is the only writer from its start."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -62,7 +64,8 @@ def test_an_answer_delivered_twice_is_taken_once_and_claimed_with_the_patients_r
     else:  # with the turn's other writes, in the one INSERT that runs them all (the
         # statements after it deliver the reply)
         assert not any("processedupdate" in s for s in seen)
-        writing = [s for s in seen if not s.startswith("SELECT")]
+        assert seen[0] == "BEGIN IMMEDIATE"  # the turn is the only writer from its start
+        writing = [s for s in seen[1:] if not s.startswith("SELECT")]
         assert writing[0].startswith("INSERT INTO batch_")
         assert writing[1].startswith("WITH chosen AS")  # the reply's claim, for sending
     before = answers(engine)
@@ -92,3 +95,25 @@ def test_work_that_reads_no_patient_claims_its_update_at_its_end(engine: Engine)
     assert unit.run(778, work).duplicate
     # The update is found handled only at the end: the work ran, and was undone.
     assert len(ran) == 2
+
+
+def test_a_turn_on_sqlite_is_the_only_writer_from_its_start(sqlite_engine: Engine) -> None:
+    """What a turn reads stays true until it commits, though its writes all run at its end."""
+    path = sqlite_engine.url.database
+    assert path is not None
+    tried: list[str] = []
+
+    def work(_session: Session, _now: datetime) -> Reply:
+        other = sqlite3.connect(path, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            tried.append("another connection could write")
+        except sqlite3.OperationalError as error:
+            tried.append(str(error))
+        finally:
+            other.close()
+        return Reply(say=["done"])
+
+    assert not UnitOfWork(sqlite_engine).run(779, work).duplicate
+    assert tried == ["database is locked"]
+    assert claimed(sqlite_engine) == [779]

@@ -164,3 +164,19 @@ def test_an_update_may_not_return_its_own_rows(engine: Engine) -> None:
     returning_own = BUMP.returning(NOTES.c.body)
     with pytest.raises(ValueError, match="may not return its own"):
         sqlite_batch.built(((returning_own, True),))
+
+
+def test_writes_it_cannot_run_as_written_are_refused(engine: Engine) -> None:
+    """An IN of a list (its length known only when run), and an upsert that returns a value
+    (its update moves no last_insert_rowid()): refused when built, not run wrongly."""
+    in_a_list = BUMP.where(NOTES.c.id.in_(bindparam("ids", expanding=True)))
+    upsert = (
+        sqlite_insert(NOTES)
+        .values(id=bindparam("id"), **VALUES)
+        .on_conflict_do_update(index_elements=["id"], set_={"body": "again"})
+        .returning(NOTES.c.id)
+    )
+    with pytest.raises(ValueError, match="expanding"):
+        sqlite_batch.built(((in_a_list, False),))
+    with pytest.raises(ValueError, match="upsert"):
+        sqlite_batch.built(((upsert, True),))

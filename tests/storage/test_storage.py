@@ -260,7 +260,7 @@ def test_save_intake_state_is_compare_and_set(
         first.commit()
 
         loser = IntakeState(state="declined", step=None)
-        with pytest.raises(writes.LostRace):  # at once on SQLite, with the commit on PostgreSQL
+        with pytest.raises(writes.LostRace):  # with the commit
             intakes.save_position(second, seen_second, position_columns(loser), paused=True, now=T2)
             second.commit()
         second.rollback()
