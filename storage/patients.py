@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -62,6 +65,21 @@ def by_name(session: Session, name: str) -> Sequence[Patient]:
 
 def invitation_by_token_hash(session: Session, token_hash: str) -> Invitation | None:
     return session.exec(select(Invitation).where(Invitation.token_hash == token_hash)).first()
+
+
+def use_invitation(session: Session, invitation: Invitation, now: datetime) -> bool:
+    """Mark `invitation` used, unless another transaction used it since it was read (on
+    PostgreSQL that one's commit is waited for): False then, and nothing changes."""
+    statement = (
+        update(Invitation)
+        .where(col(Invitation.id) == invitation.id, col(Invitation.used_at).is_(None))
+        .values(used_at=now)
+    )
+    done = session.execute(statement, execution_options={"synchronize_session": False})
+    if cast(CursorResult[Any], done).rowcount != 1:
+        return False
+    set_committed_value(invitation, "used_at", now)
+    return True
 
 
 def add_invitation(session: Session, invitation: Invitation) -> Invitation:

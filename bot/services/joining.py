@@ -46,13 +46,15 @@ class Joining:
         return invitation, usable
 
     def link(self, session: Session, invitation: Invitation, chat_id: int, now: datetime) -> Reply:
-        """Link this chat to the invited patient, and ask for consent."""
+        """Link this chat to the invited patient, and ask for consent; or, when another chat
+        used the link at the same moment, say it is not valid."""
+        if not patients.use_invitation(session, invitation, now):
+            return Reply(say=[self.invitation_not_valid()], forget=True)
         patient = patients.get(session, invitation.patient_id)
         assert patient is not None
-        invitation.used_at = now
         patient.telegram_chat_id = chat_id
         patient.linked_at = now
-        session.add_all([invitation, patient])
+        session.add(patient)
         session.flush()
         return self.consent_question(patient)
 
