@@ -21,27 +21,29 @@ from storage import (
     writes,
 )
 from storage.connection import DatabaseUnavailable, describe
-from storage.engine import new_engine
+from storage.engine import CONNECTIONS, new_engine
 
 DEFAULT_DATABASE_URL = "sqlite:///data/intake.db"
 T = TypeVar("T")
 
 
-def make_engine(url: str = DEFAULT_DATABASE_URL, *, create_tables: bool = True) -> Engine:
+def make_engine(
+    url: str = DEFAULT_DATABASE_URL, *, create_tables: bool = True, connections: int = CONNECTIONS
+) -> Engine:
     """An engine for `url`; a SQLite file's folder is created.
 
     With `create_tables`, an empty database is brought to the latest revision by running the
     migrations (storage.schema), and one at the latest revision is used as it is; any other
     is never migrated here: SchemaError names the command to run (back up, then
     `intake-bot db upgrade`). Without it, the schema is not looked at: `intake-bot run` and
-    `intake-bot db` check it themselves.
+    `intake-bot db` check it themselves. `connections`: the most a PostgreSQL pool opens.
 
     Running the revisions on an empty database takes about 60 ms on SQLite and 0.2 s on
     PostgreSQL (create_all: 30 ms and 0.17 s); the test suite makes a few hundred fresh
     databases, so it pays this without noticing, and every test database is made the way a
     clinic's is.
     """
-    engine = new_engine(url)
+    engine = new_engine(url, connections=connections)
     if create_tables:
         from storage import schema  # Alembic is imported only to create or upgrade one
 

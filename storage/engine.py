@@ -19,18 +19,26 @@ CONNECT_TIMEOUT_SECONDS = 10
 an unreachable host should be one clear error, not a minute of silence."""
 IDLE_BEFORE_PING = 1.0
 """Seconds a pooled PostgreSQL connection may rest before it is tested as it is taken out."""
+CONNECTIONS = 15
+"""The most PostgreSQL connections an engine's pool opens (SQLAlchemy's own default: 5 kept
+open, 10 more while busy); DATABASE_CONNECTIONS sets it for the bot."""
+KEPT_OPEN = 5
+"""How many of them stay open when idle."""
 
 
-def new_engine(url: str) -> Engine:
+def new_engine(url: str, *, connections: int = CONNECTIONS) -> Engine:
     """An engine for `url`; a SQLite file's folder is created (DatabaseUnavailable if it
-    cannot be)."""
+    cannot be). On PostgreSQL its pool opens at most `connections` connections."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
     connect_args = (
         {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
     )
-    engine = create_engine(url, connect_args=connect_args)
+    kept = min(KEPT_OPEN, connections)
+    engine = create_engine(
+        url, connect_args=connect_args, pool_size=kept, max_overflow=connections - kept
+    )
     _ping_when_rested(engine)
     return engine
 

@@ -136,7 +136,9 @@ def build_services(
     """Every service the handlers use, on one database engine; the data encryption key ring
     installed first (SettingsError without DATA_ENCRYPTION_KEY)."""
     settings.configure_encryption()
-    database = engine or make_engine(settings.database_url)
+    database = engine or make_engine(
+        settings.database_url, connections=settings.database_connections
+    )
     config = ServiceConfig(
         settings.clinic_name,
         settings.zone,

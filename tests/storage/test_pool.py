@@ -4,10 +4,12 @@ moment ago is not tested, so its next use fails once and the pool starts afresh.
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from conftest import PostgresServer
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from storage import engine as engines
@@ -76,4 +78,23 @@ def test_work_whose_connection_was_lost_is_done_again_once(
         assert len(calls) == 2
         assert again_if_connection_lost(action) and len(calls) == 3  # no loss: once
     finally:
+        engine.dispose()
+
+
+def test_a_process_opens_at_most_the_connections_it_is_given(postgres_schema_url: str) -> None:
+    """DATABASE_CONNECTIONS: with replicas on one server, what each may open is bounded."""
+    engine = engines.new_engine(postgres_schema_url, connections=3)
+    held = [engine.connect() for _ in range(3)]
+    fourth: list[Connection] = []
+    waiting = threading.Thread(target=lambda: fourth.append(engine.connect()))
+    try:
+        waiting.start()
+        waiting.join(0.5)
+        assert fourth == []  # it waits for one of the three
+        held.pop().close()
+        waiting.join(10)
+        assert len(fourth) == 1
+    finally:
+        for connection in held + fourth:
+            connection.close()
         engine.dispose()
