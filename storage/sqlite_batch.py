@@ -72,7 +72,7 @@ def run_together(session: Session, writes: Sequence[tuple[Any, dict[str, Any], b
     try:
         return session.execute(batch.insert, values).one()
     except OperationalError as error:
-        if f"no such table: {batch.name}" not in str(error.orig):
+        if str(error.orig) != f"no such table: {batch.name}":
             raise
     connection = session.connection()
     for statement in batch.create:
