@@ -228,8 +228,11 @@ def run(settings: Settings, *, webhook: bool = False) -> int:
     """Check everything `run` needs, then run the bot until SIGINT or SIGTERM: by webhook with
     --webhook or when WEBHOOK_URL is set, by long polling otherwise."""
     from bot.cli.checks import before_start
+    from bot.cli.memory import fewer_heaps
     from bot.cli.running import claim
     from bot.telegram.runner import run_bot
+
+    fewer_heaps()  # before any thread starts
 
     webhook = webhook or settings.webhook_mode
     if webhook:

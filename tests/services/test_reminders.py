@@ -8,6 +8,8 @@ records what would have been sent or scheduled.
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -44,13 +46,14 @@ from bot.services.reminders import (
     POSTPONED,
     SENDING,
     SENT,
+    Recovered,
     ReminderButton,
     ReminderService,
 )
 from bot.services.replies import OPEN_CHECKIN, OPEN_INTAKE, DialogueKind, DialogueRef
 from bot.telegram import callbacks
 from bot.telegram.dispatcher import Dispatcher
-from bot.telegram.reminder_jobs import ARM_AHEAD, SWEEP_EVERY, ReminderJobs
+from bot.telegram.reminder_jobs import ARM_AHEAD, CLAIMS_AT_ONCE, SWEEP_EVERY, ReminderJobs
 from bot.telegram.senders import Senders
 from flows import messages
 from flows.dialogue import Tapped, Typed
@@ -285,7 +288,10 @@ def test_a_day_before_reminder_caught_up_on_the_visit_day_says_today(services: S
 )
 def test_the_appointment_reminder_names_the_day_it_is_sent_on(days_ahead: int, said: str) -> None:
     text = messages.appointment_reminder("Test Clinic", "Tue 20 Jan 2026, 9:00 AM CST", days_ahead)
-    assert text == f"Reminder: you have an appointment with Test Clinic {said}Tue 20 Jan 2026, 9:00 AM CST."
+    assert (
+        text
+        == f"Reminder: you have an appointment with Test Clinic {said}Tue 20 Jan 2026, 9:00 AM CST."
+    )
 
 
 def test_intake_reminders_stop_once_the_intake_is_submitted(services: Services) -> None:
@@ -320,7 +326,9 @@ def test_a_nudge_waits_while_the_patient_is_answering_then_goes(services: Servic
 
     services.clock.now = due
     assert runner.service.claim(nudge.id) == (None, [nudge.id])  # postponed, armed again
-    assert utc(reminder(services.engine, patient_id, "intake_24h").due_at) == answered_at + ANSWERING
+    assert (
+        utc(reminder(services.engine, patient_id, "intake_24h").due_at) == answered_at + ANSWERING
+    )
 
     services.clock.now = answered_at + ANSWERING
     outgoing, _ = runner.service.claim(nudge.id)
@@ -451,7 +459,9 @@ def test_several_overdue_intake_reminders_send_only_the_latest(services: Service
     outgoing, _ = runner.service.claim(other_open.id)  # another visit's: not superseded
     assert outgoing is not None and outgoing.chat_id == other_chat.chat_id
     assert outgoing.text == messages.INTAKE_READY
-    outgoing, follow_up = runner.service.claim(checkin_id)  # days late: missed, the next one planned
+    outgoing, follow_up = runner.service.claim(
+        checkin_id
+    )  # days late: missed, the next one planned
     assert outgoing is None and status(services.engine, checkin_id) == MISSED
     (following,) = pending(services.engine, patient_id, "checkin")
     assert follow_up == [following.id]
@@ -646,3 +656,30 @@ async def test_only_what_falls_due_soon_is_armed_and_the_sweep_arms_each_row_in_
     assert application.job_queue.live() == {opening.key: utc(opening.due_at)}
     await runner.sweep()  # armed once, however often the sweep looks
     assert len(application.job_queue.jobs) == 1
+
+
+async def test_a_catch_up_of_many_claims_a_few_at_a_time(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each claim is a database thread's work: hundreds overdue must not start dozens of
+    threads at once (each keeps memory of its own for the life of the process)."""
+    runner, _application = runner_for(services)
+    at_once, most = 0, 0
+    guard = threading.Lock()
+
+    def claim(_reminder_id: int) -> tuple[None, list[int]]:
+        nonlocal at_once, most
+        with guard:
+            at_once += 1
+            most = max(most, at_once)
+        time.sleep(0.005)
+        with guard:
+            at_once -= 1
+        return None, []
+
+    overdue = Recovered(due_now=list(range(1, 201)), later=[])
+    monkeypatch.setattr(runner.service, "recover", lambda _horizon: overdue)
+    monkeypatch.setattr(runner.service, "claim", claim)
+    await runner.start()
+    await runner.caught_up()
+    assert most == CLAIMS_AT_ONCE
