@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import platform
 import subprocess
 import sys
 
 import pytest
 
 from bot.cli import memory
+
+GLIBC = platform.libc_ver()[0] == "glibc"
 
 CHILD = """
 import ctypes, threading
@@ -31,19 +34,20 @@ libc.malloc_stats()  # one "Arena N:" block per heap, on stderr
 
 
 def heaps_used(extra_env: dict[str, str]) -> tuple[str, int]:
-    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"} | extra_env
+    mine = ("MALLOC_ARENA_MAX", "GLIBC_TUNABLES")
+    env = {k: v for k, v in os.environ.items() if k not in mine} | extra_env
     done = subprocess.run(
         [sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, check=True
     )
     return done.stdout.strip(), done.stderr.count("Arena ")
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator only")
+@pytest.mark.skipif(not GLIBC, reason="glibc's allocator only")
 def test_eight_busy_threads_share_two_heaps() -> None:
     assert heaps_used({}) == ("True", memory.HEAPS)
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator only")
+@pytest.mark.skipif(not GLIBC, reason="glibc's allocator only")
 def test_the_operators_setting_wins() -> None:
     told, heaps = heaps_used({"MALLOC_ARENA_MAX": "3"})
     assert told == "False" and heaps == 3

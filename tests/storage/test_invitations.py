@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from storage import patients
+from storage.clock import as_utc
 from storage.models import Invitation, Patient
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -41,4 +42,4 @@ def test_a_link_opened_twice_at_once_is_used_once(
     with Session(engine) as fresh:
         stored = patients.invitation_by_token_hash(fresh, "h" * 64)
         assert stored is not None and stored.used_at is not None
-        assert stored.used_at.replace(tzinfo=UTC) == T0
+        assert as_utc(stored.used_at) == T0
