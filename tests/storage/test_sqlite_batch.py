@@ -4,12 +4,11 @@ are stored as they would have been alone, and a connection without the trigger m
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sql_seen import statements_run
 from sqlalchemy import (
     Column,
     DateTime,
@@ -18,7 +17,6 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
-    event,
     exists,
     insert,
     text,
@@ -63,20 +61,6 @@ MARK_SEEN = (  # a constant of its own ("seen"), and a RETURNING that reads othe
 def engine(sqlite_engine: Engine) -> Engine:
     NOTES.create(sqlite_engine)
     return sqlite_engine
-
-
-@contextmanager
-def statements_run(engine: Engine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(*args: Any) -> None:
-        seen.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def note(body: str, chat: int = 1) -> dict[str, Any]:

@@ -4,13 +4,12 @@ and anything read or written after them sees them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sql_seen import statements_run
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -22,21 +21,6 @@ from storage.models import Answer, Intake, OutboxMessage
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 CHAT = 4_200
-
-
-@contextmanager
-def statements_run(engine: Engine) -> Iterator[list[str]]:
-    """The SQL statements `engine` runs inside the block."""
-    seen: list[str] = []
-
-    def record(*args: Any) -> None:
-        seen.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.fixture
