@@ -31,7 +31,11 @@ ARM_AHEAD = timedelta(minutes=15)
 armed by two sweeps before it falls due, and the jobs held stay few (at 50,000 patients with a
 daily check-in, about 500)."""
 CHUNK = 100
-"""Rows armed or caught up between two looks at the event loop's other work."""
+"""Reminders caught up between two looks at the event loop's other work."""
+ARMED_AT_ONCE = 40
+"""Rows armed between two looks at the event loop's other work: arming one job costs the loop
+about 0.3 to 0.7 ms (APScheduler wakes its timer for each), so a sweep arming 10,000 at once
+holds other chats up for at most about 12 to 28 ms at a time (bench/stalls.py)."""
 CLAIMS_AT_ONCE = 4
 """Reminders claimed at the same moment, each a short transaction in a database thread: far
 above the 25 a second they go out at, and a catch-up of thousands no longer starts a thread
@@ -93,8 +97,8 @@ class ReminderJobs:
         await self._arm_in_chunks(await asyncio.to_thread(self.service.pending, horizon))
 
     async def _arm_in_chunks(self, rows: Sequence[tuple[int, str, datetime]]) -> None:
-        for start in range(0, len(rows), CHUNK):
-            self._arm_rows(rows[start : start + CHUNK])
+        for start in range(0, len(rows), ARMED_AT_ONCE):
+            self._arm_rows(rows[start : start + ARMED_AT_ONCE])
             await asyncio.sleep(0)  # let replies through between chunks
 
     def arm(self, reminder_ids: Sequence[int]) -> None:

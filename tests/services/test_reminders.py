@@ -8,10 +8,12 @@ records what would have been sent or scheduled.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -53,7 +55,13 @@ from bot.services.reminders import (
 from bot.services.replies import OPEN_CHECKIN, OPEN_INTAKE, DialogueKind, DialogueRef
 from bot.telegram import callbacks
 from bot.telegram.dispatcher import Dispatcher
-from bot.telegram.reminder_jobs import ARM_AHEAD, CLAIMS_AT_ONCE, SWEEP_EVERY, ReminderJobs
+from bot.telegram.reminder_jobs import (
+    ARM_AHEAD,
+    ARMED_AT_ONCE,
+    CLAIMS_AT_ONCE,
+    SWEEP_EVERY,
+    ReminderJobs,
+)
 from bot.telegram.senders import Senders
 from flows import messages
 from flows.dialogue import Tapped, Typed
@@ -683,3 +691,30 @@ async def test_a_catch_up_of_many_claims_a_few_at_a_time(
     await runner.start()
     await runner.caught_up()
     assert most == CLAIMS_AT_ONCE
+
+
+async def test_a_sweep_lets_other_chats_through_every_few_dozen_rows(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Arming a job costs the event loop about half a millisecond: a sweep arming thousands
+    gives the loop back every ARMED_AT_ONCE rows (bench/stalls.py measures the stall)."""
+    runner, application = runner_for(services)
+    due = services.clock() + timedelta(minutes=5)
+    rows = [(number, f"reminder-{number}", due) for number in range(1, 201)]
+    monkeypatch.setattr(runner.service, "pending", lambda _horizon: rows)
+    seen: list[int] = []
+    sweeping = True
+
+    async def another_chat() -> None:  # what the loop's other work sees, turn by turn
+        while sweeping:
+            seen.append(len(application.job_queue.jobs))
+            await asyncio.sleep(0)
+
+    watcher = asyncio.create_task(another_chat())
+    await asyncio.sleep(0)
+    await runner.sweep()
+    sweeping = False
+    await watcher
+    steps = [later - earlier for earlier, later in pairwise(seen)]
+    assert len(application.job_queue.jobs) == 200
+    assert max(steps) == ARMED_AT_ONCE
