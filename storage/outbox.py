@@ -209,8 +209,8 @@ def settle(
     providers) keeps neither its words nor its chat once settled. `shown`: the dialogue step
     the message showed, recorded by the same statement (on PostgreSQL in a WITH, on SQLite
     by a trigger: storage.sqlite_batch)."""
-    sqlite = session.get_bind().dialect.name != "postgresql"
-    with_shown = shown.table if shown is not None and not sqlite else None
+    together = shown is not None and session.get_bind().dialect.name != "postgresql"
+    with_shown = shown.table if shown is not None and not together else None
     statement = _settle_statement(message_ids is not None, error is not None, forget, with_shown)
     parameters: dict[str, Any] = {"p_id": message_id, "p_chat": chat_id, "status": status}
     parameters.update(shown.parameters() if shown is not None else {})
@@ -219,18 +219,18 @@ def settle(
         parameters.update(message_ids=message_ids, p_parts=len(message_ids))
     if error is not None:
         parameters["last_error"] = error[:60]
-    if sqlite:  # a trigger's two statements (storage.sqlite_batch): no UPDATE in a WITH
+    if together:  # SQLite: no UPDATE in a WITH; a trigger's two statements instead
+        assert shown is not None
         return _settle_with_shown(session, statement, parameters, shown)
     settled = session.execute(statement, parameters).first()
     return None if settled is None else bool(settled[0])
 
 
 def _settle_with_shown(
-    session: Session, statement: Update, parameters: dict[str, Any], shown: intakes.Shown | None
+    session: Session, statement: Update, parameters: dict[str, Any], shown: intakes.Shown
 ) -> bool | None:
-    """SQLite: the settle, and the step shown, as one statement (storage.writes)."""
-    if shown is not None:
-        writes.later(session, intakes.shown_statement(shown.table), shown.parameters())
+    """SQLite: the settle, and the step shown, as one statement (storage.sqlite_batch)."""
+    writes.later(session, intakes.shown_statement(shown.table), shown.parameters())
     settled: list[Any] = []
     writes.later(session, statement, parameters, returned=settled.append)
     writes.run_pending(session)

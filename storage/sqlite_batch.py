@@ -34,8 +34,6 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.dialects import sqlite
-from sqlalchemy.dialects.sqlite.dml import OnConflictDoNothing
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql import visitors
 from sqlmodel import Session
@@ -44,7 +42,14 @@ RESULTS = "batch_results"
 """The temporary table where the trigger leaves each write's count or value."""
 
 _numbers = itertools.count()
-_dialect = sqlite.dialect()
+
+
+@cache
+def _dialect() -> Any:
+    """SQLite's dialect, imported only by a bot on SQLite (storage.engine.dialect_insert)."""
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.dialect()
 
 
 @dataclass(frozen=True)
@@ -113,6 +118,8 @@ def _result(index: int, statement: Any, first: Any) -> Any:
     if first is None:
         value = select(literal_column(str(index)), literal_column("changes()"))
     elif isinstance(statement, Insert):
+        from sqlalchemy.dialects.sqlite.dml import OnConflictDoNothing
+
         if getattr(statement, "_post_values_clause", None) is not None and not isinstance(
             statement._post_values_clause, OnConflictDoNothing
         ):  # an upsert's update moves no last_insert_rowid(): its row cannot be found
@@ -163,7 +170,7 @@ class _Parameters:
             renamed._returning = ()
             if isinstance(renamed, Insert):  # nor the one a key's value from NEW would add
                 renamed = renamed.inline()
-        compiled = renamed.compile(dialect=_dialect)
+        compiled = renamed.compile(dialect=_dialect())
         if compiled.binds:
             raise ValueError(f"bind parameters left in a batched write: {sorted(compiled.binds)}")
         return str(compiled)
