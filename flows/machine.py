@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
+from functools import cache
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
@@ -140,10 +141,13 @@ def attached(state: str, editing: bool) -> Iterator[IntakeModel]:
         _MACHINE.remove_model(model)
 
 
+@cache
 def fire(state: str, editing: bool, trigger: str) -> tuple[str, bool]:
     """Fire `trigger` from `state`; returns the new state and editing flag.
 
-    Raises transitions.MachineError when the trigger is not allowed in `state`.
+    Raises transitions.MachineError when the trigger is not allowed in `state`. The machine's
+    answer depends on nothing else (its callbacks only set `editing`), so each is worked out
+    once and kept: attaching a model to the machine cost a twentieth of a turn's CPU.
     """
     with attached(state, editing) as model:
         model.trigger(trigger)

@@ -20,25 +20,23 @@ an unreachable host should be one clear error, not a minute of silence."""
 IDLE_BEFORE_PING = 1.0
 """Seconds a pooled PostgreSQL connection may rest before it is tested as it is taken out."""
 CONNECTIONS = 15
-"""The most PostgreSQL connections an engine's pool opens (SQLAlchemy's own default: 5 kept
-open, 10 more while busy); DATABASE_CONNECTIONS sets it for the bot."""
-KEPT_OPEN = 5
-"""How many of them stay open when idle."""
+"""The most connections an engine's pool opens; DATABASE_CONNECTIONS sets it for the bot. Each
+stays open once made. SQLAlchemy's default keeps 5 of 15 and closes the others as they come
+back: with 16 patients' turns at once, 1 turn in 4 then opened a connection (on SQLite it also
+made the batch triggers again, storage.sqlite_batch), a tenth of the bot's CPU per answer
+(bench/backlog.py)."""
 
 
 def new_engine(url: str, *, connections: int = CONNECTIONS) -> Engine:
     """An engine for `url`; a SQLite file's folder is created (DatabaseUnavailable if it
-    cannot be). On PostgreSQL its pool opens at most `connections` connections."""
+    cannot be). Its pool opens at most `connections` connections, and keeps them open."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url)
+        return _sqlite_engine(url, connections)
     connect_args = (
         {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
     )
-    kept = min(KEPT_OPEN, connections)
-    engine = create_engine(
-        url, connect_args=connect_args, pool_size=kept, max_overflow=connections - kept
-    )
+    engine = create_engine(url, connect_args=connect_args, pool_size=connections, max_overflow=0)
     _ping_when_rested(engine)
     return engine
 
@@ -65,14 +63,16 @@ def _ping_when_rested(engine: Engine) -> None:
             raise DisconnectionError("a pooled connection was closed by the database") from error
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, connections: int) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         try:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise DatabaseUnavailable(describe(url, error)) from None
-    engine = create_engine(url, connect_args={"check_same_thread": False})
+    in_memory = not database or database == ":memory:"  # one connection: its own pool class
+    pool = {} if in_memory else {"pool_size": connections, "max_overflow": 0}
+    engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:

@@ -36,6 +36,10 @@ READ_MARGIN = 5.0
 """Seconds a getUpdates answer may take beyond its long poll (python-telegram-bot's default)."""
 BATCH = 32
 CONCURRENT_CHATS = 16
+CLAIM_WHEN_FREE = 4
+"""While chats are being handled, updates left waiting are claimed once this many slots are
+free: one claim for every few updates handled through a backlog, not one for each (a claim
+costs about a third of a turn's CPU, bench/backlog.py)."""
 IDLE_POLL = 1.0
 ALLOWED_UPDATES = Update.ALL_TYPES
 """What Telegram is asked to send, by getUpdates and by setWebhook alike."""
@@ -65,6 +69,7 @@ class InboxWorker:
         self._task: asyncio.Task[None] | None = None
         self._handling: dict[asyncio.Task[None], int] = {}  # tasks, and the update each handles
         self._received: dict[int, Update] = {}  # stored by this process, not yet handled
+        self._left_waiting = 0  # stored by this process unclaimed, as far as it knows
 
     def wake(self) -> None:
         self._wake.set()
@@ -93,6 +98,7 @@ class InboxWorker:
         for update_id in claimed:
             self._start(update_id, payloads[update_id])
         if len(claimed) < len(rows):
+            self._left_waiting += len(rows) - len(claimed)
             self.wake()
 
     def _decoded(self, payload: dict[str, Any]) -> Update | None:
@@ -128,13 +134,17 @@ class InboxWorker:
                 await wait_for_wake(self._wake, IDLE_POLL)
 
     async def _claim_more(self) -> int:
-        """Claim as many waiting updates as there are free slots, and start handling them."""
+        """Claim as many waiting updates as there are free slots (while others are handled,
+        once CLAIM_WHEN_FREE are), and start handling them."""
         free = CONCURRENT_CHATS - len(self._handling)
-        if free <= 0:
+        if free < (CLAIM_WHEN_FREE if self._handling else 1):
             return 0
         # Never what is still being handled here, though its claim may have run out.
         handling = set(self._handling.values())
-        batch = await asyncio.to_thread(self.inbox.claim, min(free, BATCH), handling)
+        limit = min(free, BATCH)
+        batch = await asyncio.to_thread(self.inbox.claim, limit, handling)
+        # Fewer than asked for: none is left waiting that this process may take now.
+        self._left_waiting = max(0, self._left_waiting - len(batch)) if len(batch) == limit else 0
         for update_id, payload in batch:
             self._start(update_id, payload)
         return len(batch)
@@ -146,7 +156,11 @@ class InboxWorker:
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._handling.pop(task, None)
-        self.wake()  # a slot is free, and the chat's next update may now be claimed
+        # A slot is free, and the chat's next update may now be claimed (with others'). Updates
+        # another process stored are found by the next poll of the inbox (IDLE_POLL).
+        free = CONCURRENT_CHATS - len(self._handling)
+        if self._left_waiting and (not self._handling or free >= CLAIM_WHEN_FREE):
+            self.wake()
 
     async def _handle(self, update_id: int, payload: dict[str, Any]) -> None:
         try:

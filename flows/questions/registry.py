@@ -89,8 +89,8 @@ def visit_sections(answers: Answers) -> list[Section]:
 
 
 def first_section(answers: Answers) -> Section:
-    """The first section this patient meets."""
-    return visit_sections(answers)[0]
+    """The first section this patient meets (the ones after it are not worked out)."""
+    return next(section for section in SECTION_ORDER if section_steps(section, answers))
 
 
 def _spec_of(key: str) -> SectionSpec:

@@ -1,0 +1,25 @@
+"""storage.engine: a connection stays open once made, on SQLite and PostgreSQL alike, so work
+that comes in bursts (16 patients' turns at once) does not open and close connections, nor
+make SQLite's batch triggers again (storage.sqlite_batch), on every burst."""
+
+from __future__ import annotations
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+
+from storage import engine as engines
+
+
+def test_connections_made_in_a_burst_are_kept_for_the_next(database_url: str) -> None:
+    engine = engines.new_engine(database_url, connections=8)
+    made: list[object] = []
+    event.listen(engine, "connect", lambda dbapi_connection, _record: made.append(1))
+    try:
+        for burst in range(3):
+            held: list[Connection] = [engine.connect() for _ in range(8)]
+            for connection in held:
+                assert connection.execute(text("SELECT 1")).scalar_one() == 1
+                connection.close()
+            assert len(made) == 8, f"burst {burst + 1} opened new connections"
+    finally:
+        engine.dispose()
