@@ -143,8 +143,10 @@ class InboxWorker:
         handling = set(self._handling.values())
         limit = min(free, BATCH)
         batch = await asyncio.to_thread(self.inbox.claim, limit, handling)
-        # Fewer than asked for: none is left waiting that this process may take now.
-        self._left_waiting = max(0, self._left_waiting - len(batch)) if len(batch) == limit else 0
+        if len(batch) < limit and not handling:  # none held back for a chat handled here
+            self._left_waiting = 0
+        else:  # a chat's next update waits for its turn to end, and is counted until claimed
+            self._left_waiting = max(0, self._left_waiting - len(batch))
         for update_id, payload in batch:
             self._start(update_id, payload)
         return len(batch)

@@ -1,6 +1,7 @@
 """The inbox worker through a backlog (bot.telegram.inbox), in the running bot: every patient's
 update that arrives at once is handled, and those left waiting are claimed a few at a time,
-as slots free up, not with one claim for each update handled."""
+as slots free up, not with one claim for each update handled; a chat's next update, held back
+while its previous one was handled, is claimed as soon as that ends."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 from e2e_support import bot_services, current_question, invite, join, running_bot, settings_for
 from fake_bot_api import FakeBotAPI
 
+from bot.telegram import inbox as inbox_worker
 from bot.telegram.inbox import CLAIM_WHEN_FREE, CONCURRENT_CHATS
 
 PATIENTS = 40
@@ -45,3 +47,22 @@ async def test_a_backlog_is_handled_with_one_claim_for_several_updates(
     # free up, at least CLAIM_WHEN_FREE at a time except the last few.
     assert sum(taken) <= PATIENTS - CONCURRENT_CHATS
     assert len(taken) <= (PATIENTS - CONCURRENT_CHATS) // CLAIM_WHEN_FREE + 2, claims
+
+
+async def test_a_chats_next_update_is_claimed_when_its_previous_one_is_done(
+    fake: FakeBotAPI, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two texts typed at once: the second waits for the first, then goes at once, not at the
+    worker's next look at the inbox (made an hour away here)."""
+    monkeypatch.setattr(inbox_worker, "IDLE_POLL", 3_600.0)
+    settings = settings_for(fake, database_url)
+    patient = fake.private_chat(chat_id=7_500)
+    token = invite(settings, "Quick Typer")
+    async with running_bot(settings):
+        await join(patient, token)
+        await patient.press_and_wait("1. I agree")
+        before = len(patient.messages)
+        await patient.send_text("skip")
+        await patient.send_text("skip")
+        both_answered = await fake.wait_until(lambda: len(patient.messages) >= before + 2, 30)
+    assert both_answered, patient.describe_recent()
