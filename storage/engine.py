@@ -20,23 +20,28 @@ an unreachable host should be one clear error, not a minute of silence."""
 IDLE_BEFORE_PING = 1.0
 """Seconds a pooled PostgreSQL connection may rest before it is tested as it is taken out."""
 CONNECTIONS = 15
-"""The most connections an engine's pool opens; DATABASE_CONNECTIONS sets it for the bot. Each
-stays open once made. SQLAlchemy's default keeps 5 of 15 and closes the others as they come
-back: with 16 patients' turns at once, 1 turn in 4 then opened a connection (on SQLite it also
-made the batch triggers again, storage.sqlite_batch), a tenth of the bot's CPU per answer
-(bench/backlog.py)."""
+"""The most connections an engine's pool opens; DATABASE_CONNECTIONS sets it for the bot."""
+KEPT_OPEN = 5
+"""How many PostgreSQL connections stay open when idle (SQLAlchemy's default): connections are
+the server's to share among replicas, backups and commands. A SQLite engine keeps every one it
+opened: closing the ones beyond 5 as they came back made 1 turn in 4 open a connection and make
+its batch triggers again (storage.sqlite_batch) with 16 patients' turns at once (a tenth of the
+bot's CPU per answer, bench/backlog.py)."""
 
 
 def new_engine(url: str, *, connections: int = CONNECTIONS) -> Engine:
     """An engine for `url`; a SQLite file's folder is created (DatabaseUnavailable if it
-    cannot be). Its pool opens at most `connections` connections, and keeps them open."""
+    cannot be). Its pool opens at most `connections` connections."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, connections)
     connect_args = (
         {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
     )
-    engine = create_engine(url, connect_args=connect_args, pool_size=connections, max_overflow=0)
+    kept = min(KEPT_OPEN, connections)
+    engine = create_engine(
+        url, connect_args=connect_args, pool_size=kept, max_overflow=connections - kept
+    )
     _ping_when_rested(engine)
     return engine
 

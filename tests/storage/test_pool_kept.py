@@ -1,8 +1,11 @@
-"""storage.engine: a connection stays open once made, on SQLite and PostgreSQL alike, so work
-that comes in bursts (16 patients' turns at once) does not open and close connections, nor
-make SQLite's batch triggers again (storage.sqlite_batch), on every burst."""
+"""storage.engine: a SQLite connection stays open once made, so work that comes in bursts (16
+patients' turns at once) does not open and close connections, nor make the batch triggers
+again (storage.sqlite_batch), on every burst. (PostgreSQL keeps 5 open: tests/storage/
+test_pool.py bounds what it opens.)"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
@@ -10,8 +13,8 @@ from sqlalchemy.engine import Connection
 from storage import engine as engines
 
 
-def test_connections_made_in_a_burst_are_kept_for_the_next(database_url: str) -> None:
-    engine = engines.new_engine(database_url, connections=8)
+def test_connections_made_in_a_burst_are_kept_for_the_next(tmp_path: Path) -> None:
+    engine = engines.new_engine(f"sqlite:///{tmp_path / 'intake.db'}", connections=8)
     made: list[object] = []
     event.listen(engine, "connect", lambda dbapi_connection, _record: made.append(1))
     try:

@@ -89,13 +89,17 @@ def current_question(chat: FakeChat) -> str:
     return plain(message)
 
 
-def invite(settings: Settings, name: str, appointment_in: timedelta | None = timedelta(days=2)) -> str:
+def invite(
+    settings: Settings, name: str, appointment_in: timedelta | None = timedelta(days=2)
+) -> str:
     """A provider's invitation, made as `intake-bot invite` does; returns the link's token."""
-    service = ProviderService(
-        make_engine(settings.database_url), settings.zone, settings.reminder_policy()
-    )
+    engine = make_engine(settings.database_url)
+    service = ProviderService(engine, settings.zone, settings.reminder_policy())
     at = datetime.now(UTC) + appointment_in if appointment_in is not None else None
-    return service.invite(name, at, "test").token
+    try:
+        return service.invite(name, at, "test").token
+    finally:
+        engine.dispose()  # many patients' invitations must not hold a server's connections
 
 
 async def join(patient: FakeChat, token: str) -> list[BotMessage]:
