@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     data_encryption_key: SecretStr | None = None
     telegram_api_base_url: str = TELEGRAM_API
     database_url: str = DEFAULT_DATABASE_URL
-    # PostgreSQL: the most connections one bot process opens, its locks' one included.
+    # The most database connections one bot process opens, its locks' one included.
     database_connections: int = Field(default=CONNECTIONS, ge=4, le=500)
     provider_chat_ids: Annotated[tuple[int, ...], NoDecode] = ()
     clinic_name: str = Field(default="our clinic", min_length=1, max_length=100)

@@ -69,13 +69,13 @@ def _ping_when_rested(engine: Engine) -> None:
 
 
 def _sqlite_engine(url: str, connections: int) -> Engine:
-    database = make_url(url).database
-    if database and database != ":memory:":
+    database = make_url(url).database or ""
+    in_memory = database in ("", ":memory:")  # one connection: its own pool class
+    if not in_memory:
         try:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise DatabaseUnavailable(describe(url, error)) from None
-    in_memory = not database or database == ":memory:"  # one connection: its own pool class
     pool = {} if in_memory else {"pool_size": connections, "max_overflow": 0}
     engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
 

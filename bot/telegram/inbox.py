@@ -136,9 +136,9 @@ class InboxWorker:
     async def _claim_more(self) -> int:
         """Claim as many waiting updates as there are free slots (while others are handled,
         once CLAIM_WHEN_FREE are), and start handling them."""
-        free = CONCURRENT_CHATS - len(self._handling)
-        if free < (CLAIM_WHEN_FREE if self._handling else 1):
+        if not self._room_to_claim():
             return 0
+        free = CONCURRENT_CHATS - len(self._handling)
         # Never what is still being handled here, though its claim may have run out.
         handling = set(self._handling.values())
         limit = min(free, BATCH)
@@ -160,9 +160,13 @@ class InboxWorker:
         self._handling.pop(task, None)
         # A slot is free, and the chat's next update may now be claimed (with others'). Updates
         # another process stored are found by the next poll of the inbox (IDLE_POLL).
-        free = CONCURRENT_CHATS - len(self._handling)
-        if self._left_waiting and (not self._handling or free >= CLAIM_WHEN_FREE):
+        if self._left_waiting and self._room_to_claim():
             self.wake()
+
+    def _room_to_claim(self) -> bool:
+        """Whether to claim now: a slot is free and nothing is handled, or CLAIM_WHEN_FREE are."""
+        free = CONCURRENT_CHATS - len(self._handling)
+        return free >= (CLAIM_WHEN_FREE if self._handling else 1)
 
     async def _handle(self, update_id: int, payload: dict[str, Any]) -> None:
         try:
