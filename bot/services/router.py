@@ -80,10 +80,30 @@ class ConversationRouter:
     ) -> Reply:
         """A typed message (the patient's message `message_id`), a command, unreadable media,
         or a button of the dialogue `ref` (on the message `button_message_id`)."""
+        turn = self._turn(chat_id, event, ref, button_message_id, message_id)
+        return self.work.run(update_id, *turn)
+
+    def handle_at_once(
+        self,
+        chat_id: int,
+        event: Event,
+        *,
+        update_id: int | None = None,
+        ref: DialogueRef | None = None,
+        button_message_id: int | None = None,
+        message_id: int | None = None,
+    ) -> Reply | None:
+        """`handle`, on the event loop, where the database allows it without waiting: None
+        when it does not (then `handle` it in a thread; see UnitOfWork.run_at_once)."""
+        turn = self._turn(chat_id, event, ref, button_message_id, message_id)
+        return self.work.run_at_once(update_id, *turn)
+
+    def _turn(
+        self, chat_id: int, event: Event, ref: DialogueRef | None, pressed: int | None, typed: int | None
+    ) -> tuple[Callable[[Session, datetime], Reply], Target]:
         on_review = getattr(event, "step", None) == REVIEW_STEP
-        target = Target(chat_id, button_message_id, clear_pressed=on_review)
-        route = partial(self._route, chat_id, event, ref, message_id)
-        return self.work.run(update_id, route, target)
+        target = Target(chat_id, pressed, clear_pressed=on_review)
+        return partial(self._route, chat_id, event, ref, typed), target
 
     def open(self, chat_id: int, what: str, update_id: int | None = None) -> Reply:
         """/checkin, /reminders, /timezone, /appointment, or one of RIGHTS_COMMANDS."""

@@ -1,0 +1,136 @@
+"""A patient's turn run where it must not wait (the event loop; bot.services.transactions
+UnitOfWork.run_at_once): on SQLite it runs when it can begin at once, and otherwise gives up
+at once, having changed nothing, for `handle` in a thread to do it; on PostgreSQL it never
+runs there."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from service_support import Chat, Services, join, make_services
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from flows.dialogue import Typed
+from storage import engine as engine_module
+from storage.db import make_engine
+from storage.engine import BUSY_TIMEOUT_MS
+from storage.models import Answer
+
+
+def answers(engine: Engine) -> int:
+    with Session(engine) as session:
+        return len(session.exec(select(Answer.id)).all())
+
+
+def joined(engine: Engine, chat_id: int) -> tuple[Services, Chat]:
+    services = make_services(engine)
+    chat = Chat(services.patients, chat_id)
+    join(services, chat, services.invite("At Once.", at=services.clock() + timedelta(days=2)))
+    chat.send(Typed("skip"))  # past the first question: the next ones are answers
+    return services, chat
+
+
+@contextmanager
+def another_writer(engine: Engine, for_seconds: float | None = None) -> Iterator[None]:
+    """Another connection (another process, say) holds SQLite's write lock meanwhile, or only
+    for its first `for_seconds`."""
+    database = engine.url.database
+    assert database is not None
+    other = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(for_seconds or 0, other.execute, ("ROLLBACK",))
+    if for_seconds is not None:
+        release.start()
+    try:
+        yield
+    finally:
+        release.cancel()
+        if release.is_alive():
+            release.join()
+        if other.in_transaction:
+            other.execute("ROLLBACK")
+        other.close()
+
+
+def test_on_sqlite_a_turn_runs_at_once_when_the_database_is_free(sqlite_engine: Engine) -> None:
+    services, chat = joined(sqlite_engine, 7301)
+    before = answers(sqlite_engine)
+    reply = services.patients.handle_at_once(chat.chat_id, Typed("skip"), update_id=9_730_101)
+    assert reply is not None and reply.screen is not None
+    assert answers(sqlite_engine) == before + 1
+    again = services.patients.handle_at_once(chat.chat_id, Typed("skip"), update_id=9_730_101)
+    assert again is not None and again.duplicate  # the same update: nothing changes twice
+    assert answers(sqlite_engine) == before + 1
+
+
+def test_while_another_connection_writes_it_gives_up_at_once_and_changes_nothing(
+    sqlite_engine: Engine,
+) -> None:
+    services, chat = joined(sqlite_engine, 7302)
+    before = answers(sqlite_engine)
+    with another_writer(sqlite_engine):
+        began = time.monotonic()
+        reply = services.patients.handle_at_once(chat.chat_id, Typed("skip"), update_id=9_730_201)
+        waited = time.monotonic() - began
+    assert reply is None
+    assert waited < BUSY_TIMEOUT_MS / 1000 / 5, "it waited for the other writer"
+    assert answers(sqlite_engine) == before
+    # Handled in a thread, as the Telegram handler then does, it is taken once.
+    handled = services.patients.handle(chat.chat_id, Typed("skip"), update_id=9_730_201)
+    assert handled.screen is not None and not handled.duplicate
+    assert answers(sqlite_engine) == before + 1
+
+
+def test_a_connection_that_gave_up_waits_again_for_the_next_transaction(
+    sqlite_engine: Engine,
+) -> None:
+    services, chat = joined(sqlite_engine, 7303)
+    with another_writer(sqlite_engine):
+        assert services.patients.handle_at_once(chat.chat_id, Typed("skip")) is None
+    with sqlite_engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == BUSY_TIMEOUT_MS
+
+
+def test_with_no_pooled_connection_free_it_does_not_wait_for_one(sqlite_engine: Engine) -> None:
+    services, chat = joined(sqlite_engine, 7304)
+    size = sqlite_engine.pool.size()  # type: ignore[attr-defined]
+    taken = [sqlite_engine.connect() for _ in range(size)]
+    try:
+        assert services.patients.handle_at_once(chat.chat_id, Typed("skip")) is None
+    finally:
+        for connection in taken:
+            connection.close()
+
+
+def test_on_postgresql_a_turn_never_runs_at_once(postgres_schema_url: str) -> None:
+    engine = make_engine(postgres_schema_url)
+    try:
+        services, chat = joined(engine, 7305)
+        before = answers(engine)
+        assert services.patients.handle_at_once(chat.chat_id, Typed("skip")) is None
+        assert answers(engine) == before
+    finally:
+        engine.dispose()
+
+
+def test_a_turn_that_waited_past_the_busy_timeout_is_tried_again(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 200)
+    engine = make_engine(f"sqlite:///{tmp_path / 'intake.db'}")
+    try:
+        services, chat = joined(engine, 7306)
+        before = answers(engine)
+        with another_writer(engine, for_seconds=0.3):
+            reply = services.patients.handle(chat.chat_id, Typed("skip"))
+        assert reply.screen is not None
+        assert answers(engine) == before + 1
+    finally:
+        engine.dispose()
