@@ -80,27 +80,12 @@ class ConversationRouter:
     ) -> Reply:
         """A typed message (the patient's message `message_id`), a command, unreadable media,
         or a button of the dialogue `ref` (on the message `button_message_id`)."""
-        turn = self._turn(chat_id, event, ref, button_message_id, message_id)
-        return self.work.run(update_id, *turn)
+        return self.work.run(update_id, *self.turn(chat_id, event, ref, button_message_id, message_id))
 
-    def handle_at_once(
-        self,
-        chat_id: int,
-        event: Event,
-        *,
-        update_id: int | None = None,
-        ref: DialogueRef | None = None,
-        button_message_id: int | None = None,
-        message_id: int | None = None,
-    ) -> Reply | None:
-        """`handle`, on the event loop, where the database allows it without waiting: None
-        when it does not (then `handle` it in a thread; see UnitOfWork.run_at_once)."""
-        turn = self._turn(chat_id, event, ref, button_message_id, message_id)
-        return self.work.run_at_once(update_id, *turn)
-
-    def _turn(
+    def turn(
         self, chat_id: int, event: Event, ref: DialogueRef | None, pressed: int | None, typed: int | None
     ) -> tuple[Callable[[Session, datetime], Reply], Target]:
+        """What `handle` runs: its work and its reply's target (for UnitOfWork.run_at_once)."""
         on_review = getattr(event, "step", None) == REVIEW_STEP
         target = Target(chat_id, pressed, clear_pressed=on_review)
         return partial(self._route, chat_id, event, ref, typed), target
@@ -134,8 +119,6 @@ class ConversationRouter:
     def start_demo(self, chat_id: int, name: str) -> Reply:
         """The console demo's patient: no invitation, consent asked inside the intake."""
         return self.work.run(None, lambda s, now: self.intakes.start_demo(s, chat_id, name, now))
-
-    # --- joining --------------------------------------------------------------------------
 
     def _start(self, session: Session, chat_id: int, token: str | None, now: datetime) -> Reply:
         patient = patients.by_chat(session, chat_id)
@@ -346,8 +329,6 @@ class ConversationRouter:
             return self.intakes.idle(session, patient, Begin(), now, where.intake, greet)
         return self._dispatch(session, patient, where, Begin(), None, now)
 
-    # --- the dialogues --------------------------------------------------------------------
-
     def _checkin(
         self,
         session: Session,
@@ -376,8 +357,6 @@ class ConversationRouter:
         if reply.screen is not None:
             return reply
         return reply.then(self._resume(session, patient, now))
-
-    # --- commands and reminders' buttons --------------------------------------------------
 
     def _open(self, session: Session, chat_id: int, what: str, now: datetime) -> Reply:
         patient = patients.by_chat(session, chat_id)

@@ -1,7 +1,7 @@
-"""A patient's turn run where it must not wait (the event loop; bot.services.transactions
-UnitOfWork.run_at_once): on SQLite it runs when it can begin at once, and otherwise gives up
-at once, having changed nothing, for `handle` in a thread to do it; on PostgreSQL it never
-runs there."""
+"""A patient's turn run where it must not wait (the event loop: UnitOfWork.run_at_once, with
+ConversationRouter.turn): on SQLite it runs when it can begin at once, and otherwise gives up
+at once, having changed nothing, for `run` in a thread to do it; on PostgreSQL it never runs
+there."""
 
 from __future__ import annotations
 
@@ -17,11 +17,20 @@ from service_support import Chat, Services, join, make_services
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.services.replies import Reply
 from flows.dialogue import Typed
 from storage import engine as engine_module
 from storage.db import make_engine
 from storage.engine import BUSY_TIMEOUT_MS
 from storage.models import Answer
+
+
+def at_once(
+    services: Services, chat: Chat, text: str, update_id: int | None = None
+) -> Reply | None:
+    """The patient's typed `text`, handled as the Telegram handler first tries it."""
+    turn = services.patients.turn(chat.chat_id, Typed(text), None, None, None)
+    return services.patients.work.run_at_once(update_id, *turn)
 
 
 def answers(engine: Engine) -> int:
@@ -62,10 +71,10 @@ def another_writer(engine: Engine, for_seconds: float | None = None) -> Iterator
 def test_on_sqlite_a_turn_runs_at_once_when_the_database_is_free(sqlite_engine: Engine) -> None:
     services, chat = joined(sqlite_engine, 7301)
     before = answers(sqlite_engine)
-    reply = services.patients.handle_at_once(chat.chat_id, Typed("skip"), update_id=9_730_101)
+    reply = at_once(services, chat, "skip", 9_730_101)
     assert reply is not None and reply.screen is not None
     assert answers(sqlite_engine) == before + 1
-    again = services.patients.handle_at_once(chat.chat_id, Typed("skip"), update_id=9_730_101)
+    again = at_once(services, chat, "skip", 9_730_101)
     assert again is not None and again.duplicate  # the same update: nothing changes twice
     assert answers(sqlite_engine) == before + 1
 
@@ -77,7 +86,7 @@ def test_while_another_connection_writes_it_gives_up_at_once_and_changes_nothing
     before = answers(sqlite_engine)
     with another_writer(sqlite_engine):
         began = time.monotonic()
-        reply = services.patients.handle_at_once(chat.chat_id, Typed("skip"), update_id=9_730_201)
+        reply = at_once(services, chat, "skip", 9_730_201)
         waited = time.monotonic() - began
     assert reply is None
     assert waited < BUSY_TIMEOUT_MS / 1000 / 5, "it waited for the other writer"
@@ -93,7 +102,7 @@ def test_a_connection_that_gave_up_waits_again_for_the_next_transaction(
 ) -> None:
     services, chat = joined(sqlite_engine, 7303)
     with another_writer(sqlite_engine):
-        assert services.patients.handle_at_once(chat.chat_id, Typed("skip")) is None
+        assert at_once(services, chat, "skip") is None
     with sqlite_engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == BUSY_TIMEOUT_MS
 
@@ -103,7 +112,7 @@ def test_with_no_pooled_connection_free_it_does_not_wait_for_one(sqlite_engine: 
     size = sqlite_engine.pool.size()  # type: ignore[attr-defined]
     taken = [sqlite_engine.connect() for _ in range(size)]
     try:
-        assert services.patients.handle_at_once(chat.chat_id, Typed("skip")) is None
+        assert at_once(services, chat, "skip") is None
     finally:
         for connection in taken:
             connection.close()
@@ -114,7 +123,7 @@ def test_on_postgresql_a_turn_never_runs_at_once(postgres_schema_url: str) -> No
     try:
         services, chat = joined(engine, 7305)
         before = answers(engine)
-        assert services.patients.handle_at_once(chat.chat_id, Typed("skip")) is None
+        assert at_once(services, chat, "skip") is None
         assert answers(engine) == before
     finally:
         engine.dispose()

@@ -14,7 +14,7 @@ import pytest
 from e2e_support import current_question, invite, join, running_bot, say, settings_for, tap
 from fake_bot_api import FakeBotAPI
 
-from bot.services.router import ConversationRouter
+from bot.services.transactions import UnitOfWork
 
 HELD = 0.6
 """Seconds another connection holds the write lock."""
@@ -30,10 +30,7 @@ async def test_a_turn_runs_on_the_loop_when_free_and_in_a_thread_while_locked(
     database_url = f"sqlite:///{tmp_path / 'intake.db'}"
     turns: list[str] = []  # the thread each turn ran on
     lock_next = threading.Event()  # the next turn finds another connection writing
-    original_at_once, original_handle = (
-        ConversationRouter.handle_at_once,
-        ConversationRouter.handle,
-    )
+    original_at_once, original_run = UnitOfWork.run_at_once, UnitOfWork.run
 
     def at_once(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         if lock_next.is_set():
@@ -44,12 +41,12 @@ async def test_a_turn_runs_on_the_loop_when_free_and_in_a_thread_while_locked(
             turns.append(threading.current_thread().name)
         return reply
 
-    def handle(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def run(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         turns.append(threading.current_thread().name)
-        return original_handle(self, *args, **kwargs)
+        return original_run(self, *args, **kwargs)
 
-    monkeypatch.setattr(ConversationRouter, "handle_at_once", at_once)
-    monkeypatch.setattr(ConversationRouter, "handle", handle)
+    monkeypatch.setattr(UnitOfWork, "run_at_once", at_once)
+    monkeypatch.setattr(UnitOfWork, "run", run)
     settings = settings_for(fake, database_url)
     patient, token = fake.private_chat(chat_id=5_301), invite(settings, "Patient")
     async with running_bot(settings):
