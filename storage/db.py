@@ -65,8 +65,7 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 
 class WouldWait(Exception):
-    """SQLite: another connection is writing, or no pooled connection is free (a transaction
-    asked not to wait)."""
+    """SQLite: another connection is writing (a transaction asked not to wait for it)."""
 
 
 def writing_from_the_start(session: Session, *, wait: bool = True) -> None:

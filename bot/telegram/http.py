@@ -35,11 +35,11 @@ def api_request() -> HTTPXRequest:
 class ApiTransport(httpx.AsyncHTTPTransport):
     """httpx's own transport (its mapping of requests, responses and errors), on a pool of
     connections that look at their sockets cheaply. httpx has no way to give its pool a
-    network backend, so the pool it would have built is replaced."""
+    network backend, so this builds the pool httpx's __init__ would have built (not called:
+    its pool, and the TLS context it loads, would only be thrown away)."""
 
     def __init__(self, limits: httpx.Limits | None = None) -> None:
         limits = limits or httpx.Limits(max_connections=CONNECTIONS)
-        super().__init__(limits=limits)
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=httpx.create_ssl_context(),
             max_connections=limits.max_connections,
