@@ -17,12 +17,13 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
+from storage import engine as engines
 from storage import (
     models,  # noqa: F401  (registers the tables on SQLModel.metadata)
     writes,
 )
 from storage.connection import DatabaseUnavailable, describe
-from storage.engine import BUSY_TIMEOUT_MS, CONNECTIONS, new_engine
+from storage.engine import CONNECTIONS, new_engine
 
 DEFAULT_DATABASE_URL = "sqlite:///data/intake.db"
 T = TypeVar("T")
@@ -73,7 +74,8 @@ def writing_from_the_start(session: Session, *, wait: bool = True) -> None:
     it reads changes before it commits: one writer at a time, as SQLite allows anyway.
     pysqlite would begin it only at its first write, and a turn's writes all run as it commits
     (storage.writes). Without `wait`, WouldWait at once when another connection is writing,
-    instead of waiting up to BUSY_TIMEOUT_MS for it. PostgreSQL: nothing (what must not
+    instead of waiting up to BUSY_TIMEOUT_MS for it (and at once, too, when the database is
+    not in WAL mode, where its commit could wait for readers). PostgreSQL: nothing (what must not
     change under a turn is compared and set, or claimed, where it is written)."""
     if session.get_bind().dialect.name != "sqlite" or session.in_transaction():
         return
@@ -81,9 +83,9 @@ def writing_from_the_start(session: Session, *, wait: bool = True) -> None:
     if wait:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
         return
-    sqlite = connection.connection.driver_connection
-    assert sqlite is not None
-    sqlite.execute("PRAGMA busy_timeout=0")
+    if not connection.info.get(engines.WAL):  # a commit could wait for readers
+        raise WouldWait
+    connection.exec_driver_sql("PRAGMA busy_timeout=0")
     try:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     except OperationalError as error:
@@ -91,7 +93,11 @@ def writing_from_the_start(session: Session, *, wait: bool = True) -> None:
             raise WouldWait from None
         raise
     finally:
-        sqlite.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        try:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={engines.BUSY_TIMEOUT_MS}")
+        except DBAPIError:
+            connection.invalidate()  # never back in the pool without its wait for the lock
+            raise
 
 
 def locked(error: DBAPIError) -> bool:

@@ -60,8 +60,6 @@ class ConversationRouter:
         self.joining = Joining(config)
         self.rights = DataRights(config, outbox, self.intakes.answers)
 
-    # --- entry points ---------------------------------------------------------------------
-
     def start(self, chat_id: int, token: str | None, update_id: int | None = None) -> Reply:
         """/start, with the token of an invitation link or without."""
         return self.work.run(
@@ -80,12 +78,15 @@ class ConversationRouter:
     ) -> Reply:
         """A typed message (the patient's message `message_id`), a command, unreadable media,
         or a button of the dialogue `ref` (on the message `button_message_id`)."""
-        return self.work.run(update_id, *self.turn(chat_id, event, ref, button_message_id, message_id))
+        turn = self.turn(chat_id, event, ref, button_message_id, message_id)
+        return self.work.run(update_id, *turn)
 
     def turn(
-        self, chat_id: int, event: Event, ref: DialogueRef | None, pressed: int | None, typed: int | None
+        self, chat_id: int, event: Event, ref: DialogueRef | None,
+        pressed: int | None, typed: int | None,
     ) -> tuple[Callable[[Session, datetime], Reply], Target]:
-        """What `handle` runs: its work and its reply's target (for UnitOfWork.run_at_once)."""
+        """What `handle` runs: its work and its reply's target (for UnitOfWork.run_at_once);
+        `pressed`: the message whose button was pressed, `typed`: the message typed."""
         on_review = getattr(event, "step", None) == REVIEW_STEP
         target = Target(chat_id, pressed, clear_pressed=on_review)
         return partial(self._route, chat_id, event, ref, typed), target

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import select
 import socket
+import urllib.request
 from collections.abc import Iterable
 from typing import Any
 
@@ -26,10 +27,18 @@ CONNECTIONS = 256
 
 
 def api_request() -> HTTPXRequest:
-    """The request object for ApplicationBuilder.request: PTB's defaults, this pool."""
-    return HTTPXRequest(
-        connection_pool_size=CONNECTIONS, httpx_kwargs={"transport": ApiTransport()}
-    )
+    """The request object for ApplicationBuilder.request: PTB's defaults, on this pool; on
+    PTB's own when a proxy is set in the environment (HTTPS_PROXY and the like), which httpx
+    honours only when it builds its transports itself."""
+    if proxy_in_environment():
+        return HTTPXRequest(connection_pool_size=CONNECTIONS)
+    return HTTPXRequest(httpx_kwargs={"transport": ApiTransport()})
+
+
+def proxy_in_environment() -> bool:
+    """Whether the environment names a proxy for HTTP or HTTPS (or all) traffic."""
+    proxies = urllib.request.getproxies()
+    return any(proxies.get(scheme) for scheme in ("http", "https", "all"))
 
 
 class ApiTransport(httpx.AsyncHTTPTransport):

@@ -1,6 +1,6 @@
 """The bot's HTTP client for the Bot API (bot.telegram.http): its look at an idle connection
 finds a server's hang-up, so the next request opens a new connection instead of failing on
-the dead one; the application sends through it."""
+the dead one; the application sends through it; a proxy named in the environment is used."""
 
 from __future__ import annotations
 
@@ -38,12 +38,14 @@ class HangingUpServer:
 
     def __init__(self) -> None:
         self.connections = 0
+        self.requested: list[bytes] = []  # each request line
         self.hung_up = asyncio.Event()
         self.port = 0
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         headers = await reader.readuntil(b"\r\n\r\n")
+        self.requested.append(headers.split(b"\r\n")[0])
         length = next(
             (
                 int(line.split(b":")[1])
@@ -102,3 +104,19 @@ async def test_the_bot_sends_through_this_client(
         await join(patient, token)
         assert patient.messages, "the bot did not answer"
     assert looks, "the bot's requests did not go through bot.telegram.http"
+
+
+async def test_a_proxy_set_in_the_environment_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """httpx honours HTTP(S)_PROXY only for transports it builds: with one set, the bot's
+    requests go through it (a clinic's network may let nothing out otherwise)."""
+    async with HangingUpServer().running() as proxy:
+        for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
+        request = api_request()
+        await request.initialize()
+        try:
+            assert await request.post("http://api.telegram.invalid/botTOKEN/getMe") is True
+        finally:
+            await request.shutdown()
+        assert proxy.requested == [b"POST http://api.telegram.invalid/botTOKEN/getMe HTTP/1.1"]
