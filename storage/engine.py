@@ -17,10 +17,6 @@ from storage.connection import DatabaseUnavailable, describe
 CONNECT_TIMEOUT_SECONDS = 10
 """How long to wait for a PostgreSQL server before giving up, unless the URL says otherwise:
 an unreachable host should be one clear error, not a minute of silence."""
-BUSY_TIMEOUT_MS = 5000
-"""How long a SQLite statement waits for another connection's write lock."""
-WAL = "wal"
-"""In a SQLite connection's info: whether it is in WAL mode (some file systems cannot be)."""
 IDLE_BEFORE_PING = 1.0
 """Seconds a pooled PostgreSQL connection may rest before it is tested as it is taken out."""
 CONNECTIONS = 15
@@ -84,11 +80,10 @@ def _sqlite_engine(url: str, connections: int) -> Engine:
     engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
 
     @event.listens_for(engine, "connect")
-    def _configure(dbapi_connection: Any, record: Any) -> None:
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
-        mode = cursor.execute("PRAGMA journal_mode=WAL").fetchone()
-        record.info[WAL] = bool(mode) and str(mode[0]).lower() == "wal"
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         # Deleted rows are overwritten with zeros, not left in free pages (many builds do this
