@@ -13,15 +13,18 @@ from typing import TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
+from storage import engine as engines
 from storage import (
     models,  # noqa: F401  (registers the tables on SQLModel.metadata)
     writes,
 )
 from storage.connection import DatabaseUnavailable, describe
 from storage.engine import CONNECTIONS, new_engine
+from storage.sqlite_writers import try_to_write
 
 DEFAULT_DATABASE_URL = "sqlite:///data/intake.db"
 T = TypeVar("T")
@@ -63,14 +66,54 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
-def writing_from_the_start(session: Session) -> None:
+class WouldWait(Exception):
+    """SQLite: another connection is writing (a transaction asked not to wait for it)."""
+
+
+def writing_from_the_start(session: Session, *, wait: bool = True) -> None:
     """SQLite: begin `session`'s transaction as a writer (BEGIN IMMEDIATE), so that nothing
     it reads changes before it commits: one writer at a time, as SQLite allows anyway.
     pysqlite would begin it only at its first write, and a turn's writes all run as it commits
-    (storage.writes). PostgreSQL: nothing (what must not change under a turn is compared and
-    set, or claimed, where it is written)."""
-    if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
-        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    (storage.writes). Without `wait`, WouldWait at once when another connection is writing or
+    waiting to (storage.sqlite_writers), instead of waiting up to BUSY_TIMEOUT_MS for it (and
+    at once, too, when the database is not in WAL mode, where its commit could wait for
+    readers). PostgreSQL: nothing (what must not change under a turn is compared and set, or
+    claimed, where it is written)."""
+    if session.get_bind().dialect.name != "sqlite" or session.in_transaction():
+        return
+    connection = session.connection()
+    if wait:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    if not connection.info.get(engines.WAL):  # a commit could wait for readers
+        raise WouldWait
+    if not try_to_write(connection):  # another writer of this process holds or awaits it
+        raise WouldWait
+    connection.exec_driver_sql("PRAGMA busy_timeout=0")
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    except OperationalError as error:
+        if locked(error):
+            raise WouldWait from None
+        raise
+    finally:
+        try:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={engines.BUSY_TIMEOUT_MS}")
+        except DBAPIError:
+            connection.invalidate()  # never back in the pool without its wait for the lock
+            raise
+
+
+def locked(error: DBAPIError) -> bool:
+    """SQLite: the statement gave up waiting for another connection's write lock."""
+    return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
+
+
+def connection_free(engine: Engine) -> bool:
+    """Whether a connection can be taken from `engine`'s pool without waiting for one (an
+    in-memory SQLite database's one connection never counts as free: it is shared)."""
+    pool = engine.pool
+    return isinstance(pool, QueuePool) and pool.checkedout() < pool.size()
 
 
 @contextmanager

@@ -13,10 +13,15 @@ from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
 from storage.connection import DatabaseUnavailable, describe
+from storage.sqlite_writers import queue_writers
 
 CONNECT_TIMEOUT_SECONDS = 10
 """How long to wait for a PostgreSQL server before giving up, unless the URL says otherwise:
 an unreachable host should be one clear error, not a minute of silence."""
+BUSY_TIMEOUT_MS = 5000
+"""How long a SQLite statement waits for another connection's write lock."""
+WAL = "wal"
+"""In a SQLite connection's info: whether it is in WAL mode (some file systems cannot be)."""
 IDLE_BEFORE_PING = 1.0
 """Seconds a pooled PostgreSQL connection may rest before it is tested as it is taken out."""
 CONNECTIONS = 15
@@ -80,10 +85,11 @@ def _sqlite_engine(url: str, connections: int) -> Engine:
     engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
 
     @event.listens_for(engine, "connect")
-    def _configure(dbapi_connection: Any, _record: Any) -> None:
+    def _configure(dbapi_connection: Any, record: Any) -> None:
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        mode = cursor.execute("PRAGMA journal_mode=WAL").fetchone()
+        record.info[WAL] = bool(mode) and str(mode[0]).lower() == "wal"
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         # Deleted rows are overwritten with zeros, not left in free pages (many builds do this
@@ -91,6 +97,8 @@ def _sqlite_engine(url: str, connections: int) -> Engine:
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
+    if not in_memory:  # one shared connection: nothing to queue for
+        queue_writers(engine, BUSY_TIMEOUT_MS / 1000)
     return engine
 
 

@@ -16,7 +16,7 @@ created (they are created again on the next use).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -28,11 +28,8 @@ from sqlalchemy import (
     Insert,
     Integer,
     Update,
-    bindparam,
-    column,
     literal_column,
     select,
-    text,
 )
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql import visitors
@@ -52,37 +49,54 @@ def _dialect() -> Any:
     return sqlite.dialect()
 
 
+Processor = Callable[[Any], Any] | None
+"""A type's conversion of a value for SQLite or back (None: the value as it is)."""
+
+
 @dataclass(frozen=True)
 class Batch:
     """A sequence of writes as one INSERT: its view's name, the statements that create view
-    and trigger, the INSERT, and the values of the statements' own constants."""
+    and trigger, the INSERT's SQL, each of its parameters (the view's columns, in order) with
+    the conversion its type makes, the conversion of each value it returns, and the values of
+    the statements' own constants."""
 
     name: str
     create: tuple[str, ...]
-    insert: Any
-    columns: frozenset[str]
+    insert: str
+    parameters: tuple[tuple[str, Processor], ...]
+    results: tuple[Processor, ...]
     constants: dict[str, Any]
 
 
 def run_together(session: Session, writes: Sequence[tuple[Any, dict[str, Any], bool]]) -> Any:
     """Run `writes` (statement, parameters, whether its RETURNING's value is wanted) as one
     statement in `session`'s transaction. A row with, for each write, the rows it changed,
-    or the first column of its RETURNING (None when it changed no row)."""
+    or the first column of its RETURNING (None when it changed no row).
+
+    The INSERT's SQL and its parameters' conversions were worked out once (`built`): it runs
+    as SQL text with positional values, without SQLAlchemy compiling or converting anything
+    for each run (a fifth of a patient's turn, bench/backlog.py)."""
     batch = built(tuple((statement, returns) for statement, _, returns in writes))
     values = dict(batch.constants)
     for index, (_, parameters, _) in enumerate(writes):
-        for name, value in parameters.items():
-            if f"w{index}_{name}" in batch.columns:
-                values[f"w{index}_{name}"] = value
+        values.update((f"w{index}_{name}", value) for name, value in parameters.items())
+    positional = tuple(
+        values[name] if convert is None else convert(values[name])
+        for name, convert in batch.parameters
+    )
+    connection = session.connection()
     try:
-        return session.execute(batch.insert, values).one()
+        row = connection.exec_driver_sql(batch.insert, positional).one()
     except OperationalError as error:
         if str(error.orig) != f"no such table: {batch.name}":
             raise
-    connection = session.connection()
-    for statement in batch.create:
-        connection.exec_driver_sql(statement)
-    return session.execute(batch.insert, values).one()
+        for statement in batch.create:
+            connection.exec_driver_sql(statement)
+        row = connection.exec_driver_sql(batch.insert, positional).one()
+    return tuple(
+        value if convert is None else convert(value)
+        for value, convert in zip(row, batch.results, strict=True)
+    )
 
 
 @cache
@@ -105,8 +119,19 @@ def built(writes: tuple[tuple[Any, bool], ...]) -> Batch:
         f"CREATE TEMP TRIGGER IF NOT EXISTS {name}_runs INSTEAD OF INSERT ON {name}\n"
         f"BEGIN\n{trigger}\nEND",
     )
-    insert = _insert(name, parameters, types)
-    return Batch(name, create, insert, frozenset(parameters.types), parameters.constants)
+    dialect = _dialect()
+    return Batch(
+        name,
+        create,
+        _insert(name, parameters, len(types)),
+        tuple(
+            (key, type_.dialect_impl(dialect).bind_processor(dialect))
+            for key, type_ in parameters.types.items()
+        )
+        or (("x", None),),  # the one column of a view of no parameters
+        tuple(type_.dialect_impl(dialect).result_processor(dialect, None) for type_ in types),
+        {**parameters.constants, "x": None},
+    )
 
 
 def _result(index: int, statement: Any, first: Any) -> Any:
@@ -187,16 +212,11 @@ def _value_types(statement: Any) -> dict[int, Any]:
     return found
 
 
-def _insert(name: str, parameters: _Parameters, types: list[Any]) -> Any:
-    """INSERT INTO the view, RETURNING each write's result, typed as its RETURNING was."""
+def _insert(name: str, parameters: _Parameters, results: int) -> str:
+    """INSERT INTO the view, RETURNING each write's result."""
     names = list(parameters.types) or ["x"]  # a view needs a column
-    results = ", ".join(
-        f"(SELECT value FROM {RESULTS} WHERE n = {index}) AS r{index}"
-        for index in range(len(types))
+    returned = ", ".join(
+        f"(SELECT value FROM {RESULTS} WHERE n = {index}) AS r{index}" for index in range(results)
     )
-    listed = ", ".join(names)
-    given = ", ".join(f":{column_name}" for column_name in names)
-    sql = f"INSERT INTO {name} ({listed}) VALUES ({given}) RETURNING {results}"
-    binds = [bindparam(name_, type_=parameters.types.get(name_)) for name_ in names]
-    result_columns = [column(f"r{index}", type_) for index, type_ in enumerate(types)]
-    return text(sql).bindparams(*binds).columns(*result_columns)
+    listed, given = ", ".join(names), ", ".join("?" for _ in names)
+    return f"INSERT INTO {name} ({listed}) VALUES ({given}) RETURNING {returned}"

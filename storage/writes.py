@@ -98,7 +98,8 @@ def run_pending(session: Session) -> None:
         for index, write in enumerate(pending)
         for name, value in write.parameters.items()
     }
-    _settle(pending, session.execute(statement, parameters).one())
+    # Core, on the session's connection: the ORM's execute adds nothing to a SELECT of writes.
+    _settle(pending, session.connection().execute(statement, parameters).one())
 
 
 def _settle(pending: list[_Write], values: Any) -> None:

@@ -19,13 +19,21 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from bot.services.outbox import Handed, Kind, Outbox, ref_from_data, shown_step
 from bot.services.reminders import settle
 from storage import intakes, outbox, safety
 from storage.clock import utcnow
-from storage.db import again_if_connection_lost, autocommitted, session_scope
+from storage.db import (
+    WouldWait,
+    again_if_connection_lost,
+    autocommitted,
+    connection_free,
+    session_scope,
+    writing_from_the_start,
+)
 from storage.statuses import OutboxStatus, Priority
 
 log = logging.getLogger(__name__)
@@ -137,6 +145,17 @@ class Deliveries:
         """Every part went out: mark it sent and apply what its going changes."""
         return self._finish(message, OutboxStatus.SENT, message_ids, None)
 
+    def sent_at_once(self, message: Claimed, message_ids: list[int]) -> Settled | None:
+        """`sent`, for the event loop, on SQLite only: when a pooled connection is free and no
+        other connection is writing. None when it did not happen (nothing was committed):
+        then call `sent` in a thread (see bot.services.transactions.UnitOfWork.run_at_once)."""
+        if self.engine.dialect.name != "sqlite" or not connection_free(self.engine):
+            return None
+        try:
+            return self._finish_once(message, OutboxStatus.SENT, message_ids, None, wait=False)
+        except (WouldWait, DBAPIError):
+            return None
+
     def _finish(
         self, message: Claimed, status: str, message_ids: list[int] | None, error: str | None
     ) -> Settled:
@@ -147,7 +166,13 @@ class Deliveries:
         )
 
     def _finish_once(
-        self, message: Claimed, status: str, message_ids: list[int] | None, error: str | None
+        self,
+        message: Claimed,
+        status: str,
+        message_ids: list[int] | None,
+        error: str | None,
+        *,
+        wait: bool = True,
     ) -> Settled:
         sent = status == OutboxStatus.SENT
         ids = message.message_ids if message_ids is None else message_ids
@@ -155,6 +180,8 @@ class Deliveries:
         # shown (storage.outbox.settle): no transaction's two round trips on PostgreSQL.
         reply = message.kind == Kind.REPLY and sent
         with (autocommitted if reply else session_scope)(self.engine) as session:
+            if not wait:
+                writing_from_the_start(session, wait=False)
             waiting = outbox.settle(
                 session,
                 message.id,

@@ -60,8 +60,6 @@ class ConversationRouter:
         self.joining = Joining(config)
         self.rights = DataRights(config, outbox, self.intakes.answers)
 
-    # --- entry points ---------------------------------------------------------------------
-
     def start(self, chat_id: int, token: str | None, update_id: int | None = None) -> Reply:
         """/start, with the token of an invitation link or without."""
         return self.work.run(
@@ -80,10 +78,18 @@ class ConversationRouter:
     ) -> Reply:
         """A typed message (the patient's message `message_id`), a command, unreadable media,
         or a button of the dialogue `ref` (on the message `button_message_id`)."""
+        turn = self.turn(chat_id, event, ref, button_message_id, message_id)
+        return self.work.run(update_id, *turn)
+
+    def turn(
+        self, chat_id: int, event: Event, ref: DialogueRef | None,
+        pressed: int | None, typed: int | None,
+    ) -> tuple[Callable[[Session, datetime], Reply], Target]:
+        """What `handle` runs: its work and its reply's target (for UnitOfWork.run_at_once);
+        `pressed`: the message whose button was pressed, `typed`: the message typed."""
         on_review = getattr(event, "step", None) == REVIEW_STEP
-        target = Target(chat_id, button_message_id, clear_pressed=on_review)
-        route = partial(self._route, chat_id, event, ref, message_id)
-        return self.work.run(update_id, route, target)
+        target = Target(chat_id, pressed, clear_pressed=on_review)
+        return partial(self._route, chat_id, event, ref, typed), target
 
     def open(self, chat_id: int, what: str, update_id: int | None = None) -> Reply:
         """/checkin, /reminders, /timezone, /appointment, or one of RIGHTS_COMMANDS."""
@@ -114,8 +120,6 @@ class ConversationRouter:
     def start_demo(self, chat_id: int, name: str) -> Reply:
         """The console demo's patient: no invitation, consent asked inside the intake."""
         return self.work.run(None, lambda s, now: self.intakes.start_demo(s, chat_id, name, now))
-
-    # --- joining --------------------------------------------------------------------------
 
     def _start(self, session: Session, chat_id: int, token: str | None, now: datetime) -> Reply:
         patient = patients.by_chat(session, chat_id)
@@ -326,8 +330,6 @@ class ConversationRouter:
             return self.intakes.idle(session, patient, Begin(), now, where.intake, greet)
         return self._dispatch(session, patient, where, Begin(), None, now)
 
-    # --- the dialogues --------------------------------------------------------------------
-
     def _checkin(
         self,
         session: Session,
@@ -356,8 +358,6 @@ class ConversationRouter:
         if reply.screen is not None:
             return reply
         return reply.then(self._resume(session, patient, now))
-
-    # --- commands and reminders' buttons --------------------------------------------------
 
     def _open(self, session: Session, chat_id: int, what: str, now: datetime) -> Reply:
         patient = patients.by_chat(session, chat_id)

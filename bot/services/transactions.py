@@ -20,7 +20,13 @@ from bot.services.replies import Reply, Target
 from bot.services.seen import WAITED, QuestionOnItsWay
 from storage import updates, writes
 from storage.clock import utcnow
-from storage.db import session_scope, writing_from_the_start
+from storage.db import (
+    WouldWait,
+    connection_free,
+    locked,
+    session_scope,
+    writing_from_the_start,
+)
 
 log = logging.getLogger(__name__)
 
@@ -75,12 +81,33 @@ class UnitOfWork:
                     raise
                 log.info("a unique row was written concurrently; retrying (attempt %d)", attempt)
             except DBAPIError as error:  # nothing was committed: the transaction died with it
-                if not error.connection_invalidated or attempt == MAX_ATTEMPTS:
+                lost = error.connection_invalidated
+                if not (lost or locked(error)) or attempt == MAX_ATTEMPTS:
                     raise
-                log.warning("the database connection was lost; retrying (attempt %d)", attempt)
+                why = "connection was lost" if lost else "stayed locked by another writer"
+                log.warning("the database %s; retrying (attempt %d)", why, attempt)
             if attempt == MAX_ATTEMPTS:
                 raise RuntimeError("the dialogue kept changing under concurrent updates")
             attempt += 1
+
+    def run_at_once(
+        self,
+        update_id: int | None,
+        work: Callable[[Session, datetime], Reply],
+        target: Target | None = None,
+    ) -> Reply | None:
+        """`run`, for a caller that must not wait (the event loop), on SQLite only: one attempt
+        when a pooled connection is free, begun only if no other connection is writing. None
+        when it did not start, or would have waited or retried: nothing was committed, and
+        `run` (in a thread) does it then."""
+        if self.engine.dialect.name != "sqlite" or not connection_free(self.engine):
+            return None
+        try:
+            return self._once(update_id, work, target, waited=False, wait=False)
+        except updates.AlreadyHandled:
+            return Reply(duplicate=True)
+        except (WouldWait, QuestionOnItsWay, writes.LostRace, DBAPIError):
+            return None  # DBAPIError: IntegrityError too; `run` tells a duplicate from a race
 
     def _once(
         self,
@@ -89,10 +116,11 @@ class UnitOfWork:
         target: Target | None,
         *,
         waited: bool,
+        wait: bool = True,
     ) -> Reply:
         """One attempt: the transaction, and what waits for its commit."""
         with session_scope(self.engine) as session:
-            writing_from_the_start(session)
+            writing_from_the_start(session, wait=wait)
             committed = session.info.setdefault(AFTER_COMMIT, [])
             session.info[WAITED] = waited
             now = self.clock()

@@ -52,6 +52,7 @@ from bot.telegram import patient_handlers as patients
 from bot.telegram import provider_handlers as providers
 from bot.telegram.alerts import AlertDispatcher
 from bot.telegram.dispatcher import Dispatcher
+from bot.telegram.http import api_request
 from bot.telegram.inbox import InboxWorker
 from bot.telegram.keyboards import ACKNOWLEDGE_PATTERN
 from bot.telegram.limiter import PriorityLimiter
@@ -120,6 +121,7 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
         .token(settings.token())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
+        .request(api_request())
         .rate_limiter(PriorityLimiter(max_retries=5))
         .updater(None)
         .post_init(_post_init)

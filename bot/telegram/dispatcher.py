@@ -228,7 +228,11 @@ class Dispatcher:
             ids.append(made or 0)
             if number + 1 < len(parts):
                 await asyncio.to_thread(self.deliveries.progress, message, number + 1, ids)
-        settled = await asyncio.to_thread(self.deliveries.sent, message, ids)
+        # On SQLite, settled here when the database is free (as a patient's turn is, see
+        # bot.telegram.patient_handlers), else in a worker thread.
+        settled = self.deliveries.sent_at_once(message, ids)
+        if settled is None:
+            settled = await asyncio.to_thread(self.deliveries.sent, message, ids)
         self._after_sent(message, settled.planned)
         return settled.chat_waiting
 
