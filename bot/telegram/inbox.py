@@ -136,9 +136,9 @@ class InboxWorker:
     async def _claim_more(self) -> int:
         """Claim as many waiting updates as there are free slots (while others are handled,
         once CLAIM_WHEN_FREE are), and start handling them."""
-        if not self._room_to_claim():
+        free = self._room_to_claim()
+        if not free:
             return 0
-        free = CONCURRENT_CHATS - len(self._handling)
         # Never what is still being handled here, though its claim may have run out.
         handling = set(self._handling.values())
         limit = min(free, BATCH)
@@ -163,10 +163,11 @@ class InboxWorker:
         if self._left_waiting and self._room_to_claim():
             self.wake()
 
-    def _room_to_claim(self) -> bool:
-        """Whether to claim now: a slot is free and nothing is handled, or CLAIM_WHEN_FREE are."""
+    def _room_to_claim(self) -> int:
+        """The free slots to claim for now: 0 unless one is free while nothing is handled, or
+        CLAIM_WHEN_FREE are."""
         free = CONCURRENT_CHATS - len(self._handling)
-        return free >= (CLAIM_WHEN_FREE if self._handling else 1)
+        return free if free >= (CLAIM_WHEN_FREE if self._handling else 1) else 0
 
     async def _handle(self, update_id: int, payload: dict[str, Any]) -> None:
         try:
