@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     Insert,
@@ -27,6 +27,7 @@ from sqlmodel import Session, col, or_, select
 
 from storage import intakes, writes
 from storage.engine import dialect_insert
+from storage.loop import LoopStatements
 from storage.models import OutboxMessage, table_of
 from storage.statuses import OutboxStatus, Priority
 
@@ -210,20 +211,48 @@ def settle(
     the message showed, recorded by the same statement (on PostgreSQL in a WITH, on SQLite
     by a trigger: storage.sqlite_batch)."""
     together = shown is not None and session.get_bind().dialect.name != "postgresql"
-    with_shown = shown.table if shown is not None and not together else None
-    statement = _settle_statement(message_ids is not None, error is not None, forget, with_shown)
-    parameters: dict[str, Any] = {"p_id": message_id, "p_chat": chat_id, "status": status}
-    parameters.update(shown.parameters() if shown is not None else {})
-    parameters["sent_at"] = now if status == OutboxStatus.SENT else None
-    if message_ids is not None:
-        parameters.update(message_ids=message_ids, p_parts=len(message_ids))
-    if error is not None:
-        parameters["last_error"] = error[:60]
+    settling = Settle(message_id, status, now, message_ids, error, forget, chat_id, shown)
+    statement, parameters = settling.statement(shown_in_with=not together)
     if together:  # SQLite: no UPDATE in a WITH; a trigger's two statements instead
         assert shown is not None
         return _settle_with_shown(session, statement, parameters, shown)
     settled = session.execute(statement, parameters).first()
     return None if settled is None else bool(settled[0])
+
+
+async def settle_on_loop(statements: LoopStatements, settling: Settle) -> bool | None:
+    """PostgreSQL: `settle`, run by the event loop on its own connection (storage.loop)."""
+    statement, parameters = settling.statement(shown_in_with=True)
+    settled = await statements.first_row(statement, parameters)
+    return None if settled is None else bool(settled[0])
+
+
+class Settle(NamedTuple):
+    """What `settle` is given, as one value."""
+
+    message_id: int
+    status: str
+    now: datetime
+    message_ids: list[int] | None = None
+    error: str | None = None
+    forget: bool = False
+    chat_id: int = 0
+    shown: intakes.Shown | None = None
+
+    def statement(self, *, shown_in_with: bool) -> tuple[Update, dict[str, Any]]:
+        """The UPDATE (with the step shown in its WITH, or not) and its parameters."""
+        shown = self.shown
+        with_shown = shown.table if shown is not None and shown_in_with else None
+        with_ids, with_error = self.message_ids is not None, self.error is not None
+        statement = _settle_statement(with_ids, with_error, self.forget, with_shown)
+        parameters = {"p_id": self.message_id, "p_chat": self.chat_id, "status": self.status}
+        parameters.update(shown.parameters() if shown is not None else {})
+        parameters["sent_at"] = self.now if self.status == OutboxStatus.SENT else None
+        if self.message_ids is not None:
+            parameters.update(message_ids=self.message_ids, p_parts=len(self.message_ids))
+        if self.error is not None:
+            parameters["last_error"] = self.error[:60]
+        return statement, parameters
 
 
 def _settle_with_shown(

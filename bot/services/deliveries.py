@@ -25,6 +25,7 @@ from sqlmodel import Session
 from bot.services.outbox import Handed, Kind, Outbox, ref_from_data, shown_step
 from bot.services.reminders import settle
 from storage import intakes, outbox, safety
+from storage import loop as loop_statements
 from storage.clock import utcnow
 from storage.db import (
     WouldWait,
@@ -117,6 +118,7 @@ class Deliveries:
         self.clinic_zone = clinic_zone
         self.clock = clock
         self.owner = owner or process_name()
+        self.loop = loop_statements.for_engine(engine)
 
     def claim(
         self, limit: int, priorities: tuple[int, int] = (0, 99), sending: Collection[int] = ()
@@ -155,6 +157,35 @@ class Deliveries:
             return self._finish_once(message, OutboxStatus.SENT, message_ids, None, wait=False)
         except (WouldWait, DBAPIError):
             return None
+
+    async def sent_on_loop(self, message: Claimed, message_ids: list[int]) -> Settled | None:
+        """`sent`, for the event loop, on PostgreSQL, for a reply: its settle is one statement
+        (storage.outbox.settle), run on the loop's own connection (storage.loop) instead of in
+        a worker thread. None when it did not happen (it failed: then it may or may not have
+        been committed, and `sent`, in a thread, finds out)."""
+        if self.loop is None or message.kind != Kind.REPLY:
+            return None
+        shown = None if message.forget else _shown(message.payload, message_ids)
+        settling = outbox.Settle(
+            message.id,
+            OutboxStatus.SENT,
+            self.clock(),
+            message_ids,
+            forget=message.forget,
+            chat_id=message.chat_id,
+            shown=shown,
+        )
+        try:
+            waiting = await outbox.settle_on_loop(self.loop, settling)
+        except Exception as error:  # the database's or the network's: a thread does it
+            log.warning("a settle on the event loop failed: %s", type(error).__name__)
+            return None
+        return NOTHING if waiting is None else Settled([], waiting)
+
+    async def close_loop(self) -> None:
+        """Close the loop's own connection (when the loop stops)."""
+        if self.loop is not None:
+            await self.loop.close()
 
     def _finish(
         self, message: Claimed, status: str, message_ids: list[int] | None, error: str | None

@@ -120,6 +120,7 @@ class Dispatcher:
             for task in list(sending):
                 await cancel_and_wait(task)
         await asyncio.to_thread(self.deliveries.release)
+        await self.deliveries.close_loop()
 
     async def _run(self, lane: Lane) -> None:
         """A pipeline: whenever a message settles, what it held back is claimed at once, so a
@@ -231,6 +232,8 @@ class Dispatcher:
         # On SQLite, settled here when the database is free (as a patient's turn is, see
         # bot.telegram.patient_handlers), else in a worker thread.
         settled = self.deliveries.sent_at_once(message, ids)
+        if settled is None:  # PostgreSQL: a reply's settle on the loop's own connection
+            settled = await self.deliveries.sent_on_loop(message, ids)
         if settled is None:
             settled = await asyncio.to_thread(self.deliveries.sent, message, ids)
         self._after_sent(message, settled.planned)

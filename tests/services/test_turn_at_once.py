@@ -1,7 +1,8 @@
 """A patient's turn run where it must not wait (the event loop: UnitOfWork.run_at_once, with
 ConversationRouter.turn): on SQLite it runs when it can begin at once, and otherwise gives up
 at once, having changed nothing, for `run` in a thread to do it; on PostgreSQL it never runs
-there. The same for a sent reply's settle (Deliveries.sent_at_once)."""
+there. The same for a sent reply's settle (Deliveries.sent_at_once); on PostgreSQL a reply's
+settle runs on the loop's own asynchronous connection (Deliveries.sent_on_loop)."""
 
 from __future__ import annotations
 
@@ -10,22 +11,24 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from service_support import CLINIC_ZONE, Chat, Services, join, make_services
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.services.deliveries import LEASE, Deliveries, handed_claim
-from bot.services.outbox import Handed, Handoff
+from bot.services.outbox import Handed, Handoff, Kind
 from bot.services.replies import Reply
 from flows.dialogue import Typed
 from storage import engine as engine_module
 from storage.db import make_engine
 from storage.engine import BUSY_TIMEOUT_MS
-from storage.models import Answer, OutboxMessage
+from storage.models import Answer, Intake, OutboxMessage
 
 
 def at_once(
@@ -218,3 +221,85 @@ def test_on_postgresql_a_settle_never_runs_at_once(postgres_schema_url: str) -> 
         assert status(engine, message.message_id) == "pending"
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def postgres_engine(postgres_schema_url: str) -> Iterator[Engine]:
+    engine = make_engine(postgres_schema_url)
+    yield engine
+    engine.dispose()
+
+
+def outbox_row(engine: Engine, message_id: int) -> OutboxMessage:
+    with Session(engine) as session:
+        row = session.get(OutboxMessage, message_id)
+        assert row is not None
+        return row
+
+
+def shown_message(engine: Engine) -> list[int | None]:
+    with Session(engine) as session:
+        return [intake.shown_message_id for intake in session.exec(select(Intake)).all()]
+
+
+async def test_on_postgresql_a_sent_reply_is_settled_on_the_loop_as_in_a_thread(
+    postgres_engine: Engine,
+) -> None:
+    services, chat = joined(postgres_engine, 7310)
+    message = handed_reply(services, chat)
+    deliveries = Deliveries(postgres_engine, CLINIC_ZONE, owner="this-process")
+    try:
+        settled = await deliveries.sent_on_loop(handed_claim(message), [77])
+        assert settled is not None and settled.planned == [] and not settled.chat_waiting
+        row = outbox_row(postgres_engine, message.message_id)
+        assert (row.status, row.message_ids, row.parts_sent) == ("sent", [77], 1)
+        assert row.claimed_by is None and row.sent_at is not None
+        assert shown_message(postgres_engine) == [77]  # the question it showed, on record
+        again = await deliveries.sent_on_loop(handed_claim(message), [78])
+        assert again is not None and not again.chat_waiting  # settled once: nothing changed
+        assert outbox_row(postgres_engine, message.message_id).message_ids == [77]
+    finally:
+        await deliveries.close_loop()
+
+
+async def test_when_its_connection_is_lost_a_settle_is_left_to_a_thread_then_it_reconnects(
+    postgres_engine: Engine,
+) -> None:
+    services, chat = joined(postgres_engine, 7311)
+    first = handed_reply(services, chat)
+    deliveries = Deliveries(postgres_engine, CLINIC_ZONE, owner="this-process")
+    try:
+        await deliveries.sent_on_loop(handed_claim(first), [81])
+        loop = deliveries.loop
+        assert loop is not None and loop._connection is not None
+        backend = loop._connection.info.backend_pid
+        with postgres_engine.connect() as admin:  # the server closes it (a restart, say)
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        second = handed_reply(services, chat)
+        assert await deliveries.sent_on_loop(handed_claim(second), [82]) is None
+        assert outbox_row(postgres_engine, second.message_id).status == "pending"
+        deliveries.sent(handed_claim(second), [82])  # in a thread, as the dispatcher then does
+        assert outbox_row(postgres_engine, second.message_id).status == "sent"
+        third = handed_reply(services, chat)
+        assert await deliveries.sent_on_loop(handed_claim(third), [83]) is not None
+        assert outbox_row(postgres_engine, third.message_id).status == "sent"
+    finally:
+        await deliveries.close_loop()
+
+
+async def test_only_replies_on_postgresql_are_settled_on_the_loop(
+    postgres_engine: Engine, sqlite_engine: Engine
+) -> None:
+    services, chat = joined(postgres_engine, 7312)
+    message = handed_reply(services, chat)
+    deliveries = Deliveries(postgres_engine, CLINIC_ZONE, owner="this-process")
+    reminder = replace(handed_claim(message), kind=Kind.REMINDER)
+    assert await deliveries.sent_on_loop(reminder, [91]) is None  # its settle does more
+    assert outbox_row(postgres_engine, message.message_id).status == "pending"
+    assert deliveries.loop is not None and deliveries.loop._connection is None
+    services, chat = joined(sqlite_engine, 7313)
+    message = handed_reply(services, chat)
+    on_sqlite = Deliveries(sqlite_engine, CLINIC_ZONE, owner="this-process")
+    assert on_sqlite.loop is None
+    assert await on_sqlite.sent_on_loop(handed_claim(message), [92]) is None
+    assert outbox_row(sqlite_engine, message.message_id).status == "pending"

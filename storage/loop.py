@@ -1,0 +1,87 @@
+"""PostgreSQL: statements the event loop runs itself, on one asynchronous psycopg connection of
+the process's own, for work that is one statement, that every answer does, and that would
+otherwise cost a worker thread's hop each time (a sent reply's settle: storage.outbox).
+
+A statement is compiled once, by the engine's dialect (the SQL, with its casts, and each
+parameter's conversion); a run converts the values and sends the text. The connection is
+opened on first use and autocommits. Any failure closes it (the next run opens a new one) and
+is raised: the caller then does the work in a thread, the usual way, which is safe because
+what runs here is harmless to run again once its commit landed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.sql import ClauseElement
+
+from storage.engine import CONNECT_TIMEOUT_SECONDS
+
+Compiled = tuple[Any, dict[str, Callable[[Any], Any]]]
+"""A statement compiled (its SQL, its parameters) and the conversion of each parameter that
+has one."""
+
+
+class LoopStatements:
+    """One connection, used by one event loop; `close` it when the loop stops."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.dialect = engine.dialect
+        arguments, options = engine.dialect.create_connect_args(engine.url)
+        options.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
+        self._arguments, self._options = list(arguments), dict(options)
+        self._connection: Any = None
+        self._opening = asyncio.Lock()
+
+    async def first_row(self, statement: ClauseElement, parameters: dict[str, Any]) -> Any:
+        """The first row `statement` returns (a tuple), or None; its change is committed."""
+        compiled, converts = _compiled(statement, self.dialect)
+        values = compiled.construct_params(parameters)  # with the statement's own constants
+        for name, convert in converts.items():
+            values[name] = convert(values[name])
+        connection = await self._connected()
+        try:
+            cursor = await connection.execute(compiled.string, values)
+            return await cursor.fetchone()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await connection.close()
+
+    async def _connected(self) -> Any:
+        async with self._opening:  # one connection, though several runs start at once
+            if self._connection is None or self._connection.closed:
+                import psycopg  # only a bot on PostgreSQL imports it
+
+                self._connection = await psycopg.AsyncConnection.connect(
+                    *self._arguments, autocommit=True, **self._options
+                )
+            return self._connection
+
+
+def for_engine(engine: Engine) -> LoopStatements | None:
+    """Statements on the loop for a PostgreSQL engine (psycopg 3); None for any other."""
+    if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
+        return None
+    return LoopStatements(engine)
+
+
+@cache
+def _compiled(statement: ClauseElement, dialect: Dialect) -> Compiled:
+    """`statement` compiled for `dialect`, and its parameters' conversions (statements here
+    are built once, so this is worked out once for each)."""
+    compiled: Any = statement.compile(dialect=dialect)
+    if compiled.literal_execute_params or compiled.post_compile_params:
+        raise ValueError("a statement run on the loop must have its SQL fixed at compile time")
+    converts = {
+        name: convert for name, convert in compiled._bind_processors.items() if convert is not None
+    }
+    return compiled, converts
