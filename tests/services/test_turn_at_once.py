@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -181,11 +181,15 @@ def handed_reply(services: Services, chat: Chat) -> Handed:
     return message
 
 
-def status(engine: Engine, message_id: int) -> str:
+def outbox_row(engine: Engine, message_id: int) -> OutboxMessage:
     with Session(engine) as session:
         row = session.get(OutboxMessage, message_id)
         assert row is not None
-        return row.status
+        return row
+
+
+def status(engine: Engine, message_id: int) -> str:
+    return outbox_row(engine, message_id).status
 
 
 def test_on_sqlite_a_sent_reply_is_settled_at_once_when_the_database_is_free(
@@ -230,11 +234,15 @@ def postgres_engine(postgres_schema_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def outbox_row(engine: Engine, message_id: int) -> OutboxMessage:
-    with Session(engine) as session:
-        row = session.get(OutboxMessage, message_id)
-        assert row is not None
-        return row
+@asynccontextmanager
+async def on_loop(engine: Engine, chat_id: int) -> AsyncIterator[tuple[Services, Chat, Deliveries]]:
+    """A joined patient, and the dispatcher's Deliveries, whose loop connection is closed after."""
+    services, chat = joined(engine, chat_id)
+    deliveries = Deliveries(engine, CLINIC_ZONE, owner="this-process")
+    try:
+        yield services, chat, deliveries
+    finally:
+        await deliveries.close_loop()
 
 
 def shown_message(engine: Engine) -> list[int | None]:
@@ -245,10 +253,8 @@ def shown_message(engine: Engine) -> list[int | None]:
 async def test_on_postgresql_a_sent_reply_is_settled_on_the_loop_as_in_a_thread(
     postgres_engine: Engine,
 ) -> None:
-    services, chat = joined(postgres_engine, 7310)
-    message = handed_reply(services, chat)
-    deliveries = Deliveries(postgres_engine, CLINIC_ZONE, owner="this-process")
-    try:
+    async with on_loop(postgres_engine, 7310) as (services, chat, deliveries):
+        message = handed_reply(services, chat)
         settled = await deliveries.sent_on_loop(handed_claim(message), [77])
         assert settled is not None and settled.planned == [] and not settled.chat_waiting
         row = outbox_row(postgres_engine, message.message_id)
@@ -258,17 +264,13 @@ async def test_on_postgresql_a_sent_reply_is_settled_on_the_loop_as_in_a_thread(
         again = await deliveries.sent_on_loop(handed_claim(message), [78])
         assert again is not None and not again.chat_waiting  # settled once: nothing changed
         assert outbox_row(postgres_engine, message.message_id).message_ids == [77]
-    finally:
-        await deliveries.close_loop()
 
 
 async def test_when_its_connection_is_lost_a_settle_is_left_to_a_thread_then_it_reconnects(
     postgres_engine: Engine,
 ) -> None:
-    services, chat = joined(postgres_engine, 7311)
-    first = handed_reply(services, chat)
-    deliveries = Deliveries(postgres_engine, CLINIC_ZONE, owner="this-process")
-    try:
+    async with on_loop(postgres_engine, 7311) as (services, chat, deliveries):
+        first = handed_reply(services, chat)
         await deliveries.sent_on_loop(handed_claim(first), [81])
         loop = deliveries.loop
         assert loop is not None and loop._connection is not None
@@ -283,8 +285,6 @@ async def test_when_its_connection_is_lost_a_settle_is_left_to_a_thread_then_it_
         third = handed_reply(services, chat)
         assert await deliveries.sent_on_loop(handed_claim(third), [83]) is not None
         assert outbox_row(postgres_engine, third.message_id).status == "sent"
-    finally:
-        await deliveries.close_loop()
 
 
 async def test_only_replies_on_postgresql_are_settled_on_the_loop(
