@@ -166,7 +166,7 @@ def build_services(
     )
     repeat = timedelta(minutes=settings.alert_repeat_minutes)
     alerts = AlertDispatcher(application, ledger, repeat, dispatcher.wake)
-    dispatcher.on_settled, dispatcher.after_alert = reminders.arm, alerts.plan_repeat
+    dispatcher.on_settled, dispatcher.after_alert = reminders.arm_soon, alerts.plan_repeat
     inbox, router = Inbox(database), ConversationRouter(database, config)
     commands = Commands(database, outbox)
     # An update claimed in its handler's transaction left the inbox there: no second one.

@@ -55,7 +55,7 @@ def storable(text: str) -> bool:
 def _after(bot_services: BotServices, reply: Reply) -> None:
     """What a reply asks of the adapter once it is stored: arm its reminders, send it."""
     if reply.reminders:
-        bot_services.reminders.arm(reply.reminders)
+        bot_services.reminders.arm_soon(reply.reminders)
     if reply.handed_over and not (reply.alerts or reply.wrote_for_providers):
         return  # the dispatcher has the reply already: nothing else to look for
     bot_services.dispatcher.wake(conversation_only=not reply.wrote_for_providers)

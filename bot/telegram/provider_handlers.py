@@ -133,7 +133,7 @@ async def appointment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return [scheduled_text(scheduled, zone)]
 
     await asyncio.to_thread(bot_services.commands.run, update.update_id, _chat_id(update), work)
-    bot_services.reminders.arm(planned)
+    bot_services.reminders.arm_soon(planned)
     bot_services.dispatcher.wake()
 
 

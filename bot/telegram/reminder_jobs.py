@@ -59,6 +59,7 @@ class ReminderJobs:
         self._armed: dict[str, tuple[Job, datetime]] = {}  # reminder key -> its job and moment
         self._catching_up: asyncio.Task[None] | None = None
         self._claiming = asyncio.Semaphore(CLAIMS_AT_ONCE)
+        self._arming: set[asyncio.Task[None]] = set()  # rows being read to arm (arm_soon)
 
     async def start(self) -> None:
         """At start-up: arm the next hour, start the sweep, and catch up on what fell due while
@@ -77,6 +78,8 @@ class ReminderJobs:
 
     async def stop(self) -> None:
         await cancel_and_wait(self._catching_up)
+        for task in list(self._arming):
+            await cancel_and_wait(task)
 
     async def caught_up(self) -> None:
         """Wait until what fell due while the bot was down has been claimed."""
@@ -106,6 +109,22 @@ class ReminderJobs:
         hour; a sweep arms the rest when their hour comes)."""
         if reminder_ids:
             self._arm_rows(self.service.rows(reminder_ids))
+
+    def arm_soon(self, reminder_ids: Sequence[int]) -> None:
+        """`arm`, from the event loop, which never waits on the database: the rows are read in
+        a worker thread and armed a moment later."""
+        if reminder_ids:
+            task = asyncio.create_task(self._read_and_arm(list(reminder_ids)))
+            self._arming.add(task)
+            task.add_done_callback(self._arming.discard)
+
+    async def _read_and_arm(self, reminder_ids: Sequence[int]) -> None:
+        try:
+            rows = await asyncio.to_thread(self.service.rows, reminder_ids)
+        except Exception as error:  # the database: the next sweep arms them
+            log.error("planned reminders could not be armed yet: %s", type(error).__name__)
+            return
+        self._arm_rows(rows)
 
     def _arm_rows(self, rows: Sequence[tuple[int, str, datetime]]) -> None:
         job_queue = self.application.job_queue
@@ -147,4 +166,4 @@ class ReminderJobs:
         if outgoing is not None and self.wake is not None:
             self.wake()
         if follow_up:
-            await asyncio.to_thread(self.arm, follow_up)
+            await self._read_and_arm(follow_up)

@@ -626,6 +626,31 @@ def test_arm_schedules_each_pending_row_once_and_moves_it(services: Services) ->
     assert sum(job.removed for job in application.job_queue.jobs) == 1
 
 
+async def test_arm_soon_reads_the_rows_in_a_worker_thread_then_arms_them(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From the event loop (a reply, a settle, a provider's command) arming never waits on
+    the database there."""
+    _, patient_id = joined(services)
+    runner, application = runner_for(services)
+    read_in: list[threading.Thread] = []
+    rows = runner.service.rows
+
+    def reading(reminder_ids: list[int]) -> Any:
+        read_in.append(threading.current_thread())
+        return rows(reminder_ids)
+
+    monkeypatch.setattr(runner.service, "rows", reading)
+    planned = pending(services.engine, patient_id)
+    runner.arm_soon([r.id for r in planned])
+    assert application.job_queue.live() == {}  # not on the loop: a moment later
+    deadline = time.monotonic() + 10
+    while not application.job_queue.live() and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    assert application.job_queue.live() == {r.key: utc(r.due_at) for r in planned}
+    assert read_in and threading.main_thread() not in read_in
+
+
 async def test_start_after_downtime_sends_what_is_useful_and_arms_the_rest(
     services: Services,
 ) -> None:
