@@ -21,6 +21,9 @@ from sqlalchemy.sql import ClauseElement
 
 from storage.engine import CONNECT_TIMEOUT_SECONDS
 
+STATEMENT_TIMEOUT_SECONDS = 10
+"""How long a statement here may take before its connection is given up (a network that went
+silent would otherwise hold every settle behind it)."""
 Compiled = tuple[Any, dict[str, Callable[[Any], Any]]]
 """A statement compiled (its SQL, its parameters) and the conversion of each parameter that
 has one."""
@@ -45,10 +48,13 @@ class LoopStatements:
             values[name] = convert(values[name])
         connection = await self._connected()
         try:
-            cursor = await connection.execute(compiled.string, values)
-            return await cursor.fetchone()
+            async with asyncio.timeout(STATEMENT_TIMEOUT_SECONDS):  # a connection gone silent
+                cursor = await connection.execute(compiled.string, values)
+                return await cursor.fetchone()
         except BaseException:
-            await self.close()
+            if self._connection is connection:  # not a newer one another run opened since
+                self._connection = None
+            await connection.close()
             raise
 
     async def close(self) -> None:

@@ -30,6 +30,9 @@ HOLDS = "holds_write_turn"
 READING = ("SELECT", "PRAGMA", "COMMIT", "ROLLBACK", "RELEASE", "END", "EXPLAIN")
 """First words of statements that never begin a write transaction (a PRAGMA that writes runs
 inside an explicit BEGIN IMMEDIATE, which queues)."""
+KEEPS_TURN = ("SELECT", "PRAGMA", "EXPLAIN")
+"""Statements that neither write nor end a transaction: a connection that took the turn before
+its BEGIN (the event loop's, with `try_to_write`) keeps it across them."""
 _TURNS: weakref.WeakKeyDictionary[Engine, WriteTurns] = weakref.WeakKeyDictionary()
 
 
@@ -117,8 +120,9 @@ def queue_writers(engine: Engine, wait_seconds: float) -> WriteTurns:
         info[HOLDS] = True
 
     @event.listens_for(engine, "after_cursor_execute")
-    def _ended(connection: Connection, *_args: Any) -> None:
-        _end_if_done(connection)
+    def _ended(connection: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+        if _first_word(statement) not in KEEPS_TURN:
+            _end_if_done(connection)
 
     @event.listens_for(engine, "handle_error")
     def _failed(context: Any) -> None:
@@ -135,7 +139,8 @@ def queue_writers(engine: Engine, wait_seconds: float) -> WriteTurns:
         if record is not None and record.info.pop(HOLDS, False):
             turns.give_back()  # a connection never goes back to the pool holding the turn
 
-    for name in ("checkin", "invalidate", "soft_invalidate", "close", "detach"):
+    # Not "detach": a detached connection keeps a copy of its info, and gives back from it.
+    for name in ("checkin", "invalidate", "close", "close_detached"):
         event.listen(engine.pool, name, _returned)
     _TURNS[engine] = turns
     return turns
@@ -170,5 +175,9 @@ def _info(fairy: Any) -> dict[str, Any]:
 
 
 def _reads(statement: str) -> bool:
+    return _first_word(statement) in READING
+
+
+def _first_word(statement: str) -> str:
     first = statement.lstrip()[:8].split(None, 1)
-    return bool(first) and first[0].upper() in READING
+    return first[0].upper() if first else ""

@@ -119,8 +119,10 @@ class Dispatcher:
         for sending in self._sending.values():
             for task in list(sending):
                 await cancel_and_wait(task)
-        await asyncio.to_thread(self.deliveries.release)
-        await self.deliveries.close_loop()
+        try:
+            await asyncio.to_thread(self.deliveries.release)
+        finally:
+            await self.deliveries.close_loop()
 
     async def _run(self, lane: Lane) -> None:
         """A pipeline: whenever a message settles, what it held back is claimed at once, so a

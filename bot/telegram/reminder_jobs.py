@@ -60,10 +60,12 @@ class ReminderJobs:
         self._catching_up: asyncio.Task[None] | None = None
         self._claiming = asyncio.Semaphore(CLAIMS_AT_ONCE)
         self._arming: set[asyncio.Task[None]] = set()  # rows being read to arm (arm_soon)
+        self._stopped = False
 
     async def start(self) -> None:
         """At start-up: arm the next hour, start the sweep, and catch up on what fell due while
         down in the background."""
+        self._stopped = False
         horizon = self.service.clock() + self.arm_ahead
         recovered = await asyncio.to_thread(self.service.recover, horizon)
         await self._arm_in_chunks(recovered.later)
@@ -77,6 +79,7 @@ class ReminderJobs:
         )
 
     async def stop(self) -> None:
+        self._stopped = True
         await cancel_and_wait(self._catching_up)
         for task in list(self._arming):
             await cancel_and_wait(task)
@@ -113,18 +116,16 @@ class ReminderJobs:
     def arm_soon(self, reminder_ids: Sequence[int]) -> None:
         """`arm`, from the event loop, which never waits on the database: the rows are read in
         a worker thread and armed a moment later."""
-        if reminder_ids:
+        if reminder_ids and not self._stopped:  # stopped: the next start arms them
             task = asyncio.create_task(self._read_and_arm(list(reminder_ids)))
             self._arming.add(task)
             task.add_done_callback(self._arming.discard)
 
     async def _read_and_arm(self, reminder_ids: Sequence[int]) -> None:
         try:
-            rows = await asyncio.to_thread(self.service.rows, reminder_ids)
+            self._arm_rows(await asyncio.to_thread(self.service.rows, reminder_ids))
         except Exception as error:  # the database: the next sweep arms them
             log.error("planned reminders could not be armed yet: %s", type(error).__name__)
-            return
-        self._arm_rows(rows)
 
     def _arm_rows(self, rows: Sequence[tuple[int, str, datetime]]) -> None:
         job_queue = self.application.job_queue

@@ -128,6 +128,18 @@ def test_the_event_loop_takes_the_turn_only_when_no_one_holds_or_awaits_it(
     assert written(engine) == ["holder", "after"]
 
 
+def test_a_turn_taken_before_its_begin_is_kept_across_reads_and_pragmas(engine: Engine) -> None:
+    with engine.connect() as connection:
+        assert try_to_write(connection)
+        connection.exec_driver_sql("PRAGMA busy_timeout=0")  # what the loop runs before BEGIN
+        connection.exec_driver_sql("SELECT 1")
+        assert connection.connection.info.get(HOLDS)
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # no wait: the turn is its own
+        assert turns(engine).held and turns(engine).waiting == 0
+        connection.rollback()
+    assert not turns(engine).held
+
+
 def test_the_turn_goes_from_thread_to_thread_without_an_owner() -> None:
     lock = WriteTurns()
     assert lock.take(0)
