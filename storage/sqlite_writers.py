@@ -86,29 +86,7 @@ def queue_writers(engine: Engine, wait_seconds: float) -> WriteTurns:
     """Make `engine`'s connections queue for the write turn; a connection that waited
     `wait_seconds` in vain fails its statement as SQLite does ("database is locked")."""
     turns = WriteTurns()
-    dialect = engine.dialect
-    commit, rollback = dialect.do_commit, dialect.do_rollback
-
-    def _give_back(fairy: Any) -> None:
-        if _info(fairy).pop(HOLDS, False):
-            turns.give_back()
-
-    def do_commit(fairy: Any) -> None:
-        try:
-            commit(fairy)
-        finally:
-            _give_back(fairy)
-
-    def do_rollback(fairy: Any) -> None:
-        try:
-            rollback(fairy)
-        finally:
-            _give_back(fairy)
-
-    # The dialect is where a transaction's end reaches the driver (a Connection's commit and
-    # the pool's rollback on return both call it); SQLAlchemy's commit event fires before it.
-    dialect.do_commit = do_commit  # type: ignore[method-assign,assignment]
-    dialect.do_rollback = do_rollback  # type: ignore[method-assign,assignment]
+    _give_back_as_transactions_end(engine, turns)
 
     @event.listens_for(engine, "before_cursor_execute")
     def _queue(connection: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
@@ -131,19 +109,48 @@ def queue_writers(engine: Engine, wait_seconds: float) -> WriteTurns:
 
     def _end_if_done(connection: Connection) -> None:
         fairy = connection.connection
-        writing = getattr(fairy.dbapi_connection, "in_transaction", False)
-        if _info(fairy).get(HOLDS) and not writing:
-            _give_back(fairy)  # a statement that committed itself, or an explicit COMMIT
+        if not getattr(fairy.dbapi_connection, "in_transaction", False):
+            _give_back(_info(fairy), turns)  # a statement that committed itself, or a COMMIT
+
+    _TURNS[engine] = turns
+    return turns
+
+
+def _give_back_as_transactions_end(engine: Engine, turns: WriteTurns) -> None:
+    """A connection holding the turn gives it back once its transaction ended, and never goes
+    back to the pool (or out of it) holding it."""
+    dialect = engine.dialect
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def do_commit(fairy: Any) -> None:
+        try:
+            commit(fairy)
+        finally:
+            _give_back(_info(fairy), turns)
+
+    def do_rollback(fairy: Any) -> None:
+        try:
+            rollback(fairy)
+        finally:
+            _give_back(_info(fairy), turns)
+
+    # The dialect is where a transaction's end reaches the driver (a Connection's commit and
+    # the pool's rollback on return both call it); SQLAlchemy's commit event fires before it.
+    dialect.do_commit = do_commit  # type: ignore[method-assign,assignment]
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign,assignment]
 
     def _returned(_dbapi_connection: Any, record: Any, *_args: Any) -> None:
-        if record is not None and record.info.pop(HOLDS, False):
-            turns.give_back()  # a connection never goes back to the pool holding the turn
+        if record is not None:
+            _give_back(record.info, turns)
 
     # Not "detach": a detached connection keeps a copy of its info, and gives back from it.
     for name in ("checkin", "invalidate", "close", "close_detached"):
         event.listen(engine.pool, name, _returned)
-    _TURNS[engine] = turns
-    return turns
+
+
+def _give_back(info: dict[str, Any], turns: WriteTurns) -> None:
+    if info.pop(HOLDS, False):
+        turns.give_back()
 
 
 def turns_of(engine: Engine) -> WriteTurns | None:

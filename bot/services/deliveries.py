@@ -7,6 +7,7 @@ Every method is one short transaction, safe to call from a worker thread, and sa
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
@@ -161,8 +162,8 @@ class Deliveries:
     async def sent_on_loop(self, message: Claimed, message_ids: list[int]) -> Settled | None:
         """`sent`, for the event loop, on PostgreSQL, for a reply: its settle is one statement
         (storage.outbox.settle), run on the loop's own connection (storage.loop) instead of in
-        a worker thread. None when it did not happen (it failed: then it may or may not have
-        been committed, and `sent`, in a thread, finds out)."""
+        a worker thread. If it fails, `sent` does it in a thread (it may have been committed
+        first). None for any other message, or any other database: call `sent` then."""
         if self.loop is None or message.kind != Kind.REPLY:
             return None
         shown = None if message.forget else _shown(message.payload, message_ids)
@@ -179,7 +180,10 @@ class Deliveries:
             waiting = await outbox.settle_on_loop(self.loop, settling)
         except Exception as error:  # the database's or the network's: a thread does it
             log.warning("a settle on the event loop failed: %s", type(error).__name__)
-            return None
+            settled = await asyncio.to_thread(self.sent, message, message_ids)
+            # Settled already: by the failed run, which may have found another message of the
+            # chat waiting: say there may be one (at worst the lane looks once for nothing).
+            return Settled([], chat_waiting=True) if settled is NOTHING else settled
         return NOTHING if waiting is None else Settled([], waiting)
 
     async def close_loop(self) -> None:

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from service_support import CLINIC_ZONE, Chat, Services, join, make_services
@@ -26,6 +27,7 @@ from bot.services.outbox import Handed, Handoff, Kind
 from bot.services.replies import Reply
 from flows.dialogue import Typed
 from storage import engine as engine_module
+from storage import outbox
 from storage.db import make_engine
 from storage.engine import BUSY_TIMEOUT_MS
 from storage.models import Answer, Intake, OutboxMessage
@@ -266,8 +268,8 @@ async def test_on_postgresql_a_sent_reply_is_settled_on_the_loop_as_in_a_thread(
         assert outbox_row(postgres_engine, message.message_id).message_ids == [77]
 
 
-async def test_when_its_connection_is_lost_a_settle_is_left_to_a_thread_then_it_reconnects(
-    postgres_engine: Engine,
+async def test_when_its_connection_is_lost_a_settle_is_done_in_a_thread_then_it_reconnects(
+    postgres_engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with on_loop(postgres_engine, 7311) as (services, chat, deliveries):
         first = handed_reply(services, chat)
@@ -278,10 +280,10 @@ async def test_when_its_connection_is_lost_a_settle_is_left_to_a_thread_then_it_
         with postgres_engine.connect() as admin:  # the server closes it (a restart, say)
             admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
         second = handed_reply(services, chat)
-        assert await deliveries.sent_on_loop(handed_claim(second), [82]) is None
-        assert outbox_row(postgres_engine, second.message_id).status == "pending"
-        deliveries.sent(handed_claim(second), [82])  # in a thread, as the dispatcher then does
+        settled = await deliveries.sent_on_loop(handed_claim(second), [82])  # then in a thread
+        assert settled is not None and not settled.chat_waiting
         assert outbox_row(postgres_engine, second.message_id).status == "sent"
+        assert "a settle on the event loop failed: " in caplog.text
         third = handed_reply(services, chat)
         assert await deliveries.sent_on_loop(handed_claim(third), [83]) is not None
         assert outbox_row(postgres_engine, third.message_id).status == "sent"
@@ -303,3 +305,20 @@ async def test_only_replies_on_postgresql_are_settled_on_the_loop(
     assert on_sqlite.loop is None
     assert await on_sqlite.sent_on_loop(handed_claim(message), [92]) is None
     assert outbox_row(sqlite_engine, message.message_id).status == "pending"
+
+
+async def test_a_settle_whose_answer_was_lost_after_its_commit_says_the_chat_may_have_more(
+    postgres_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with on_loop(postgres_engine, 7314) as (services, chat, deliveries):
+        message = handed_reply(services, chat)
+        settle = outbox.settle_on_loop
+
+        async def committed_then_lost(*arguments: Any) -> bool | None:
+            await settle(*arguments)
+            raise OSError("the connection dropped before the answer came")
+
+        monkeypatch.setattr(outbox, "settle_on_loop", committed_then_lost)
+        settled = await deliveries.sent_on_loop(handed_claim(message), [85])
+        assert settled is not None and settled.chat_waiting  # the lane looks again, at worst
+        assert outbox_row(postgres_engine, message.message_id).message_ids == [85]  # once
