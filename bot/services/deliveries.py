@@ -166,7 +166,6 @@ class Deliveries:
         first). None for any other message, or any other database: call `sent` then."""
         if self.loop is None or message.kind != Kind.REPLY:
             return None
-        shown = None if message.forget else _shown(message.payload, message_ids)
         settling = outbox.Settle(
             message.id,
             OutboxStatus.SENT,
@@ -174,7 +173,7 @@ class Deliveries:
             message_ids,
             forget=message.forget,
             chat_id=message.chat_id,
-            shown=shown,
+            shown=_shown_by(message, message_ids),
         )
         try:
             waiting = await outbox.settle_on_loop(self.loop, settling)
@@ -226,7 +225,7 @@ class Deliveries:
                 error=error,
                 forget=message.forget,
                 chat_id=message.chat_id,
-                shown=_shown(message.payload, ids) if reply and not message.forget else None,
+                shown=_shown_by(message, ids) if reply else None,
             )
             if waiting is None:
                 return NOTHING  # settled already (by another sender, or a repeated call)
@@ -260,6 +259,11 @@ class Deliveries:
                 reminder_id = int(payload["reminder_id"])
                 return settle(session, reminder_id, sent, now, self.clinic_zone)
         return []
+
+
+def _shown_by(message: Claimed, message_ids: list[int]) -> intakes.Shown | None:
+    """The question a sent reply showed (none kept for one that forgets what it was)."""
+    return None if message.forget else _shown(message.payload, message_ids)
 
 
 def _shown(payload: dict[str, Any], message_ids: list[int]) -> intakes.Shown | None:

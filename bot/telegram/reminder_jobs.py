@@ -107,25 +107,28 @@ class ReminderJobs:
             self._arm_rows(rows[start : start + ARMED_AT_ONCE])
             await asyncio.sleep(0)  # let replies through between chunks
 
-    def arm(self, reminder_ids: Sequence[int]) -> None:
+    async def arm(self, reminder_ids: Sequence[int]) -> None:
         """(Re-)arm the given rows after they were planned or moved (those due within the next
-        hour; a sweep arms the rest when their hour comes)."""
-        if reminder_ids:
-            self._arm_rows(self.service.rows(reminder_ids))
-
-    def arm_soon(self, reminder_ids: Sequence[int]) -> None:
-        """`arm`, from the event loop, which never waits on the database: the rows are read in
-        a worker thread and armed a moment later."""
-        if reminder_ids and not self._stopped:  # stopped: the next start arms them
-            task = asyncio.create_task(self._read_and_arm(list(reminder_ids)))
-            self._arming.add(task)
-            task.add_done_callback(self._arming.discard)
-
-    async def _read_and_arm(self, reminder_ids: Sequence[int]) -> None:
+        hour; a sweep arms the rest when their hour comes), read in a worker thread."""
+        if not reminder_ids:
+            return
         try:
             self._arm_rows(await asyncio.to_thread(self.service.rows, reminder_ids))
         except Exception as error:  # the database: the next sweep arms them
             log.error("planned reminders could not be armed yet: %s", type(error).__name__)
+
+    async def armed(self) -> None:
+        """Wait until what `arm_soon` was given is armed."""
+        while self._arming:
+            await asyncio.gather(*self._arming)
+
+    def arm_soon(self, reminder_ids: Sequence[int]) -> None:
+        """`arm`, from code that does not wait for it (a reply, a settle): armed a moment
+        later, without the event loop waiting on the database."""
+        if reminder_ids and not self._stopped:  # stopped: the next start arms them
+            task = asyncio.create_task(self.arm(list(reminder_ids)))
+            self._arming.add(task)
+            task.add_done_callback(self._arming.discard)
 
     def _arm_rows(self, rows: Sequence[tuple[int, str, datetime]]) -> None:
         job_queue = self.application.job_queue
@@ -167,4 +170,4 @@ class ReminderJobs:
         if outgoing is not None and self.wake is not None:
             self.wake()
         if follow_up:
-            await self._read_and_arm(follow_up)
+            await self.arm(follow_up)

@@ -131,12 +131,16 @@ class StandInApplication:
     bot: StandInBot = field(default_factory=StandInBot)
     job_queue: StandInJobQueue = field(default_factory=StandInJobQueue)
     dispatcher: Dispatcher | None = None
+    reminders: ReminderJobs | None = None
 
     async def deliver(self) -> None:
-        """What the outbox's dispatcher does: send everything due (the reminders claimed)."""
+        """What the outbox's dispatcher does: send everything due (the reminders claimed), and
+        arm what their settles planned."""
         assert self.dispatcher is not None
         while await self.dispatcher.send_due():
             pass
+        if self.reminders is not None:
+            await self.reminders.armed()
 
 
 def runner_for(
@@ -157,7 +161,8 @@ def runner_for(
         "https://clinic.example/patients",
     )
     deliveries = Deliveries(services.engine, CLINIC_ZONE, clock=services.clock)
-    application.dispatcher = Dispatcher(deliveries, senders, on_settled=runner.arm)
+    application.dispatcher = Dispatcher(deliveries, senders, on_settled=runner.arm_soon)
+    application.reminders = runner
     return runner, application
 
 
@@ -606,12 +611,12 @@ async def test_fire_sends_once_and_a_blocked_chat_is_recorded_failed(services: S
         assert armed[following.key] == utc(following.due_at)
 
 
-def test_arm_schedules_each_pending_row_once_and_moves_it(services: Services) -> None:
+async def test_arm_schedules_each_pending_row_once_and_moves_it(services: Services) -> None:
     chat, patient_id = joined(services)
     runner, application = runner_for(services)
     ids = [r.id for r in pending(services.engine, patient_id)]
-    runner.arm(ids)
-    runner.arm(ids)  # already armed for the same moments: nothing new
+    await runner.arm(ids)
+    await runner.arm(ids)  # already armed for the same moments: nothing new
     assert len(application.job_queue.jobs) == 4
     assert application.job_queue.live() == {
         r.key: utc(r.due_at) for r in pending(services.engine, patient_id)
@@ -619,7 +624,7 @@ def test_arm_schedules_each_pending_row_once_and_moves_it(services: Services) ->
 
     chat.open("timezone")
     reply = chat.send(Typed("Eastern"))  # the day-before reminder moves to 5:00 PM EST
-    runner.arm(reply.reminders)
+    await runner.arm(reply.reminders)
     moved = reminder(services.engine, patient_id, "appointment")
     assert application.job_queue.live()[moved.key] == datetime(2026, 1, 19, 22, 0, tzinfo=UTC)
     assert len(application.job_queue.jobs) == 5  # one job replaced, the old one removed
@@ -681,7 +686,7 @@ async def test_only_what_falls_due_soon_is_armed_and_the_sweep_arms_each_row_in_
     services.clock.now = INTAKE_OPEN_DUE - timedelta(hours=3)
     await runner.start()
     assert application.job_queue.live() == {}  # nothing falls due within ARM_AHEAD
-    runner.arm([r.id for r in pending(services.engine, patient_id)])
+    await runner.arm([r.id for r in pending(services.engine, patient_id)])
     assert application.job_queue.live() == {}
     services.clock.now = INTAKE_OPEN_DUE - ARM_AHEAD + SWEEP_EVERY / 2
     await runner.sweep()

@@ -181,7 +181,7 @@ async def test_checkin_from_a_reminder_reaches_the_providers_intake(
         checkin_reminder = next(r for r in rows(database_url, Reminder) if r.kind == "checkin")
         due_soon(database_url, checkin_reminder.id, 0.5)
         runner = bot_services(application).reminders
-        await asyncio.to_thread(runner.arm, [checkin_reminder.id])
+        await runner.arm([checkin_reminder.id])
         reminded = await patient.wait_for(
             lambda chat: messages.CHECKIN_DUE in (chat.last_text or ""), timeout=10
         )
