@@ -59,13 +59,22 @@ class UnitOfWork:
         update_id: int | None,
         work: Callable[[Session, datetime], Reply],
         target: Target | None = None,
+        *,
+        waited: bool = False,
+        wait_here: bool = True,
     ) -> Reply:
-        """Do `work` in one transaction, with the reply to `target` written to the outbox in it."""
-        attempt, wait_until, waited = 1, None, False
+        """Do `work` in one transaction, with the reply to `target` written to the outbox in it.
+        Text typed while the question it may answer is being sent waits for that question's
+        record (QuestionOnItsWay): here, sleeping; or, without `wait_here`, in the caller,
+        which is raised QuestionOnItsWay and calls again, with `waited` once it waited
+        WAIT_FOR_QUESTION (the text is then taken as typed before the question)."""
+        attempt, wait_until = 1, None
         while True:
             try:
                 return self._once(update_id, work, target, waited=waited)
             except QuestionOnItsWay:  # its settle commits in a moment: then it is on record
+                if not wait_here:
+                    raise
                 wait_until = wait_until or time.monotonic() + WAIT_FOR_QUESTION
                 time.sleep(QUESTION_POLL)
                 waited = time.monotonic() >= wait_until

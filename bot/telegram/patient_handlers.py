@@ -217,11 +217,12 @@ async def _handle(
     # wait for the disk (WAL, synchronous=NORMAL; a checkpoint every 1000 pages does): it runs
     # here when it can begin at once, sparing the thread hop (its wait, and the CPU a worker
     # thread's turn costs on top, interleaved with this loop: bench/backlog.py). Otherwise,
-    # and always on PostgreSQL, in a worker thread: a lock or the network never stalls the loop.
+    # and always on PostgreSQL, in a worker thread (a few at once: bot.telegram.turns): a lock
+    # or the network never stalls the loop.
     turn = router.turn(chat.id, event, ref, button, typed)
     reply = router.work.run_at_once(update.update_id, *turn)
     if reply is None:
-        reply = await asyncio.to_thread(router.work.run, update.update_id, *turn)
+        reply = await bot_services.turns.run(update.update_id, *turn)
     _after(bot_services, reply)
     if query is not None and ref is not None:
         await _answer_query(update, STALE_TOAST if reply.stale else None)

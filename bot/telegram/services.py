@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from bot.telegram.inbox import InboxWorker
     from bot.telegram.reminder_jobs import ReminderJobs
     from bot.telegram.retention_jobs import RetentionJob
+    from bot.telegram.turns import ThreadTurns
 
 KEY = "services"
 
@@ -36,6 +37,7 @@ class BotServices:
     dispatcher: Dispatcher
     inbox: InboxWorker
     retention: RetentionJob
+    turns: ThreadTurns
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:

@@ -8,6 +8,7 @@ Text typed while the question is still queued (not being sent) is told so at onc
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from datetime import timedelta
@@ -19,6 +20,7 @@ from sqlalchemy.engine import Engine
 from bot.services import transactions
 from bot.services.deliveries import Deliveries
 from bot.services.replies import Reply
+from bot.telegram.turns import ThreadTurns
 from flows import messages
 from flows.dialogue import Typed
 from storage import chat_outbox
@@ -221,3 +223,40 @@ def test_a_message_settled_since_the_transaction_began_counts_as_being_sent(
     with session_scope(services.engine) as session:
         assert chat_outbox.sending(session, CHAT_ID, began)  # settled since `began`
         assert not chat_outbox.sending(session, CHAT_ID, began + timedelta(seconds=1))
+
+
+async def test_a_turn_in_a_thread_waits_for_its_question_without_holding_a_place(
+    services: Services,
+) -> None:
+    """bot.telegram.turns: the wait is on the event loop, between tries; meanwhile the one
+    place for a turn in a thread runs another chat's turn."""
+    patient = Patient(services)
+    (claimed,) = patient.deliveries.claim(10)  # "what do you hope for" is being sent
+    router = services.patients
+    turns = ThreadTurns(router.work, at_once=1)
+    turn = router.turn(CHAT_ID, Typed("To feel like myself"), None, None, 43)
+    waiting = asyncio.create_task(turns.run(next(patient.update_ids), *turn))
+    await asyncio.sleep(0.1)
+
+    other = await asyncio.wait_for(turns.run(None, lambda _session, _now: Reply(say=["hi"])), 1)
+    assert other.say == ["hi"]
+    assert not waiting.done(), "still waiting for the question's record"
+
+    await asyncio.to_thread(patient.deliveries.sent, claimed, [42])
+    reply = await asyncio.wait_for(waiting, 2)
+    assert messages.NOT_SHOWN_YET not in reply.say
+    assert patient.answered() == ["reason.coming", "reason.hopes"]
+
+
+async def test_a_turn_in_a_thread_waits_for_a_question_never_recorded_only_so_long(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transactions, "WAIT_FOR_QUESTION", 0.1)
+    patient = Patient(services)
+    patient.deliveries.claim(10)  # and never settled
+    router = services.patients
+    turn = router.turn(CHAT_ID, Typed("To feel like myself"), None, None, 43)
+    reply = await asyncio.wait_for(ThreadTurns(router.work).run(next(patient.update_ids), *turn), 2)
+
+    assert reply.say[0] == messages.NOT_SHOWN_YET
+    assert patient.answered() == ["reason.coming"]

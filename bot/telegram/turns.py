@@ -1,0 +1,64 @@
+"""Patients' turns that do not run on the event loop (always on PostgreSQL; on SQLite when
+another connection is writing), run in worker threads, a few at a time.
+
+Sixteen chats are handled at once (bot.telegram.inbox). Had each turn its own thread, a burst
+would run sixteen transactions side by side on two cores: each beyond the five connections a
+PostgreSQL pool keeps open opened and closed one of its own (221 connections through a
+backlog of 360 answers, against 66 with four turns at once), and the threads took the GIL from
+each other and from the event loop at every round trip. Four at a time, a turn's own CPU fell
+from 4.4 to 4.0 ms (median) and the bot's from 10.9 to 10.5 ms per answer (bench/backlog.py
+on PostgreSQL, 4 alternating pairs). Four transactions at once still keep a database busy
+that is a network away: a turn spends most of its time waiting for replies.
+
+A patient's text that may answer a question still being sent waits for that question's record
+(bot.services.seen.QuestionOnItsWay) here on the loop, not in its thread: a wait holds no
+thread, no connection and no place among the four.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.services import transactions
+from bot.services.replies import Reply, Target
+from bot.services.seen import QuestionOnItsWay
+from bot.services.transactions import UnitOfWork
+
+AT_ONCE = 4
+"""Turns running in worker threads at once: one fewer than the connections a PostgreSQL pool
+keeps open (storage.engine.KEPT_OPEN), leaving one for the inbox's and outbox's claims."""
+
+
+class ThreadTurns:
+    """Runs turns in worker threads, at most `at_once` at a time, in the order they came."""
+
+    def __init__(self, work: UnitOfWork, at_once: int = AT_ONCE) -> None:
+        self.work = work
+        self._places = asyncio.Semaphore(at_once)
+
+    async def run(
+        self,
+        update_id: int | None,
+        work: Callable[[Session, datetime], Reply],
+        target: Target | None = None,
+    ) -> Reply:
+        """UnitOfWork.run in a worker thread once a place is free; a wait for a question on its
+        way is done here, between tries, without a place."""
+        loop = asyncio.get_running_loop()
+        give_up_at: float | None = None
+        waited = False
+        while True:
+            async with self._places:
+                try:
+                    return await asyncio.to_thread(
+                        self.work.run, update_id, work, target, waited=waited, wait_here=False
+                    )
+                except QuestionOnItsWay:
+                    pass
+            give_up_at = give_up_at or loop.time() + transactions.WAIT_FOR_QUESTION
+            await asyncio.sleep(transactions.QUESTION_POLL)
+            waited = loop.time() >= give_up_at
