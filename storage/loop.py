@@ -2,8 +2,8 @@
 the process's own, for work that is one statement, that every answer does, and that would
 otherwise cost a worker thread's hop each time (a sent reply's settle: storage.outbox).
 
-A statement is compiled once, by the engine's dialect (the SQL, with its casts, and each
-parameter's conversion); a run converts the values and sends the text. The connection is
+A statement is compiled once, by the engine's dialect (storage.compiled); a run converts the
+values and sends the text. The connection is
 opened on first use and autocommits. Any failure closes it (the next run opens a new one) and
 is raised: the caller then does the work in a thread, the usual way, which is safe because
 what runs here is harmless to run again once its commit landed.
@@ -12,21 +12,17 @@ what runs here is harmless to run again once its commit landed.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from functools import cache
 from typing import Any
 
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.sql import ClauseElement
 
+from storage.compiled import compiled_for, values_for
 from storage.engine import CONNECT_TIMEOUT_SECONDS
 
 STATEMENT_TIMEOUT_SECONDS = 10
 """How long a statement here may take before its connection is given up (a network that went
 silent would otherwise hold every settle behind it)."""
-Compiled = tuple[Any, dict[str, Callable[[Any], Any]]]
-"""A statement compiled (its SQL, its parameters) and the conversion of each parameter that
-has one."""
 
 
 class LoopStatements:
@@ -42,14 +38,12 @@ class LoopStatements:
 
     async def first_row(self, statement: ClauseElement, parameters: dict[str, Any]) -> Any:
         """The first row `statement` returns (a tuple), or None; its change is committed."""
-        compiled, converts = _compiled(statement, self.dialect)
-        values = compiled.construct_params(parameters)  # with the statement's own constants
-        for name, convert in converts.items():
-            values[name] = convert(values[name])
+        compiled = compiled_for(statement, self.dialect)
+        values = values_for(compiled, parameters)
         connection = await self._connected()
         try:
             async with asyncio.timeout(STATEMENT_TIMEOUT_SECONDS):  # a connection gone silent
-                cursor = await connection.execute(compiled.string, values)
+                cursor = await connection.execute(compiled[0].string, values)
                 return await cursor.fetchone()
         except BaseException:
             if self._connection is connection:  # not a newer one another run opened since
@@ -79,15 +73,3 @@ def for_engine(engine: Engine) -> LoopStatements | None:
         return None
     return LoopStatements(engine)
 
-
-@cache
-def _compiled(statement: ClauseElement, dialect: Dialect) -> Compiled:
-    """`statement` compiled for `dialect`, and its parameters' conversions (statements here
-    are built once, so this is worked out once for each)."""
-    compiled: Any = statement.compile(dialect=dialect)
-    if compiled.literal_execute_params or compiled.post_compile_params:
-        raise ValueError("a statement run on the loop must have its SQL fixed at compile time")
-    converts = {
-        name: convert for name, convert in compiled._bind_processors.items() if convert is not None
-    }
-    return compiled, converts

@@ -22,6 +22,7 @@ from sqlalchemy.sql import visitors
 from sqlmodel import Session
 
 from storage import sqlite_batch
+from storage.compiled import compiled_for, values_for
 
 PENDING = "deferred_writes"
 """Where a session keeps the writes waiting to run (Session.info)."""
@@ -98,8 +99,12 @@ def run_pending(session: Session) -> None:
         for index, write in enumerate(pending)
         for name, value in write.parameters.items()
     }
-    # Core, on the session's connection: the ORM's execute adds nothing to a SELECT of writes.
-    _settle(pending, session.connection().execute(statement, parameters).one())
+    # Its SQL text, compiled once (every answer runs one: storage.compiled), on the session's
+    # connection, with SQLAlchemy's errors and events.
+    connection = session.connection()
+    compiled = compiled_for(statement, connection.dialect)
+    sent = connection.exec_driver_sql(compiled[0].string, values_for(compiled, parameters))
+    _settle(pending, sent.one())
 
 
 def _settle(pending: list[_Write], values: Any) -> None:

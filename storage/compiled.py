@@ -1,0 +1,41 @@
+"""Statements built once, compiled once for a dialect: the SQL text and each parameter's
+conversion, so that a run only converts its values and sends the text. For statements every
+answer runs, where SQLAlchemy's own path (a cache key walked from the whole statement, its
+look-up, the parameters' processing) costs more CPU than the database's work on them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import ClauseElement
+
+Compiled = tuple[Any, dict[str, Callable[[Any], Any]]]
+"""A statement compiled (its SQL, its parameters) and the conversion of each parameter that
+has one."""
+
+
+@cache
+def compiled_for(statement: ClauseElement, dialect: Dialect) -> Compiled:
+    """`statement` compiled for `dialect`, and its parameters' conversions (the statements
+    given here are built once, so this is worked out once for each). ValueError for one whose
+    SQL depends on its values (an IN of a list, say)."""
+    compiled: Any = statement.compile(dialect=dialect)
+    if compiled.literal_execute_params or compiled.post_compile_params:
+        raise ValueError("a statement compiled once must have its SQL fixed at compile time")
+    converts = {
+        name: convert for name, convert in compiled._bind_processors.items() if convert is not None
+    }
+    return compiled, converts
+
+
+def values_for(compiled: Compiled, parameters: dict[str, Any]) -> dict[str, Any]:
+    """The values to send with the compiled statement's SQL: `parameters` and the statement's
+    own constants, each converted as its type says (say, encrypted)."""
+    statement, converts = compiled
+    values: dict[str, Any] = statement.construct_params(parameters)
+    for name, convert in converts.items():
+        values[name] = convert(values[name])
+    return values
