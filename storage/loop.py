@@ -3,10 +3,10 @@ the process's own, for work that is one statement, that every answer does, and t
 otherwise cost a worker thread's hop each time (a sent reply's settle: storage.outbox).
 
 A statement is compiled once, by the engine's dialect (storage.compiled); a run converts the
-values and sends the text. The connection is
-opened on first use and autocommits. Any failure closes it (the next run opens a new one) and
-is raised: the caller then does the work in a thread, the usual way, which is safe because
-what runs here is harmless to run again once its commit landed.
+values and sends the text. The connection is opened on first use and autocommits. Any failure
+closes it (the next run opens a new one) and is raised: the caller then does the work in a
+thread, the usual way, which is safe because what runs here is harmless to run again once its
+commit landed.
 """
 
 from __future__ import annotations
@@ -72,4 +72,3 @@ def for_engine(engine: Engine) -> LoopStatements | None:
     if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
         return None
     return LoopStatements(engine)
-

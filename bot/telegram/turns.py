@@ -34,7 +34,7 @@ keeps open (storage.engine.KEPT_OPEN), leaving one for the inbox's and outbox's 
 
 
 class ThreadTurns:
-    """Runs turns in worker threads, at most `at_once` at a time, in the order they came."""
+    """Runs turns in worker threads, at most `at_once` at a time."""
 
     def __init__(self, work: UnitOfWork, at_once: int = AT_ONCE) -> None:
         self.work = work
