@@ -21,10 +21,16 @@ has one."""
 def compiled_for(statement: ClauseElement, dialect: Dialect) -> Compiled:
     """`statement` compiled for `dialect`, and its parameters' conversions (the statements
     given here are built once, so this is worked out once for each). ValueError for one whose
-    SQL depends on its values (an IN of a list, say)."""
+    SQL depends on its values (an IN of a list, say), that needs a column's default worked
+    out in Python as it runs, or whose parameters' names the dialect had to change: what a run
+    here leaves out."""
     compiled: Any = statement.compile(dialect=dialect)
     if compiled.literal_execute_params or compiled.post_compile_params:
         raise ValueError("a statement compiled once must have its SQL fixed at compile time")
+    if compiled.insert_prefetch or compiled.update_prefetch:
+        raise ValueError("a statement compiled once must not need defaults worked out in Python")
+    if compiled.escaped_bind_names:
+        raise ValueError("a statement compiled once must have parameter names the dialect keeps")
     converts = {
         name: convert for name, convert in compiled._bind_processors.items() if convert is not None
     }

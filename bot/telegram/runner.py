@@ -34,9 +34,10 @@ log = logging.getLogger(__name__)
 
 DATABASE_THREADS = 2 * CONCURRENT_CHATS
 """Threads for the database work handlers, the inbox and the outbox hand off (asyncio's
-default pool has 6 on two cores). A patient's turn may wait up to 2 s in its thread for the
-record of the question it answers (bot.services.transactions), and up to CONCURRENT_CHATS turns
-run at once: the settles that end those waits must still find a thread."""
+default pool has 6 on two cores). Patients' turns take a few of them at a time
+(bot.telegram.turns), but commands, claims, settles in threads, reminder claims and the
+sweeps take their own, and a thread whose handler was cancelled runs on to its end: the
+work that ends a turn's wait (a settle, a claim) must still find a thread."""
 
 
 class TokenRejected(Exception):

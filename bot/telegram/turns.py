@@ -7,12 +7,14 @@ PostgreSQL pool keeps open opened and closed one of its own (221 connections thr
 backlog of 360 answers, against 66 with four turns at once), and the threads took the GIL from
 each other and from the event loop at every round trip. Four at a time, a turn's own CPU fell
 from 4.4 to 4.0 ms (median) and the bot's from 10.9 to 10.5 ms per answer (bench/backlog.py
-on PostgreSQL, 4 alternating pairs). Four transactions at once still keep a database busy
-that is a network away: a turn spends most of its time waiting for replies.
+on PostgreSQL, 4 alternating pairs; one or two at a time cost the same). A few transactions
+at once still keep a database busy that is a network away: a turn spends most of its time
+waiting for replies. A turn stuck on a row lock or a silent connection holds its place: with
+a few places, a few such turns hold up every chat's turns until they end.
 
 A patient's text that may answer a question still being sent waits for that question's record
 (bot.services.seen.QuestionOnItsWay) here on the loop, not in its thread: a wait holds no
-thread, no connection and no place among the four.
+thread, no connection and no place.
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ from bot.services.replies import Reply, Target
 from bot.services.seen import QuestionOnItsWay
 from bot.services.transactions import UnitOfWork
 
-AT_ONCE = 4
-"""Turns running in worker threads at once: one fewer than the connections a PostgreSQL pool
-keeps open (storage.engine.KEPT_OPEN), leaving one for the inbox's and outbox's claims."""
+AT_ONCE = 3
+"""Turns running in worker threads at once: two fewer than the connections a PostgreSQL pool
+keeps open (storage.engine.KEPT_OPEN), one of which the process's locks hold (storage.locks),
+leaving one for the inbox's and the outbox's claims. One, two or four at once cost the same
+CPU per answer (bench/backlog.py)."""
 
 
 class ThreadTurns:
@@ -52,13 +56,34 @@ class ThreadTurns:
         give_up_at: float | None = None
         waited = False
         while True:
-            async with self._places:
-                try:
-                    return await asyncio.to_thread(
-                        self.work.run, update_id, work, target, waited=waited, wait_here=False
-                    )
-                except QuestionOnItsWay:
-                    pass
+            running = await self._started(update_id, work, target, waited)
+            try:
+                return await asyncio.shield(running)
+            except QuestionOnItsWay:
+                pass
             give_up_at = give_up_at or loop.time() + transactions.WAIT_FOR_QUESTION
             await asyncio.sleep(transactions.QUESTION_POLL)
             waited = loop.time() >= give_up_at
+
+    async def _started(
+        self,
+        update_id: int | None,
+        work: Callable[[Session, datetime], Reply],
+        target: Target | None,
+        waited: bool,
+    ) -> asyncio.Future[Reply]:
+        """One try, started in a thread once a place is free; the place is given back when the
+        thread ends, even if the handler waiting for it was cancelled (its thread runs on)."""
+        await self._places.acquire()
+        running = asyncio.ensure_future(
+            asyncio.to_thread(
+                self.work.run, update_id, work, target, waited=waited, wait_here=False
+            )
+        )
+        running.add_done_callback(self._give_back)
+        return running
+
+    def _give_back(self, running: asyncio.Future[Reply]) -> None:
+        self._places.release()
+        if not running.cancelled():
+            running.exception()  # seen here: a cancelled handler no longer looks at it

@@ -7,6 +7,7 @@ import asyncio
 import threading
 import time
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -46,3 +47,45 @@ async def test_no_more_turns_run_in_threads_at_once_than_there_are_places(
         assert work.most == 2
     finally:
         engine.dispose()
+
+
+class SlowWork:
+    """In place of a UnitOfWork: each run takes a while in its thread, or until `go` is set."""
+
+    def __init__(self) -> None:
+        self.overlap, self.started = Overlap(), 0
+        self.go = threading.Event()
+        self.go.set()
+
+    def run(self, update_id: int | None, *_args: Any, **_kwargs: Any) -> Reply:
+        self.started += 1
+        self.go.wait(5)
+        return self.overlap(None, None)  # type: ignore[arg-type]
+
+
+async def test_whatever_the_database_no_more_than_the_places_run_at_once() -> None:
+    work = SlowWork()
+    turns = ThreadTurns(work, at_once=3)  # type: ignore[arg-type]
+    await asyncio.gather(*(turns.run(n, Overlap()) for n in range(9)))
+    assert work.overlap.done == 9
+    assert work.overlap.most == 3
+
+
+async def test_a_cancelled_turn_keeps_its_place_until_its_thread_ends() -> None:
+    """The handler was cancelled (the bot stopping); its transaction runs on in its thread,
+    and the place is taken until it ends: never more threads at work than places."""
+    work = SlowWork()
+    work.go.clear()
+    turns = ThreadTurns(work, at_once=1)  # type: ignore[arg-type]
+    first = asyncio.create_task(turns.run(1, Overlap()))
+    while work.started == 0:
+        await asyncio.sleep(0.01)
+    first.cancel()
+    second = asyncio.create_task(turns.run(2, Overlap()))
+    await asyncio.sleep(0.2)
+    assert work.started == 1, "the second waits for the first thread's place"
+
+    work.go.set()
+    await asyncio.wait_for(second, 2)
+    assert first.cancelled() and work.started == 2
+    assert work.overlap.most == 1
