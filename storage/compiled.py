@@ -7,14 +7,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 
-Compiled = tuple[Any, dict[str, Callable[[Any], Any]]]
-"""A statement compiled (its SQL, its parameters) and the conversion of each parameter that
-has one."""
+
+class Compiled(NamedTuple):
+    """A statement compiled (its SQL, its parameters) and the conversion of each parameter that
+    has one."""
+
+    statement: Any
+    converts: dict[str, Callable[[Any], Any]]
+
+    @property
+    def sql(self) -> str:
+        return str(self.statement.string)
 
 
 @cache
@@ -34,7 +42,7 @@ def compiled_for(statement: ClauseElement, dialect: Dialect) -> Compiled:
     converts = {
         name: convert for name, convert in compiled._bind_processors.items() if convert is not None
     }
-    return compiled, converts
+    return Compiled(compiled, converts)
 
 
 def values_for(compiled: Compiled, parameters: dict[str, Any]) -> dict[str, Any]:

@@ -33,8 +33,8 @@ beyond these as it comes back: with 16 patients' turns at once a backlog of 480 
 265 connections, against 134 with 10 kept and 77 with all 15 (opening and closing one costs the
 bot 0.64 ms of CPU, about 2 % of its CPU per answer here, and the server more). Keeping 10
 took the test suite's three workers to 97 client connections of the server's 100. Turns now
-run in threads four at a time (bot.telegram.turns): 66–100 connections through 360 answers,
-against 221 when each had a thread of its own. A SQLite engine keeps every one it opened:
+run in threads a few at a time (bot.telegram.turns): 66–100 connections through 360 answers
+with four, against 221 when each had a thread of its own. A SQLite engine keeps every one it opened:
 closing the ones beyond 5 as they came back made 1 turn in 4 open a connection and make its
 batch triggers again (storage.sqlite_batch), a tenth of the bot's CPU per answer
 (bench/backlog.py)."""

@@ -43,7 +43,7 @@ class LoopStatements:
         connection = await self._connected()
         try:
             async with asyncio.timeout(STATEMENT_TIMEOUT_SECONDS):  # a connection gone silent
-                cursor = await connection.execute(compiled[0].string, values)
+                cursor = await connection.execute(compiled.sql, values)
                 return await cursor.fetchone()
         except BaseException:
             if self._connection is connection:  # not a newer one another run opened since

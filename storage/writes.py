@@ -103,7 +103,7 @@ def run_pending(session: Session) -> None:
     # connection, with SQLAlchemy's errors and events.
     connection = session.connection()
     compiled = compiled_for(statement, connection.dialect)
-    sent = connection.exec_driver_sql(compiled[0].string, values_for(compiled, parameters))
+    sent = connection.exec_driver_sql(compiled.sql, values_for(compiled, parameters))
     _settle(pending, sent.one())
 
 

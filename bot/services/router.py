@@ -30,7 +30,7 @@ from bot.services.preferences import PreferencesService
 from bot.services.reminder_plans import ids, replan_patient
 from bot.services.replies import OPEN_CHECKIN, DialogueKind, DialogueRef, Reply, Target
 from bot.services.safety import SafetyService
-from bot.services.transactions import UnitOfWork
+from bot.services.transactions import UnitOfWork, Work
 from flows import messages
 from flows.dialogue import Begin, Event, Typed
 from flows.review import REVIEW_STEP
@@ -84,7 +84,7 @@ class ConversationRouter:
     def turn(
         self, chat_id: int, event: Event, ref: DialogueRef | None,
         pressed: int | None, typed: int | None,
-    ) -> tuple[Callable[[Session, datetime], Reply], Target]:
+    ) -> tuple[Work, Target]:
         """What `handle` runs: its work and its reply's target (for UnitOfWork.run_at_once);
         `pressed`: the message whose button was pressed, `typed`: the message typed."""
         on_review = getattr(event, "step", None) == REVIEW_STEP

@@ -36,6 +36,8 @@ WAIT_FOR_QUESTION = 2.0
 """Seconds a patient's text waits for the question it may answer, while that is being sent
 (its settle is a round trip behind Telegram's answer); then it is taken as typed before."""
 QUESTION_POLL = 0.02
+Work = Callable[[Session, datetime], Reply]
+"""What a turn does in its transaction: given the session and the time, the reply."""
 
 
 class UnitOfWork:
@@ -57,7 +59,7 @@ class UnitOfWork:
     def run(
         self,
         update_id: int | None,
-        work: Callable[[Session, datetime], Reply],
+        work: Work,
         target: Target | None = None,
         *,
         waited: bool = False,
@@ -102,7 +104,7 @@ class UnitOfWork:
     def run_at_once(
         self,
         update_id: int | None,
-        work: Callable[[Session, datetime], Reply],
+        work: Work,
         target: Target | None = None,
     ) -> Reply | None:
         """`run`, for a caller that must not wait (the event loop), on SQLite only: one attempt
@@ -121,7 +123,7 @@ class UnitOfWork:
     def _once(
         self,
         update_id: int | None,
-        work: Callable[[Session, datetime], Reply],
+        work: Work,
         target: Target | None,
         *,
         waited: bool,

@@ -20,15 +20,11 @@ thread, no connection and no place.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from datetime import datetime
-
-from sqlmodel import Session
 
 from bot.services import transactions
 from bot.services.replies import Reply, Target
 from bot.services.seen import QuestionOnItsWay
-from bot.services.transactions import UnitOfWork
+from bot.services.transactions import UnitOfWork, Work
 
 AT_ONCE = 3
 """Turns running in worker threads at once: two fewer than the connections a PostgreSQL pool
@@ -47,7 +43,7 @@ class ThreadTurns:
     async def run(
         self,
         update_id: int | None,
-        work: Callable[[Session, datetime], Reply],
+        work: Work,
         target: Target | None = None,
     ) -> Reply:
         """UnitOfWork.run in a worker thread once a place is free; a wait for a question on its
@@ -68,7 +64,7 @@ class ThreadTurns:
     async def _started(
         self,
         update_id: int | None,
-        work: Callable[[Session, datetime], Reply],
+        work: Work,
         target: Target | None,
         waited: bool,
     ) -> asyncio.Future[Reply]:

@@ -25,7 +25,7 @@ def test_a_statement_is_compiled_once_and_its_values_converted() -> None:
     values = values_for(compiled, {"p_id": 7, "p_value": "low"})
     assert values["p_id"] == 7
     assert values["p_value"] != "low", "an answer's value is sent encrypted"
-    assert "%(p_value)s" in compiled[0].string
+    assert "%(p_value)s" in compiled.sql
 
 
 def test_a_statement_whose_sql_depends_on_its_values_is_refused() -> None:
