@@ -15,7 +15,8 @@ from __future__ import annotations
 import select
 import socket
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from typing import Any
 
 import httpcore
@@ -24,6 +25,10 @@ from telegram.request import HTTPXRequest
 
 CONNECTIONS = 256
 """At most this many connections at once (python-telegram-bot's default for the bot)."""
+
+ON_WRITE: ContextVar[Callable[[], None] | None] = ContextVar("on_write", default=None)
+"""Called each time this task's request is written to its connection (httpcore writes in the
+task that makes the request): the rate limiter counts a message from when it really left."""
 
 
 def api_request() -> HTTPXRequest:
@@ -95,6 +100,9 @@ class PollingStream(httpcore.AsyncNetworkStream):
         return await self._stream.read(max_bytes, timeout)
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        written = ON_WRITE.get()
+        if written is not None:
+            written()
         await self._stream.write(buffer, timeout)
 
     async def aclose(self) -> None:

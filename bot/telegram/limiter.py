@@ -16,11 +16,13 @@ import time
 from collections.abc import Callable, Coroutine
 from contextvars import ContextVar
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.telegram.http import ON_WRITE
 from bot.telegram.send_queue import SendQueue, Ticket
 from storage.statuses import Priority
 
@@ -67,8 +69,8 @@ class PriorityLimiter(BaseRateLimiter[int]):
         chat_id = _chat_of(data)
         counted = endpoint.lower().startswith(MESSAGE_CALLS)
         for attempt in range(self.max_retries + 1):
-            if counted:
-                await self._turn(priority, chat_id)
+            ticket = await self._turn(priority, chat_id) if counted else None
+            writing = None if ticket is None else ON_WRITE.set(partial(self.queue.started, ticket))
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
@@ -78,10 +80,15 @@ class PriorityLimiter(BaseRateLimiter[int]):
                 log.info("Telegram asked to slow down: every call waits %.1f s", _seconds(error))
                 if not counted:  # not in the queue, so the pause does not hold it back
                     await asyncio.sleep(_seconds(error) + 0.1)
+            finally:
+                if writing is not None:
+                    ON_WRITE.reset(writing)
         raise AssertionError("unreachable")  # the loop returns or raises
 
-    async def _turn(self, priority: int, chat_id: int | None) -> None:
-        """Wait until the queue lets this call go, and tell it when the call starts."""
+    async def _turn(self, priority: int, chat_id: int | None) -> Ticket:
+        """Wait until the queue lets this call go, and tell it when the call starts (and,
+        through ON_WRITE, each time its request is written: on a busy event loop that can be
+        a tenth of a second later, and Telegram counts a message when it arrives)."""
         ticket = self.queue.push(priority, chat_id)
         waiter = asyncio.get_running_loop().create_future()
         self._waiters[ticket.number] = waiter
@@ -94,6 +101,7 @@ class PriorityLimiter(BaseRateLimiter[int]):
         finally:
             self._waiters.pop(ticket.number, None)
         self.queue.started(ticket)
+        return ticket
 
     def _release(self, due: float | None = None) -> None:
         """Let go of every call whose turn it is (`due`: the queue's time this wake-up was set

@@ -6,7 +6,7 @@ waiting: `bot.telegram.limiter` puts it in front of python-telegram-bot's reques
 
 Limits are sliding windows (at most N calls in any window of W seconds), the way Telegram counts,
 so bursts never go over. Each also holds at the same rate over a shorter window (at most 5 calls
-in any 0.175 s overall, 4 in 0.168 s for reminders), so a backlog goes out evenly rather than 30 at
+in any 0.172 s overall, 4 in 0.168 s for reminders), so a backlog goes out evenly rather than 30 at
 once and then nothing for a second: calls sent at once reach Telegram spread over the time the
 machine takes to write them, and a burst's late arrivals then fall into the next second's
 window (429); and every call in a burst needs a connection of its own, which the HTTP client
@@ -25,14 +25,18 @@ from dataclasses import dataclass, field
 
 from storage.statuses import Priority
 
-OVERALL = (30, 1.05)
-"""At most 30 calls in any 1.05 s: Telegram's ~30 messages a second, with a margin for the
-time a call takes to reach it."""
+OVERALL = (30, 1.03)
+"""At most 30 calls in any 1.03 s: Telegram's ~30 messages a second, with a margin for the
+time a request takes from the bot's socket to Telegram's count. Calls count from when their
+request is written (bot.telegram.http.ON_WRITE); while they counted from when they were let
+go, a busy event loop wrote some a tenth of a second later, and 1.05 s was not margin enough.
+Through a run of bench/answering.py the fake Bot API read a request 0.7 ms after it was
+written (median), 6 ms (99th percentile), 19 ms at most."""
 BULK = (25, 1.05)
 """Reminders use at most this much of it."""
 BURST = 5
 """At most this many calls at once (reminders: their share of it, 4), at the same rate: 5 in
-0.175 s (4 in 0.168 s). Measured with bench/answering.py (sets of three runs): bursts of 3 and
+0.172 s (4 in 0.168 s). Measured with bench/answering.py (sets of three runs): bursts of 3 and
 of 6 drew a median of one 429 a run from the fake Bot API's flood control, bursts of 5 none."""
 LATE_CREDIT = 0.01
 """How far a call's count may be from when it really went. A wake-up that comes late (the event
@@ -41,7 +45,7 @@ before now: else each late wake-up would push back every call after it, and a ba
 out a few percent slower than the limits allow. And a call that starts later than this after
 it was let go (the loop stalled in between) counts from its start, less this: else the calls
 let go before a stall would reach Telegram together with those let go after it, and more than
-30 would arrive within a second (429). The calls keep to 30 in any 1.04 s, 5 in any 0.165 s,
+30 would arrive within a second (429). The calls keep to 30 in any 1.02 s, 5 in any 0.162 s,
 but for calls held up longer than that between being let go and their start: those may start
 together with calls let go after them."""
 PER_CHAT = (3, 3.0)
@@ -146,6 +150,7 @@ class SendQueue:
         self.clock = clock
         bulk_burst = None if burst is None else max(1, burst * bulk[0] // overall[0])
         self.overall, self.bulk = Rate(*overall, burst), Rate(*bulk, bulk_burst)
+        self.replies = Rate(*overall, burst)  # only its burst's window is used: see _evenly
         self.per_chat_limit = per_chat
         self.chats: dict[int, Window] = {}
         self.waiting: list[Ticket] = []
@@ -159,6 +164,7 @@ class SendQueue:
         processes = max(1, processes)
         self.overall.share(processes)
         self.bulk.share(processes)
+        self.replies.share(processes)
 
     def push(self, priority: int, chat_id: int | None) -> Ticket:
         ticket = Ticket(int(priority), next(self._numbers), chat_id)
@@ -235,8 +241,15 @@ class SendQueue:
         """A crisis reply or safety alert is never spread out behind others: it goes as soon
         as the full window allows (and still counts in the burst's). Nor is a reply to someone
         talking while no other reply waits: the burst's window spreads a backlog of replies,
-        and held a lone reply up to 0.175 s behind a provider's delivery (bench/stalls.py)."""
-        return self.overall.free_at(now, evenly=self._evenly(ticket))
+        and held a lone reply up to 0.17 s behind a provider's delivery (bench/stalls.py).
+        Replies keep to a burst's window of their own, though: with many people talking, one
+        lone reply after another went 16 within 18 ms, reached the fake Bot API over 0.2 s
+        (each needs a connection of its own, written in turn), and the next second's calls
+        then arrived within Telegram's second of the burst's last (429s, bench/answering.py)."""
+        free_at = self.overall.free_at(now, evenly=self._evenly(ticket))
+        if ticket.priority == Priority.CONVERSATION:
+            return max(free_at, self.replies.short.free_at(now))
+        return free_at
 
     def _evenly(self, ticket: Ticket) -> bool:
         lone_reply = ticket.priority == Priority.CONVERSATION and self._replies_waiting == 1
@@ -259,6 +272,8 @@ class SendQueue:
         if ticket.priority == Priority.CONVERSATION:
             self._replies_waiting -= 1
         ticket.windows.extend(self.overall.windows())
+        if ticket.priority == Priority.CONVERSATION:
+            ticket.windows.append(self.replies.short)
         if ticket.priority >= Priority.BULK:
             ticket.windows.extend(self.bulk.windows())
         if _paced(ticket) and ticket.chat_id is not None:

@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import pytest
 from e2e_support import invite, join, running_bot, settings_for
 from fake_bot_api import FakeBotAPI
+from hanging_up_server import HangingUpServer
 
 from bot.telegram import http
 from bot.telegram.http import api_request, readable
-
-BODY = b'{"ok": true, "result": true}'
 
 
 def test_a_socket_is_readable_once_data_or_the_peer_s_hang_up_is_there() -> None:
@@ -33,46 +30,6 @@ def test_a_socket_is_readable_once_data_or_the_peer_s_hang_up_is_there() -> None
     assert readable(ours)  # closed: gone, so httpcore drops it
 
 
-class HangingUpServer:
-    """Answers each request with keep-alive headers, then hangs up the connection."""
-
-    def __init__(self) -> None:
-        self.connections = 0
-        self.requested: list[bytes] = []  # each request line
-        self.hung_up = asyncio.Event()
-        self.port = 0
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        headers = await reader.readuntil(b"\r\n\r\n")
-        self.requested.append(headers.split(b"\r\n")[0])
-        length = next(
-            (
-                int(line.split(b":")[1])
-                for line in headers.split(b"\r\n")
-                if line.lower().startswith(b"content-length:")
-            ),
-            0,
-        )
-        await reader.readexactly(length)
-        writer.write(
-            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-            + b"Content-Length: %d\r\n\r\n" % len(BODY)
-            + BODY
-        )
-        await writer.drain()
-        writer.close()
-        await writer.wait_closed()
-        self.hung_up.set()
-
-    @asynccontextmanager
-    async def running(self) -> AsyncIterator[HangingUpServer]:
-        server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = server.sockets[0].getsockname()[1]
-        async with server:
-            yield self
-
-
 async def test_a_connection_the_server_hung_up_is_not_used_again() -> None:
     request = api_request()
     await request.initialize()
@@ -86,6 +43,28 @@ async def test_a_connection_the_server_hung_up_is_not_used_again() -> None:
             assert server.connections == 2
     finally:
         await request.shutdown()
+
+
+async def test_a_request_says_when_it_is_written_to_the_task_that_made_it() -> None:
+    request = api_request()
+    await request.initialize()
+    written: list[str] = []
+
+    async def post(name: str, url: str) -> None:
+        http.ON_WRITE.set(lambda: written.append(name))
+        assert await request.post(url) is True
+
+    try:
+        async with HangingUpServer().running() as server:
+            url = f"http://127.0.0.1:{server.port}/botTOKEN/getMe"
+            await asyncio.create_task(post("first", url))
+            await server.hung_up.wait()
+            assert await request.post(url) is True  # no hook in this task: nothing is called
+            await asyncio.create_task(post("second", url))
+    finally:
+        await request.shutdown()
+    assert written and set(written) == {"first", "second"}
+    assert written.index("second") > written.index("first")
 
 
 async def test_the_bot_sends_through_this_client(
