@@ -101,6 +101,11 @@ class UnitOfWork:
                 raise RuntimeError("the dialogue kept changing under concurrent updates")
             attempt += 1
 
+    @property
+    def on_loop_possible(self) -> bool:
+        """Whether `run_at_once` may run anything (SQLite)."""
+        return self.engine.dialect.name == "sqlite"
+
     def run_at_once(
         self,
         update_id: int | None,
@@ -111,7 +116,7 @@ class UnitOfWork:
         when a pooled connection is free, begun only if no other connection is writing. None
         when it did not start, or would have waited or retried: nothing was committed, and
         `run` (in a thread) does it then."""
-        if self.engine.dialect.name != "sqlite" or not connection_free(self.engine):
+        if not self.on_loop_possible or not connection_free(self.engine):
             return None
         try:
             return self._once(update_id, work, target, waited=False, wait=False)

@@ -60,7 +60,7 @@ from bot.telegram.reminder_jobs import ReminderJobs
 from bot.telegram.retention_jobs import RetentionJob
 from bot.telegram.senders import Senders
 from bot.telegram.services import KEY, BotServices
-from bot.telegram.turns import ThreadTurns
+from bot.telegram.turns import Turns
 from storage.db import make_engine
 
 PATIENT_MENU = (
@@ -188,7 +188,7 @@ def build_services(
         dispatcher=dispatcher,
         inbox=InboxWorker(application, inbox),
         retention=RetentionJob(application, Retention(database, settings.retention_days)),
-        turns=ThreadTurns(router.work),
+        turns=Turns(router.work),
     )
 
 

@@ -213,16 +213,8 @@ async def _handle(
     typed = update.message.message_id if update.message is not None else None
     bot_services = services(context)
     router, button = bot_services.router, pressed if ref is not None else None
-    # On SQLite a turn is a few milliseconds of CPU on a local file, whose commit does not
-    # wait for the disk (WAL, synchronous=NORMAL; a checkpoint every 1000 pages does): it runs
-    # here when it can begin at once, sparing the thread hop (its wait, and the CPU a worker
-    # thread's turn costs on top, interleaved with this loop: bench/backlog.py). Otherwise,
-    # and always on PostgreSQL, in a worker thread (a few at once: bot.telegram.turns): a lock
-    # or the network never stalls the loop.
     turn = router.turn(chat.id, event, ref, button, typed)
-    reply = router.work.run_at_once(update.update_id, *turn)
-    if reply is None:
-        reply = await bot_services.turns.run(update.update_id, *turn)
+    reply = await bot_services.turns.run(update.update_id, *turn)  # where: bot.telegram.turns
     _after(bot_services, reply)
     if query is not None and ref is not None:
         await _answer_query(update, STALE_TOAST if reply.stale else None)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from bot.telegram.inbox import InboxWorker
     from bot.telegram.reminder_jobs import ReminderJobs
     from bot.telegram.retention_jobs import RetentionJob
-    from bot.telegram.turns import ThreadTurns
+    from bot.telegram.turns import Turns
 
 KEY = "services"
 
@@ -37,7 +37,7 @@ class BotServices:
     dispatcher: Dispatcher
     inbox: InboxWorker
     retention: RetentionJob
-    turns: ThreadTurns
+    turns: Turns
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:

@@ -1,16 +1,26 @@
-"""Patients' turns that do not run on the event loop (always on PostgreSQL; on SQLite when
-another connection is writing), run in worker threads, a few at a time.
+"""Where a patient's turn runs: on SQLite on the event loop, one turn per pass of it, when it
+can begin at once; otherwise, and always on PostgreSQL, in worker threads, a few at a time.
 
-Sixteen chats are handled at once (bot.telegram.inbox). Had each turn its own thread, a burst
-would run sixteen transactions side by side on two cores: each beyond the five connections a
-PostgreSQL pool keeps open opened and closed one of its own (221 connections through a
-backlog of 360 answers, against 66 with four turns at once), and the threads took the GIL from
-each other and from the event loop at every round trip. Four at a time, a turn's own CPU fell
-from 4.4 to 4.0 ms (median) and the bot's from 10.9 to 10.5 ms per answer (bench/backlog.py
-on PostgreSQL, 4 alternating pairs; one or two at a time cost the same). A few transactions
-at once still keep a database busy that is a network away: a turn spends most of its time
-waiting for replies. A turn stuck on a row lock or a silent connection holds its place: with
-a few places, a few such turns hold up every chat's turns until they end.
+On SQLite a turn is a few milliseconds of CPU on a local file, whose commit does not wait for
+the disk (WAL, synchronous=NORMAL; a checkpoint every 1000 pages does): run on the loop, it
+spares the thread hop (its wait, and the CPU a worker thread's turn costs on top, interleaved
+with the loop: bench/backlog.py). But sixteen chats are handled at once (bot.telegram.inbox),
+and their tasks are all ready together: forty patients giving their consent at once (a turn
+of about 20 ms here: it plans their reminders and opens their intake) ran sixteen turns back
+to back in one pass of the loop, and nothing was sent for 0.47 s (bench/answering.py: the
+replies to those first answers came after 1.6 s, median). One turn per pass, the replies and
+the other work of the loop go in between. On PostgreSQL a lock or the network never stalls
+the loop.
+
+Had each turn its own thread, a burst would run sixteen transactions side by side on two cores:
+each beyond the five connections a PostgreSQL pool keeps open opened and closed one of its own
+(221 connections through a backlog of 360 answers, against 66 with four turns at once), and the
+threads took the GIL from each other and from the event loop at every round trip. Four at a
+time, a turn's own CPU fell from 4.4 to 4.0 ms (median) and the bot's from 10.9 to 10.5 ms per
+answer (bench/backlog.py on PostgreSQL, 4 alternating pairs; one or two at a time cost the
+same). A few transactions at once still keep a database busy that is a network away: a turn
+spends most of its time waiting for replies. A turn stuck on a row lock or a silent connection
+holds its place: with a few places, a few such turns hold up every chat's turns until they end.
 
 A patient's text that may answer a question still being sent waits for that question's record
 (bot.services.seen.QuestionOnItsWay) here on the loop, not in its thread: a wait holds no
@@ -20,6 +30,7 @@ thread, no connection and no place.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 
 from bot.services import transactions
 from bot.services.replies import Reply, Target
@@ -33,14 +44,26 @@ leaving one for the inbox's and the outbox's claims. One, two or four at once co
 CPU per answer (bench/backlog.py)."""
 
 
-class ThreadTurns:
-    """Runs turns in worker threads, at most `at_once` at a time."""
+class Turns:
+    """Runs each turn on the event loop, one per pass of it, when it can begin at once; else in
+    a worker thread (at most `at_once` of those at a time)."""
 
     def __init__(self, work: UnitOfWork, at_once: int = AT_ONCE) -> None:
         self.work = work
         self._places = asyncio.Semaphore(at_once)
+        self._passes = OnePerPass()
 
-    async def run(
+    async def run(self, update_id: int | None, work: Work, target: Target | None = None) -> Reply:
+        """The turn on the event loop in a pass of its own (SQLite: see
+        UnitOfWork.run_at_once), else, or when it could not begin at once, in a thread."""
+        if self.work.on_loop_possible:
+            await self._passes.take()
+            reply = self.work.run_at_once(update_id, work, target)
+            if reply is not None:
+                return reply
+        return await self.in_thread(update_id, work, target)
+
+    async def in_thread(
         self,
         update_id: int | None,
         work: Work,
@@ -83,3 +106,31 @@ class ThreadTurns:
         self._places.release()
         if not running.cancelled():
             running.exception()  # seen here: a cancelled handler no longer looks at it
+
+
+class OnePerPass:
+    """One holder per pass of the event loop; the others wait, in the order they asked."""
+
+    def __init__(self) -> None:
+        self._taken = False
+        self._waiting: deque[asyncio.Future[None]] = deque()
+
+    async def take(self) -> None:
+        loop = asyncio.get_running_loop()
+        if not self._taken:
+            self._taken = True
+            loop.call_soon(self._pass_on)
+            return
+        waiter = loop.create_future()
+        self._waiting.append(waiter)
+        await waiter
+
+    def _pass_on(self) -> None:
+        """Runs in the pass after the holder's: the next in line holds this one."""
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():  # a cancelled waiter is passed over
+                waiter.set_result(None)
+                asyncio.get_running_loop().call_soon(self._pass_on)
+                return
+        self._taken = False

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from bot.services import transactions
 from bot.services.deliveries import Deliveries
 from bot.services.replies import Reply
-from bot.telegram.turns import ThreadTurns
+from bot.telegram.turns import Turns
 from flows import messages
 from flows.dialogue import Typed
 from storage import chat_outbox
@@ -233,12 +233,12 @@ async def test_a_turn_in_a_thread_waits_for_its_question_without_holding_a_place
     patient = Patient(services)
     (claimed,) = patient.deliveries.claim(10)  # "what do you hope for" is being sent
     router = services.patients
-    turns = ThreadTurns(router.work, at_once=1)
+    turns = Turns(router.work, at_once=1)
     turn = router.turn(CHAT_ID, Typed("To feel like myself"), None, None, 43)
-    waiting = asyncio.create_task(turns.run(next(patient.update_ids), *turn))
+    waiting = asyncio.create_task(turns.in_thread(next(patient.update_ids), *turn))
     await asyncio.sleep(0.1)
 
-    other = await asyncio.wait_for(turns.run(None, lambda _session, _now: Reply(say=["hi"])), 1)
+    other = await asyncio.wait_for(turns.in_thread(None, lambda _session, _now: Reply(say=["hi"])), 1)
     assert other.say == ["hi"]
     assert not waiting.done(), "still waiting for the question's record"
 
@@ -256,7 +256,7 @@ async def test_a_turn_in_a_thread_waits_for_a_question_never_recorded_only_so_lo
     patient.deliveries.claim(10)  # and never settled
     router = services.patients
     turn = router.turn(CHAT_ID, Typed("To feel like myself"), None, None, 43)
-    reply = await asyncio.wait_for(ThreadTurns(router.work).run(next(patient.update_ids), *turn), 2)
+    reply = await asyncio.wait_for(Turns(router.work).in_thread(next(patient.update_ids), *turn), 2)
 
     assert reply.say[0] == messages.NOT_SHOWN_YET
     assert patient.answered() == ["reason.coming"]
