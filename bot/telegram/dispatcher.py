@@ -232,7 +232,8 @@ class Dispatcher:
             if number + 1 < len(parts):
                 await asyncio.to_thread(self.deliveries.progress, message, number + 1, ids)
         # On SQLite, settled here when the database is free (as a patient's turn is, see
-        # bot.telegram.patient_handlers), else in a worker thread.
+        # bot.telegram.turns; one statement, so it does not wait for a pass of its own), else
+        # in a worker thread.
         settled = self.deliveries.sent_at_once(message, ids)
         if settled is None:  # PostgreSQL: a reply's settle on the loop's own connection
             settled = await self.deliveries.sent_on_loop(message, ids)

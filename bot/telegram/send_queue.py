@@ -28,10 +28,12 @@ from storage.statuses import Priority
 OVERALL = (30, 1.03)
 """At most 30 calls in any 1.03 s: Telegram's ~30 messages a second, with a margin for the
 time a request takes from the bot's socket to Telegram's count. Calls count from when their
-request is written (bot.telegram.http.ON_WRITE); while they counted from when they were let
-go, a busy event loop wrote some a tenth of a second later, and 1.05 s was not margin enough.
-Through a run of bench/answering.py the fake Bot API read a request 0.7 ms after it was
-written (median), 6 ms (99th percentile), 19 ms at most."""
+request is written (bot.telegram.http.ON_WRITE; not through a proxy named in the environment,
+where python-telegram-bot's own connections are used and calls count from their start). While
+they counted from when they were let go, a busy event loop wrote some a tenth of a second
+later, and 1.05 s was not margin enough. Through a run of bench/answering.py the fake Bot
+API read a request 0.7 ms after it was written (median), 6 ms (99th percentile), 19 ms at
+most."""
 BULK = (25, 1.05)
 """Reminders use at most this much of it."""
 BURST = 5
@@ -150,7 +152,7 @@ class SendQueue:
         self.clock = clock
         bulk_burst = None if burst is None else max(1, burst * bulk[0] // overall[0])
         self.overall, self.bulk = Rate(*overall, burst), Rate(*bulk, bulk_burst)
-        self.replies = Rate(*overall, burst)  # only its burst's window is used: see _evenly
+        self.replies = Rate(*overall, burst)  # only its burst's window: see _overall_free_at
         self.per_chat_limit = per_chat
         self.chats: dict[int, Window] = {}
         self.waiting: list[Ticket] = []
@@ -160,7 +162,7 @@ class SendQueue:
 
     def share(self, processes: int) -> None:
         """`processes` bot processes send for this bot (replicas): Telegram's limits are the
-        bot's, so this one keeps to its share of the overall and bulk rates and bursts."""
+        bot's, so this one keeps to its share of the overall, bulk and replies' rates and bursts."""
         processes = max(1, processes)
         self.overall.share(processes)
         self.bulk.share(processes)
@@ -259,8 +261,9 @@ class SendQueue:
         return self._free_at(ticket, now) > now
 
     def started(self, ticket: Ticket) -> None:
-        """The ticket's call starts now: if that is more than LATE_CREDIT after it was let go,
-        it counts from now less LATE_CREDIT."""
+        """The ticket's call starts now, or its request is being written now (the limiter says
+        both, the second for each write): if that is more than LATE_CREDIT after it counted
+        from, it counts from now less LATE_CREDIT."""
         at = self.clock() - LATE_CREDIT
         if at > ticket.counted_at:
             for window in ticket.windows:

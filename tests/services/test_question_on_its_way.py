@@ -256,7 +256,8 @@ async def test_a_turn_in_a_thread_waits_for_a_question_never_recorded_only_so_lo
     patient.deliveries.claim(10)  # and never settled
     router = services.patients
     turn = router.turn(CHAT_ID, Typed("To feel like myself"), None, None, 43)
-    reply = await asyncio.wait_for(Turns(router.work).in_thread(next(patient.update_ids), *turn), 2)
+    turns = Turns(router.work)
+    reply = await asyncio.wait_for(turns.in_thread(next(patient.update_ids), *turn), 2)
 
     assert reply.say[0] == messages.NOT_SHOWN_YET
     assert patient.answered() == ["reason.coming"]

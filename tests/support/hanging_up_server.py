@@ -1,5 +1,6 @@
 """A plain HTTP server on 127.0.0.1 for the Bot API client's tests: it answers each request
-with keep-alive headers and `{"ok": true, "result": true}`, then hangs up the connection."""
+with keep-alive headers and `{"ok": true, "result": true}`, then hangs up the connection (or,
+with `hang_up=False`, keeps it for the next request)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ BODY = b'{"ok": true, "result": true}'
 class HangingUpServer:
     """Answers each request with keep-alive headers, then hangs up the connection."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, hang_up: bool = True) -> None:
+        self.hang_up = hang_up  # False: the connection stays open for the next request
         self.connections = 0
         self.requested: list[bytes] = []  # each request line
         self.hung_up = asyncio.Event()
@@ -21,7 +23,18 @@ class HangingUpServer:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
-        headers = await reader.readuntil(b"\r\n\r\n")
+        while await self._answer_one(reader, writer) and not self.hang_up:
+            pass
+        writer.close()
+        await writer.wait_closed()
+        self.hung_up.set()
+
+    async def _answer_one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        """Answer the next request on the connection; False when the client closed it."""
+        try:
+            headers = await reader.readuntil(b"\r\n\r\n")
+        except asyncio.IncompleteReadError:
+            return False
         self.requested.append(headers.split(b"\r\n")[0])
         length = next(
             (
@@ -38,9 +51,7 @@ class HangingUpServer:
             + BODY
         )
         await writer.drain()
-        writer.close()
-        await writer.wait_closed()
-        self.hung_up.set()
+        return True
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[HangingUpServer]:

@@ -1,6 +1,6 @@
 """The running bot on SQLite: a patient's turn runs on the event loop when the database is
 free, and in a worker thread, without stalling the loop, while another connection holds
-SQLite's write lock (bot.telegram.patient_handlers, UnitOfWork.run_at_once)."""
+SQLite's write lock (bot.telegram.turns, UnitOfWork.run_at_once)."""
 
 from __future__ import annotations
 

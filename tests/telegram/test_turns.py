@@ -99,9 +99,11 @@ class Where:
         self.loop_thread = threading.get_ident()
         self.on_loop: list[bool] = []
         self.hold = hold
+        self.inside = threading.Event()  # set while it runs, in its transaction
 
     def __call__(self, _session: Session, _now: datetime) -> Reply:
         self.on_loop.append(threading.get_ident() == self.loop_thread)
+        self.inside.set()
         time.sleep(self.hold)
         return Reply()
 
@@ -139,7 +141,7 @@ async def test_a_turn_that_cannot_begin_at_once_runs_in_a_thread(tmp_path: Path)
         turns = Turns(UnitOfWork(engine))
         slow, next_one = Where(hold=0.2), Where()
         writing = asyncio.create_task(turns.in_thread(None, slow))
-        await asyncio.sleep(0.05)  # its transaction holds SQLite's write lock
+        assert await asyncio.to_thread(slow.inside.wait, 5)  # it holds SQLite's write lock
         await turns.run(None, next_one)
         await writing
         assert slow.on_loop == [False] and next_one.on_loop == [False]
