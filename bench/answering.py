@@ -49,7 +49,7 @@ THINK = 0.85
 """Seconds more a patient takes to read the question and answer: quick, but human."""
 QUIET = 1.1
 """Seconds between everyone having joined and everyone answering: the joining's messages leave
-the bot's rate window (1.03 s), so both bots start the timed stretch with it empty."""
+the bot's rate window (1.04 s), so both bots start the timed stretch with it empty."""
 MESSAGES = ("sendmessage", "editmessagetext", "editmessagereplymarkup", "sendphoto", "senddocument")
 
 

@@ -70,7 +70,7 @@ class PriorityLimiter(BaseRateLimiter[int]):
         counted = endpoint.lower().startswith(MESSAGE_CALLS)
         for attempt in range(self.max_retries + 1):
             ticket = await self._turn(priority, chat_id) if counted else None
-            writing = None if ticket is None else ON_WRITE.set(partial(self.queue.started, ticket))
+            writing = None if ticket is None else ON_WRITE.set(partial(self.queue.written, ticket))
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:

@@ -6,7 +6,7 @@ waiting: `bot.telegram.limiter` puts it in front of python-telegram-bot's reques
 
 Limits are sliding windows (at most N calls in any window of W seconds), the way Telegram counts,
 so bursts never go over. Each also holds at the same rate over a shorter window (at most 5 calls
-in any 0.172 s overall, 4 in 0.168 s for reminders), so a backlog goes out evenly rather than 30 at
+in any 0.173 s overall, 4 in 0.168 s for reminders), so a backlog goes out evenly rather than 30 at
 once and then nothing for a second: calls sent at once reach Telegram spread over the time the
 machine takes to write them, and a burst's late arrivals then fall into the next second's
 window (429); and every call in a burst needs a connection of its own, which the HTTP client
@@ -25,20 +25,20 @@ from dataclasses import dataclass, field
 
 from storage.statuses import Priority
 
-OVERALL = (30, 1.03)
-"""At most 30 calls in any 1.03 s: Telegram's ~30 messages a second, with a margin for the
+OVERALL = (30, 1.04)
+"""At most 30 calls in any 1.04 s: Telegram's ~30 messages a second, with a margin for the
 time a request takes from the bot's socket to Telegram's count. Calls count from when their
 request is written (bot.telegram.http.ON_WRITE; not through a proxy named in the environment,
 where python-telegram-bot's own connections are used and calls count from their start). While
 they counted from when they were let go, a busy event loop wrote some a tenth of a second
-later, and 1.05 s was not margin enough. Through a run of bench/answering.py the fake Bot
-API read a request 0.7 ms after it was written (median), 6 ms (99th percentile), 19 ms at
-most."""
+later, and 1.05 s was not margin enough. Through runs of bench/answering.py the fake Bot API
+read a request 0.5-0.7 ms after it was written (median), 6-7 ms (99th percentile), 19-26 ms at
+most (the fake shares the bot's event loop there); with 1.03 s, a 429 came in some runs."""
 BULK = (25, 1.05)
 """Reminders use at most this much of it."""
 BURST = 5
 """At most this many calls at once (reminders: their share of it, 4), at the same rate: 5 in
-0.172 s (4 in 0.168 s). Measured with bench/answering.py (sets of three runs): bursts of 3 and
+0.173 s (4 in 0.168 s). Measured with bench/answering.py (sets of three runs): bursts of 3 and
 of 6 drew a median of one 429 a run from the fake Bot API's flood control, bursts of 5 none."""
 LATE_CREDIT = 0.01
 """How far a call's count may be from when it really went. A wake-up that comes late (the event
@@ -47,7 +47,7 @@ before now: else each late wake-up would push back every call after it, and a ba
 out a few percent slower than the limits allow. And a call that starts later than this after
 it was let go (the loop stalled in between) counts from its start, less this: else the calls
 let go before a stall would reach Telegram together with those let go after it, and more than
-30 would arrive within a second (429). The calls keep to 30 in any 1.02 s, 5 in any 0.162 s,
+30 would arrive within a second (429). The calls keep to 30 in any 1.03 s, 5 in any 0.163 s,
 but for calls held up longer than that between being let go and their start: those may start
 together with calls let go after them."""
 PER_CHAT = (3, 3.0)
@@ -261,10 +261,15 @@ class SendQueue:
         return self._free_at(ticket, now) > now
 
     def started(self, ticket: Ticket) -> None:
-        """The ticket's call starts now, or its request is being written now (the limiter says
-        both, the second for each write): if that is more than LATE_CREDIT after it counted
-        from, it counts from now less LATE_CREDIT."""
-        at = self.clock() - LATE_CREDIT
+        """The ticket's call starts now: if that is more than LATE_CREDIT after it was let go,
+        it counts from now less LATE_CREDIT."""
+        self._retime(ticket, self.clock() - LATE_CREDIT)
+
+    def written(self, ticket: Ticket) -> None:
+        """The ticket's request is being written now: it counts from now, if that is later."""
+        self._retime(ticket, self.clock())
+
+    def _retime(self, ticket: Ticket, at: float) -> None:
         if at > ticket.counted_at:
             for window in ticket.windows:
                 window.retime(ticket.counted_at, at)
