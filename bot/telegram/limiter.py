@@ -70,6 +70,8 @@ class PriorityLimiter(BaseRateLimiter[int]):
         counted = endpoint.lower().startswith(MESSAGE_CALLS)
         for attempt in range(self.max_retries + 1):
             ticket = await self._turn(priority, chat_id) if counted else None
+            # Telegram counts a message when it arrives: on a busy event loop the request may
+            # be written a tenth of a second after the call started.
             writing = None if ticket is None else ON_WRITE.set(partial(self.queue.written, ticket))
             try:
                 return await callback(*args, **kwargs)
@@ -86,9 +88,7 @@ class PriorityLimiter(BaseRateLimiter[int]):
         raise AssertionError("unreachable")  # the loop returns or raises
 
     async def _turn(self, priority: int, chat_id: int | None) -> Ticket:
-        """Wait until the queue lets this call go, and tell it when the call starts (and,
-        through ON_WRITE, each time its request is written: on a busy event loop that can be
-        a tenth of a second later, and Telegram counts a message when it arrives)."""
+        """Wait until the queue lets this call go, and tell it when the call starts."""
         ticket = self.queue.push(priority, chat_id)
         waiter = asyncio.get_running_loop().create_future()
         self._waiters[ticket.number] = waiter
