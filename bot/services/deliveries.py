@@ -12,15 +12,16 @@ import logging
 import os
 import secrets
 import socket
+import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session
 
 from bot.services.outbox import Handed, Kind, Outbox, ref_from_data, shown_step
@@ -44,6 +45,12 @@ LEASE = timedelta(seconds=60)
 """How long a claimed message stays with its sender before another may take it over."""
 
 
+def database_refused(error: BaseException) -> bool:
+    """Whether `error` is the database refusing or losing a connection (a restart, a failover,
+    a server shutting down), which trying again later may get past."""
+    return isinstance(error, OperationalError | InterfaceError)
+
+
 def process_name() -> str:
     """Who claims rows: unique per process, so replicas and restarts never share a claim."""
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -63,6 +70,9 @@ class Claimed:
     message_ids: list[int]
     uncertain: bool  # an earlier attempt's answer was lost: say it is a re-send
     group_key: str | None = None
+    # When this process claimed it (time.monotonic), for how long its claim lasts; the
+    # claim's own expiry, set a moment before, is earlier by that moment.
+    claimed_at: float = field(default_factory=time.monotonic, compare=False)
 
     @property
     def forget(self) -> bool:

@@ -11,21 +11,31 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
+from typing import TypeVar
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.services.deliveries import Claimed, Deliveries
+from bot.services.deliveries import (
+    LEASE,
+    NOTHING,
+    Claimed,
+    Deliveries,
+    Settled,
+    database_refused,
+)
 from bot.telegram.limiter import SENDING_PRIORITY, retry_after
 from bot.telegram.senders import Senders
 from bot.telegram.tasks import cancel_and_wait, wait_for_wake
 from storage.statuses import Priority
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,12 @@ IDLE_POLL = 1.0
 """Seconds between looks at the outbox when nothing woke the dispatcher (retries falling due,
 rows written by another process)."""
 MAX_ATTEMPTS = 12
+RECORD_RETRY_FIRST, RECORD_RETRY_MOST = 0.25, 4.0
+"""Seconds before recording a sent message is tried again while the database refuses, doubling
+each time up to the most."""
+CLAIM_MARGIN = timedelta(seconds=10)
+"""Recording is given up this long before the message's claim runs out, not after another
+process may have claimed it."""
 HARMLESS = ("message is not modified", "message to edit not found", "message can't be edited")
 """Edits Telegram refuses because there is nothing left to do."""
 
@@ -230,17 +246,58 @@ class Dispatcher:
                 return await self._failed_part(message, error)
             ids.append(made or 0)
             if number + 1 < len(parts):
-                await asyncio.to_thread(self.deliveries.progress, message, number + 1, ids)
+                progress = partial(self.deliveries.progress, message, number + 1, list(ids))
+                await self._recorded(message, progress)
         # On SQLite, settled here when the database is free (as a patient's turn is, see
         # bot.telegram.turns; one statement, so it does not wait for a pass of its own), else
-        # in a worker thread.
+        # elsewhere.
         settled = self.deliveries.sent_at_once(message, ids)
-        if settled is None:  # PostgreSQL: a reply's settle on the loop's own connection
-            settled = await self.deliveries.sent_on_loop(message, ids)
         if settled is None:
-            settled = await asyncio.to_thread(self.deliveries.sent, message, ids)
+            settled = await self._sent_elsewhere(message, ids)
         self._after_sent(message, settled.planned)
         return settled.chat_waiting
+
+    async def _sent_elsewhere(self, message: Claimed, ids: list[int]) -> Settled:
+        """On PostgreSQL, a reply's settle on the loop's own connection; any other in a worker
+        thread; tried again while the database refuses."""
+        try:
+            settled = await self.deliveries.sent_on_loop(message, ids)
+            if settled is None:
+                settled = await asyncio.to_thread(self.deliveries.sent, message, ids)
+            return settled
+        except Exception as error:
+            if not database_refused(error):
+                raise
+            settled = await self._recorded(message, partial(self.deliveries.sent, message, ids), error)
+        # Settled already, perhaps by an attempt whose answer was lost, which may have found
+        # another message of the chat waiting: say there may be one.
+        return Settled([], chat_waiting=True) if settled is NOTHING else settled
+
+    async def _recorded(
+        self, message: Claimed, record: Callable[[], T], failed: Exception | None = None
+    ) -> T:
+        """`record` (what Telegram accepted, written down) in a worker thread; while the database
+        refuses it (a restart, a failover), tried again for as long as the message's claim
+        lasts: given up, the message would go a second time once its claim ran out."""
+        give_up_at = message.claimed_at + (LEASE - CLAIM_MARGIN).total_seconds()
+        delay = RECORD_RETRY_FIRST
+        while True:
+            if failed is not None:
+                if time.monotonic() + delay > give_up_at:
+                    raise failed
+                log.warning(
+                    "outbox message %s went out but is not yet on record, trying again: %s",
+                    message.id,
+                    type(failed).__name__,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RECORD_RETRY_MOST)
+            try:
+                return await asyncio.to_thread(record)
+            except Exception as error:
+                if not database_refused(error):
+                    raise
+                failed = error
 
     def _after_sent(self, message: Claimed, planned: list[int]) -> None:
         if planned and self.on_settled is not None:
