@@ -40,6 +40,9 @@ BURST = 5
 """At most this many calls at once (reminders: their share of it, 4), at the same rate: 5 in
 0.173 s (4 in 0.168 s). Measured with bench/answering.py (sets of three runs): bursts of 3 and
 of 6 drew a median of one 429 a run from the fake Bot API's flood control, bursts of 5 none."""
+REPLIES_BURST = 10
+"""Replies to people talking keep to a burst's window of their own, this many in 0.347 s (the
+same rate as the rest): see SendQueue._overall_free_at."""
 LATE_CREDIT = 0.01
 """How far a call's count may be from when it really went. A wake-up that comes late (the event
 loop was busy) lets the calls that were due count from when they were due, up to this much
@@ -152,7 +155,8 @@ class SendQueue:
         self.clock = clock
         bulk_burst = None if burst is None else max(1, burst * bulk[0] // overall[0])
         self.overall, self.bulk = Rate(*overall, burst), Rate(*bulk, bulk_burst)
-        self.replies = Rate(*overall, burst)  # only its burst's window: see _overall_free_at
+        replies_burst = None if burst is None else REPLIES_BURST
+        self.replies = Rate(*overall, replies_burst)  # only its burst's window: _overall_free_at
         self.per_chat_limit = per_chat
         self.chats: dict[int, Window] = {}
         self.waiting: list[Ticket] = []
@@ -206,8 +210,10 @@ class SendQueue:
             if ticket.cancelled:
                 continue
             if self._overall_free_at(ticket, now) > now:
-                held.append(ticket)  # the rest of the heap waits for the same window
-                break
+                held.append(ticket)
+                if ticket.priority == Priority.CONVERSATION and self.overall.free_at(now) <= now:
+                    continue  # held by the replies' own window only: what follows may go
+                break  # the rest of the heap waits for the same window
             if ticket.priority >= Priority.BULK and self.bulk.free_at(now) > now:
                 held.append(ticket)  # the rest of the heap is bulk too: none of it may go
                 break
@@ -244,10 +250,13 @@ class SendQueue:
         as the full window allows (and still counts in the burst's). Nor is a reply to someone
         talking while no other reply waits: the burst's window spreads a backlog of replies,
         and held a lone reply up to 0.17 s behind a provider's delivery (bench/stalls.py).
-        Replies keep to a burst's window of their own, though: with many people talking, one
-        lone reply after another went 16 within 18 ms, reached the fake Bot API over 0.2 s
-        (each needs a connection of its own, written in turn), and the next second's calls
-        then arrived within Telegram's second of the burst's last (429s, bench/answering.py)."""
+        Replies keep to a burst's window of their own, though (REPLIES_BURST): with many people
+        talking, one lone reply after another went 16 within 18 ms, reached the fake Bot API
+        over 0.2 s (each needs a connection of its own, written in turn), and the next second's
+        calls then arrived within Telegram's second of the burst's last (429s,
+        bench/answering.py). It is twice the overall burst: with 5, a few people talking while
+        a patient submitted got their replies up to 0.12 s late, the window filled by the
+        patient's two replies and the others' (bench/stalls.py)."""
         free_at = self.overall.free_at(now, evenly=self._evenly(ticket))
         if ticket.priority == Priority.CONVERSATION:
             return max(free_at, self.replies.short.free_at(now))

@@ -14,7 +14,14 @@ from telegram.error import RetryAfter
 
 from bot.telegram.http import api_request
 from bot.telegram.limiter import SENDING_PRIORITY, PriorityLimiter
-from bot.telegram.send_queue import BURST, LATE_CREDIT, OVERALL, SendQueue, Ticket
+from bot.telegram.send_queue import (
+    BURST,
+    LATE_CREDIT,
+    OVERALL,
+    REPLIES_BURST,
+    SendQueue,
+    Ticket,
+)
 from storage.statuses import Priority
 
 SECONDS = OVERALL[1]
@@ -226,14 +233,42 @@ def test_lone_replies_one_after_another_keep_to_a_burst_of_their_own(clock: Cloc
     for _ in range(3):
         queue.push(Priority.PROVIDER, 7)
     assert len(queue.release()) == 3  # the delivery's burst does not hold the replies up
-    for chat in range(5):  # many people talking, each reply alone when it is written
+    for chat in range(REPLIES_BURST):  # many people talking, each reply alone when it is written
         reply = queue.push(Priority.CONVERSATION, 1000 + chat)
         assert queue.release() == [reply]
-    sixth = queue.push(Priority.CONVERSATION, 2000)
-    assert queue.release() == []  # six in one instant would reach Telegram bunched
-    assert queue.next_release() == pytest.approx(EVERY)
-    clock.now += EVERY
-    assert queue.release() == [sixth]
+    one_more = queue.push(Priority.CONVERSATION, 2000)
+    assert queue.release() == []  # more in one instant would reach Telegram bunched
+    replies_every = SECONDS * REPLIES_BURST / OVERALL[0]  # the same rate as everyone's
+    assert queue.next_release() == pytest.approx(replies_every)
+    clock.now += replies_every
+    assert queue.release() == [one_more]
+
+
+def test_replies_held_by_their_own_window_let_less_urgent_calls_go(clock: Clock) -> None:
+    queue = SendQueue(clock)
+    for chat in range(REPLIES_BURST):  # lone replies, one after another
+        queue.push(Priority.CONVERSATION, chat)
+        assert len(queue.release()) == 1
+    clock.now += EVERY + 0.01  # the overall burst's window has room again; the replies' has not
+    held = queue.push(Priority.CONVERSATION, 100)
+    delivery = queue.push(Priority.PROVIDER, 7)
+    assert queue.release() == [delivery]
+    replies_every = SECONDS * REPLIES_BURST / OVERALL[0]
+    assert queue.next_release() == pytest.approx(replies_every - EVERY - 0.01)
+    clock.now += queue.next_release() or 0.0
+    assert queue.release() == [held]
+
+
+def test_a_few_people_talking_while_a_patient_submits_are_not_held_up(clock: Clock) -> None:
+    queue = SendQueue(clock)
+    submitted = [queue.push(Priority.CONVERSATION, 1) for _ in range(2)]  # the patient's two
+    assert queue.release() == submitted
+    assert len([queue.push(Priority.PROVIDER, 7) for _ in range(3)]) == 3  # the intake's parts
+    assert len(queue.release()) == 3
+    for chat in range(5):  # five others talking, a few milliseconds apart
+        clock.now += 0.007
+        reply = queue.push(Priority.CONVERSATION, 100 + chat)
+        assert queue.release() == [reply]
 
 
 @pytest.mark.parametrize(
@@ -478,8 +513,9 @@ def test_random_traffic_keeps_every_limit_and_never_stalls(seed: int, say_due: b
     )
     # Urgent calls, and a reply while no other waits, skip the burst (never all of them here).
     replies = [at for at, t in sent if t.priority == Priority.CONVERSATION]
-    if len(replies) > short.limit:  # lone replies skip the burst, but not one of their own
-        assert spans(replies, short.limit + 1) >= short.seconds - slack - 1e-9
+    own = queue.replies.short  # lone replies skip the burst, but not one of their own
+    if len(replies) > own.limit:
+        assert spans(replies, own.limit + 1) >= own.seconds - slack - 1e-9
     others = [at for at, t in sent if t.evenly]
     assert len(others) < len(sent) - len(urgent)
     if len(others) > short.limit:
