@@ -28,6 +28,8 @@ from storage.sqlite_writers import try_to_write
 
 DEFAULT_DATABASE_URL = "sqlite:///data/intake.db"
 T = TypeVar("T")
+LOCK_NOT_AVAILABLE = "55P03"
+"""PostgreSQL's SQLSTATE for a lock waited for longer than lock_timeout."""
 
 
 def make_engine(
@@ -105,7 +107,10 @@ def writing_from_the_start(session: Session, *, wait: bool = True) -> None:
 
 
 def locked(error: DBAPIError) -> bool:
-    """SQLite: the statement gave up waiting for another connection's write lock."""
+    """The statement gave up waiting for another connection's lock: SQLite's write lock
+    (engines.BUSY_TIMEOUT_MS), or a row on PostgreSQL (engines.LOCK_TIMEOUT_MS)."""
+    if getattr(error.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+        return True
     return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
 
 

@@ -4,12 +4,14 @@ look at the schema (storage.db.make_engine and storage.schema decide about that)
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlmodel import Session, create_engine
 
 from storage.connection import DatabaseUnavailable, describe
@@ -18,6 +20,14 @@ from storage.sqlite_writers import queue_writers
 CONNECT_TIMEOUT_SECONDS = 10
 """How long to wait for a PostgreSQL server before giving up, unless the URL says otherwise:
 an unreachable host should be one clear error, not a minute of silence."""
+LOCK_TIMEOUT_MS = 10_000
+"""PostgreSQL: how long a statement waits for a row another transaction holds (another
+replica's turn for the same patient, say) before it gives up, and its turn is tried again
+(bot.services.transactions): a replica stuck in the middle of a turn never holds the others
+for good. Migrations wait as long as they must (storage.schema)."""
+IDLE_IN_TRANSACTION_MS = 60_000
+"""PostgreSQL: a session idle this long inside a transaction (a replica frozen or cut off in
+the middle of a turn) is ended by the server, which frees the rows it held."""
 BUSY_TIMEOUT_MS = 5000
 """How long a SQLite statement waits for another connection's write lock."""
 WAL = "wal"
@@ -46,15 +56,53 @@ def new_engine(url: str, *, connections: int = CONNECTIONS) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, connections)
-    connect_args = (
-        {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
-    )
+    connect_args: dict[str, Any] = {"options": _postgres_options(parsed)}
+    if "connect_timeout" not in parsed.query:
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
     kept = min(KEPT_OPEN, connections)
     engine = create_engine(
         url, connect_args=connect_args, pool_size=kept, max_overflow=connections - kept
     )
     _ping_when_rested(engine)
     return engine
+
+
+@contextmanager
+def untimed(connection: Connection) -> Iterator[None]:
+    """PostgreSQL: `connection` without the lock and idle timeouts meanwhile (a migration waits
+    for the locks it needs however long turns hold them, and may work between its statements
+    as long as it takes); then back to what it started with, or dropped if that fails, never
+    back in the pool without them. SQLite: nothing."""
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    _run(connection, "SET lock_timeout = 0", "SET idle_in_transaction_session_timeout = 0")
+    try:
+        yield
+    finally:
+        try:
+            connection.rollback()
+            _run(connection, "RESET lock_timeout", "RESET idle_in_transaction_session_timeout")
+        except DBAPIError:
+            connection.invalidate()
+
+
+def _run(connection: Connection, *statements: str) -> None:
+    for statement in statements:
+        connection.exec_driver_sql(statement)
+    connection.commit()
+
+
+def _postgres_options(url: URL) -> str:
+    """The server settings each connection starts with: the lock and idle timeouts, then any
+    the URL gives (`options`, e.g. a search_path), which win where they set the same one."""
+    given = url.query.get("options", "")
+    given = " ".join(given) if isinstance(given, tuple) else given
+    ours = (
+        f"-c lock_timeout={LOCK_TIMEOUT_MS} "
+        f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"
+    )
+    return f"{ours} {given}".strip()
 
 
 def _ping_when_rested(engine: Engine) -> None:

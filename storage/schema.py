@@ -31,7 +31,7 @@ from sqlmodel import SQLModel
 
 from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from storage import revisions as known
-from storage.engine import new_engine
+from storage.engine import new_engine, untimed
 
 if TYPE_CHECKING:  # Alembic is imported where a database is created, upgraded or compared
     from alembic.config import Config
@@ -218,7 +218,7 @@ def _migration_connection(engine: Engine) -> Iterator[Connection]:
     table, drops the old one and renames the copy; with enforcement on, dropping a table that
     others point at fails) and every key is checked before it is turned back on.
     """
-    with engine.connect() as connection:
+    with engine.connect() as connection, untimed(connection):
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
