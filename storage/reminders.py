@@ -6,7 +6,7 @@ sent (or missed, or cancelled) exactly once; `claim` is the compare-and-set that
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -24,6 +24,14 @@ def get(session: Session, reminder_id: int) -> Reminder | None:
 
 def by_key(session: Session, key: str) -> Reminder | None:
     return session.exec(select(Reminder).where(Reminder.key == key)).first()
+
+
+def by_keys(session: Session, keys: Collection[str]) -> dict[str, Reminder]:
+    """The rows with these keys, by key (those that exist)."""
+    if not keys:
+        return {}
+    rows = session.exec(select(Reminder).where(col(Reminder.key).in_(keys))).all()
+    return {row.key: row for row in rows}
 
 
 def pending(session: Session, due_before: datetime | None = None) -> Sequence[Reminder]:

@@ -39,9 +39,14 @@ def patient_cadence(patient: Patient) -> Cadence:
 
 
 def _upsert(
-    session: Session, patient_id: int, appointment_id: int | None, planned: PlannedReminder
+    session: Session,
+    patient_id: int,
+    appointment_id: int | None,
+    planned: PlannedReminder,
+    row: Reminder | None,
 ) -> Reminder:
-    row = reminders.by_key(session, planned.key)
+    """The planned occurrence's row: `row`, the one with its key if there is one, moved (if
+    still pending or cancelled), or a new one."""
     if row is None:
         row = Reminder(
             patient_id=patient_id,
@@ -76,7 +81,8 @@ def plan_appointment(
             now,
         )
     keep = {p.key for p in planned}
-    rows = [_upsert(session, patient.id, appointment.id, p) for p in planned]
+    known = reminders.by_keys(session, keep)  # one query for them all
+    rows = [_upsert(session, patient.id, appointment.id, p, known.get(p.key)) for p in planned]
     for row in reminders.for_appointment(session, appointment.id, pending_only=True):
         if row.key not in keep:
             row.status = CANCELLED
@@ -113,24 +119,21 @@ def plan_checkin(
     """Keep exactly one pending check-in reminder: the next occurrence of the patient's cadence."""
     cadence, zone = patient_cadence(patient), patient_zone(patient, clinic_zone)
     upcoming = next_checkin(cadence, now, zone, patient.id)
+    row = None if upcoming is None else reminders.by_key(session, upcoming.key)
     # An occurrence already settled (sent early, or missed) is not planned again: take the next.
-    while upcoming is not None and _settled(session, upcoming.key):
+    while upcoming is not None and row is not None and row.status not in (PENDING, CANCELLED):
         upcoming = next_checkin(cadence, upcoming.due_at, zone, patient.id)
-    for row in reminders.pending_of_kind(session, patient.id, ReminderKind.CHECKIN.value):
-        if upcoming is None or row.key != upcoming.key:
-            row.status = CANCELLED
-            session.add(row)
+        row = None if upcoming is None else reminders.by_key(session, upcoming.key)
+    for pending in reminders.pending_of_kind(session, patient.id, ReminderKind.CHECKIN.value):
+        if upcoming is None or pending.key != upcoming.key:
+            pending.status = CANCELLED
+            session.add(pending)
     if upcoming is None:
         session.flush()
         return []
-    row = _upsert(session, patient.id, None, upcoming)
+    row = _upsert(session, patient.id, None, upcoming, row)
     session.flush()
     return [row]
-
-
-def _settled(session: Session, key: str) -> bool:
-    row = reminders.by_key(session, key)
-    return row is not None and row.status not in (PENDING, CANCELLED)
 
 
 def intake_submitted_for(session: Session, appointment_id: int | None) -> bool:
