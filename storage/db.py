@@ -13,7 +13,8 @@ from typing import TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
@@ -30,6 +31,10 @@ DEFAULT_DATABASE_URL = "sqlite:///data/intake.db"
 T = TypeVar("T")
 LOCK_NOT_AVAILABLE = "55P03"
 """PostgreSQL's SQLSTATE for a lock waited for longer than lock_timeout."""
+SERVER_FOR_NOW = ("57P01", "57P02", "57P03", "40001", "40P01")
+"""PostgreSQL's SQLSTATEs for the server shutting down or starting (57P0x), and a transaction
+that lost a race (serialization failure, deadlock): worth trying again; and any of class 08,
+a connection's."""
 
 
 def make_engine(
@@ -109,9 +114,32 @@ def writing_from_the_start(session: Session, *, wait: bool = True) -> None:
 def locked(error: DBAPIError) -> bool:
     """The statement gave up waiting for another connection's lock: SQLite's write lock
     (engines.BUSY_TIMEOUT_MS), or a row on PostgreSQL (engines.LOCK_TIMEOUT_MS)."""
-    if getattr(error.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+    if _sqlstate(error) == LOCK_NOT_AVAILABLE:
         return True
     return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
+
+
+def unavailable_for_now(error: BaseException) -> bool:
+    """Whether `error` says the database cannot do the work now but may in a while: a
+    connection refused, lost or not to be had from the pool (a restart, a failover, a server
+    shutting down), or a lock held too long. Not a fault that trying again cannot mend (a
+    missing table, a full disk, a bug)."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if not isinstance(error, OperationalError | InterfaceError):
+        return False
+    if error.connection_invalidated or locked(error):
+        return True
+    if type(error.orig).__module__.startswith("sqlite3"):
+        return "unable to open" in str(error.orig)
+    state = _sqlstate(error)  # None: not the server's answer, the client could not reach it
+    return state is None or state.startswith("08") or state in SERVER_FOR_NOW
+
+
+def _sqlstate(error: DBAPIError) -> str | None:
+    """PostgreSQL's SQLSTATE for the error (psycopg 3 says sqlstate, psycopg2 pgcode)."""
+    state = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    return str(state) if state else None
 
 
 def connection_free(engine: Engine) -> bool:

@@ -12,16 +12,15 @@ import logging
 import os
 import secrets
 import socket
-import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from bot.services.outbox import Handed, Kind, Outbox, ref_from_data, shown_step
@@ -45,12 +44,6 @@ LEASE = timedelta(seconds=60)
 """How long a claimed message stays with its sender before another may take it over."""
 
 
-def database_refused(error: BaseException) -> bool:
-    """Whether `error` is the database refusing or losing a connection (a restart, a failover,
-    a server shutting down), which trying again later may get past."""
-    return isinstance(error, OperationalError | InterfaceError)
-
-
 def process_name() -> str:
     """Who claims rows: unique per process, so replicas and restarts never share a claim."""
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -70,9 +63,7 @@ class Claimed:
     message_ids: list[int]
     uncertain: bool  # an earlier attempt's answer was lost: say it is a re-send
     group_key: str | None = None
-    # When this process claimed it (time.monotonic), for how long its claim lasts; the
-    # claim's own expiry, set a moment before, is earlier by that moment.
-    claimed_at: float = field(default_factory=time.monotonic, compare=False)
+    claimed_until: datetime | None = None  # when another process may take it over
 
     @property
     def forget(self) -> bool:
@@ -80,7 +71,7 @@ class Claimed:
         return bool(self.payload.get(outbox.FORGET))
 
 
-def _claimed(row: Row[Any]) -> Claimed:
+def _claimed(row: Row[Any], until: datetime) -> Claimed:
     return Claimed(
         row.id,
         row.chat_id,
@@ -92,6 +83,7 @@ def _claimed(row: Row[Any]) -> Claimed:
         list(row.message_ids or []),
         bool(row.uncertain),
         row.group_key,
+        until,
     )
 
 
@@ -100,7 +92,16 @@ def handed_claim(handed: Handed) -> Claimed:
     would have read it."""
     payload, priority = handed.payload, handed.priority
     return Claimed(
-        handed.message_id, handed.chat_id, Kind.REPLY, payload, priority, 1, 0, [], False
+        handed.message_id,
+        handed.chat_id,
+        Kind.REPLY,
+        payload,
+        priority,
+        1,
+        0,
+        [],
+        False,
+        claimed_until=handed.claimed_until,
     )
 
 
@@ -138,8 +139,9 @@ class Deliveries:
         `sending` (still being sent by this process)."""
         now = self.clock()
         with autocommitted(self.engine) as session:
-            rows = outbox.claim(session, self.owner, now, now + LEASE, limit, priorities, sending)
-            return [_claimed(row) for row in rows]
+            until = now + LEASE
+            rows = outbox.claim(session, self.owner, now, until, limit, priorities, sending)
+            return [_claimed(row, until) for row in rows]
 
     def progress(self, message: Claimed, parts_sent: int, message_ids: list[int]) -> None:
         """Parts Telegram accepted so far: a crash resumes after them."""

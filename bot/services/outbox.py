@@ -111,6 +111,7 @@ class Handed(NamedTuple):
     chat_id: int
     payload: dict[str, Any]
     priority: int
+    claimed_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -166,12 +167,13 @@ class Outbox:
             return
         handoff = self.handoff
 
+        claim = handed.Claim(handoff.owner, now + handoff.lease)
+
         def claimed(message_id: int) -> None:
             reply.handed_over = True
-            message = Handed(message_id, chat_id, payload, priority)
+            message = Handed(message_id, chat_id, payload, priority, claim.until)
             after_commit(session, lambda: handoff.take(message))
 
-        claim = handed.Claim(handoff.owner, now + handoff.lease)
         handed.add_claimed_later(
             session, chat_id, Kind.REPLY, payload, now, priority, claim, claimed
         )

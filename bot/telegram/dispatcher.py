@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,17 +20,11 @@ from typing import TypeVar
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.services.deliveries import (
-    LEASE,
-    NOTHING,
-    Claimed,
-    Deliveries,
-    Settled,
-    database_refused,
-)
+from bot.services.deliveries import LEASE, NOTHING, Claimed, Deliveries, Settled
 from bot.telegram.limiter import SENDING_PRIORITY, retry_after
 from bot.telegram.senders import Senders
 from bot.telegram.tasks import cancel_and_wait, wait_for_wake
+from storage.db import unavailable_for_now
 from storage.statuses import Priority
 
 log = logging.getLogger(__name__)
@@ -60,7 +53,7 @@ RECORD_RETRY_FIRST, RECORD_RETRY_MOST = 0.25, 4.0
 each time up to the most."""
 CLAIM_MARGIN = timedelta(seconds=10)
 """Recording is given up this long before the message's claim runs out, not after another
-process may have claimed it."""
+process may have taken it over."""
 HARMLESS = ("message is not modified", "message to edit not found", "message can't be edited")
 """Edits Telegram refuses because there is nothing left to do."""
 
@@ -266,9 +259,10 @@ class Dispatcher:
                 settled = await asyncio.to_thread(self.deliveries.sent, message, ids)
             return settled
         except Exception as error:
-            if not database_refused(error):
+            if not unavailable_for_now(error):
                 raise
-            settled = await self._recorded(message, partial(self.deliveries.sent, message, ids), error)
+            sent = partial(self.deliveries.sent, message, ids)
+            settled = await self._recorded(message, sent, error)
         # Settled already, perhaps by an attempt whose answer was lost, which may have found
         # another message of the chat waiting: say there may be one.
         return Settled([], chat_waiting=True) if settled is NOTHING else settled
@@ -277,25 +271,28 @@ class Dispatcher:
         self, message: Claimed, record: Callable[[], T], failed: Exception | None = None
     ) -> T:
         """`record` (what Telegram accepted, written down) in a worker thread; while the database
-        refuses it (a restart, a failover), tried again for as long as the message's claim
-        lasts: given up, the message would go a second time once its claim ran out."""
-        give_up_at = message.claimed_at + (LEASE - CLAIM_MARGIN).total_seconds()
+        cannot (a restart, a failover), tried again until CLAIM_MARGIN before the message's
+        claim runs out: given up, the message would go a second time once it did, and after
+        that another process may have taken it over. (An attempt itself may take up to the
+        database's connect timeout, which the margin leaves room for.)"""
+        ends = message.claimed_until or self.deliveries.clock() + LEASE
         delay = RECORD_RETRY_FIRST
         while True:
             if failed is not None:
-                if time.monotonic() + delay > give_up_at:
+                left = (ends - CLAIM_MARGIN - self.deliveries.clock()).total_seconds()
+                if left <= 0:
                     raise failed
                 log.warning(
                     "outbox message %s went out but is not yet on record, trying again: %s",
                     message.id,
                     type(failed).__name__,
                 )
-                await asyncio.sleep(delay)
+                await asyncio.sleep(min(delay, left))
                 delay = min(delay * 2, RECORD_RETRY_MOST)
             try:
                 return await asyncio.to_thread(record)
             except Exception as error:
-                if not database_refused(error):
+                if not unavailable_for_now(error):
                     raise
                 failed = error
 

@@ -108,8 +108,8 @@ def dispatcher_for(deliveries: Deliveries, senders: StandInSenders) -> Dispatche
 async def test_what_went_out_is_recorded_once_the_database_answers_again(
     engine: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _services, message = reply_claimed(engine, 7401)
-    deliveries = Deliveries(engine, CLINIC_ZONE, owner=OWNER)
+    services, message = reply_claimed(engine, 7401)
+    deliveries = Deliveries(engine, CLINIC_ZONE, clock=services.clock, owner=OWNER)
     sent = Refusing(deliveries.sent, 2, refused())
     progress = Refusing(deliveries.progress, 1, refused())
     refusing_database(deliveries, monkeypatch, sent)
@@ -132,12 +132,12 @@ async def test_recording_is_given_up_before_the_claim_runs_out(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _services, message = reply_claimed(engine, 7402)
-    deliveries = Deliveries(engine, CLINIC_ZONE, owner=OWNER)
+    deliveries = Deliveries(engine, CLINIC_ZONE, owner=OWNER)  # on the real clock: time passes
     sent = Refusing(deliveries.sent, 1_000, refused())
     refusing_database(deliveries, monkeypatch, sent)
     # Claimed long enough ago that only a moment of its claim is left before the margin.
-    held = (LEASE - CLAIM_MARGIN).total_seconds() - 0.1
-    claimed = replace(handed_claim(message), claimed_at=time.monotonic() - held)
+    ends = deliveries.clock() + CLAIM_MARGIN + timedelta(seconds=0.1)
+    claimed = replace(handed_claim(message), claimed_until=ends)
     senders = StandInSenders()
     began = time.monotonic()
     try:
@@ -154,8 +154,8 @@ async def test_recording_is_given_up_before_the_claim_runs_out(
 async def test_a_fault_of_the_codes_own_is_not_tried_again(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _services, message = reply_claimed(engine, 7403)
-    deliveries = Deliveries(engine, CLINIC_ZONE, owner=OWNER)
+    services, message = reply_claimed(engine, 7403)
+    deliveries = Deliveries(engine, CLINIC_ZONE, clock=services.clock, owner=OWNER)
     sent = Refusing(deliveries.sent, 1, ValueError("a bug"))
     refusing_database(deliveries, monkeypatch, sent)
     try:
@@ -164,3 +164,30 @@ async def test_a_fault_of_the_codes_own_is_not_tried_again(
     finally:
         await deliveries.close_loop()
     assert sent.calls == 1
+
+
+async def test_a_record_whose_answer_was_lost_after_its_commit_says_the_chat_may_have_more(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services, message = reply_claimed(engine, 7404)
+    deliveries = Deliveries(engine, CLINIC_ZONE, clock=services.clock, owner=OWNER)
+    record = deliveries.sent
+
+    def committed_then_lost(*arguments: Any) -> Any:
+        sent.calls += 1
+        settled = record(*arguments)
+        if sent.calls == 1:
+            raise refused()  # the commit landed; its answer did not
+        return settled
+
+    sent = Refusing(record, 0, refused())
+    refusing_database(deliveries, monkeypatch, sent)
+    monkeypatch.setattr(deliveries, "sent", committed_then_lost)
+    try:
+        waiting = await dispatcher_for(deliveries, StandInSenders()).send(handed_claim(message))
+    finally:
+        await deliveries.close_loop()
+    assert sent.calls == 2
+    assert waiting  # settled already when tried again: the lane looks once more, at worst
+    row = outbox_row(engine, message.message_id)
+    assert (row.status, row.message_ids) == ("sent", [501])
