@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlmodel import Session, create_engine
 
@@ -56,15 +56,38 @@ def new_engine(url: str, *, connections: int = CONNECTIONS) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, connections)
-    connect_args: dict[str, Any] = {"options": _postgres_options(parsed)}
-    if "connect_timeout" not in parsed.query:
-        connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+    connect_args = (
+        {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    )
     kept = min(KEPT_OPEN, connections)
     engine = create_engine(
         url, connect_args=connect_args, pool_size=kept, max_overflow=connections - kept
     )
+    event.listen(engine, "connect", _with_timeouts)
     _ping_when_rested(engine)
     return engine
+
+
+TIMEOUTS = (
+    "SELECT CASE WHEN current_setting('lock_timeout') = '0'"
+    " THEN set_config('lock_timeout', %(lock)s, false) END,"
+    " CASE WHEN current_setting('idle_in_transaction_session_timeout') = '0'"
+    " THEN set_config('idle_in_transaction_session_timeout', %(idle)s, false) END"
+)
+"""PostgreSQL: the lock and idle timeouts, each only where nothing set one already (the
+server's or the role's settings, PGOPTIONS, `options` in DATABASE_URL: the clinic's choice
+wins). One round trip per new connection, none per turn."""
+
+
+def timeouts() -> dict[str, str]:
+    """TIMEOUTS' parameters."""
+    return {"lock": str(LOCK_TIMEOUT_MS), "idle": str(IDLE_IN_TRANSACTION_MS)}
+
+
+def _with_timeouts(dbapi_connection: Any, _record: Any) -> None:
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(TIMEOUTS, timeouts())
+    dbapi_connection.commit()
 
 
 @contextmanager
@@ -82,7 +105,10 @@ def untimed(connection: Connection) -> Iterator[None]:
     finally:
         try:
             connection.rollback()
-            _run(connection, "RESET lock_timeout", "RESET idle_in_transaction_session_timeout")
+            reset = "RESET lock_timeout", "RESET idle_in_transaction_session_timeout"
+            _run(connection, *reset)
+            connection.exec_driver_sql(TIMEOUTS, timeouts())  # as when it was opened
+            connection.commit()
         except DBAPIError:
             connection.invalidate()
 
@@ -91,18 +117,6 @@ def _run(connection: Connection, *statements: str) -> None:
     for statement in statements:
         connection.exec_driver_sql(statement)
     connection.commit()
-
-
-def _postgres_options(url: URL) -> str:
-    """The server settings each connection starts with: the lock and idle timeouts, then any
-    the URL gives (`options`, e.g. a search_path), which win where they set the same one."""
-    given = url.query.get("options", "")
-    given = " ".join(given) if isinstance(given, tuple) else given
-    ours = (
-        f"-c lock_timeout={LOCK_TIMEOUT_MS} "
-        f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"
-    )
-    return f"{ours} {given}".strip()
 
 
 def _ping_when_rested(engine: Engine) -> None:

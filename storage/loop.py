@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql import ClauseElement
 
 from storage.compiled import compiled_for, values_for
-from storage.engine import CONNECT_TIMEOUT_SECONDS
+from storage.engine import CONNECT_TIMEOUT_SECONDS, TIMEOUTS, timeouts
 
 STATEMENT_TIMEOUT_SECONDS = 10
 """How long a statement here may take before its connection is given up (a network that went
@@ -61,9 +61,11 @@ class LoopStatements:
             if self._connection is None or self._connection.closed:
                 import psycopg  # only a bot on PostgreSQL imports it
 
-                self._connection = await psycopg.AsyncConnection.connect(
+                connection = await psycopg.AsyncConnection.connect(
                     *self._arguments, autocommit=True, **self._options
                 )
+                await connection.execute(TIMEOUTS, timeouts())  # as the engine's have
+                self._connection = connection
             return self._connection
 
 

@@ -1,7 +1,7 @@
-"""PostgreSQL's lock and idle timeouts (storage.engine): a turn waiting for a patient's row that
-another transaction holds gives up after LOCK_TIMEOUT_MS and is tried again; a session left idle
-in a transaction is ended by the server, freeing its rows; the URL's own settings still apply;
-migrations run without either."""
+"""PostgreSQL's lock and idle timeouts (storage.engine): every connection has them, the event
+loop's own too, unless the URL or PGOPTIONS set their own; a turn waiting for a patient's row
+that another transaction holds gives up after LOCK_TIMEOUT_MS and is tried again; a session left
+idle in a transaction is ended by the server, freeing its rows; migrations run without either."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from datetime import timedelta
 
 import pytest
 from service_support import Chat, join, make_services
-from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
 from flows.dialogue import Typed
 from storage import engine as engines
 from storage.db import make_engine
+from storage.loop import LoopStatements
 from storage.schema import _migration_connection
 
 pytestmark = pytest.mark.postgres
@@ -50,6 +51,37 @@ def test_the_urls_own_timeout_wins(postgres_schema_url: str) -> None:
         engine.dispose()
 
 
+def test_settings_from_the_environment_win_too(
+    postgres_schema_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PGOPTIONS", "-c idle_in_transaction_session_timeout=5min")
+    # libpq reads PGOPTIONS only when the URL gives no options (the test's give a schema).
+    without = make_url(postgres_schema_url).difference_update_query(["options"])
+    engine = engines.new_engine(without.render_as_string(hide_password=False))  # no tables
+    try:
+        assert setting(engine, "idle_in_transaction_session_timeout") == "5min"
+        assert setting(engine, "lock_timeout") == "10s"
+    finally:
+        engine.dispose()
+
+
+async def test_the_event_loops_own_connection_has_them_too(postgres_schema_url: str) -> None:
+    engine = make_engine(postgres_schema_url)
+    on_loop = LoopStatements(engine)
+    try:
+        row = await on_loop.first_row(
+            select(
+                func.current_setting("lock_timeout"),
+                func.current_setting("idle_in_transaction_session_timeout"),
+            ),
+            {},
+        )
+        assert tuple(row) == ("10s", "1min")
+    finally:
+        await on_loop.close()
+        engine.dispose()
+
+
 def test_migrations_wait_as_long_as_they_must_then_the_timeouts_are_back(
     postgres_schema_url: str,
 ) -> None:
@@ -59,7 +91,12 @@ def test_migrations_wait_as_long_as_they_must_then_the_timeouts_are_back(
             assert connection.exec_driver_sql("SHOW lock_timeout").scalar() == "0"
             idle = connection.exec_driver_sql("SHOW idle_in_transaction_session_timeout")
             assert idle.scalar() == "0"
-        assert setting(engine, "lock_timeout") == "10s"  # the same pooled connection
+            backend = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with engine.connect() as connection:  # the same one, back in the pool with them
+            assert connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() == backend
+            assert connection.exec_driver_sql("SHOW lock_timeout").scalar() == "10s"
+            idle = connection.exec_driver_sql("SHOW idle_in_transaction_session_timeout")
+            assert idle.scalar() == "1min"
     finally:
         engine.dispose()
 
