@@ -748,3 +748,34 @@ async def test_a_sweep_lets_other_chats_through_every_few_dozen_rows(
     steps = [later - earlier for earlier, later in pairwise(seen)]
     assert len(application.job_queue.jobs) == 200
     assert max(steps) == ARMED_AT_ONCE
+
+
+async def test_between_its_chunks_a_sweep_leaves_other_work_as_long_as_a_chunk_took(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reply takes several passes of the loop (received, handled, sent, recorded): one
+    pass per chunk held it up by several chunks; now it gets as long as a chunk took."""
+    runner, application = runner_for(services)
+    due = services.clock() + timedelta(minutes=5)
+    rows = [(number, f"reminder-{number}", due) for number in range(1, 4 * ARMED_AT_ONCE + 1)]
+    monkeypatch.setattr(runner.service, "pending", lambda _horizon: rows)
+    run_once = application.job_queue.run_once
+
+    def slow_run_once(*arguments: Any, **keywords: Any) -> StandInJob:
+        time.sleep(0.0005)  # as APScheduler's costs the loop: a chunk takes about 20 ms
+        return run_once(*arguments, **keywords)
+
+    monkeypatch.setattr(application.job_queue, "run_once", slow_run_once)
+    armed_when_done: list[int] = []
+
+    async def a_reply() -> None:  # ten passes of the loop
+        for _ in range(10):
+            await asyncio.sleep(0)
+        armed_when_done.append(len(application.job_queue.jobs))
+
+    sweep = asyncio.create_task(runner.sweep())
+    while not application.job_queue.jobs:  # until its first chunk is armed
+        await asyncio.sleep(0)
+    await a_reply()
+    await sweep
+    assert armed_when_done and armed_when_done[0] <= 2 * ARMED_AT_ONCE  # not ten chunks later
