@@ -6,7 +6,8 @@ waiting: `bot.telegram.limiter` puts it in front of python-telegram-bot's reques
 
 Limits are sliding windows (at most N calls in any window of W seconds), the way Telegram counts,
 so bursts never go over. Each also holds at the same rate over a shorter window (at most 5 calls
-in any 0.173 s overall, 4 in 0.168 s for reminders), so a backlog goes out evenly rather than 30 at
+in any 0.173 s overall, 4 in 0.168 s for reminders, and replies to people talking 10 in 0.347 s
+of their own), so a backlog goes out evenly rather than 30 at
 once and then nothing for a second: calls sent at once reach Telegram spread over the time the
 machine takes to write them, and a burst's late arrivals then fall into the next second's
 window (429); and every call in a burst needs a connection of its own, which the HTTP client
