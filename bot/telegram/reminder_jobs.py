@@ -57,7 +57,8 @@ class ReminderJobs:
         self.service = service
         self.wake = wake  # the outbox's dispatcher, once a reminder's message is queued
         self.arm_ahead = arm_ahead
-        self._armed: dict[str, tuple[Job, datetime]] = {}  # reminder key -> its job and moment
+        # Reminder key -> its job, its moment, and when the row it was armed from was read.
+        self._armed: dict[str, tuple[Job, datetime, float]] = {}
         self._catching_up: asyncio.Task[None] | None = None
         self._claiming = asyncio.Semaphore(CLAIMS_AT_ONCE)
         self._arming: set[asyncio.Task[None]] = set()  # rows being read to arm (arm_soon)
@@ -68,8 +69,9 @@ class ReminderJobs:
         down in the background."""
         self._stopped = False
         horizon = self.service.clock() + self.arm_ahead
+        read_at = time.monotonic()
         recovered = await asyncio.to_thread(self.service.recover, horizon)
-        await self._arm_in_chunks(recovered.later)
+        await self._arm_in_chunks(recovered.later, read_at)
         job_queue = self.application.job_queue
         assert job_queue is not None
         job_queue.run_repeating(
@@ -100,13 +102,16 @@ class ReminderJobs:
 
     async def sweep(self) -> None:
         """Arm what falls due within the next hour (and re-arm what another process moved)."""
-        horizon = self.service.clock() + self.arm_ahead
-        await self._arm_in_chunks(await asyncio.to_thread(self.service.pending, horizon))
+        horizon, read_at = self.service.clock() + self.arm_ahead, time.monotonic()
+        rows = await asyncio.to_thread(self.service.pending, horizon)
+        await self._arm_in_chunks(rows, read_at)
 
-    async def _arm_in_chunks(self, rows: Sequence[tuple[int, str, datetime]]) -> None:
+    async def _arm_in_chunks(
+        self, rows: Sequence[tuple[int, str, datetime]], read_at: float
+    ) -> None:
         for start in range(0, len(rows), ARMED_AT_ONCE):
             began = time.monotonic()
-            self._arm_rows(rows[start : start + ARMED_AT_ONCE])
+            self._arm_rows(rows[start : start + ARMED_AT_ONCE], read_at)
             if start + ARMED_AT_ONCE < len(rows):
                 # As long again for everything else (up to 50 ms), not one pass of the loop:
                 # a reply takes several passes (received, handled, sent, recorded), and got
@@ -119,7 +124,8 @@ class ReminderJobs:
         if not reminder_ids:
             return
         try:
-            self._arm_rows(await asyncio.to_thread(self.service.rows, reminder_ids))
+            read_at = time.monotonic()
+            self._arm_rows(await asyncio.to_thread(self.service.rows, reminder_ids), read_at)
         except Exception as error:  # the database: the next sweep arms them
             log.error("planned reminders could not be armed yet: %s", type(error).__name__)
 
@@ -136,14 +142,19 @@ class ReminderJobs:
             self._arming.add(task)
             task.add_done_callback(self._arming.discard)
 
-    def _arm_rows(self, rows: Sequence[tuple[int, str, datetime]]) -> None:
+    def _arm_rows(self, rows: Sequence[tuple[int, str, datetime]], read_at: float) -> None:
+        """Arm each row (read at `read_at`, time.monotonic) for its moment, unless armed from a
+        later read meanwhile: a sweep arms its rows over a second or two, and a reminder moved
+        meanwhile must keep its new moment."""
         job_queue = self.application.job_queue
         assert job_queue is not None, "python-telegram-bot's job-queue extra is required"
         now = self.service.clock()
         for reminder_id, key, due in rows:
+            if key in self._armed and self._armed[key][2] > read_at:
+                continue
             armed = self._armed.pop(key, None)
             if armed is not None:
-                job, armed_for = armed
+                job, armed_for, _ = armed
                 if armed_for == due and not job.removed:
                     self._armed[key] = armed
                     continue  # already armed for this moment
@@ -160,6 +171,7 @@ class ReminderJobs:
                     job_kwargs={"misfire_grace_time": None},
                 ),
                 due,
+                read_at,
             )
 
     async def _job(self, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -779,3 +779,26 @@ async def test_between_its_chunks_a_sweep_leaves_other_work_as_long_as_a_chunk_t
     await a_reply()
     await sweep
     assert armed_when_done and armed_when_done[0] <= 2 * ARMED_AT_ONCE  # not ten chunks later
+
+
+async def test_a_reminder_moved_while_a_sweep_arms_keeps_its_new_moment(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner, application = runner_for(services)
+    old, new = services.clock() + timedelta(minutes=10), services.clock() + timedelta(minutes=2)
+    read = threading.Event()
+    release = threading.Event()
+
+    def pending(_horizon: datetime) -> list[tuple[int, str, datetime]]:
+        read.set()
+        assert release.wait(5)
+        return [(1, "reminder-1", old)]  # read before the reminder was moved
+
+    monkeypatch.setattr(runner.service, "pending", pending)
+    monkeypatch.setattr(runner.service, "rows", lambda _ids: [(1, "reminder-1", new)])
+    sweep = asyncio.create_task(runner.sweep())
+    assert await asyncio.to_thread(read.wait, 5)
+    await runner.arm([1])  # moved earlier meanwhile: read after the sweep's read
+    release.set()
+    await sweep
+    assert application.job_queue.live() == {"reminder-1": new}
