@@ -126,13 +126,17 @@ def unavailable_for_now(error: BaseException) -> bool:
     missing table, a full disk, a bug)."""
     if isinstance(error, PoolTimeout):
         return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
     if not isinstance(error, OperationalError | InterfaceError):
         return False
-    if error.connection_invalidated or locked(error):
+    if locked(error):
         return True
     if type(error.orig).__module__.startswith("sqlite3"):
         return "unable to open" in str(error.orig)
-    state = _sqlstate(error)  # None: not the server's answer, the client could not reach it
+    # None: no SQLSTATE, as for every error connecting (a server down, but also a wrong
+    # password or database, which is then tried again for as long as the caller allows).
+    state = _sqlstate(error)
     return state is None or state.startswith("08") or state in SERVER_FOR_NOW
 
 

@@ -69,14 +69,15 @@ def new_engine(url: str, *, connections: int = CONNECTIONS) -> Engine:
 
 
 TIMEOUTS = (
-    "SELECT CASE WHEN current_setting('lock_timeout') = '0'"
-    " THEN set_config('lock_timeout', %(lock)s, false) END,"
-    " CASE WHEN current_setting('idle_in_transaction_session_timeout') = '0'"
-    " THEN set_config('idle_in_transaction_session_timeout', %(idle)s, false) END"
+    "SELECT set_config(name, CASE name WHEN 'lock_timeout' THEN %(lock)s ELSE %(idle)s END,"
+    " false) FROM pg_settings"
+    " WHERE name IN ('lock_timeout', 'idle_in_transaction_session_timeout')"
+    " AND source = 'default'"
 )
-"""PostgreSQL: the lock and idle timeouts, each only where nothing set one already (the
-server's or the role's settings, PGOPTIONS, `options` in DATABASE_URL: the clinic's choice
-wins). One round trip per new connection, none per turn."""
+"""PostgreSQL: the lock and idle timeouts, each only where nothing set one (a 0 included): not
+the server's configuration, the database's or the role's, PGOPTIONS or `options` in
+DATABASE_URL, which win. One round trip per new connection, none per turn. (Behind a pooler
+in transaction mode, session settings do not stay with a connection: set them there.)"""
 
 
 def timeouts() -> dict[str, str]:

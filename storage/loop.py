@@ -64,7 +64,12 @@ class LoopStatements:
                 connection = await psycopg.AsyncConnection.connect(
                     *self._arguments, autocommit=True, **self._options
                 )
-                await connection.execute(TIMEOUTS, timeouts())  # as the engine's have
+                try:
+                    async with asyncio.timeout(STATEMENT_TIMEOUT_SECONDS):
+                        await connection.execute(TIMEOUTS, timeouts())  # as the engine's have
+                except BaseException:
+                    await connection.close()
+                    raise
                 self._connection = connection
             return self._connection
 

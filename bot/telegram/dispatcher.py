@@ -273,8 +273,9 @@ class Dispatcher:
         """`record` (what Telegram accepted, written down) in a worker thread; while the database
         cannot (a restart, a failover), tried again until CLAIM_MARGIN before the message's
         claim runs out: given up, the message would go a second time once it did, and after
-        that another process may have taken it over. (An attempt itself may take up to the
-        database's connect timeout, which the margin leaves room for.)"""
+        that another process may have taken it over. An attempt begun within the margin may
+        end after the claim (waiting for the pool, the connection, a lock, each retried once):
+        its record then says the message went, which is true, though a second copy may go."""
         ends = message.claimed_until or self.deliveries.clock() + LEASE
         delay = RECORD_RETRY_FIRST
         while True:

@@ -51,6 +51,16 @@ def test_the_urls_own_timeout_wins(postgres_schema_url: str) -> None:
         engine.dispose()
 
 
+def test_a_urls_own_zero_is_kept(postgres_schema_url: str) -> None:
+    own = postgres_schema_url.replace("-csearch_path", "-c lock_timeout=0 -csearch_path")
+    engine = make_engine(own)
+    try:
+        assert setting(engine, "lock_timeout") == "0"  # chosen, not left unset
+        assert setting(engine, "idle_in_transaction_session_timeout") == "1min"
+    finally:
+        engine.dispose()
+
+
 def test_settings_from_the_environment_win_too(
     postgres_schema_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
