@@ -100,24 +100,20 @@ def untimed(connection: Connection) -> Iterator[None]:
     if connection.dialect.name != "postgresql":
         yield
         return
-    _run(connection, "SET lock_timeout = 0", "SET idle_in_transaction_session_timeout = 0")
+    connection.exec_driver_sql("SET lock_timeout = 0")
+    connection.exec_driver_sql("SET idle_in_transaction_session_timeout = 0")
+    connection.commit()
     try:
         yield
     finally:
         try:
             connection.rollback()
-            reset = "RESET lock_timeout", "RESET idle_in_transaction_session_timeout"
-            _run(connection, *reset)
+            connection.exec_driver_sql("RESET lock_timeout")
+            connection.exec_driver_sql("RESET idle_in_transaction_session_timeout")
             connection.exec_driver_sql(TIMEOUTS, timeouts())  # as when it was opened
             connection.commit()
         except DBAPIError:
             connection.invalidate()
-
-
-def _run(connection: Connection, *statements: str) -> None:
-    for statement in statements:
-        connection.exec_driver_sql(statement)
-    connection.commit()
 
 
 def _ping_when_rested(engine: Engine) -> None:

@@ -36,6 +36,7 @@ from storage.db import (
     session_scope,
     writing_from_the_start,
 )
+from storage.db import unavailable_for_now as unavailable_for_now  # the dispatcher's retries
 from storage.statuses import OutboxStatus, Priority
 
 log = logging.getLogger(__name__)

@@ -20,11 +20,17 @@ from typing import TypeVar
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.services.deliveries import LEASE, NOTHING, Claimed, Deliveries, Settled
+from bot.services.deliveries import (
+    LEASE,
+    NOTHING,
+    Claimed,
+    Deliveries,
+    Settled,
+    unavailable_for_now,
+)
 from bot.telegram.limiter import SENDING_PRIORITY, retry_after
 from bot.telegram.senders import Senders
 from bot.telegram.tasks import cancel_and_wait, wait_for_wake
-from storage.db import unavailable_for_now
 from storage.statuses import Priority
 
 log = logging.getLogger(__name__)

@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from telegram.ext import Application, ContextTypes, Job
 
@@ -25,6 +26,16 @@ from bot.services.reminders import ReminderService
 from bot.telegram.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
+
+
+class Armed(NamedTuple):
+    """A reminder's job, the moment it is armed for, and when the row it came from was read
+    (time.monotonic)."""
+
+    job: Job
+    due: datetime
+    read_at: float
+
 
 SWEEP_EVERY = timedelta(minutes=5)
 ARM_AHEAD = timedelta(minutes=15)
@@ -57,8 +68,7 @@ class ReminderJobs:
         self.service = service
         self.wake = wake  # the outbox's dispatcher, once a reminder's message is queued
         self.arm_ahead = arm_ahead
-        # Reminder key -> its job, its moment, and when the row it was armed from was read.
-        self._armed: dict[str, tuple[Job, datetime, float]] = {}
+        self._armed: dict[str, Armed] = {}  # by reminder key
         self._catching_up: asyncio.Task[None] | None = None
         self._claiming = asyncio.Semaphore(CLAIMS_AT_ONCE)
         self._arming: set[asyncio.Task[None]] = set()  # rows being read to arm (arm_soon)
@@ -150,18 +160,17 @@ class ReminderJobs:
         assert job_queue is not None, "python-telegram-bot's job-queue extra is required"
         now = self.service.clock()
         for reminder_id, key, due in rows:
-            if key in self._armed and self._armed[key][2] > read_at:
-                continue
-            armed = self._armed.pop(key, None)
+            armed = self._armed.get(key)
             if armed is not None:
-                job, armed_for, _ = armed
-                if armed_for == due and not job.removed:
-                    self._armed[key] = armed
+                if armed.read_at > read_at:
+                    continue  # armed from a later read of its row
+                if armed.due == due and not armed.job.removed:
                     continue  # already armed for this moment
-                job.schedule_removal()
+                armed.job.schedule_removal()
+                del self._armed[key]
             if due > now + self.arm_ahead:
                 continue  # moved beyond the hour: a later sweep arms it
-            self._armed[key] = (
+            self._armed[key] = Armed(
                 job_queue.run_once(
                     self._job,
                     when=max(due, now),

@@ -17,20 +17,28 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from service_support import CLINIC_ZONE, Chat, Services, join, make_services
+from service_support import (
+    CLINIC_ZONE,
+    Chat,
+    Services,
+    handed_reply,
+    join,
+    make_services,
+    outbox_row,
+)
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.services.deliveries import LEASE, Deliveries, handed_claim
-from bot.services.outbox import Handed, Handoff, Kind
+from bot.services.deliveries import Deliveries, handed_claim
+from bot.services.outbox import Kind
 from bot.services.replies import Reply
 from flows.dialogue import Typed
 from storage import engine as engine_module
 from storage import outbox
 from storage.db import make_engine
 from storage.engine import BUSY_TIMEOUT_MS
-from storage.models import Answer, Intake, OutboxMessage
+from storage.models import Answer, Intake
 
 
 def at_once(
@@ -170,24 +178,6 @@ def test_a_turn_that_waited_past_the_busy_timeout_is_tried_again(
         assert "stayed locked by another writer; retrying" in caplog.text
     finally:
         engine.dispose()
-
-
-def handed_reply(services: Services, chat: Chat) -> Handed:
-    """The patient answers; the reply is stored claimed for this process's dispatcher."""
-    taken: list[Handed] = []
-    replies = services.patients.work.outbox
-    assert replies is not None
-    replies.handoff = Handoff("this-process", LEASE, taken.append)
-    chat.send(Typed("skip"))
-    (message,) = taken
-    return message
-
-
-def outbox_row(engine: Engine, message_id: int) -> OutboxMessage:
-    with Session(engine) as session:
-        row = session.get(OutboxMessage, message_id)
-        assert row is not None
-        return row
 
 
 def status(engine: Engine, message_id: int) -> str:

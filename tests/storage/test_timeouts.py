@@ -41,22 +41,14 @@ def test_connections_start_with_the_timeouts_and_the_urls_own_settings(
         engine.dispose()
 
 
-def test_the_urls_own_timeout_wins(postgres_schema_url: str) -> None:
-    own = postgres_schema_url.replace("-csearch_path", "-c lock_timeout=2s -csearch_path")
+@pytest.mark.parametrize("chosen", ["2s", "0"])  # 0: chosen, not left unset
+def test_the_urls_own_timeout_wins(postgres_schema_url: str, chosen: str) -> None:
+    own = postgres_schema_url.replace("-csearch_path", f"-c lock_timeout={chosen} -csearch_path")
     engine = make_engine(own)
     try:
-        assert setting(engine, "lock_timeout") == "2s"
-        assert setting(engine, "search_path").startswith("t_")
-    finally:
-        engine.dispose()
-
-
-def test_a_urls_own_zero_is_kept(postgres_schema_url: str) -> None:
-    own = postgres_schema_url.replace("-csearch_path", "-c lock_timeout=0 -csearch_path")
-    engine = make_engine(own)
-    try:
-        assert setting(engine, "lock_timeout") == "0"  # chosen, not left unset
+        assert setting(engine, "lock_timeout") == chosen
         assert setting(engine, "idle_in_transaction_session_timeout") == "1min"
+        assert setting(engine, "search_path").startswith("t_")
     finally:
         engine.dispose()
 

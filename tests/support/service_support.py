@@ -19,16 +19,17 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, func, select
 
 from bot.services.config import ServiceConfig
-from bot.services.deliveries import Deliveries
+from bot.services.deliveries import LEASE, Deliveries
 from bot.services.joining import JOIN_CONSENT_STEP
 from bot.services.lookups import ProviderLookups
+from bot.services.outbox import Handed, Handoff
 from bot.services.providers import Invited, ProviderService
 from bot.services.replies import DialogueKind, DialogueRef, Reply
 from bot.services.router import ConversationRouter
 from bot.telegram import callbacks
 from flows.dialogue import Event, Tapped, Typed
 from flows.schedule import ReminderPolicy
-from storage.models import Appointment, Checkin, Intake, Patient, Reminder
+from storage.models import Appointment, Checkin, Intake, OutboxMessage, Patient, Reminder
 
 CLINIC = "Test Clinic"
 CLINIC_ZONE = ZoneInfo("America/Chicago")
@@ -247,3 +248,22 @@ def utc(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=UTC)
+
+
+def handed_reply(services: Services, chat: Chat, owner: str = "this-process") -> Handed:
+    """The patient types "skip"; the reply is stored claimed for `owner`'s dispatcher (as the
+    bot's own replies are) instead of delivered."""
+    taken: list[Handed] = []
+    replies = services.patients.work.outbox
+    assert replies is not None
+    replies.handoff = Handoff(owner, LEASE, taken.append)
+    chat.send(Typed("skip"))
+    (message,) = taken
+    return message
+
+
+def outbox_row(engine: Engine, message_id: int) -> OutboxMessage:
+    with Session(engine) as session:
+        row = session.get(OutboxMessage, message_id)
+        assert row is not None
+        return row

@@ -15,20 +15,25 @@ from datetime import timedelta
 from typing import Any, cast
 
 import pytest
-from service_support import CLINIC_ZONE, Chat, Services, join, make_services
+from service_support import (
+    CLINIC_ZONE,
+    Chat,
+    Services,
+    handed_reply,
+    join,
+    make_services,
+    outbox_row,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
 
 from bot.services.deliveries import LEASE, Claimed, Deliveries, handed_claim
-from bot.services.outbox import Handed, Handoff
+from bot.services.outbox import Handed
 from bot.telegram import dispatcher as dispatcher_module
 from bot.telegram.dispatcher import CLAIM_MARGIN, Dispatcher
 from bot.telegram.senders import Senders
-from flows.dialogue import Typed
 from storage import outbox
 from storage.clock import as_utc
-from storage.models import OutboxMessage
 
 OWNER = "this-process"
 
@@ -71,20 +76,7 @@ def reply_claimed(engine: Engine, chat_id: int) -> tuple[Services, Handed]:
     services = make_services(engine)
     chat = Chat(services.patients, chat_id)
     join(services, chat, services.invite("Records.", at=services.clock() + timedelta(days=2)))
-    taken: list[Handed] = []
-    replies = services.patients.work.outbox
-    assert replies is not None
-    replies.handoff = Handoff(OWNER, LEASE, taken.append)
-    chat.send(Typed("skip"))
-    (message,) = taken
-    return services, message
-
-
-def outbox_row(engine: Engine, message_id: int) -> OutboxMessage:
-    with Session(engine) as session:
-        row = session.get(OutboxMessage, message_id)
-        assert row is not None
-        return row
+    return services, handed_reply(services, chat, OWNER)
 
 
 def refusing_database(
